@@ -1,0 +1,97 @@
+/**
+ * Every configuration key, declared once: its type, default (with units in the name or
+ * the note) and what is allowed. The loader, the env overrides, the shipped
+ * config/clickrelay.toml and the docs all follow this table.
+ */
+
+export type KeySpec =
+  | { kind: 'string'; default: string; allowed?: readonly string[]; note: string; secret?: boolean }
+  | { kind: 'int'; default: number; min: number; max: number; note: string; oneOf?: readonly number[] }
+  | { kind: 'bool'; default: boolean; note: string }
+  | { kind: 'string[]'; default: readonly string[]; note: string };
+
+const str = (d: string, note: string, allowed?: readonly string[]): KeySpec => ({ kind: 'string', default: d, note, ...(allowed ? { allowed } : {}) });
+const int = (d: number, min: number, max: number, note: string, oneOf?: readonly number[]): KeySpec => ({ kind: 'int', default: d, min, max, note, ...(oneOf ? { oneOf } : {}) });
+const bool = (d: boolean, note: string): KeySpec => ({ kind: 'bool', default: d, note });
+const list = (d: readonly string[], note: string): KeySpec => ({ kind: 'string[]', default: d, note });
+
+export const SCHEMA = {
+  server: {
+    host: str('127.0.0.1', 'public listener address'),
+    port: int(8080, 0, 65535, 'public listener port (0 = any free port)'),
+    redirect_status: int(302, 301, 308, 'redirect status', [301, 302, 303, 307, 308]),
+    trust_proxy: list([], 'CIDRs whose X-Forwarded-For / X-Real-IP are believed'),
+    referrer_policy: str('no-referrer', 'Referrer-Policy header sent with every redirect'),
+    rate_limit_per_second: int(0, 0, 1_000_000, 'token refill per client prefix per second on /track; 0 = off'),
+    rate_limit_burst: int(40, 1, 1_000_000, 'token bucket size per client prefix'),
+    allow_js_fallback: bool(false, 'allow the slow pure-JS uWebSockets.js imitation when no native build loads'),
+    tls_cert_file: str('', 'PEM certificate chain; with tls_key_file, serve HTTPS'),
+    tls_key_file: str('', 'PEM private key'),
+    idle_timeout_seconds: int(10, 1, 600, 'close a public connection idle this long'),
+  },
+  admin: {
+    host: str('127.0.0.1', 'admin listener address (/healthz, /readyz, /metrics, analytics)'),
+    port: int(9464, 0, 65535, 'admin listener port (0 = any free port)'),
+    token_file: str('', 'file with a bearer token the admin listener requires; required when host is not loopback'),
+  },
+  storage: {
+    data_dir: str('./data', 'holds mirror.db, outbox.db, session-keys'),
+  },
+  main_system: {
+    base_url: str('', 'e.g. https://jobs.example.com; empty = standalone (sync from file, no shipping)'),
+    api_key_file: str('', 'file holding the Bearer key; $CLICKRELAY_MAIN_SYSTEM_API_KEY also works'),
+    timeout_ms: int(10_000, 100, 600_000, 'per-request timeout towards the main system'),
+  },
+  sync: {
+    schedule: str('*/5 * * * *', 'cron expression; 5 fields, or 6 with seconds first'),
+    miss_ttl_seconds: int(30, 0, 86_400, 'how long an id unknown to the main system is remembered as unknown'),
+    miss_lookup: bool(true, 'ask the main system about ids missing from the mirror'),
+    miss_timeout_ms: int(1_500, 50, 60_000, 'timeout of one miss lookup'),
+    page_size: int(1_000, 1, 10_000, 'links per page when syncing over HTTP'),
+    file: str('', 'local links file (JSON array or NDJSON); used when main_system.base_url is empty'),
+  },
+  privacy: {
+    ipv4_prefix: int(24, 0, 32, 'bits of an IPv4 client address kept'),
+    ipv6_prefix: int(48, 0, 128, 'bits of an IPv6 client address kept'),
+    honor_dnt: bool(true, 'DNT: 1 makes the click anonymous'),
+    honor_gpc: bool(true, 'Sec-GPC: 1 makes the click anonymous'),
+    dnt_mode: str('count', 'count: keep the click without personal fields; drop: record nothing', ['count', 'drop']),
+    referrer: str('origin', 'origin (scheme+host), full, or none', ['origin', 'full', 'none']),
+    user_agent: str('reduced', 'reduced (browser family/major + OS family), full, or none', ['reduced', 'full', 'none']),
+    retention_days: int(30, 1, 3650, 'shipped records older than this are purged'),
+  },
+  outbox: {
+    durability: str('durable', 'durable: answer after the click is fsynced; fast: answer at once', ['durable', 'fast']),
+    commit_interval_ms: int(5, 0, 1_000, 'longest a queued click waits for its commit'),
+    on_write_error: str('fail-open', 'fail-open: redirect anyway and count the lost click; fail-closed: answer 503', ['fail-open', 'fail-closed']),
+  },
+  shipper: {
+    mode: str('batch', 'batch: record-clicks; single: one record-click per click', ['batch', 'single']),
+    batch_size: int(500, 1, 10_000, 'clicks per batch'),
+    linger_ms: int(200, 0, 60_000, 'wait this long for a batch to fill before sending a partial one'),
+    concurrency: int(4, 1, 64, 'requests in flight (single mode)'),
+    max_backoff_ms: int(60_000, 100, 3_600_000, 'cap of the exponential retry backoff'),
+  },
+  log: {
+    level: str('info', 'pino level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  },
+} as const satisfies Record<string, Record<string, KeySpec>>;
+
+type Schema = typeof SCHEMA;
+type ValueOf<S extends KeySpec> = S extends { kind: 'int' }
+  ? number
+  : S extends { kind: 'bool' }
+    ? boolean
+    : S extends { kind: 'string[]' }
+      ? readonly string[]
+      : S extends { allowed: readonly (infer A)[] }
+        ? A
+        : string;
+
+/** The resolved, validated, frozen configuration. */
+export type Config = {
+  readonly [Section in keyof Schema]: { readonly [Key in keyof Schema[Section]]: ValueOf<Schema[Section][Key]> };
+} & {
+  /** Absolute path of the config file the values came from ("" for built-in defaults). */
+  readonly source: string;
+};

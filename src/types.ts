@@ -1,0 +1,50 @@
+/**
+ * The two data types that cross stage boundaries. Defined once, here:
+ * a link flows mirror → redirect, a click flows privacy → outbox → shipper.
+ */
+
+/** One tracked link, as the main system describes it (integration guide, "Essential Link Data Structure"). */
+export interface LinkInfo {
+  tracking_id: string;
+  original_url: string;
+  is_active: boolean;
+  link_function?: string | null;
+  link_type?: string | null;
+  job_id?: string | null;
+  application_id?: string | null;
+  description?: string | null;
+  created_at?: string | null;
+}
+
+/** The guide's click-source categories. */
+export const CLICK_SOURCES = ['email', 'dashboard', 'linkedin', 'indeed', 'direct', 'external'] as const;
+export type ClickSource = (typeof CLICK_SOURCES)[number];
+
+/** The only query parameters ever kept: the five standard UTM keys. */
+export const UTM_KEYS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'] as const;
+export type UtmKey = (typeof UTM_KEYS)[number];
+
+/** Everything `metadata` may hold: allow-listed UTM values and the bot flag. Nothing else. */
+export type ClickMetadata = Partial<Record<UtmKey, string>> & { bot?: boolean };
+
+/**
+ * One anonymized click, exactly as stored in the outbox and shipped to the main system
+ * (the guide's `link_clicks` columns, plus `anonymous`). Personal fields are already
+ * reduced by the privacy stage; nothing downstream may add to them.
+ */
+export interface ClickRecord {
+  /** UUIDv7, made once at record time; the main system de-duplicates on it. */
+  click_id: string;
+  tracking_id: string;
+  /** ISO 8601 UTC, millisecond precision. */
+  clicked_at: string;
+  /** Truncated to the configured prefix, or null (anonymous click). */
+  ip_address: string | null;
+  user_agent: string | null;
+  referrer_url: string | null;
+  session_id: string | null;
+  click_source: ClickSource;
+  metadata: ClickMetadata;
+  /** True when DNT/GPC made this click anonymous (dnt_mode = "count"). */
+  anonymous: boolean;
+}
