@@ -1,0 +1,172 @@
+/**
+ * Load the configuration: built-in defaults ← TOML file ← CLICKRELAY_<SECTION>_<KEY> env.
+ * Anything unknown or out of range stops start-up with one line naming the key, the
+ * value and what is allowed (ConfigError), so a typo never silently runs on defaults.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import ipaddr from 'ipaddr.js';
+import cron from 'node-cron';
+import { parse as parseToml } from 'smol-toml';
+import { ConfigError } from '../errors.js';
+import { SCHEMA, type Config, type KeySpec } from './schema.js';
+
+/** Keys whose values are paths: made absolute against the config file's folder. */
+const PATH_KEYS: ReadonlySet<string> = new Set([
+  'storage.data_dir',
+  'sync.file',
+  'main_system.api_key_file',
+  'admin.token_file',
+  'server.tls_cert_file',
+  'server.tls_key_file',
+]);
+
+export interface LoadOptions {
+  /** Config file; "" or undefined means: built-in defaults only. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Folder relative paths are resolved against when there is no file. */
+  cwd?: string;
+}
+
+export function loadConfig(opts: LoadOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  const file = opts.file ? resolve(opts.cwd ?? process.cwd(), opts.file) : '';
+  const base = file ? dirname(file) : (opts.cwd ?? process.cwd());
+  const fromFile = file ? readToml(file) : {};
+
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [section, keys] of Object.entries(SCHEMA)) {
+    const given = fromFile[section];
+    if (given !== undefined && !isTable(given)) fail(section, given, 'a [section] table');
+    const table = (given ?? {}) as Record<string, unknown>;
+    for (const key of Object.keys(table)) {
+      if (!(key in keys)) fail(`${section}.${key}`, table[key], `one of the known keys: ${Object.keys(keys).join(', ')}`);
+    }
+    const resolved: Record<string, unknown> = {};
+    for (const [key, spec] of Object.entries(keys) as [string, KeySpec][]) {
+      const name = `${section}.${key}`;
+      const envName = `CLICKRELAY_${section}_${key}`.toUpperCase();
+      let value: unknown = spec.default;
+      if (key in table) value = check(name, table[key], spec);
+      const envValue = env[envName];
+      if (envValue !== undefined) value = check(`${name} (from ${envName})`, fromEnv(spec, envValue), spec);
+      if (PATH_KEYS.has(name) && typeof value === 'string' && value !== '' && !isAbsolute(value)) value = resolve(base, value);
+      resolved[key] = Object.freeze(value);
+    }
+    out[section] = Object.freeze(resolved);
+  }
+  for (const section of Object.keys(fromFile)) {
+    if (!(section in SCHEMA)) fail(section, fromFile[section], `one of the known sections: ${Object.keys(SCHEMA).join(', ')}`);
+  }
+  const config = Object.freeze({ ...out, source: file }) as unknown as Config;
+  crossCheck(config);
+  return config;
+}
+
+/** Where the config comes from when --config is not given: $CLICKRELAY_CONFIG, else ./config/clickrelay.toml. */
+export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  return env.CLICKRELAY_CONFIG || resolve(cwd, 'config/clickrelay.toml');
+}
+
+function readToml(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  try {
+    return parseToml(text) as Record<string, unknown>;
+  } catch (err) {
+    throw new ConfigError(`config file ${file} is not valid TOML: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+function check(name: string, value: unknown, spec: KeySpec): unknown {
+  switch (spec.kind) {
+    case 'string':
+      if (typeof value !== 'string') fail(name, value, 'a string');
+      if (spec.allowed && !spec.allowed.includes(value)) fail(name, value, `one of ${spec.allowed.map((a) => `"${a}"`).join(', ')}`);
+      return value;
+    case 'int':
+      if (typeof value === 'bigint') value = Number(value);
+      if (typeof value !== 'number' || !Number.isInteger(value)) fail(name, value, 'a whole number');
+      if (spec.oneOf && !spec.oneOf.includes(value)) fail(name, value, `one of ${spec.oneOf.join(', ')}`);
+      if (value < spec.min || value > spec.max) fail(name, value, `a whole number from ${spec.min} to ${spec.max}`);
+      return value;
+    case 'bool':
+      if (typeof value !== 'boolean') fail(name, value, 'true or false');
+      return value;
+    case 'string[]':
+      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) fail(name, value, 'a list of strings');
+      return [...value];
+  }
+}
+
+/** Env values are text: read them as the key's type so `check` applies the same rules. */
+function fromEnv(spec: KeySpec, raw: string): unknown {
+  switch (spec.kind) {
+    case 'int':
+      return /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw;
+    case 'bool':
+      return raw === 'true' ? true : raw === 'false' ? false : raw;
+    case 'string[]':
+      return raw.trim() === '' ? [] : raw.split(',').map((s) => s.trim());
+    default:
+      return raw;
+  }
+}
+
+/** Rules that involve more than one key. */
+function crossCheck(c: Config): void {
+  if (c.main_system.base_url !== '') {
+    let url: URL | undefined;
+    try {
+      url = new URL(c.main_system.base_url);
+    } catch {
+      /* reported below */
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) fail('main_system.base_url', c.main_system.base_url, 'an http(s) URL or ""');
+  }
+  if ((c.server.tls_cert_file === '') !== (c.server.tls_key_file === '')) {
+    fail('server.tls_key_file', c.server.tls_key_file, 'set together with server.tls_cert_file (both or neither)');
+  }
+  for (const cidr of c.server.trust_proxy) {
+    if (!isCidrOrAddress(cidr)) fail('server.trust_proxy', cidr, 'CIDRs such as "10.0.0.0/8" or single addresses');
+  }
+  if (!cron.validate(c.sync.schedule)) fail('sync.schedule', c.sync.schedule, 'a cron expression of 5 fields, or 6 with seconds first');
+  if (!isLoopback(c.admin.host) && c.admin.token_file === '') {
+    fail('admin.token_file', '', `a token file, because admin.host "${c.admin.host}" is not loopback`);
+  }
+}
+
+function isCidrOrAddress(s: string): boolean {
+  try {
+    if (s.includes('/')) ipaddr.parseCIDR(s);
+    else ipaddr.parse(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+function isTable(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function fail(name: string, value: unknown, allowed: string): never {
+  throw new ConfigError(`config key ${name} = ${show(value)} is not allowed: expected ${allowed}`);
+}
+
+function show(v: unknown): string {
+  try {
+    return typeof v === 'bigint' ? String(v) : JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
