@@ -1,0 +1,96 @@
+// Shared helpers for the benchmark scripts: start processes, wait for ports, run wrk and
+// read its figures. Benchmarks never run in CI; they need wrk (Debian: apt-get install -y wrk).
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import net from 'node:net';
+
+export function requireWrk() {
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+  } catch (err) {
+    if (err.code === 'ENOENT') {
+      console.error('wrk is not installed: apt-get install -y wrk');
+      process.exit(2);
+    }
+  }
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+export function tempDir(prefix) {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Writes n links (bench_000001 …) as NDJSON and the id list wrk rotates over. */
+export function writeLinks(dir, n) {
+  const ids = Array.from({ length: n }, (_, i) => `bench_${String(i + 1).padStart(6, '0')}`);
+  writeFileSync(join(dir, 'links.ndjson'), ids.map((id) => JSON.stringify({ tracking_id: id, original_url: `https://example.com/target/${id}`, is_active: true })).join('\n') + '\n');
+  writeFileSync(join(dir, 'ids.txt'), ids.join('\n') + '\n');
+  return { linksFile: join(dir, 'links.ndjson'), idsFile: join(dir, 'ids.txt') };
+}
+
+export function start(cmd, args, env = {}) {
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  child.output = () => out;
+  return child;
+}
+
+export async function waitFor(url, timeoutMs = 30_000) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      const r = await fetch(url, { redirect: 'manual' });
+      if (r.status < 500) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${url}`);
+}
+
+export async function stop(child) {
+  if (child.exitCode !== null) return;
+  const done = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await done;
+  clearTimeout(t);
+}
+
+/** Runs wrk against base with the rotating-id script; returns req/s and latency percentiles (ms). */
+export function wrk(base, { idsFile, seconds = 10, connections = 64, threads = 2 }) {
+  const out = execFileSync('wrk', [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', '-s', new URL('./rotate.lua', import.meta.url).pathname, base, '--', idsFile], { encoding: 'utf8' });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
+  const pct = (p) => toMs(new RegExp(`^\\s+${p}%\\s+([\\d.]+\\w+)`, 'm').exec(out)?.[1]);
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? '0';
+  const socketErrors = /Socket errors: (.*)/.exec(out)?.[1] ?? 'none';
+  return { rps, p50: pct(50), p90: pct(90), p99: pct(99), non3xx: Number(errors), socketErrors, raw: out };
+}
+
+function toMs(s) {
+  if (!s) return NaN;
+  const m = /([\d.]+)(us|ms|s)/.exec(s);
+  const v = Number(m[1]);
+  return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
+}
+
+export function table(rows) {
+  const cols = Object.keys(rows[0]);
+  const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
+  const line = (vals) => vals.map((v, i) => String(v).padEnd(width[i])).join('  ');
+  return [line(cols), line(width.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((c) => r[c])))].join('\n');
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+/**
+ * `clickrelay <command>`: the one executable. Parses the command line, loads the
+ * configuration, and hands over to the command's module. Exit codes: 0 success,
+ * 1 the command's own failure (see each command), 2 usage or configuration error.
+ */
+import { ClickrelayError } from '../errors.js';
+import { COMMANDS, usage } from './commands.js';
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`clickrelay: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  return command(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ClickrelayError) process.stderr.write(`clickrelay: ${err.code}: ${err.message}\n`);
+    else process.stderr.write(`clickrelay: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exitCode = err instanceof ClickrelayError && err.code === 'CR_ERR_CONFIG_INVALID' ? 2 : 1;
+  },
+);

@@ -1,0 +1,150 @@
+/**
+ * The public listener: `GET|HEAD /track/{tracking_id}` and nothing else.
+ *
+ * Per request: read every field we need before anything asynchronous (uWS request
+ * objects die when the handler returns) → validate the id → in-memory lookup → hand
+ * the raw click to `record` (the service anonymizes and queues it) → answer, at once
+ * or, in durable mode, when the outbox says the click is on disk.
+ */
+import type { RawClick } from '../privacy/index.js';
+import { writeError, writeRedirect, wantsJson, statusLine, type ErrorKind } from './responses.js';
+import type { HttpRequest, HttpResponse, TemplatedApp, Uws } from './uws.js';
+
+export const TRACKING_ID = /^[A-Za-z0-9_-]{1,100}$/;
+
+export interface LinkHit {
+  url: string;
+  active: boolean;
+}
+
+export interface PublicAppDeps {
+  uws: Uws;
+  /** Present when serving HTTPS. */
+  tls: { certFile: string; keyFile: string } | null;
+  lookup(id: string): LinkHit | undefined;
+  /** Asked when the mirror does not know a well-formed id (main-system lookup, cached). */
+  lookupMiss?(id: string): Promise<LinkHit | null>;
+  /**
+   * Records a click. Returns 'wait' when `done` will be called once the click is stored
+   * (durable mode); 'answered' when the caller may redirect now (fast mode, or nothing
+   * to store); 'unavailable' when fail-closed and the outbox is known to be failing.
+   * `done(err)` reports a failed write; it is ignored unless the outcome was 'wait'.
+   */
+  record(click: RawClick, done: (err: Error | null) => void): 'wait' | 'answered' | 'unavailable';
+  /** The client address from the socket peer and, for trusted proxies, their headers. */
+  clientIp(peer: string, xForwardedFor: string, xRealIp: string): string;
+  /** 0 when allowed, else seconds until the client may try again. Nothing is recorded when limited. */
+  rateLimit?(clientIp: string): number;
+  redirectStatus: number;
+  referrerPolicy: string;
+  /** outbox.on_write_error = "fail-closed": answer 503 when the click could not be stored. */
+  failClosed: boolean;
+  onAnswer(status: number): void;
+}
+
+const HSTS = 'max-age=31536000';
+
+export function createPublicApp(d: PublicAppDeps): TemplatedApp {
+  const app = d.tls ? d.uws.SSLApp({ cert_file_name: d.tls.certFile, key_file_name: d.tls.keyFile }) : d.uws.App();
+  const headers = { status: statusLine(d.redirectStatus), referrerPolicy: d.referrerPolicy, hsts: d.tls ? HSTS : null };
+  const hsts = headers.hsts;
+
+  const fail = (res: HttpResponse, kind: ErrorKind, trackingId: string | null, accept: string, isHead: boolean, retryAfterSeconds?: number) => {
+    d.onAnswer(writeError(res, { kind, trackingId, wantsJson: wantsJson(accept), isHead, hsts, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) }));
+  };
+
+  const redirect = (res: HttpResponse, url: string) => {
+    writeRedirect(res, headers, url);
+    d.onAnswer(d.redirectStatus);
+  };
+
+  /** Answer a known, active link: record (GET only), then redirect — or 503 when fail-closed and the click cannot be stored. */
+  const serveHit = (res: HttpResponse, snap: Snapshot, url: string, corked: boolean) => {
+    const answer = (fn: () => void) => (corked ? fn() : res.cork(fn));
+    if (snap.isHead) return answer(() => redirect(res, url));
+    const unavailable = () => fail(res, 'unavailable', snap.click!.trackingId, snap.accept, false, 1);
+    let aborted = false;
+    let answered = false;
+    let inHandler = true;
+    const outcome = d.record(snap.click!, (err) => {
+      if (aborted || answered) return;
+      answered = true;
+      const fn = () => (err && d.failClosed ? unavailable() : redirect(res, url));
+      if (inHandler && corked) fn();
+      else res.cork(fn);
+    });
+    inHandler = false;
+    if (answered) return;
+    if (outcome === 'answered') {
+      answered = true;
+      answer(() => redirect(res, url));
+    } else if (outcome === 'unavailable') {
+      answered = true;
+      answer(unavailable);
+    } else if (corked) {
+      // Answered later, from the outbox's commit callback: uWS needs an abort handler first.
+      res.onAborted(() => {
+        aborted = true;
+      });
+    }
+  };
+
+  const handle = (res: HttpResponse, req: HttpRequest, isHead: boolean) => {
+    const id = req.getParameter(0) ?? '';
+    const accept = req.getHeader('accept');
+    if (!TRACKING_ID.test(id)) return fail(res, 'bad_request', null, accept, isHead);
+
+    const peer = Buffer.from(res.getRemoteAddressAsText()).toString();
+    const clientIp = d.clientIp(peer, req.getHeader('x-forwarded-for'), req.getHeader('x-real-ip'));
+    if (d.rateLimit && !isHead) {
+      const wait = d.rateLimit(clientIp);
+      if (wait > 0) return fail(res, 'too_many', id, accept, isHead, wait);
+    }
+    const snap: Snapshot = {
+      isHead,
+      accept,
+      click: isHead
+        ? null
+        : {
+            trackingId: id,
+            clientIp,
+            userAgent: req.getHeader('user-agent'),
+            referer: req.getHeader('referer'),
+            dnt: req.getHeader('dnt'),
+            gpc: req.getHeader('sec-gpc'),
+            rawQuery: req.getQuery() ?? '',
+            receivedAt: new Date(),
+          },
+    };
+
+    const hit = d.lookup(id);
+    if (hit) return hit.active ? serveHit(res, snap, hit.url, true) : fail(res, 'not_found', id, accept, isHead);
+    if (!d.lookupMiss) return fail(res, 'not_found', id, accept, isHead);
+
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    d.lookupMiss(id).then(
+      (found) => {
+        if (aborted) return;
+        if (found?.active) serveHit(res, snap, found.url, false);
+        else res.cork(() => fail(res, 'not_found', id, accept, isHead));
+      },
+      () => {
+        if (!aborted) res.cork(() => fail(res, 'not_found', id, accept, isHead));
+      },
+    );
+  };
+
+  app.get('/track/:id', (res, req) => handle(res, req, false));
+  app.head('/track/:id', (res, req) => handle(res, req, true));
+  app.any('/*', (res, req) => fail(res, 'not_found', null, req.getHeader('accept'), req.getMethod() === 'head'));
+  return app;
+}
+
+interface Snapshot {
+  isHead: boolean;
+  accept: string;
+  click: RawClick | null;
+}
