@@ -10,10 +10,17 @@ export type KeySpec =
   | { kind: 'bool'; default: boolean; note: string }
   | { kind: 'string[]'; default: readonly string[]; note: string };
 
-const str = (d: string, note: string, allowed?: readonly string[]): KeySpec => ({ kind: 'string', default: d, note, ...(allowed ? { allowed } : {}) });
-const int = (d: number, min: number, max: number, note: string, oneOf?: readonly number[]): KeySpec => ({ kind: 'int', default: d, min, max, note, ...(oneOf ? { oneOf } : {}) });
-const bool = (d: boolean, note: string): KeySpec => ({ kind: 'bool', default: d, note });
-const list = (d: readonly string[], note: string): KeySpec => ({ kind: 'string[]', default: d, note });
+// The helpers keep each key's literal kind (and allowed values) in its type, so `Config`
+// below knows `outbox.durability` is 'durable' | 'fast', not just a string.
+function str(d: string, note: string): { kind: 'string'; default: string; note: string };
+function str<const A extends readonly string[]>(d: A[number], note: string, allowed: A): { kind: 'string'; default: A[number]; note: string; allowed: A };
+function str(d: string, note: string, allowed?: readonly string[]): KeySpec {
+  return { kind: 'string', default: d, note, ...(allowed ? { allowed } : {}) };
+}
+const int = (d: number, min: number, max: number, note: string, oneOf?: readonly number[]) =>
+  ({ kind: 'int', default: d, min, max, note, ...(oneOf ? { oneOf } : {}) }) as { kind: 'int'; default: number; min: number; max: number; note: string; oneOf?: readonly number[] };
+const bool = (d: boolean, note: string) => ({ kind: 'bool', default: d, note }) as const;
+const list = (d: readonly string[], note: string) => ({ kind: 'string[]', default: d, note }) as { kind: 'string[]'; default: readonly string[]; note: string };
 
 export const SCHEMA = {
   server: {
@@ -78,7 +85,7 @@ export const SCHEMA = {
 } as const satisfies Record<string, Record<string, KeySpec>>;
 
 type Schema = typeof SCHEMA;
-type ValueOf<S extends KeySpec> = S extends { kind: 'int' }
+type ValueOf<S> = S extends { kind: 'int' }
   ? number
   : S extends { kind: 'bool' }
     ? boolean

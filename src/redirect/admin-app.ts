@@ -24,8 +24,11 @@ export function createAdminApp(d: AdminAppDeps): TemplatedApp {
     const given = Buffer.from(header);
     return given.length === expected.length && timingSafeEqual(given, expected);
   };
-  const text = (res: HttpResponse, status: string, body: string, type = 'text/plain; charset=utf-8') =>
-    res.cork(() => res.writeStatus(status).writeHeader('Content-Type', type).writeHeader('Cache-Control', 'no-store').end(body));
+  const text = (res: HttpResponse, status: string, body: string, type = 'text/plain; charset=utf-8'): void => {
+    res.cork(() => {
+      res.writeStatus(status).writeHeader('Content-Type', type).writeHeader('Cache-Control', 'no-store').end(body);
+    });
+  };
 
   /** Wraps a GET route with the token check and async-safe answering. */
   const route = (pattern: string, paramCount: number, fn: (res: HttpResponse, params: string[]) => Promise<void> | void) => {

@@ -60,8 +60,14 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
 
   /** Answer a known, active link: record (GET only), then redirect — or 503 when fail-closed and the click cannot be stored. */
   const serveHit = (res: HttpResponse, snap: Snapshot, url: string, corked: boolean) => {
-    const answer = (fn: () => void) => (corked ? fn() : res.cork(fn));
-    if (snap.isHead) return answer(() => redirect(res, url));
+    const answer = (fn: () => void) => {
+      if (corked) fn();
+      else res.cork(fn);
+    };
+    if (snap.isHead) {
+      answer(() => redirect(res, url));
+      return;
+    }
     const unavailable = () => fail(res, 'unavailable', snap.click!.trackingId, snap.accept, false, 1);
     let aborted = false;
     let answered = false;
@@ -137,9 +143,15 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
     );
   };
 
-  app.get('/track/:id', (res, req) => handle(res, req, false));
-  app.head('/track/:id', (res, req) => handle(res, req, true));
-  app.any('/*', (res, req) => fail(res, 'not_found', null, req.getHeader('accept'), req.getMethod() === 'head'));
+  app.get('/track/:id', (res, req) => {
+    handle(res, req, false);
+  });
+  app.head('/track/:id', (res, req) => {
+    handle(res, req, true);
+  });
+  app.any('/*', (res, req) => {
+    fail(res, 'not_found', null, req.getHeader('accept'), req.getMethod() === 'head');
+  });
   return app;
 }
 

@@ -1,0 +1,30 @@
+/** The command table: name → module, and the usage text built from it. */
+import { serve } from './commands/serve.js';
+import { status } from './commands/status.js';
+import { sync } from './commands/sync.js';
+import { ship } from './commands/ship.js';
+import { deadLetters } from './commands/dead-letters.js';
+
+export type Command = (argv: string[]) => Promise<number>;
+
+export const COMMANDS: Record<string, Command> = {
+  serve,
+  sync,
+  ship,
+  status,
+  'dead-letters': deadLetters,
+};
+
+export const SUMMARIES: Record<string, string> = {
+  serve: 'redirector + scheduled mirror sync + shipper, in one service',
+  sync: 'one mirror sync now; prints what changed (non-zero if it failed)',
+  'ship --once [--timeout S]': 'ship everything shippable now, then exit (non-zero if anything is still pending)',
+  'status [--json]': 'mirror, outbox backlog, shipping, dead letters, uWebSockets.js build',
+  'dead-letters list|requeue|purge [--id ID]…': 'look at, re-queue or purge clicks the main system rejected',
+};
+
+export function usage(): string {
+  const width = Math.max(...Object.keys(SUMMARIES).map((k) => k.length));
+  const lines = Object.entries(SUMMARIES).map(([k, v]) => `  clickrelay ${k.padEnd(width)}  ${v}`);
+  return `Usage:\n${lines.join('\n')}\n\nEvery command takes --config FILE (default: $CLICKRELAY_CONFIG, else ./config/clickrelay.toml, else built-in defaults) and --help.\n`;
+}

@@ -1,0 +1,36 @@
+/**
+ * `clickrelay dead-letters list|requeue|purge [--id ID]…`: clicks the main system
+ * rejected for good wait here for a person. Re-queue them once the cause is fixed, or
+ * purge them (recorded as a chain checkpoint, so the audit still verifies).
+ */
+import { Outbox, openOutboxReadOnly } from '../../outbox/index.js';
+import { parseCommand, usageError } from '../args.js';
+
+export async function deadLetters(argv: string[]): Promise<number> {
+  const [action, ...rest] = argv;
+  const cmd = parseCommand(rest, { id: { type: 'string', multiple: true }, json: { type: 'boolean' } });
+  if (cmd.help || !action || action === '--help') {
+    process.stdout.write('clickrelay dead-letters list [--json] | requeue [--id ID]… | purge [--id ID]…  [--config FILE]\n  Without --id, requeue and purge act on every dead letter.\n');
+    return action ? 0 : 2;
+  }
+  const config = cmd.config();
+  const ids = (cmd.values.id as unknown as string[] | undefined) ?? undefined;
+  if (action === 'list') {
+    const ro = openOutboxReadOnly(config.storage.data_dir);
+    const dead = [...ro.clicks()].filter((c) => c.state === 'dead');
+    ro.close();
+    if (cmd.values.json) process.stdout.write(JSON.stringify(dead.map((d) => ({ click_id: d.click.click_id, tracking_id: d.click.tracking_id, clicked_at: d.click.clicked_at, reason: d.dead_reason })), null, 2) + '\n');
+    else for (const d of dead) process.stdout.write(`${d.click.click_id}  ${d.click.tracking_id}  ${d.click.clicked_at}  ${d.dead_reason ?? ''}\n`);
+    if (!cmd.values.json) process.stdout.write(`${dead.length} dead letters\n`);
+    return 0;
+  }
+  if (action !== 'requeue' && action !== 'purge') usageError(`dead-letters: unknown action "${action}" (list, requeue or purge)`);
+  const outbox = await Outbox.open({ dataDir: config.storage.data_dir, durability: 'durable', commitIntervalMs: config.outbox.commit_interval_ms });
+  try {
+    const n = action === 'requeue' ? await outbox.requeueDead(ids) : await outbox.purgeDead(ids);
+    process.stdout.write(`${action === 'requeue' ? 're-queued' : 'purged'} ${n} dead letters\n`);
+    return 0;
+  } finally {
+    await outbox.close();
+  }
+}

@@ -1,0 +1,30 @@
+/** `clickrelay serve`: run until SIGTERM/SIGINT, then drain and exit 0. */
+import { createLogger } from '../../observe/logger.js';
+import { startService } from '../../service/service.js';
+import { parseCommand } from '../args.js';
+
+export async function serve(argv: string[]): Promise<number> {
+  const cmd = parseCommand(argv, {});
+  if (cmd.help) {
+    process.stdout.write('clickrelay serve [--config FILE]\n  Redirects /track/{id}, syncs the mirror on schedule, ships clicks. SIGTERM/SIGINT drains and exits 0.\n');
+    return 0;
+  }
+  const config = cmd.config();
+  const log = createLogger(config.log.level);
+  log.info({ event: 'config', config: { ...config } }, `configuration from ${config.source || 'built-in defaults'}`);
+  const service = await startService(config, log);
+
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      log.info({ event: 'signal', signal }, 'stopping: no new connections, committing queued clicks');
+      resolve();
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+  await service.stop();
+  log.flush();
+  // Open keep-alive client connections would keep the loop alive; everything is committed.
+  setImmediate(() => process.exit(0));
+  return 0;
+}

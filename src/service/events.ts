@@ -1,0 +1,97 @@
+/**
+ * One emitter per operational event: each stage reports plain events, and here each
+ * becomes its log line and its metric together, so the two never drift apart. Nothing
+ * here sees a client address, a query string or the API key.
+ */
+import type { MirrorError, MirrorHooks, SyncResult } from '../mirror/index.js';
+import type { Logger } from '../observe/logger.js';
+import type { Metrics } from '../observe/metrics.js';
+import type { ShipperEvent } from '../shipper/index.js';
+
+export function mirrorEvents(log: Logger, m: Metrics): MirrorHooks {
+  return {
+    onSync(r: SyncResult) {
+      m.syncSeconds.observe(r.durationMs / 1000);
+      m.mirrorLastSync.set(Date.now() / 1000);
+      m.mirrorLinks.set({ state: 'active' }, r.active);
+      m.mirrorLinks.set({ state: 'inactive' }, r.inactive);
+      for (const [reason, n] of Object.entries(r.rejected)) m.syncRejected.inc({ reason }, n ?? 0);
+      log.info({ event: 'sync_done', ...r }, r.changed ? 'mirror synced' : 'mirror unchanged');
+    },
+    onSyncError(err: MirrorError) {
+      m.syncFailures.inc();
+      log.error({ event: 'sync_failed', code: err.code, status: err.status }, `mirror sync failed, the last good mirror keeps serving: ${err.message}`);
+    },
+    onMissLookup(outcome) {
+      m.missLookups.inc({ outcome });
+    },
+    onReload(info) {
+      log.info({ event: 'mirror_loaded', ...info }, 'mirror index loaded');
+    },
+    onCorrupt(err, movedTo) {
+      log.error({ event: 'mirror_corrupt', code: err.code, moved_to: movedTo }, `mirror.db was unreadable and was moved aside: ${err.message}`);
+    },
+  };
+}
+
+export function shipperEvents(log: Logger, m: Metrics): (e: ShipperEvent) => void {
+  return (e) => {
+    switch (e.type) {
+      case 'shipped':
+        m.shipped.inc(e.count);
+        m.shippedDuplicates.inc(e.duplicates);
+        m.shipLastSuccess.set(Date.now() / 1000);
+        log.debug({ event: 'shipped', count: e.count, duplicates: e.duplicates }, 'clicks shipped');
+        break;
+      case 'retry':
+        m.shipRetries.inc({ reason: e.reason });
+        log.warn({ event: 'ship_retry', code: 'CR_ERR_SHIP_RETRYING', reason: e.reason, status: e.status, delay_ms: e.delayMs, clicks: e.count, attempt: e.attempt }, 'shipping failed, will retry');
+        break;
+      case 'dead_letter':
+        m.shipDeadLettered.inc(e.count);
+        log.error({ event: 'dead_letter', count: e.count, kind: e.kind, status: e.status, reason: e.reason }, 'clicks rejected by the main system moved to dead letter');
+        break;
+      case 'unauthorized':
+        log.error({ event: 'ship_unauthorized', code: 'CR_ERR_SHIP_UNAUTHORIZED', status: e.status }, 'the main system rejected the API key: shipping paused, clicks stay pending');
+        break;
+      case 'resumed':
+        log.info({ event: 'ship_resumed' }, 'shipping resumed');
+        break;
+      case 'fallback_to_single':
+        log.warn({ event: 'ship_fallback', status: e.status }, 'the main system has no record-clicks endpoint: shipping one click per request');
+        break;
+      case 'split':
+        log.info({ event: 'ship_split', size: e.size, status: e.status }, 'batch split');
+        break;
+      case 'outbox_error':
+        log.error({ event: 'ship_outbox_error', op: e.op }, `outbox call failed, will retry: ${e.message}`);
+        break;
+    }
+  };
+}
+
+export function clickEvents(log: Logger, m: Metrics) {
+  // A disk-full storm would otherwise log one line per click: one line a second, with a count.
+  let unlogged = 0;
+  let lastLog = 0;
+  return {
+    recorded(anonymous: boolean, queuedAt: number) {
+      m.clicksRecorded.inc();
+      if (anonymous) m.clicksAnonymous.inc();
+      m.commitSeconds.observe((performance.now() - queuedAt) / 1000);
+    },
+    writeFailed(err: Error) {
+      m.clickWriteErrors.inc();
+      unlogged++;
+      const now = Date.now();
+      if (now - lastLog >= 1000) {
+        log.error({ event: 'click_write_failed', code: 'CR_ERR_OUTBOX_WRITE', clicks: unlogged }, `clicks could not be stored: ${err.message}`);
+        unlogged = 0;
+        lastLog = now;
+      }
+    },
+    dropped(reason: 'dnt_drop') {
+      m.clicksDropped.inc({ reason });
+    },
+  };
+}
