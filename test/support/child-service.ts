@@ -1,0 +1,56 @@
+/**
+ * Runs the built CLI (`node dist/cli/main.js serve`) as a real child process, for tests
+ * that kill it. `npm test` builds dist/ first; run `npm run build` before running such a
+ * file alone.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { resolve } from 'node:path';
+
+export const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js');
+
+export function assertBuilt(): void {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" (npm test does it) before this test`);
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => res(port));
+    });
+    s.on('error', rej);
+  });
+}
+
+export interface Child {
+  proc: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+/** Runs in the OS temp folder, so the repository's config/clickrelay.toml is not picked up by accident. */
+export function runCli(args: string[], env: Record<string, string>, cwd = tmpdir()): Child {
+  const proc = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, CLICKRELAY_CONFIG: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  return { proc, output: () => out, exited };
+}
+
+export async function waitReady(adminPort: number, child: Child, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (child.proc.exitCode !== null) throw new Error(`serve exited early (${child.proc.exitCode}):\n${child.output()}`);
+    try {
+      if ((await fetch(`http://127.0.0.1:${adminPort}/readyz`)).status === 200) return;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`serve not ready after ${timeoutMs} ms:\n${child.output()}`);
+}
