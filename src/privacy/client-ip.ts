@@ -1,0 +1,120 @@
+/**
+ * Who is the client? The socket peer, unless the peer is one of our own reverse proxies
+ * (server.trust_proxy), in which case that proxy's X-Forwarded-For / X-Real-IP is
+ * believed. Anyone can send those headers, so from an untrusted peer they are ignored;
+ * otherwise a client could pick the address we store and rate-limit by.
+ */
+import ipaddr from 'ipaddr.js';
+import { formatIp, parseIp, type IpAddress } from './ip.js';
+
+/** server.trust_proxy, parsed once at start-up so the per-request check is arithmetic. */
+export interface TrustedProxies {
+  readonly v4: readonly (readonly [ipaddr.IPv4, number])[];
+  readonly v6: readonly (readonly [ipaddr.IPv6, number])[];
+  /** v4.length + v6.length; 0 is the common case and costs nothing per request. */
+  readonly size: number;
+}
+
+export interface ForwardingHeaders {
+  xForwardedFor?: string | undefined;
+  xRealIp?: string | undefined;
+}
+
+/**
+ * Parses CIDRs (`10.0.0.0/8`, `2001:db8::/32`; a bare address means that one host).
+ * An IPv4-mapped IPv6 range becomes the IPv4 range it covers, because parseIp unwraps
+ * mapped peers to IPv4 too. Throws an Error naming the first bad entry.
+ */
+export function parseTrustedProxies(cidrs: readonly string[]): TrustedProxies {
+  const v4: [ipaddr.IPv4, number][] = [];
+  const v6: [ipaddr.IPv6, number][] = [];
+  for (const cidr of cidrs) {
+    const [addressText = '', prefixText, extra] = cidr.trim().split('/');
+    const ip = parseIp(addressText);
+    const mapped = ip instanceof ipaddr.IPv4 && addressText.includes(':');
+    const written = mapped || ip instanceof ipaddr.IPv6 ? 128 : 32;
+    const prefix = prefixText === undefined ? written : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
+    const bits = mapped ? prefix - 96 : prefix;
+    if (ip === null || extra !== undefined || !(bits >= 0 && prefix <= written)) {
+      throw new Error(`trust_proxy entry "${cidr}" is not an IP address or CIDR (expected e.g. 10.0.0.0/8 or 2001:db8::/32)`);
+    }
+    if (ip instanceof ipaddr.IPv4) v4.push([ip, bits]);
+    else v6.push([ip, bits]);
+  }
+  return { v4, v6, size: v4.length + v6.length };
+}
+
+function isTrusted(ip: IpAddress, trusted: TrustedProxies): boolean {
+  if (ip instanceof ipaddr.IPv4) {
+    for (const [net, bits] of trusted.v4) if (ip.match(net, bits)) return true;
+  } else {
+    for (const [net, bits] of trusted.v6) if (ip.match(net, bits)) return true;
+  }
+  return false;
+}
+
+/**
+ * One X-Forwarded-For / X-Real-IP entry. Some proxies append a port (`1.2.3.4:5678`,
+ * `[2001:db8::1]:443`); the port is not part of who the client is, so it is dropped.
+ * Anything else that is not a plain address (`unknown`, a hostname, an obfuscated
+ * identifier from RFC 7239 habits) is malformed.
+ */
+function parseForwardedEntry(raw: string): IpAddress | null {
+  const entry = raw.trim();
+  if (entry.startsWith('[')) {
+    const close = entry.indexOf(']');
+    const rest = entry.slice(close + 1);
+    if (close < 0 || !(rest === '' || /^:\d{1,5}$/.test(rest))) return null;
+    return parseIp(entry.slice(1, close));
+  }
+  const colon = entry.indexOf(':');
+  if (colon > 0 && entry.indexOf(':', colon + 1) < 0 && /^:\d{1,5}$/.test(entry.slice(colon))) {
+    return parseIp(entry.slice(0, colon));
+  }
+  return parseIp(entry);
+}
+
+/** Canonical text of a socket address as uWebSockets.js prints it (long-form or mapped IPv6). */
+function normalizeSocketIp(socketIp: string): string {
+  if (!socketIp.includes(':')) return socketIp; // dotted IPv4 is already canonical
+  const ip = parseIp(socketIp);
+  return ip === null ? socketIp : formatIp(ip);
+}
+
+/**
+ * The client address as canonical IP text (not yet truncated: the privacy rules do that).
+ * If even the socket address does not parse it is returned unchanged, and truncateIp
+ * will then store no address at all.
+ *
+ * With a trusted peer, X-Forwarded-For is walked right to left, because each proxy
+ * appends the address it saw: the rightmost entry that is not one of our proxies is the
+ * first hop we did not operate, i.e. the client. Entries to its left were written by the
+ * client itself and prove nothing. A malformed entry stops the walk and the last address
+ * we could vouch for (the peer, or the last trusted hop) is used: everything left of a
+ * broken entry is unverifiable, and guessing past it would let a client smuggle in an
+ * address. If every entry is trusted, the leftmost one is the client.
+ * X-Real-IP is used only when there is no X-Forwarded-For (a proxy sets one or the other).
+ */
+export function resolveClientIp(socketIp: string, headers: ForwardingHeaders, trusted: TrustedProxies): string {
+  if (trusted.size === 0) return normalizeSocketIp(socketIp);
+  const peer = parseIp(socketIp);
+  if (peer === null) return socketIp;
+  if (!isTrusted(peer, trusted)) return formatIp(peer);
+
+  const xff = headers.xForwardedFor;
+  if (xff !== undefined && xff.trim() !== '') {
+    let client = peer;
+    let end = xff.length;
+    while (end >= 0 && isTrusted(client, trusted)) {
+      const start = end === 0 ? -1 : xff.lastIndexOf(',', end - 1);
+      const hop = parseForwardedEntry(xff.slice(start + 1, end));
+      if (hop === null) break;
+      client = hop;
+      end = start;
+    }
+    return formatIp(client);
+  }
+
+  const realIp = headers.xRealIp ? parseForwardedEntry(headers.xRealIp) : null;
+  return formatIp(realIp ?? peer);
+}

@@ -1,0 +1,79 @@
+/**
+ * Client address truncation. Only the network part of an address is kept (contract:
+ * privacy.ipv4_prefix / ipv6_prefix), which still serves rough geography and abuse
+ * analysis but no longer singles out a household.
+ */
+import ipaddr from 'ipaddr.js';
+
+export type IpAddress = ipaddr.IPv4 | ipaddr.IPv6;
+
+// Only the dotted four-part decimal form is an IPv4 address here. ipaddr.js's parser would
+// also take "127.1", "0x7f.0.0.1" or "010.0.0.1" (octal!); no socket or proxy writes
+// those, so in a header they are a trick or a mistake, and either way not something to
+// store. Since this regex has to run anyway, its groups are the octets: handing them
+// straight to ipaddr.IPv4 skips a second parse on the hot path (~0.35 µs of ~4).
+const OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const DOTTED_QUAD = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}$`);
+
+/**
+ * Parses IP text strictly. IPv4-mapped IPv6 (`::ffff:a.b.c.d`, also in the long hex form
+ * uWebSockets.js prints) comes back as the IPv4 address it wraps, because that is the
+ * client's real address and the IPv4 prefix is the one that protects it. A zone id
+ * (`fe80::1%eth0`) is dropped: it names a local interface, not the client.
+ */
+export function parseIp(text: string): IpAddress | null {
+  try {
+    if (text.includes(':')) {
+      const v6 = ipaddr.IPv6.parse(text);
+      if (v6.isIPv4MappedAddress()) return v6.toIPv4Address();
+      return v6.zoneId === undefined ? v6 : new ipaddr.IPv6(v6.parts);
+    }
+    const quad = DOTTED_QUAD.exec(text);
+    return quad === null ? null : new ipaddr.IPv4([Number(quad[1]), Number(quad[2]), Number(quad[3]), Number(quad[4])]);
+  } catch {
+    return null; // ipaddr.js signals bad input by throwing; for us it is just "not an IP"
+  }
+}
+
+/** Canonical text: dotted decimal, or RFC 5952 compressed lower-case IPv6. */
+export function formatIp(ip: IpAddress): string {
+  return ip instanceof ipaddr.IPv4 ? ip.toString() : ip.toRFC5952String();
+}
+
+/** Zeroes every bit of `values` (each `width` bits wide) past the first `prefix` bits. */
+function keepPrefix(values: readonly number[], width: number, prefix: number): number[] {
+  const all = (1 << width) - 1;
+  return values.map((value, i) => {
+    const kept = Math.min(Math.max(prefix - i * width, 0), width);
+    return value & ((all << (width - kept)) & all);
+  });
+}
+
+function checkPrefix(prefix: number, max: number, name: string): void {
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > max) {
+    throw new RangeError(`${name} must be an integer from 0 to ${max}, got ${prefix}`);
+  }
+}
+
+/**
+ * The address with everything past the prefix zeroed, as canonical text; null when
+ * `address` is not an IP (the click is then stored without one rather than with junk).
+ */
+export function truncateIp(address: string, v4Prefix: number, v6Prefix: number): string | null {
+  checkPrefix(v4Prefix, 32, 'IPv4 prefix');
+  checkPrefix(v6Prefix, 128, 'IPv6 prefix');
+  const ip = parseIp(address);
+  if (ip === null) return null;
+  if (ip instanceof ipaddr.IPv4) return new ipaddr.IPv4(keepPrefix(ip.octets, 8, v4Prefix)).toString();
+  return new ipaddr.IPv6(keepPrefix(ip.parts, 16, v6Prefix)).toRFC5952String();
+}
+
+/**
+ * For the audit: true when a stored address is not exactly what `truncateIp` would have
+ * stored, i.e. it has bits past the prefix, or it is not canonical IP text (mapped IPv6,
+ * a zone id, upper case, uncompressed…). truncateIp is idempotent on its own output, so
+ * "would truncating change it?" answers both questions at once.
+ */
+export function ipHasBitsBeyond(address: string, v4Prefix: number, v6Prefix: number): boolean {
+  return truncateIp(address, v4Prefix, v6Prefix) !== address;
+}

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { isAnonymousRequest } from '../../../src/privacy/index.js';
+
+const BOTH = { honorDnt: true, honorGpc: true };
+
+describe('isAnonymousRequest', () => {
+  it('treats DNT: 1 and Sec-GPC: 1 as an opt-out, whitespace allowed', () => {
+    expect(isAnonymousRequest('1', undefined, BOTH)).toBe(true);
+    expect(isAnonymousRequest(undefined, '1', BOTH)).toBe(true);
+    expect(isAnonymousRequest(' 1 ', '', BOTH)).toBe(true);
+    expect(isAnonymousRequest('', '\t1', BOTH)).toBe(true);
+  });
+
+  it('treats anything but exactly "1" as no signal', () => {
+    for (const value of [undefined, '', '0', 'true', 'yes', '11', '1,1', '01', 'null']) {
+      expect(isAnonymousRequest(value, value, BOTH), String(value)).toBe(false);
+    }
+  });
+
+  it('ignores a signal the policy does not honour', () => {
+    expect(isAnonymousRequest('1', undefined, { honorDnt: false, honorGpc: true })).toBe(false);
+    expect(isAnonymousRequest(undefined, '1', { honorDnt: true, honorGpc: false })).toBe(false);
+    expect(isAnonymousRequest('1', '1', { honorDnt: false, honorGpc: false })).toBe(false);
+    expect(isAnonymousRequest('1', '1', { honorDnt: false, honorGpc: true })).toBe(true);
+  });
+});
