@@ -1,0 +1,44 @@
+/**
+ * outbox/ — owns `<data_dir>/outbox.db` and `<data_dir>/outbox.head`: the schema, the
+ * group-commit writer (one worker thread, the only writer), pending batches for the shipper,
+ * acks, dead letters, retention purges with chain checkpoints, and the audit chain with its
+ * verification. Never does HTTP and never decides what a click contains (privacy/ does).
+ *
+ *   schema.ts         tables, indexes, the clicks_readable view (the reviewer's entry point)
+ *   columns.ts        the stored column order, shared by INSERT, transfer and hashing
+ *   chain.ts          chainHash, GENESIS_HASH, verifyChain
+ *   head.ts           outbox.head, the chain head kept outside the database
+ *   store.ts          the synchronous write connection (used only inside the writer thread)
+ *   purge.ts          deleting runs of rows with checkpoints
+ *   protocol.ts       messages between the event loop and the writer thread
+ *   writer-worker.ts  the writer thread
+ *   worker-launch.ts  starts it from dist/*.js or, under vitest, from src/*.ts
+ *   writer-link.ts    the event loop's end: queue, group-commit rounds, callbacks, restarts
+ *   outbox.ts         Outbox: the API the redirect server and the shipper call
+ *   read-only.ts      synchronous read-only access for the CLI
+ */
+export { Outbox, type CommitCallback, type OutboxOptions, type OutboxStats } from './outbox.js';
+export { OutboxError, type OutboxErrorCode } from './errors.js';
+export {
+  openOutboxReadOnly,
+  type DeliveryState,
+  type OutboxReadOnly,
+  type OutboxSummary,
+  type StoredCheckpoint,
+  type StoredClick,
+} from './read-only.js';
+export {
+  canonicalClickFields,
+  chainHash,
+  GENESIS_HASH,
+  verifyChain,
+  type ChainCheckpoint,
+  type ChainReader,
+  type ChainReport,
+  type ChainRow,
+  type ChainRule,
+  type ChainViolation,
+} from './chain.js';
+export { CLICK_COLUMNS, type ClickColumns } from './columns.js';
+export { HEAD_FILE, readHead, type ChainHead } from './head.js';
+export { OUTBOX_DB, SCHEMA_VERSION } from './schema.js';

@@ -1,0 +1,129 @@
+/**
+ * Outbox: what the redirect server and the shipper call. record() is the hot path (no promise,
+ * no message of its own); everything else is a small operation run by the writer thread
+ * between click commits. Large id lists go over in slices so clicks keep committing between.
+ */
+import type { ClickRecord } from '../types.js';
+import { CLICK_STRIDE, columnsAt, recordOfColumns } from './columns.js';
+import type { OpMap, StoreStats } from './protocol.js';
+import { WriterLink, type CommitCallback } from './writer-link.js';
+
+export type { CommitCallback } from './writer-link.js';
+
+export interface OutboxOptions {
+  dataDir: string;
+  durability: 'durable' | 'fast';
+  /**
+   * Longest a queued click may wait for its commit. Honoured without a timer: an idle writer
+   * is handed the queue at the end of the current event-loop turn (setImmediate), a busy one
+   * right after its current commit, so a click waits at most one commit. A timer would only
+   * add waiting (CONTRACT.md, outbox.commit_interval_ms).
+   */
+  commitIntervalMs: number;
+  /** Clicks allowed to wait for the writer before record() refuses more (default 100 000). */
+  maxQueued?: number;
+}
+
+export interface OutboxStats extends StoreStats {
+  /** clicks recorded but not committed yet (queued, or in the transaction under way) */
+  queued: number;
+  /** transactions of clicks committed since open */
+  commits: number;
+  /** clicks whose write failed (their callbacks got an error) since open */
+  write_errors: number;
+}
+
+const SLICE = 1000;
+
+export class Outbox {
+  private constructor(private readonly link: WriterLink) {}
+
+  static async open(opts: OutboxOptions): Promise<Outbox> {
+    if (opts.durability !== 'durable' && opts.durability !== 'fast') throw new TypeError(`durability must be durable or fast, not ${String(opts.durability)}`);
+    if (!(opts.commitIntervalMs >= 0)) throw new TypeError(`commitIntervalMs must be >= 0, not ${opts.commitIntervalMs}`);
+    const link = await WriterLink.start({ dataDir: opts.dataDir, durability: opts.durability }, opts.maxQueued ?? 100_000);
+    return new Outbox(link);
+  }
+
+  /**
+   * Hot path: queues the click. `onCommitted` runs once its transaction has committed (durable:
+   * fsynced), with an OutboxError if it could not be written.
+   */
+  record(click: ClickRecord, onCommitted?: CommitCallback): void {
+    this.link.record(click, onCommitted);
+  }
+
+  /** Oldest pending clicks with seq > afterSeq, up to `limit` rows and about `maxBytes` of JSON (at least one row). */
+  async takePending(limit: number, maxBytes: number, afterSeq = 0): Promise<{ seq: number; click: ClickRecord }[]> {
+    const { seqs, flat } = await this.link.call('takePending', { limit, maxBytes, afterSeq });
+    return seqs.map((seq, i) => ({ seq, click: recordOfColumns(columnsAt(flat, i * CLICK_STRIDE)) }));
+  }
+
+  /** Marks pending clicks shipped; returns how many were pending. */
+  ackShipped(clickIds: readonly string[], at: Date = new Date()): Promise<number> {
+    const iso = at.toISOString();
+    return sliced(clickIds, (ids) => this.link.call('ackShipped', { ids, at: iso }));
+  }
+
+  /** Counts a failed delivery attempt on pending clicks and keeps the error. */
+  async noteAttempt(clickIds: readonly string[], error: string): Promise<void> {
+    await sliced(clickIds, (ids) => this.link.call('noteAttempt', { ids, error }));
+  }
+
+  /** Moves pending clicks to the dead-letter state with their reason; they are not retried. */
+  async deadLetter(items: readonly { click_id: string; reason: string }[]): Promise<void> {
+    await sliced(items, (slice) => this.link.call('deadLetter', { items: slice }));
+  }
+
+  /** Makes dead letters pending again (all of them when no ids are given); returns how many. */
+  requeueDead(clickIds?: readonly string[]): Promise<number> {
+    if (!clickIds) return this.link.call('requeueDead', { ids: null });
+    return sliced(clickIds, (ids) => this.link.call('requeueDead', { ids }));
+  }
+
+  /** Deletes dead letters (all when no ids are given), leaving chain checkpoints; returns how many. */
+  purgeDead(clickIds?: readonly string[]): Promise<number> {
+    const purgedAt = new Date().toISOString();
+    if (clickIds) return sliced(clickIds, (ids) => this.link.call('purgeStep', { reason: 'dead', cutoff: null, ids, purgedAt, max: ids.length }));
+    return this.purgeLoop({ reason: 'dead', cutoff: null, ids: null, purgedAt, max: SLICE });
+  }
+
+  /**
+   * Deletes shipped clicks clicked more than `retentionDays` before `now`, at most
+   * `maxRowsPerTx` per transaction; pending and dead ones are kept. Returns how many.
+   */
+  purgeExpired(retentionDays: number, now: Date = new Date(), maxRowsPerTx = 500): Promise<number> {
+    const cutoff = new Date(now.getTime() - retentionDays * 86_400_000).toISOString();
+    return this.purgeLoop({ reason: 'retention', cutoff, ids: null, purgedAt: new Date().toISOString(), max: Math.max(1, maxRowsPerTx) });
+  }
+
+  async stats(): Promise<OutboxStats> {
+    const s = await this.link.call('stats', {});
+    return { ...s, queued: this.link.queued, commits: this.link.commits, write_errors: this.link.writeErrors };
+  }
+
+  /** Caps outbox.db at `pages` pages (null lifts the cap): a quota that fails writes like a full disk. Returns the cap in force. */
+  limitPages(pages: number | null): Promise<number> {
+    return this.link.call('limitPages', { pages });
+  }
+
+  /** Stops accepting clicks, commits everything queued, answers pending calls, closes the writer. */
+  close(): Promise<void> {
+    return this.link.close();
+  }
+
+  private async purgeLoop(args: OpMap['purgeStep']['args']): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.link.call('purgeStep', args);
+      total += n;
+      if (n < args.max) return total;
+    }
+  }
+}
+
+async function sliced<T>(items: readonly T[], run: (slice: T[]) => Promise<number>): Promise<number> {
+  let n = 0;
+  for (let i = 0; i < items.length; i += SLICE) n += await run(items.slice(i, i + SLICE));
+  return n;
+}

@@ -1,0 +1,65 @@
+/**
+ * Messages between the main thread (outbox.ts) and the writer thread (writer-worker.ts).
+ *
+ * One round = one message each way: the main thread sends every click queued since the last
+ * round as ONE flat array of column values (CLICK_STRIDE values per click; measured faster to
+ * clone than an array of objects or one JSON string) plus any
+ * queued operations; the worker answers `committed` as soon as the clicks' transaction has
+ * committed, then `results` for the operations. `idle: true` ends the round.
+ */
+
+export interface WorkerBoot {
+  dataDir: string;
+  durability: 'durable' | 'fast';
+}
+
+export interface PendingRows {
+  seqs: number[];
+  /** CLICK_STRIDE column values per row, in CLICK_COLUMNS order. */
+  flat: unknown[];
+}
+
+export interface StoreStats {
+  pending: number;
+  shipped: number;
+  dead_letter: number;
+  oldest_pending: string | null;
+  last_seq: number;
+}
+
+export interface PurgeStepArgs {
+  reason: 'retention' | 'dead';
+  /** retention: purge shipped clicks with clicked_at before this ISO time */
+  cutoff: string | null;
+  /** dead: only these click ids (null = any dead letter) */
+  ids: string[] | null;
+  /** the same for every step of one purge, so its steps share a checkpoint per run */
+  purgedAt: string;
+  max: number;
+}
+
+/** Every operation the writer runs besides inserts: its arguments and its answer. */
+export interface OpMap {
+  takePending: { args: { limit: number; maxBytes: number; afterSeq: number }; result: PendingRows };
+  ackShipped: { args: { ids: string[]; at: string }; result: number };
+  noteAttempt: { args: { ids: string[]; error: string }; result: number };
+  deadLetter: { args: { items: { click_id: string; reason: string }[] }; result: number };
+  requeueDead: { args: { ids: string[] | null }; result: number };
+  purgeStep: { args: PurgeStepArgs; result: number };
+  stats: { args: Record<string, never>; result: StoreStats };
+  /** Caps the database size in pages (null = no cap): a disk quota, and how tests make a disk "full". */
+  limitPages: { args: { pages: number | null }; result: number };
+}
+export type OpName = keyof OpMap;
+
+export type OpRequest = { [K in OpName]: { id: number; op: K; args: OpMap[K]['args'] } }[OpName];
+export type OpResult = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
+
+export type ToWorker = { kind: 'round'; batch: unknown[] | null; ops: OpRequest[] } | { kind: 'close' };
+
+export type FromWorker =
+  | { kind: 'ready'; lastSeq: number }
+  | { kind: 'fatal'; error: string }
+  | { kind: 'committed'; count: number; error: string | null; idle: boolean }
+  | { kind: 'results'; results: OpResult[]; idle: true }
+  | { kind: 'closed' };

@@ -1,0 +1,193 @@
+/**
+ * The one write connection to outbox.db, synchronous (better-sqlite3). It lives in the writer
+ * thread; nothing else writes the file. Clicks are inserted in batches, one transaction each,
+ * chained in order; the in-memory chain tip and counts advance only after a commit.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chainHash, GENESIS_HASH } from './chain.js';
+import { CLICK_COLUMNS, CLICK_STRIDE, columnsAt, columnsOfRow, type ClickRow } from './columns.js';
+import { readHead, writeHead, type ChainHead } from './head.js';
+import type { OpMap, PendingRows, StoreStats } from './protocol.js';
+import { makePurger } from './purge.js';
+import { applySchema, applyWriterPragmas, OUTBOX_DB } from './schema.js';
+
+const COLS = CLICK_COLUMNS.join(', ');
+/** Rough JSON size of one click besides its values (keys, quotes, commas). */
+const JSON_OVERHEAD = 170;
+/** The largest page count SQLite accepts: "no cap". */
+const NO_PAGE_CAP = 4294967294;
+
+function prepareStatements(db: Database.Database) {
+  return {
+    pending: db.prepare<[number, number], ClickRow & { seq: number }>(
+      `SELECT seq, ${COLS} FROM clicks WHERE state = 'pending' AND seq > ? ORDER BY seq LIMIT ?`,
+    ),
+    ack: db.prepare<[string, string]>("UPDATE clicks SET state = 'shipped', shipped_at = ? WHERE click_id = ? AND state = 'pending'"),
+    attempt: db.prepare<[string, string]>("UPDATE clicks SET attempts = attempts + 1, last_error = ? WHERE click_id = ? AND state = 'pending'"),
+    dead: db.prepare<[string, string]>(
+      "UPDATE clicks SET state = 'dead', dead_reason = ?, attempts = attempts + 1 WHERE click_id = ? AND state = 'pending'",
+    ),
+    requeueOne: db.prepare<[string]>("UPDATE clicks SET state = 'pending', dead_reason = NULL WHERE click_id = ? AND state = 'dead'"),
+    requeueAll: db.prepare("UPDATE clicks SET state = 'pending', dead_reason = NULL WHERE state = 'dead'"),
+    oldest: db.prepare<[], { clicked_at: string }>("SELECT clicked_at FROM clicks WHERE state = 'pending' ORDER BY seq LIMIT 1"),
+  };
+}
+
+export class OutboxStore {
+  readonly db: Database.Database;
+  private tip: ChainHead;
+  private counts: { pending: number; shipped: number; dead: number };
+  private readonly insertStmt: Database.Statement<unknown[]>;
+  private readonly insertBatchTx: (flat: readonly unknown[]) => ChainHead;
+  private readonly purger: (a: OpMap['purgeStep']['args']) => number;
+  private readonly s: ReturnType<typeof prepareStatements>;
+
+  constructor(
+    private readonly dataDir: string,
+    durability: 'durable' | 'fast',
+  ) {
+    mkdirSync(dataDir, { recursive: true });
+    this.db = new Database(join(dataDir, OUTBOX_DB));
+    applyWriterPragmas(this.db, durability);
+    applySchema(this.db);
+    const db = this.db;
+    this.insertStmt = db.prepare(`INSERT INTO clicks (seq, ${COLS}, chain_hash) VALUES (?${', ?'.repeat(CLICK_STRIDE + 1)})`);
+    this.s = prepareStatements(db);
+    this.insertBatchTx = db.transaction((flat: readonly unknown[]): ChainHead => {
+      let { seq, chain_hash: hash } = this.tip;
+      const f = flat;
+      for (let i = 0; i < f.length; i += CLICK_STRIDE) {
+        hash = chainHash(hash, columnsAt(f, i));
+        seq++;
+        this.insertStmt.run(seq, f[i], f[i + 1], f[i + 2], f[i + 3], f[i + 4], f[i + 5], f[i + 6], f[i + 7], f[i + 8], f[i + 9], hash);
+      }
+      return { seq, chain_hash: hash };
+    });
+    this.purger = makePurger(db);
+    this.tip = this.recoverTip();
+    this.counts = this.countStates();
+  }
+
+  /**
+   * Where the chain continues: the newest of the last row, the last checkpoint, and the head
+   * file. A head file ahead of the database (a cut tail, a restored backup) is continued from,
+   * not overwritten, so the missing positions stay visible to the audit as a gap (and a
+   * rewritten last row as a break).
+   */
+  private recoverTip(): ChainHead {
+    const row = this.db.prepare('SELECT seq, chain_hash FROM clicks ORDER BY seq DESC LIMIT 1').get() as ChainHead | undefined;
+    const cp = this.db.prepare('SELECT last_seq AS seq, last_hash AS chain_hash FROM chain_checkpoints ORDER BY last_seq DESC LIMIT 1').get() as
+      | ChainHead
+      | undefined;
+    let tip: ChainHead = { seq: 0, chain_hash: GENESIS_HASH };
+    for (const c of [row, cp]) if (c && c.seq > tip.seq) tip = c;
+    const hw = this.db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'clicks'").get() as { seq: number } | undefined;
+    if (hw && hw.seq > tip.seq) tip = { seq: hw.seq, chain_hash: tip.chain_hash };
+    let head: ChainHead | null = null;
+    try {
+      head = readHead(this.dataDir);
+    } catch {
+      head = null; // unreadable: the audit reports it; rewrite it from the database
+    }
+    if (head && (head.seq > tip.seq || (head.seq === tip.seq && head.chain_hash !== tip.chain_hash))) return head;
+    if (!head || head.seq < tip.seq) this.writeHead(tip);
+    return tip;
+  }
+
+  private countStates(): { pending: number; shipped: number; dead: number } {
+    const n = (sql: string): number => (this.db.prepare(sql).pluck().get() as number) ?? 0;
+    const pending = n("SELECT count(*) FROM clicks WHERE state = 'pending'");
+    const dead = n("SELECT count(*) FROM clicks WHERE state = 'dead'");
+    return { pending, dead, shipped: n('SELECT count(*) FROM clicks') - pending - dead };
+  }
+
+  get head(): ChainHead {
+    return this.tip;
+  }
+
+  /** Inserts a flat batch in one transaction; throws (and changes nothing) if it fails. */
+  insertBatch(flat: readonly unknown[]): number {
+    this.tip = this.insertBatchTx(flat);
+    const n = flat.length / CLICK_STRIDE;
+    this.counts.pending += n;
+    return n;
+  }
+
+  writeHead(head: ChainHead = this.tip, sync = false): void {
+    writeHead(this.dataDir, head, sync);
+  }
+
+  takePending({ limit, maxBytes, afterSeq }: OpMap['takePending']['args']): PendingRows {
+    const seqs: number[] = [];
+    const flat: unknown[] = [];
+    let bytes = 0;
+    for (const r of this.s.pending.iterate(afterSeq, limit)) {
+      const cols = columnsOfRow(r);
+      let size = JSON_OVERHEAD;
+      for (const v of cols) if (typeof v === 'string') size += v.length;
+      if (seqs.length > 0 && bytes + size > maxBytes) break;
+      bytes += size;
+      seqs.push(r.seq);
+      flat.push(...cols);
+    }
+    return { seqs, flat };
+  }
+
+  /** Runs `stmt` once per item in one transaction; returns rows changed. */
+  private each<T>(items: readonly T[], run: (item: T) => Database.RunResult): number {
+    return this.db.transaction(() => items.reduce((n, it) => n + run(it).changes, 0))();
+  }
+
+  ackShipped({ ids, at }: OpMap['ackShipped']['args']): number {
+    const n = this.each(ids, (id) => this.s.ack.run(at, id));
+    this.counts.pending -= n;
+    this.counts.shipped += n;
+    return n;
+  }
+
+  noteAttempt({ ids, error }: OpMap['noteAttempt']['args']): number {
+    return this.each(ids, (id) => this.s.attempt.run(error, id));
+  }
+
+  deadLetter({ items }: OpMap['deadLetter']['args']): number {
+    const n = this.each(items, (it) => this.s.dead.run(it.reason, it.click_id));
+    this.counts.pending -= n;
+    this.counts.dead += n;
+    return n;
+  }
+
+  requeueDead({ ids }: OpMap['requeueDead']['args']): number {
+    const n = ids === null ? this.s.requeueAll.run().changes : this.each(ids, (id) => this.s.requeueOne.run(id));
+    this.counts.dead -= n;
+    this.counts.pending += n;
+    return n;
+  }
+
+  purgeStep(args: OpMap['purgeStep']['args']): number {
+    const n = this.purger(args);
+    if (args.reason === 'retention') this.counts.shipped -= n;
+    else this.counts.dead -= n;
+    return n;
+  }
+
+  stats(): StoreStats {
+    return {
+      pending: this.counts.pending,
+      shipped: this.counts.shipped,
+      dead_letter: this.counts.dead,
+      oldest_pending: this.s.oldest.get()?.clicked_at ?? null,
+      last_seq: this.tip.seq,
+    };
+  }
+
+  limitPages({ pages }: OpMap['limitPages']['args']): number {
+    return this.db.pragma(`max_page_count = ${Math.trunc(pages ?? NO_PAGE_CAP)}`, { simple: true }) as number;
+  }
+
+  close(): void {
+    this.db.close();
+    this.writeHead(this.tip, true);
+  }
+}

@@ -1,0 +1,199 @@
+/** The group-commit writer: batching, commit callbacks, failures, close and restart. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Outbox, openOutboxReadOnly, readHead, verifyChain, type OutboxError } from '../../../src/outbox/index.js';
+import { click, openOutbox, recordAll, sqlite, tempDataDir } from './helpers.js';
+
+describe('the outbox writer', () => {
+  it('commits a burst recorded in one event-loop turn as one transaction', async () => {
+    const dir = tempDataDir();
+    const outbox = await openOutbox(dir, { durability: 'durable' });
+    await recordAll(outbox, Array.from({ length: 300 }, () => click()));
+    expect(await outbox.stats()).toMatchObject({ pending: 300, commits: 1, queued: 0, last_seq: 300 });
+  });
+
+  it('calls onCommitted only once the click can be read from another connection', async () => {
+    const dir = tempDataDir();
+    const outbox = await openOutbox(dir, { durability: 'durable' });
+    await recordAll(outbox, [click()]); // creates the file
+    const db = sqlite(dir);
+    const seen = await Promise.all(
+      Array.from({ length: 50 }, () => {
+        const c = click();
+        return new Promise<boolean>((resolve, reject) =>
+          outbox.record(c, (err) => (err ? reject(err) : resolve(db.prepare('SELECT 1 FROM clicks WHERE click_id = ?').get(c.click_id) !== undefined))),
+        );
+      }),
+    );
+    expect(seen.every(Boolean)).toBe(true);
+  });
+
+  it('commits a backlog bigger than one round in several rounds, in order', async () => {
+    const dir = tempDataDir();
+    const outbox = await openOutbox(dir);
+    const clicks = Array.from({ length: 10_000 }, () => click());
+    await recordAll(outbox, clicks);
+    expect(await outbox.stats()).toMatchObject({ pending: 10_000, commits: 3 });
+    expect((await outbox.takePending(1, 10_000, 9_999))[0]!.click.click_id).toBe(clicks[9_999]!.click_id);
+  });
+
+  it('refuses clicks beyond maxQueued with CR_ERR_OUTBOX_QUEUE_FULL, and counts them', async () => {
+    const dir = tempDataDir();
+    const outbox = await openOutbox(dir, { maxQueued: 5 });
+    const results = await Promise.all(Array.from({ length: 7 }, () => new Promise<Error | null>((resolve) => outbox.record(click(), resolve))));
+    expect(results.filter((e) => e === null)).toHaveLength(5);
+    expect(results.slice(5).map((e) => (e as OutboxError).code)).toEqual(['CR_ERR_OUTBOX_QUEUE_FULL', 'CR_ERR_OUTBOX_QUEUE_FULL']);
+    expect(await outbox.stats()).toMatchObject({ pending: 5, write_errors: 2 });
+  });
+
+  it('queues clicks recorded during a commit into the next one', async () => {
+    const dir = tempDataDir();
+    const outbox = await openOutbox(dir);
+    const first = recordAll(outbox, [click()]);
+    await new Promise((r) => setImmediate(r)); // the first batch is now with the writer
+    const rest = recordAll(outbox, Array.from({ length: 20 }, () => click()));
+    await Promise.all([first, rest]);
+    expect(await outbox.stats()).toMatchObject({ pending: 21, commits: 2 });
+  });
+
+  it('gives every click of a failed batch the error, and records again once space is back', async () => {
+    const dir = tempDataDir();
+    const outbox = await openOutbox(dir, { durability: 'durable' });
+    await recordAll(outbox, [click()]);
+    const pages = sqlite(dir).pragma('page_count', { simple: true }) as number;
+    await outbox.limitPages(pages); // the disk is "full"
+    const errors = await Promise.all(
+      Array.from({ length: 3000 }, () => new Promise<Error | null>((resolve) => outbox.record(click(), resolve))),
+    );
+    expect(errors.every((e) => e !== null && (e as OutboxError).code === 'CR_ERR_OUTBOX_WRITE')).toBe(true);
+    expect(errors[0]!.message).toMatch(/full/);
+    expect(await outbox.stats()).toMatchObject({ write_errors: 3000, pending: 1, last_seq: 1 });
+
+    await outbox.limitPages(null);
+    await recordAll(outbox, [click(), click()]);
+    expect(await outbox.stats()).toMatchObject({ pending: 3, last_seq: 3 });
+    await outbox.close();
+    const reader = openOutboxReadOnly(dir);
+    expect(verifyChain(reader).ok).toBe(true); // the failed batch used up no positions
+    reader.close();
+  });
+
+  it('commits everything queued before close resolves, then refuses new clicks', async () => {
+    const dir = tempDataDir();
+    const outbox = await Outbox.open({ dataDir: dir, durability: 'durable', commitIntervalMs: 5 });
+    const results: (Error | null)[] = [];
+    for (let i = 0; i < 100; i++) outbox.record(click(), (err) => results.push(err));
+    await outbox.close();
+    expect(results).toHaveLength(100);
+    expect(results.every((e) => e === null)).toBe(true);
+    const late = await new Promise<Error | null>((resolve) => outbox.record(click(), resolve));
+    expect((late as OutboxError).code).toBe('CR_ERR_OUTBOX_CLOSED');
+    await expect(outbox.stats()).rejects.toMatchObject({ code: 'CR_ERR_OUTBOX_CLOSED' });
+    expect(sqlite(dir).prepare('SELECT count(*) FROM clicks').pluck().get()).toBe(100);
+  });
+
+  it('continues the chain across restarts and keeps the head file on the newest position', async () => {
+    const dir = tempDataDir();
+    for (let round = 0; round < 3; round++) {
+      const outbox = await openOutbox(dir);
+      await recordAll(outbox, Array.from({ length: 5 }, () => click()));
+      await outbox.close();
+    }
+    const head = readHead(dir);
+    const last = sqlite(dir).prepare('SELECT seq, chain_hash FROM clicks ORDER BY seq DESC LIMIT 1').get();
+    expect(head).toEqual(last);
+    expect(head!.seq).toBe(15);
+    const reader = openOutboxReadOnly(dir);
+    expect(verifyChain(reader)).toMatchObject({ ok: true, rows: 15 });
+    reader.close();
+  });
+
+  it('writes outbox.db in WAL mode with the guide columns, the chain and delivery state', async () => {
+    const dir = tempDataDir();
+    const outbox = await openOutbox(dir);
+    await recordAll(outbox, [click()]);
+    const db = sqlite(dir);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    const columns = (db.prepare('PRAGMA table_info(clicks)').all() as { name: string }[]).map((c) => c.name);
+    expect(columns).toEqual(
+      expect.arrayContaining(['click_id', 'tracking_id', 'clicked_at', 'ip_address', 'user_agent', 'referrer_url', 'session_id', 'click_source', 'metadata', 'anonymous', 'seq', 'chain_hash', 'state', 'shipped_at', 'attempts', 'last_error', 'dead_reason']),
+    );
+    expect(db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe('1');
+    expect(db.prepare('SELECT metadata FROM clicks').pluck().get()).toBe('{"utm_medium":"email","utm_source":"news"}');
+  });
+
+  it('refuses to open a data dir it cannot write, saying why', async () => {
+    const dir = tempDataDir();
+    const file = join(dir, 'not-a-dir');
+    await import('node:fs').then((fs) => fs.writeFileSync(file, 'x'));
+    await expect(Outbox.open({ dataDir: file, durability: 'fast', commitIntervalMs: 5 })).rejects.toMatchObject({ code: 'CR_ERR_OUTBOX_OPEN' });
+  });
+
+  it('reads back through the read-only accessor in seq order, with delivery state', async () => {
+    const dir = tempDataDir();
+    const outbox = await openOutbox(dir);
+    const clicks = Array.from({ length: 5 }, (_, i) => click({ clicked_at: `2025-07-0${i + 1}T00:00:00.000Z` }));
+    await recordAll(outbox, clicks);
+    await outbox.ackShipped([clicks[0]!.click_id], new Date('2025-07-10T00:00:00.000Z'));
+    const reader = openOutboxReadOnly(dir);
+    const rows = [...reader.clicks({ since: '2025-07-01T00:00:00.000Z' })];
+    expect(rows.map((r) => r.click)).toEqual(clicks);
+    expect(rows[0]).toMatchObject({ seq: 1, state: 'shipped', shipped_at: '2025-07-10T00:00:00.000Z', attempts: 0 });
+    expect([...reader.clicks({ since: '2025-07-04T00:00:00.000Z' })].map((r) => r.seq)).toEqual([4, 5]);
+    expect(reader.summary()).toEqual({
+      pending: 4,
+      shipped: 1,
+      dead_letter: 0,
+      oldest_pending: clicks[1]!.clicked_at,
+      last_shipped_at: '2025-07-10T00:00:00.000Z',
+      last_seq: 5,
+      checkpoints: 0,
+    });
+    expect(JSON.parse(readFileSync(join(dir, 'outbox.head'), 'utf8')).seq).toBeLessThanOrEqual(5);
+    reader.close();
+  });
+
+  it('audits cleanly while the writer keeps committing', async () => {
+    const dir = tempDataDir();
+    const outbox = await openOutbox(dir, { durability: 'durable' });
+    await recordAll(outbox, [click()]);
+    let writing = true;
+    const load = (async () => {
+      while (writing) await recordAll(outbox, Array.from({ length: 50 }, () => click()));
+    })();
+    for (let i = 0; i < 20; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      const reader = openOutboxReadOnly(dir);
+      const report = verifyChain(reader);
+      reader.close();
+      expect(report.violations).toEqual([]);
+    }
+    writing = false;
+    await load;
+  });
+
+  it('reads an outbox that does not exist yet as empty', () => {
+    const reader = openOutboxReadOnly(tempDataDir());
+    expect(reader.exists).toBe(false);
+    expect([...reader.clicks()]).toEqual([]);
+    expect(verifyChain(reader)).toMatchObject({ ok: true, rows: 0 });
+    reader.close();
+  });
+});
+
+describe('when the writer thread dies', () => {
+  it('starts a new one and goes on recording on the same chain', async () => {
+    const dir = tempDataDir();
+    const outbox = await openOutbox(dir);
+    await recordAll(outbox, [click()]);
+    // Reach in the way a native crash would: the thread is simply gone.
+    await (outbox as unknown as { link: { worker: { terminate(): Promise<number> } } }).link.worker.terminate();
+    await recordAll(outbox, [click(), click()]);
+    expect(await outbox.stats()).toMatchObject({ pending: 3, last_seq: 3 });
+    await outbox.close();
+    const reader = openOutboxReadOnly(dir);
+    expect(verifyChain(reader).ok).toBe(true);
+    reader.close();
+  });
+});
