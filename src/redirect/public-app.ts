@@ -40,6 +40,8 @@ export interface PublicAppDeps {
   /** outbox.on_write_error = "fail-closed": answer 503 when the click could not be stored. */
   failClosed: boolean;
   onAnswer(status: number): void;
+  /** An unexpected exception while answering (a bug); the request got a 503. */
+  onError(err: unknown): void;
 }
 
 const HSTS = 'max-age=31536000';
@@ -143,12 +145,18 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
     );
   };
 
-  app.get('/track/:id', (res, req) => {
-    handle(res, req, false);
-  });
-  app.head('/track/:id', (res, req) => {
-    handle(res, req, true);
-  });
+  // A bug must cost one request, not the process: uWS terminates the process when a
+  // handler returns without answering, so an exception is answered here.
+  const guarded = (res: HttpResponse, req: HttpRequest, isHead: boolean) => {
+    try {
+      handle(res, req, isHead);
+    } catch (err) {
+      d.onError(err);
+      fail(res, 'unavailable', null, '', isHead, 1);
+    }
+  };
+  app.get('/track/:id', (res, req) => guarded(res, req, false));
+  app.head('/track/:id', (res, req) => guarded(res, req, true));
   app.any('/*', (res, req) => {
     fail(res, 'not_found', null, req.getHeader('accept'), req.getMethod() === 'head');
   });

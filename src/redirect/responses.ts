@@ -72,7 +72,9 @@ export function writeError(res: HttpResponse, a: ErrorAnswer): number {
     .writeHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
   if (a.retryAfterSeconds !== undefined) res.writeHeader('Retry-After', String(a.retryAfterSeconds));
   if (a.hsts) res.writeHeader('Strict-Transport-Security', a.hsts);
-  if (a.isHead) res.endWithoutBody(Buffer.byteLength(body));
+  // No reported length for HEAD: uWebSockets.js 20.30 aborts the process when
+  // endWithoutBody is given one ("returning without responding").
+  if (a.isHead) res.endWithoutBody();
   else res.end(body);
   return e.code;
 }

@@ -106,6 +106,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     redirectStatus: config.server.redirect_status,
     referrerPolicy: config.server.referrer_policy,
     failClosed: config.outbox.on_write_error === 'fail-closed',
+    onError: (err) => log.error({ event: 'request_failed', err }, 'unexpected error while answering a request'),
     onAnswer: (status) => {
       let c = redirectsByStatus.get(status);
       if (!c) redirectsByStatus.set(status, (c = metrics.redirects.labels({ status: String(status) })));
