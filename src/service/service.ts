@@ -40,7 +40,7 @@ export interface RunningService {
 
 /** How long SIGTERM lets an in-flight shipping request finish before abandoning it (it stays pending). */
 const SHIP_STOP_GRACE_MS = 5_000;
-/** Retention purges run hourly, in small transactions between click commits. */
+/** Retention purges (clicks and session keys) run hourly; click purges go in small transactions between commits. */
 const RETENTION_SCHEDULE = '17 * * * *';
 
 export async function startService(config: Config, log: Logger): Promise<RunningService> {
@@ -162,6 +162,8 @@ export async function startService(config: Config, log: Logger): Promise<Running
   mirror.start({ runAtStart: true });
   shipper?.start();
   const retention = cron.schedule(RETENTION_SCHEDULE, () => {
+    // Session keys past 48 h go even on a day without clicks (keyFor only tidies on use).
+    keys.purgeExpired();
     outbox.purgeExpired(config.privacy.retention_days).then(
       (n) => n > 0 && log.info({ event: 'retention_purge', purged: n }, 'shipped clicks past retention purged'),
       (err: Error) => log.error({ event: 'retention_purge_failed' }, err.message),
