@@ -225,3 +225,9 @@ describe('admin listener', () => {
     expect(s.logs.length).toBeGreaterThan(0);
   });
 });
+
+describe('start-up', () => {
+  it('a second service on a port in use fails with a clear error instead of sharing it', async () => {
+    await expect(startTestService({ CLICKRELAY_SERVER_PORT: new URL(s.base).port })).rejects.toThrow(/public listener could not listen on 127\.0\.0\.1:\d+ \(in use/);
+  });
+});
