@@ -18,7 +18,7 @@ import { Outbox } from '../outbox/index.js';
 import { parseTrustedProxies, policyFromConfig, resolveClientIp, truncateIp } from '../privacy/index.js';
 import { createAdminApp } from '../redirect/admin-app.js';
 import { listen, type Listening } from '../redirect/listen.js';
-import { createPublicApp } from '../redirect/public-app.js';
+import { createPublicApp, type PublicAppDeps } from '../redirect/public-app.js';
 import { createRateLimiter } from '../redirect/rate-limit.js';
 import { describeBuild, loadUws, type UwsBuild } from '../redirect/uws.js';
 import { createShipper, type Shipper } from '../shipper/index.js';
@@ -36,6 +36,8 @@ export interface RunningService {
   shipper: Shipper | null;
   /** Stop accepting, let in-flight shipping finish within a bound, commit everything queued. */
   stop(): Promise<void>;
+  /** SIGHUP: re-read the TLS certificate and key (a renewed certificate) without a restart. */
+  reloadTls(): Promise<boolean>;
 }
 
 /** How long SIGTERM lets an in-flight shipping request finish before abandoning it (it stays pending). */
@@ -80,7 +82,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const limiter = config.server.rate_limit_per_second > 0 ? createRateLimiter(config.server.rate_limit_per_second, config.server.rate_limit_burst) : null;
   const redirectsByStatus = new Map<number, { inc(): void }>();
 
-  const publicApp = createPublicApp({
+  const publicDeps: PublicAppDeps = {
     uws,
     tls,
     lookup: (id) => mirror.lookup(id),
@@ -112,7 +114,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
       if (!c) redirectsByStatus.set(status, (c = metrics.redirects.labels({ status: String(status) })));
       c.inc();
     },
-  });
+  };
 
   const refreshGauges = async () => {
     const s = await outbox.stats();
@@ -135,16 +137,18 @@ export async function startService(config: Config, log: Logger): Promise<Running
     },
   });
 
-  let publicListener: Listening | undefined;
-  let adminListener: Listening | undefined;
+  let publicApp = createPublicApp(publicDeps);
+  const opened: Listening[] = [];
   try {
-    publicListener = await listen(uws, publicApp, config.server.host, config.server.port, 'public listener');
-    adminListener = await listen(uws, adminApp, config.admin.host, config.admin.port, 'admin listener');
+    opened.push(await listen(uws, publicApp, config.server.host, config.server.port, 'public listener'));
+    opened.push(await listen(uws, adminApp, config.admin.host, config.admin.port, 'admin listener'));
   } catch (err) {
-    publicListener?.close();
+    for (const l of opened) l.close();
     await Promise.all([outbox.close(), mirror.stop()]);
     throw err;
   }
+  let publicListener = opened[0]!;
+  const adminListener = opened[1]!;
   log.info(
     { event: 'listening', public: `${config.server.host}:${publicListener.port}`, admin: `${config.admin.host}:${adminListener.port}`, tls: tls !== null, durability: config.outbox.durability, shipping },
     `serving ${tls ? 'https' : 'http'}://${config.server.host}:${publicListener.port}/track/{id}, admin on ${config.admin.host}:${adminListener.port}`,
@@ -179,6 +183,23 @@ export async function startService(config: Config, log: Logger): Promise<Running
     mirror,
     outbox,
     shipper,
+    async reloadTls() {
+      if (!tls || stopping) return false;
+      // A new SSLApp reads the files again; the old listen socket closes just before the new
+      // one binds (exclusive port), so new connections are refused for well under a millisecond.
+      const app = createPublicApp(publicDeps);
+      const port = publicListener.port;
+      publicListener.close();
+      try {
+        publicListener = await listen(uws, app, config.server.host, port, 'public listener');
+        publicApp = app;
+      } catch (err) {
+        publicListener = await listen(uws, publicApp, config.server.host, port, 'public listener');
+        throw err;
+      }
+      log.info({ event: 'tls_reloaded' }, 'TLS certificate and key reloaded');
+      return true;
+    },
     stop() {
       stopping ??= (async () => {
         publicListener.close();

@@ -14,6 +14,13 @@ export async function serve(argv: string[]): Promise<number> {
   log.info({ event: 'config', config: { ...config } }, `configuration from ${config.source || 'built-in defaults'}`);
   const service = await startService(config, log);
 
+  // SIGHUP would otherwise end the process: it reloads the TLS certificate instead.
+  process.on('SIGHUP', () => {
+    service.reloadTls().then(
+      (reloaded) => reloaded || log.info({ event: 'sighup' }, 'SIGHUP: not serving TLS, nothing to reload'),
+      (err: Error) => log.error({ event: 'tls_reload_failed' }, `TLS reload failed, still serving the old certificate: ${err.message}`),
+    );
+  });
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       log.info({ event: 'signal', signal }, 'stopping: no new connections, committing queued clicks');
