@@ -34,7 +34,6 @@ export const SCHEMA = {
     allow_js_fallback: bool(false, 'allow the slow pure-JS uWebSockets.js imitation when no native build loads'),
     tls_cert_file: str('', 'PEM certificate chain; with tls_key_file, serve HTTPS'),
     tls_key_file: str('', 'PEM private key'),
-    idle_timeout_seconds: int(10, 1, 600, 'close a public connection idle this long'),
   },
   admin: {
     host: str('127.0.0.1', 'admin listener address (/healthz, /readyz, /metrics, analytics)'),
