@@ -1,0 +1,52 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startTestService, type TestService } from '../../support/service.js';
+
+/** Fill the outbox: cap its page count at what it has now, as a full disk would. */
+async function fillDisk(s: TestService): Promise<void> {
+  const db = new Database(join(s.dataDir, 'outbox.db'), { readonly: true });
+  const pages = db.pragma('page_count', { simple: true }) as number;
+  db.close();
+  await s.service.outbox.limitPages(pages);
+  // Pages already allocated still have room: click, one transaction at a time, until a
+  // single click no longer fits.
+  for (let i = 0; i < 2000 && (await writeErrors(s)) === 0; i++) await fetch(`${s.base}/track/lt_other`, { redirect: 'manual' });
+  expect(await writeErrors(s)).toBeGreaterThan(0);
+}
+
+const writeErrors = async (s: TestService) => Number(/clickrelay_click_write_errors_total (\d+)/.exec(await (await fetch(`${s.admin}/metrics`)).text())?.[1]);
+
+describe('an outbox that cannot be written', () => {
+  let s: TestService;
+  afterEach(async () => {
+    await s.stop();
+  });
+
+  it('fail-open (default): redirects keep working, lost clicks are counted and logged, recording resumes once space is back', async () => {
+    s = await startTestService();
+    expect((await fetch(`${s.base}/track/lt_other`, { redirect: 'manual' })).status).toBe(302);
+    await fillDisk(s);
+    const stored = s.clicks().length;
+    const errorsBefore = await writeErrors(s);
+    for (let i = 0; i < 3; i++) expect((await fetch(`${s.base}/track/lt_other`, { redirect: 'manual' })).status).toBe(302);
+    expect(await writeErrors(s)).toBe(errorsBefore + 3);
+    expect(s.logs.some((l) => l.event === 'click_write_failed' && l.code === 'CR_ERR_OUTBOX_WRITE')).toBe(true);
+    expect(s.clicks().length).toBe(stored);
+
+    await s.service.outbox.limitPages(null);
+    expect((await fetch(`${s.base}/track/lt_other`, { redirect: 'manual' })).status).toBe(302);
+    expect(s.clicks().length).toBe(stored + 1);
+  });
+
+  it('fail-closed: answers 503 instead of redirecting without a record', async () => {
+    s = await startTestService({ CLICKRELAY_OUTBOX_ON_WRITE_ERROR: 'fail-closed' });
+    await fillDisk(s);
+    const r = await fetch(`${s.base}/track/lt_other`, { redirect: 'manual', headers: { Accept: 'application/json' } });
+    expect(r.status).toBe(503);
+    expect(r.headers.get('retry-after')).toBe('1');
+    expect(r.headers.get('location')).toBeNull();
+    await s.service.outbox.limitPages(null);
+    expect((await fetch(`${s.base}/track/lt_other`, { redirect: 'manual' })).status).toBe(302);
+  });
+});
