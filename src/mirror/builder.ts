@@ -1,0 +1,296 @@
+/**
+ * Builds a complete new mirror beside the live one and swaps it in atomically.
+ *
+ * The new set goes into `mirror.db.tmp-<pid>` (no journal, no per-statement sync: the
+ * file is worthless until it is finished), is fsynced, and then rename()d over
+ * mirror.db — atomic on POSIX, so a reader sees the old file or the new one, never a
+ * mix. Anything failing before the rename deletes the temp file and leaves the old
+ * mirror exactly as it was. The directory is fsynced after the rename so the swap
+ * itself survives a power cut.
+ */
+import Database from 'better-sqlite3';
+import { createHash, type Hash } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { MirrorError } from './errors.js';
+import { CREATE_LINK_TRACKING, CREATE_SYNC_STATE, INSERT_LINK_POSITIONAL, MIRROR_DB, SCHEMA_VERSION } from './schema.js';
+import { BAD_JSON_ROW } from './sources/types.js';
+import { fileIdentity, mirrorPath, type SyncState } from './store.js';
+import { validateLink, type MirrorLink, type RejectReason } from './validate.js';
+
+export interface BuildDiff {
+  added: number;
+  removed: number;
+  changedUrl: number;
+  deactivated: number;
+  reactivated: number;
+}
+
+export interface BuilderOptions {
+  dataDir: string;
+}
+
+const TMP_RE = /^mirror\.db\.tmp-(\d+)$/;
+/** A temp file this old is abandoned whatever its pid says (pids get reused). */
+const STALE_TMP_MS = 6 * 3600_000;
+
+export class MirrorBuilder {
+  readonly tmpPath: string;
+  readonly #dataDir: string;
+  #db: Database.Database | null;
+  readonly #insert: Database.Statement;
+  readonly #hash: Hash = createHash('sha256');
+  #fingerprint: string | null = null;
+  readonly rejected: Partial<Record<RejectReason, number>> = {};
+  active = 0;
+  inactive = 0;
+  #sealed = false;
+
+  constructor(opts: BuilderOptions) {
+    this.#dataDir = opts.dataDir;
+    this.tmpPath = join(opts.dataDir, `${MIRROR_DB}.tmp-${process.pid}`);
+    removeStaleTemps(opts.dataDir);
+    rmQuiet(this.tmpPath);
+    try {
+      const db = new Database(this.tmpPath);
+      db.pragma('journal_mode = OFF');
+      db.pragma('synchronous = OFF'); // fsynced once, explicitly, before the rename
+      db.pragma('locking_mode = EXCLUSIVE');
+      db.pragma('cache_size = -16384'); // 16 MiB: enough for sorted bulk inserts, small beside the index
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      db.exec(CREATE_LINK_TRACKING);
+      db.exec(CREATE_SYNC_STATE);
+      db.exec('BEGIN');
+      this.#db = db;
+      this.#insert = db.prepare(INSERT_LINK_POSITIONAL.replace('INSERT', 'INSERT OR IGNORE'));
+    } catch (err) {
+      this.abort();
+      throw storeError(`cannot create ${this.tmpPath}`, err);
+    }
+    this.#hash.update(`clickrelay-mirror-v${SCHEMA_VERSION}\n`);
+  }
+
+  /** Validate one raw row and, if good, add it. Never throws for bad data: it is counted. */
+  add(raw: unknown): void {
+    if (raw === BAD_JSON_ROW) return this.#reject('bad_json');
+    const v = validateLink(raw);
+    if (!v.ok) return this.#reject(v.reason);
+    const l = v.link;
+    const ins = this.#insert.run(
+      l.tracking_id, l.job_id ?? null, l.application_id ?? null, l.link_function ?? null, l.link_type ?? null,
+      l.original_url, l.redirect_url ?? null, l.created_at ?? null, l.created_by ?? null, l.is_active ? 1 : 0, l.description ?? null,
+    );
+    // First one wins: a listing that names an id twice is the main system's bug, and
+    // keeping the first makes the result independent of how often it repeats.
+    if (ins.changes === 0) return this.#reject('duplicate_tracking_id');
+    if (l.is_active) this.active++;
+    else this.inactive++;
+    this.#hash.update(fingerprintLine(l));
+  }
+
+  #reject(reason: RejectReason): void {
+    this.rejected[reason] = (this.rejected[reason] ?? 0) + 1;
+  }
+
+  get links(): number {
+    return this.active + this.inactive;
+  }
+
+  /** sha256 of the validated set, in listing order. Equal fingerprints ⇒ identical mirror.db contents. */
+  fingerprint(): string {
+    this.#fingerprint ??= this.#hash.digest('hex');
+    return this.#fingerprint;
+  }
+
+  /** Write the state row and commit the data. After this, `diff` and `swap`. */
+  seal(state: Omit<SyncState, 'fingerprint' | 'links' | 'active' | 'inactive' | 'rejected'>): void {
+    const db = this.#mustDb();
+    db.prepare(
+      `INSERT INTO sync_state (id, synced_at, source, etag, fingerprint, links, active, inactive, rejected_json, duration_ms)
+       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(state.syncedAt, state.source, state.etag, this.fingerprint(), this.links, this.active, this.inactive, JSON.stringify(this.rejected), Math.round(state.durationMs));
+    db.exec('COMMIT');
+    this.#sealed = true;
+  }
+
+  /** What changes against the live mirror.db, computed by SQL so `clickrelay sync` need not load the old set. */
+  diff(): BuildDiff {
+    const db = this.#mustDb();
+    const old = mirrorPath(this.#dataDir);
+    const none: BuildDiff = { added: this.links, removed: 0, changedUrl: 0, deactivated: 0, reactivated: 0 };
+    if (!existsSync(old)) return none;
+    try {
+      db.prepare('ATTACH DATABASE ? AS old').run(old);
+    } catch {
+      return none;
+    }
+    try {
+      const oldCount = (db.prepare('SELECT count(*) AS n FROM old.link_tracking').get() as { n: number }).n;
+      const m = db
+        .prepare(
+          `SELECT count(*) AS matched,
+                  coalesce(sum(n.original_url <> o.original_url), 0) AS changed_url,
+                  coalesce(sum(o.is_active = 1 AND n.is_active = 0), 0) AS deactivated,
+                  coalesce(sum(o.is_active = 0 AND n.is_active = 1), 0) AS reactivated
+             FROM main.link_tracking n JOIN old.link_tracking o ON o.tracking_id = n.tracking_id`,
+        )
+        .get() as { matched: number; changed_url: number; deactivated: number; reactivated: number };
+      return { added: this.links - m.matched, removed: oldCount - m.matched, changedUrl: m.changed_url, deactivated: m.deactivated, reactivated: m.reactivated };
+    } catch {
+      return none; // an old file of another shape: everything counts as added
+    } finally {
+      try {
+        db.exec('DETACH DATABASE old');
+      } catch {
+        // closing the connection detaches it anyway
+      }
+    }
+  }
+
+  /**
+   * Make the built file the live mirror; returns the identity of the file now at mirror.db.
+   * (A serving process then reads it back with loadMirror, reusing its old index's strings.)
+   */
+  swap(): { identity: string | null } {
+    if (!this.#sealed) throw new Error('MirrorBuilder.swap before seal');
+    const db = this.#mustDb();
+    const live = mirrorPath(this.#dataDir);
+    try {
+      db.close();
+      this.#db = null;
+      fsyncPath(this.tmpPath);
+    } catch (err) {
+      this.abort();
+      throw storeError(`cannot flush ${this.tmpPath}`, err);
+    }
+    // Under an EXCLUSIVE lock on the old file: no writer in any process is then between
+    // "check the path is still my file" and "commit" (see MirrorWriter), and a hot journal
+    // a crashed writer left behind is rolled back into the old file, not the new one.
+    const lock = lockForReplace(live);
+    let identity: string | null;
+    try {
+      renameSync(this.tmpPath, live);
+      identity = fileIdentity(live);
+    } catch (err) {
+      releaseLock(lock);
+      this.abort();
+      throw storeError(`cannot rename ${this.tmpPath} over ${live}`, err);
+    }
+    releaseLock(lock);
+    try {
+      fsyncPath(this.#dataDir);
+    } catch {
+      // the rename happened; only its durability across a power cut is in question
+    }
+    return { identity };
+  }
+
+  /** Throw the build away; the live mirror is untouched. Safe to call more than once. */
+  abort(): void {
+    try {
+      this.#db?.close();
+    } catch {
+      // an unfinished file is deleted next
+    }
+    this.#db = null;
+    rmQuiet(this.tmpPath);
+  }
+
+  #mustDb(): Database.Database {
+    if (!this.#db) throw new Error('MirrorBuilder used after close');
+    return this.#db;
+  }
+}
+
+/** One canonical line per link for the fingerprint: every stored column, fixed order. */
+function fingerprintLine(l: MirrorLink): string {
+  return JSON.stringify([
+    l.tracking_id, l.original_url, l.is_active, l.job_id ?? null, l.application_id ?? null, l.link_function ?? null,
+    l.link_type ?? null, l.description ?? null, l.created_at ?? null, l.redirect_url ?? null, l.created_by ?? null,
+  ]) + '\n';
+}
+
+function lockForReplace(path: string): Database.Database | null {
+  if (!existsSync(path)) return null;
+  let db: Database.Database;
+  try {
+    db = new Database(path, { fileMustExist: true });
+  } catch {
+    return null; // unopenable: nobody can be writing to it either
+  }
+  try {
+    db.pragma('busy_timeout = 5000');
+    db.exec('BEGIN EXCLUSIVE');
+    return db;
+  } catch (err) {
+    db.close();
+    if ((err as { code?: string }).code === 'SQLITE_BUSY') {
+      throw storeError(`${path} stayed locked by another process for 5 s`, err);
+    }
+    return null; // not a database (corrupt, truncated): replace it unlocked
+  }
+}
+
+function releaseLock(db: Database.Database | null): void {
+  if (!db) return;
+  try {
+    db.exec('ROLLBACK');
+  } catch {
+    // nothing was written under the lock
+  }
+  db.close();
+}
+
+function fsyncPath(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Temp files of syncs that died (SIGKILL, power cut) would otherwise pile up. */
+function removeStaleTemps(dataDir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dataDir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = TMP_RE.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    const p = join(dataDir, name);
+    let old = false;
+    try {
+      old = Date.now() - statSync(p).mtimeMs > STALE_TMP_MS;
+    } catch {
+      continue;
+    }
+    if (pid === process.pid || old || !alive(pid)) rmQuiet(p);
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function rmQuiet(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}
+
+function storeError(what: string, cause: unknown): MirrorError {
+  const code = (cause as { code?: string }).code;
+  return new MirrorError('CR_ERR_MIRROR_STORE', `${what}${code ? ` (${code})` : ''}`, { cause });
+}

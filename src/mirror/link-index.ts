@@ -1,0 +1,134 @@
+/**
+ * The in-memory lookup the redirect consults on every request. No SQL on the hot path:
+ * a lookup is one Map get (two on a miss while the overlay is non-empty).
+ *
+ * A LinkIndex never changes after it is built, so a reader holding one sees a
+ * consistent set; a reload builds a whole new one and the holder swaps it in with a
+ * single assignment (JS is single-threaded: no reader can see half a swap).
+ *
+ * Memory: a million links must fit beside a second million during a swap. The Map
+ * holds id → URL string for an active link and id → null for a known-but-inactive one
+ * (the redirect never needs an inactive link's URL). An object per entry would add
+ * ~20 bytes × 1M and, measured, pushed a 1M sync past its memory budget.
+ */
+import type { LinkInfo } from '../types.js';
+
+/** What the redirect needs about a link. Inactive links stay in the index so they answer 404 without a miss lookup. */
+export interface LinkEntry {
+  /** The URL to redirect to; '' for an inactive link. */
+  readonly url: string;
+  readonly active: boolean;
+}
+
+/** id → URL (active) or null (inactive). */
+export type LinkMap = Map<string, string | null>;
+
+const INACTIVE: LinkEntry = Object.freeze({ url: '', active: false });
+
+export class LinkIndex {
+  readonly #map: ReadonlyMap<string, string | null>;
+  /** When the set was built (ms since epoch); for status and metrics. */
+  readonly builtAt: number;
+
+  constructor(map: ReadonlyMap<string, string | null> = new Map(), builtAt = Date.now()) {
+    this.#map = map;
+    this.builtAt = builtAt;
+  }
+
+  static fromLinks(links: Iterable<Pick<LinkInfo, 'tracking_id' | 'original_url' | 'is_active'>>): LinkIndex {
+    const m: LinkMap = new Map();
+    for (const l of links) m.set(l.tracking_id, l.is_active ? l.original_url : null);
+    return new LinkIndex(m);
+  }
+
+  /** URL of an active link, null for a known inactive one, undefined for an unknown id. Allocates nothing. */
+  lookupUrl(id: string): string | null | undefined {
+    return this.#map.get(id);
+  }
+
+  lookup(id: string): LinkEntry | undefined {
+    const v = this.#map.get(id);
+    return v === undefined ? undefined : v === null ? INACTIVE : { url: v, active: true };
+  }
+
+  get size(): number {
+    return this.#map.size;
+  }
+
+  /** Entries in insertion order (for loadMirror's merge, which relies on it being id order). */
+  entries(): IterableIterator<[string, string | null]> {
+    return this.#map.entries();
+  }
+
+  /** Counts for status/metrics; walks the map, so not for the hot path. */
+  counts(): { links: number; active: number; inactive: number } {
+    let inactive = 0;
+    for (const v of this.#map.values()) if (v === null) inactive++;
+    return { links: this.#map.size, active: this.#map.size - inactive, inactive };
+  }
+}
+
+/**
+ * Upper bound of the overlay: links learnt one by one from miss lookups. Past it they
+ * are still persisted to mirror.db and found after the next reload; the bound only
+ * keeps a flood of real-but-new ids from growing memory between syncs.
+ */
+export const OVERLAY_MAX = 100_000;
+
+export class MirrorIndexHolder {
+  #current: LinkIndex;
+  // Copying a 1M-entry Map to add one link would cost ~100 ms and double memory for a
+  // moment; a small side Map does the job and is dropped at the next full swap, whose
+  // listing already contains whatever the main system still knows.
+  #overlay: LinkMap = new Map();
+  #generation = 0;
+
+  constructor(initial: LinkIndex = new LinkIndex()) {
+    this.#current = initial;
+  }
+
+  get current(): LinkIndex {
+    return this.#current;
+  }
+
+  /** Bumped by every replace(): a slow reload started before a newer swap must not undo it. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  get overlaySize(): number {
+    return this.#overlay.size;
+  }
+
+  /** Links known now: the snapshot plus the overlay. */
+  get size(): number {
+    return this.#current.size + this.#overlay.size;
+  }
+
+  /** URL of an active link, null for a known inactive one, undefined for an unknown id. */
+  lookupUrl(id: string): string | null | undefined {
+    const hit = this.#current.lookupUrl(id);
+    if (hit !== undefined || this.#overlay.size === 0) return hit;
+    return this.#overlay.get(id);
+  }
+
+  lookup(id: string): LinkEntry | undefined {
+    const v = this.lookupUrl(id);
+    return v === undefined ? undefined : v === null ? INACTIVE : { url: v, active: true };
+  }
+
+  /** Swap in a freshly built snapshot; the overlay is superseded by it. */
+  replace(next: LinkIndex): void {
+    this.#current = next;
+    this.#overlay = new Map();
+    this.#generation++;
+  }
+
+  /** Add one link learnt from a miss lookup. Returns false when the overlay is full. */
+  addOne(link: Pick<LinkInfo, 'tracking_id' | 'original_url' | 'is_active'>): boolean {
+    if (this.#current.lookupUrl(link.tracking_id) !== undefined) return true; // a swap already brought it
+    if (this.#overlay.size >= OVERLAY_MAX && !this.#overlay.has(link.tracking_id)) return false;
+    this.#overlay.set(link.tracking_id, link.is_active ? link.original_url : null);
+    return true;
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * The mirror stage assembled for `clickrelay serve`: the index the redirect reads, the
+ * scheduled sync that refreshes it, the watcher that picks up a mirror.db written by
+ * `clickrelay sync` in another process, and the miss lookup. The service layer makes
+ * one of these and wires its hooks to logs and metrics; it never reaches inside.
+ */
+import { readApiKey, type ApiKey } from './api-key.js';
+import { MirrorError } from './errors.js';
+import { emit, type MirrorHooks } from './hooks.js';
+import { MainSystemClient } from './http-client.js';
+import { MirrorIndexHolder, type LinkEntry } from './link-index.js';
+import { MissLookup } from './miss-lookup.js';
+import { SyncScheduler, validateSchedule } from './scheduler.js';
+import { loadMirror, MirrorWriter, quarantineMirror } from './store.js';
+import { runSync, type MirrorConfig, type SyncResult } from './sync.js';
+import { isReplaced, MirrorWatcher } from './watcher.js';
+import type { LinkInfo } from '../types.js';
+
+export interface MirrorOptions {
+  config: MirrorConfig;
+  hooks?: MirrorHooks;
+  /** Defaults to readApiKey(config.main_system) when base_url is set. */
+  apiKey?: ApiKey;
+  env?: NodeJS.ProcessEnv;
+}
+
+export class Mirror {
+  readonly holder = new MirrorIndexHolder();
+  readonly missLookup: MissLookup;
+  readonly #config: MirrorConfig;
+  readonly #hooks: MirrorHooks | undefined;
+  readonly #client: MainSystemClient | null;
+  readonly #apiKey: ApiKey | undefined;
+  readonly #writer: MirrorWriter;
+  #identity: string | null = null;
+  #scheduler: SyncScheduler | null = null;
+  #watcher: MirrorWatcher | null = null;
+  #syncing: Promise<SyncResult> | null = null;
+  #reloading: Promise<void> | null = null;
+  #recheck = false;
+  readonly #stop = new AbortController();
+  lastResult: SyncResult | null = null;
+  lastError: MirrorError | null = null;
+
+  private constructor(opts: MirrorOptions) {
+    const { config } = opts;
+    this.#config = config;
+    this.#hooks = opts.hooks;
+    validateSchedule(config.sync.schedule); // fail at start-up, not at the first tick
+    this.#writer = new MirrorWriter(config.storage.data_dir);
+    if (config.main_system.base_url !== '') {
+      this.#apiKey = opts.apiKey ?? readApiKey(config.main_system, opts.env);
+      this.#client = new MainSystemClient({
+        baseUrl: config.main_system.base_url,
+        apiKey: this.#apiKey,
+        timeoutMs: config.main_system.timeout_ms,
+        connections: 8,
+      });
+    } else {
+      this.#apiKey = opts.apiKey;
+      this.#client = null;
+    }
+    this.missLookup = new MissLookup({
+      client: this.#client,
+      holder: this.holder,
+      writer: this.#writer,
+      enabled: config.sync.miss_lookup,
+      timeoutMs: config.sync.miss_timeout_ms,
+      ttlSeconds: config.sync.miss_ttl_seconds,
+      ...(this.#hooks ? { hooks: this.#hooks } : {}),
+    });
+  }
+
+  /** Load mirror.db (an unreadable one is moved aside and we start empty). Does not sync: see start(). */
+  static async open(opts: MirrorOptions): Promise<Mirror> {
+    const m = new Mirror(opts);
+    await m.#reload('startup');
+    return m;
+  }
+
+  /** Hot path: one Map get. */
+  lookup(id: string): LinkEntry | undefined {
+    return this.holder.lookup(id);
+  }
+
+  /** Hot path without allocating: URL if active, null if known inactive, undefined if unknown. */
+  lookupUrl(id: string): string | null | undefined {
+    return this.holder.lookupUrl(id);
+  }
+
+  lookupMiss(id: string): Promise<LinkInfo | null> {
+    return this.missLookup.lookupMiss(id);
+  }
+
+  /** Sync now; a call while one runs shares it. Rejects with a MirrorError (the old mirror stays). */
+  sync(): Promise<SyncResult> {
+    if (this.#syncing) return this.#syncing;
+    const p = runSync({
+      config: this.#config,
+      holder: this.holder,
+      signal: this.#stop.signal,
+      ...(this.#client ? { client: this.#client } : {}),
+      ...(this.#apiKey ? { apiKey: this.#apiKey } : {}),
+      ...(this.#hooks ? { hooks: this.#hooks } : {}),
+      onSwapped: (identity) => {
+        this.#identity = identity;
+        this.#repin();
+        if (identity === null) void this.#reload('replaced').catch(() => undefined);
+      },
+    })
+      .then((r) => {
+        this.lastResult = r;
+        return r;
+      })
+      .catch((err: MirrorError) => {
+        this.lastError = err;
+        throw err;
+      })
+      .finally(() => {
+        this.#syncing = null;
+      });
+    this.#syncing = p;
+    return p;
+  }
+
+  /** Sync at start and on schedule; watch for mirror.db replaced by another process. */
+  start(opts: { runAtStart?: boolean } = {}): void {
+    if (this.#scheduler) return;
+    this.#watcher = new MirrorWatcher({
+      dataDir: this.#config.storage.data_dir,
+      identity: () => this.#identity,
+      onReplaced: () => void this.#reload('replaced'),
+    });
+    this.#scheduler = new SyncScheduler({
+      schedule: this.#config.sync.schedule,
+      job: () => this.sync(),
+      onTick: () => this.checkReplaced(),
+      runAtStart: opts.runAtStart ?? true,
+    });
+  }
+
+  /** True when mirror.db is another file than the one served (and a reload was started). */
+  checkReplaced(): boolean {
+    if (!isReplaced(this.#config.storage.data_dir, this.#identity)) return false;
+    void this.#reload('replaced');
+    return true;
+  }
+
+  /** Reload from mirror.db now (what the watcher does); resolves when the new index is in. */
+  reload(): Promise<void> {
+    return this.#reload('replaced');
+  }
+
+  #reload(reason: 'startup' | 'replaced'): Promise<void> {
+    if (this.#reloading) {
+      this.#recheck = true; // another swap landed while reading: look again when done
+      return this.#reloading;
+    }
+    const p = this.#doReload(reason).finally(() => {
+      this.#reloading = null;
+      if (this.#recheck) {
+        this.#recheck = false;
+        this.checkReplaced();
+      }
+    });
+    this.#reloading = p;
+    return p;
+  }
+
+  async #doReload(reason: 'startup' | 'replaced'): Promise<void> {
+    const t0 = performance.now();
+    const gen = this.holder.generation;
+    try {
+      const loaded = await loadMirror(this.#config.storage.data_dir, { previous: this.holder.current, signal: this.#stop.signal });
+      // A sync of ours swapped in something newer while we read: keep that.
+      if (this.holder.generation !== gen) return;
+      this.holder.replace(loaded.index);
+      this.#identity = loaded.identity;
+      this.#repin();
+      emit(this.#hooks, 'onReload', { links: loaded.index.size, reason, durationMs: performance.now() - t0 });
+    } catch (err) {
+      const e = err instanceof MirrorError ? err : new MirrorError('CR_ERR_MIRROR_CORRUPT', String(err));
+      if (e.code === 'CR_ERR_MIRROR_ABORTED') return;
+      if (e.code === 'CR_ERR_MIRROR_CORRUPT') {
+        let movedTo: string | null = null;
+        try {
+          movedTo = quarantineMirror(this.#config.storage.data_dir);
+        } catch {
+          // could not move it: the next sync's rename replaces it anyway
+        }
+        emit(this.#hooks, 'onCorrupt', e, movedTo);
+        return;
+      }
+      throw e;
+    }
+  }
+
+  #repin(): void {
+    this.#writer.close();
+    this.#writer.pin();
+  }
+
+  /** Stop ticking, abort a running sync or reload, close connections. */
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    this.#watcher?.close();
+    await this.#scheduler?.stop();
+    await this.#syncing?.catch(() => undefined);
+    await this.#reloading?.catch(() => undefined);
+    this.#writer.close();
+    await this.#client?.close();
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Asking the main system about an id the mirror does not know
+ * (`GET /api/link-tracking/analytics/{id}`, the guide's own call).
+ *
+ * The public listener is open to anyone, so a request flood of random ids must not
+ * become a request flood towards the main system:
+ * - at most `maxInFlight` lookups are outstanding; past that the answer is "unknown"
+ *   at once (no queue: a queue would only turn the flood into latency);
+ * - one lookup per id at a time: concurrent callers share its promise;
+ * - a 404 is remembered for `sync.miss_ttl_seconds` in a bounded, oldest-first-evicted
+ *   negative cache.
+ * A hit is validated like a synced row, joins the index overlay and is persisted.
+ */
+import type { LinkInfo } from '../types.js';
+import type { MirrorError } from './errors.js';
+import { emit, type MirrorHooks } from './hooks.js';
+import type { MainSystemClient } from './http-client.js';
+import type { MirrorIndexHolder } from './link-index.js';
+import type { MirrorWriter } from './store.js';
+import { TRACKING_ID_PATTERN, validateLink } from './validate.js';
+
+export const ANALYTICS_PATH = '/api/link-tracking/analytics/';
+
+export type MissOutcome =
+  | 'hit' // found and added to the mirror (an inactive one answers null)
+  | 'not_found' // main system said 404; remembered
+  | 'cached_unknown' // answered from the negative cache, no request
+  | 'shared' // joined a lookup already in flight for the same id
+  | 'saturated' // too many lookups in flight; answered "unknown" without asking
+  | 'invalid' // main system answered a link that fails validation; remembered as unknown
+  | 'timeout'
+  | 'auth_error' // 401/403: the key is wrong; the operator hears it from the sync too
+  | 'error' // other HTTP status, network, bad JSON
+  | 'disabled' // no main system, or sync.miss_lookup = false
+  | 'malformed_id';
+
+export interface MissLookupOptions {
+  client: MainSystemClient | null;
+  holder: MirrorIndexHolder;
+  writer?: MirrorWriter;
+  enabled: boolean;
+  timeoutMs: number;
+  ttlSeconds: number;
+  maxInFlight?: number;
+  negativeCacheMax?: number;
+  hooks?: MirrorHooks;
+  now?: () => number;
+}
+
+export class MissLookup {
+  readonly #o: Required<Omit<MissLookupOptions, 'writer' | 'hooks' | 'client'>> & Pick<MissLookupOptions, 'writer' | 'hooks' | 'client'>;
+  readonly #inFlight = new Map<string, Promise<LinkInfo | null>>();
+  /** id → expiry (ms). Map order is insertion order, so the first key is the oldest entry. */
+  readonly #unknown = new Map<string, number>();
+  /** Outcome counts since start; plain numbers for the metrics layer to read. */
+  readonly counters: Record<MissOutcome, number> = {
+    hit: 0, not_found: 0, cached_unknown: 0, shared: 0, saturated: 0, invalid: 0,
+    timeout: 0, auth_error: 0, error: 0, disabled: 0, malformed_id: 0,
+  };
+  /** Requests actually sent to the main system. */
+  requests = 0;
+  lastError: MirrorError | null = null;
+
+  constructor(opts: MissLookupOptions) {
+    this.#o = { maxInFlight: 8, negativeCacheMax: 100_000, now: Date.now, ...opts };
+  }
+
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  get negativeCacheSize(): number {
+    return this.#unknown.size;
+  }
+
+  /**
+   * The link if the main system knows it and it is active; null means "answer 404"
+   * (unknown, inactive, or the main system could not say). Never throws. An inactive
+   * hit still joins the index, so the next request for it is answered from memory.
+   */
+  lookupMiss(id: string): Promise<LinkInfo | null> {
+    if (!this.#o.enabled || this.#o.client === null) return this.#done('disabled', null);
+    if (!TRACKING_ID_PATTERN.test(id)) return this.#done('malformed_id', null);
+    const known = this.#o.holder.lookupUrl(id);
+    if (known !== undefined) return Promise.resolve(known === null ? null : { tracking_id: id, original_url: known, is_active: true });
+    if (this.#isKnownUnknown(id)) return this.#done('cached_unknown', null);
+    const pending = this.#inFlight.get(id);
+    if (pending) {
+      this.#count('shared');
+      return pending;
+    }
+    if (this.#inFlight.size >= this.#o.maxInFlight) return this.#done('saturated', null);
+    const p = this.#ask(this.#o.client, id).finally(() => this.#inFlight.delete(id));
+    this.#inFlight.set(id, p);
+    return p;
+  }
+
+  async #ask(client: MainSystemClient, id: string): Promise<LinkInfo | null> {
+    this.requests++;
+    let res;
+    try {
+      res = await client.getJson(ANALYTICS_PATH + encodeURIComponent(id), { timeoutMs: this.#o.timeoutMs, allow404: true });
+    } catch (err) {
+      const e = err as MirrorError;
+      this.lastError = e;
+      return this.#done(e.code === 'CR_ERR_MIRROR_TIMEOUT' ? 'timeout' : e.code === 'CR_ERR_MIRROR_AUTH' ? 'auth_error' : 'error', null);
+    }
+    if (res.status === 404) {
+      this.#rememberUnknown(id);
+      return this.#done('not_found', null);
+    }
+    if (res.status !== 200) return this.#done('error', null);
+    const info = (res.body as { link_info?: unknown } | null)?.link_info;
+    const v = validateLink(info);
+    // An answer for another id is as useless as an invalid one.
+    if (!v.ok || v.link.tracking_id !== id) {
+      this.#rememberUnknown(id);
+      return this.#done('invalid', null);
+    }
+    this.#o.holder.addOne(v.link);
+    this.#o.writer?.upsert(v.link);
+    return this.#done('hit', v.link.is_active ? v.link : null);
+  }
+
+  #isKnownUnknown(id: string): boolean {
+    const exp = this.#unknown.get(id);
+    if (exp === undefined) return false;
+    if (exp > this.#o.now()) return true;
+    this.#unknown.delete(id);
+    return false;
+  }
+
+  #rememberUnknown(id: string): void {
+    if (this.#o.ttlSeconds <= 0) return;
+    this.#unknown.delete(id); // re-insert at the young end
+    this.#unknown.set(id, this.#o.now() + this.#o.ttlSeconds * 1000);
+    while (this.#unknown.size > this.#o.negativeCacheMax) {
+      const oldest = this.#unknown.keys().next().value;
+      if (oldest === undefined) break;
+      this.#unknown.delete(oldest);
+    }
+  }
+
+  /** Forget remembered unknowns, e.g. after a full sync brought a new set. */
+  clearNegativeCache(): void {
+    this.#unknown.clear();
+  }
+
+  #count(o: MissOutcome): void {
+    this.counters[o]++;
+    emit(this.#o.hooks, 'onMissLookup', o);
+  }
+
+  #done<T>(o: MissOutcome, v: T): Promise<T> {
+    this.#count(o);
+    return Promise.resolve(v);
+  }
+}

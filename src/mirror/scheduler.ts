@@ -1,0 +1,85 @@
+/**
+ * When syncs run: once at start, then on `sync.schedule` (node-cron; 5 fields, or 6
+ * with seconds first). A tick that finds the previous sync still running is skipped,
+ * not queued: the next tick fetches the newer state anyway.
+ */
+import cron, { type ScheduledTask } from 'node-cron';
+import { MirrorError } from './errors.js';
+
+/** Throws CR_ERR_MIRROR_SCHEDULE naming the value and what is allowed. */
+export function validateSchedule(expr: string): void {
+  const fields = expr.trim().split(/\s+/).filter(Boolean);
+  const allowed = 'allowed: 5 fields "minute hour day-of-month month day-of-week", or 6 with seconds first, e.g. "*/5 * * * *"';
+  if (fields.length !== 5 && fields.length !== 6) {
+    throw new MirrorError('CR_ERR_MIRROR_SCHEDULE', `sync.schedule = ${JSON.stringify(expr)}: has ${fields.length} fields; ${allowed}`);
+  }
+  if (!cron.validate(expr)) {
+    const why = cron.validateDetailed(expr).errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+    throw new MirrorError('CR_ERR_MIRROR_SCHEDULE', `sync.schedule = ${JSON.stringify(expr)}: not a valid cron expression${why ? ` (${why})` : ''}; ${allowed}`);
+  }
+}
+
+export interface SchedulerOptions {
+  schedule: string;
+  /** One sync; errors are the job's to report (hooks), the scheduler only keeps going. */
+  job: () => Promise<unknown>;
+  /** Runs on every tick before the job decision, even when the job is skipped (cheap checks). */
+  onTick?: () => void;
+  runAtStart?: boolean;
+  timezone?: string;
+}
+
+export class SyncScheduler {
+  readonly #task: ScheduledTask;
+  readonly #job: () => Promise<unknown>;
+  #current: Promise<unknown> | null = null;
+  #stopped = false;
+  /** Ticks skipped because a sync was still running. */
+  skipped = 0;
+
+  constructor(opts: SchedulerOptions) {
+    validateSchedule(opts.schedule);
+    this.#job = opts.job;
+    this.#task = cron.schedule(
+      opts.schedule,
+      () => {
+        opts.onTick?.();
+        this.trigger();
+      },
+      {
+        name: 'clickrelay-mirror-sync',
+        // node-cron's own console logging would bypass the service's logger.
+        logger: { info() {}, warn() {}, error() {}, debug() {} },
+        ...(opts.timezone ? { timezone: opts.timezone } : {}),
+      },
+    );
+    if (opts.runAtStart ?? true) this.trigger();
+  }
+
+  get running(): boolean {
+    return this.#current !== null;
+  }
+
+  /** Start a sync now unless one is running; returns the running (or new) one's promise, or null when stopped. */
+  trigger(): Promise<unknown> | null {
+    if (this.#stopped) return null;
+    if (this.#current) {
+      this.skipped++;
+      return this.#current;
+    }
+    const p = this.#job()
+      .catch(() => undefined)
+      .finally(() => {
+        this.#current = null;
+      });
+    this.#current = p;
+    return p;
+  }
+
+  /** Stop ticking and wait for a running sync to end (the caller aborts it first if it must be quick). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#task.destroy();
+    await this.#current;
+  }
+}

@@ -1,0 +1,286 @@
+/**
+ * Reading mirror.db, and the one in-place write it ever gets (a link learnt by a miss
+ * lookup). Whole-set writes go through builder.ts, which swaps a new file in.
+ *
+ * Files are told apart by identity (device + inode), not mtime: a swap always brings a
+ * new inode, an in-place upsert never does. The serving process keeps the file it
+ * loaded open (MirrorWriter.pin), so that inode cannot be freed and reused by a later
+ * swap: "same identity" really means "same file".
+ */
+import Database from 'better-sqlite3';
+import { existsSync, renameSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { MirrorError } from './errors.js';
+import { LinkIndex, type LinkMap } from './link-index.js';
+import { MIRROR_DB, SCHEMA_VERSION, UPSERT_LINK } from './schema.js';
+import type { MirrorLink } from './validate.js';
+
+export interface SyncState {
+  syncedAt: string;
+  source: string;
+  etag: string | null;
+  fingerprint: string | null;
+  links: number;
+  active: number;
+  inactive: number;
+  rejected: Record<string, number>;
+  durationMs: number;
+}
+
+export function mirrorPath(dataDir: string): string {
+  return join(dataDir, MIRROR_DB);
+}
+
+/** `dev:ino` of the file at `path`, or null when there is none. */
+export function fileIdentity(path: string): string | null {
+  try {
+    const st = statSync(path, { bigint: true });
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return null;
+  }
+}
+
+export function readSyncState(db: Database.Database): SyncState | null {
+  const row = db.prepare('SELECT * FROM sync_state WHERE id = 1').get() as Record<string, unknown> | undefined;
+  if (!row) return null;
+  let rejected: Record<string, number> = {};
+  try {
+    rejected = JSON.parse(String(row['rejected_json'] ?? '{}')) as Record<string, number>;
+  } catch {
+    // a hand-edited row: the counts are informational
+  }
+  return {
+    syncedAt: String(row['synced_at']),
+    source: String(row['source']),
+    etag: (row['etag'] as string | null) ?? null,
+    fingerprint: (row['fingerprint'] as string | null) ?? null,
+    links: Number(row['links']),
+    active: Number(row['active']),
+    inactive: Number(row['inactive']),
+    rejected,
+    durationMs: Number(row['duration_ms'] ?? 0),
+  };
+}
+
+/** Open read-only; null when there is no file. Throws CR_ERR_MIRROR_CORRUPT when it is not a mirror we can read. */
+function openReadOnly(path: string): Database.Database | null {
+  if (!existsSync(path)) return null;
+  try {
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 5000');
+    return db;
+  } catch (err) {
+    throw corrupt(path, err);
+  }
+}
+
+function corrupt(path: string, err: unknown): MirrorError {
+  return new MirrorError('CR_ERR_MIRROR_CORRUPT', `${path} is not a readable mirror (${(err as { code?: string }).code ?? (err as Error).message})`, { cause: err });
+}
+
+/** sync_state of the mirror at `path`, or null when there is none (or it is unreadable / another schema version). */
+export function peekSyncState(path: string): SyncState | null {
+  let db: Database.Database | null = null;
+  try {
+    db = openReadOnly(path);
+    if (!db || db.pragma('user_version', { simple: true }) !== SCHEMA_VERSION) return null;
+    return readSyncState(db);
+  } catch {
+    return null;
+  } finally {
+    db?.close();
+  }
+}
+
+export interface LoadedMirror {
+  index: LinkIndex;
+  state: SyncState | null;
+  /** Identity of the file that was read (taken before opening: a race costs a spare reload, never a missed one). */
+  identity: string | null;
+}
+
+/**
+ * Read every row of mirror.db into a fresh LinkIndex. A missing file or an older schema
+ * loads as empty.
+ *
+ * Reading a million rows takes about two seconds, so the loop yields to the event loop
+ * every `yieldEvery` rows: a serving process keeps answering redirects from the old
+ * index meanwhile. One read transaction spans the whole read (the state row and the
+ * rows come from the same version of the file).
+ *
+ * With `previous` (the index being replaced) the new index shares strings with it: rows
+ * come out in primary-key order, the previous index was built in that same order, so
+ * a merge walk finds each id's old entry without a lookup and reuses its key and, when
+ * unchanged, its URL. A million-link re-sync then costs a second Map's structure plus
+ * the changed strings, instead of a second copy of everything. (If the orders ever
+ * differed the walk would simply find fewer matches: reuse is an optimization, the
+ * content always comes from the file.)
+ */
+export async function loadMirror(
+  dataDir: string,
+  opts: { previous?: LinkIndex; yieldEvery?: number; signal?: AbortSignal } = {},
+): Promise<LoadedMirror> {
+  const path = mirrorPath(dataDir);
+  const identity = fileIdentity(path);
+  const db = openReadOnly(path);
+  if (!db) return { index: new LinkIndex(), state: null, identity };
+  const every = opts.yieldEvery ?? 20_000;
+  try {
+    if (db.pragma('user_version', { simple: true }) !== SCHEMA_VERSION) return { index: new LinkIndex(), state: null, identity };
+    db.exec('BEGIN');
+    const state = readSyncState(db);
+    const map: LinkMap = new Map();
+    const old = opts.previous?.entries();
+    let cur = old?.next();
+    const rows = db.prepare('SELECT tracking_id, original_url, is_active FROM link_tracking ORDER BY tracking_id').raw(true);
+    let n = 0;
+    for (const r of rows.iterate() as IterableIterator<[string, string, number]>) {
+      let id = r[0];
+      let url: string | null = r[2] === 1 ? r[1] : null;
+      if (old) {
+        // Ids are ASCII (TRACKING_ID_PATTERN), so JS order and SQLite's BINARY order agree.
+        while (cur !== undefined && !cur.done && cur.value[0] < id) cur = old.next();
+        if (cur !== undefined && !cur.done && cur.value[0] === id) {
+          id = cur.value[0];
+          if (url !== null && cur.value[1] === url) url = cur.value[1];
+        }
+      }
+      map.set(id, url);
+      if (++n % every === 0) {
+        await yieldNow();
+        if (opts.signal?.aborted) throw new MirrorError('CR_ERR_MIRROR_ABORTED', 'mirror load aborted');
+      }
+    }
+    db.exec('COMMIT');
+    return { index: new LinkIndex(map), state, identity };
+  } catch (err) {
+    if (err instanceof MirrorError) throw err;
+    throw corrupt(path, err);
+  } finally {
+    db.close();
+  }
+}
+
+const yieldNow = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** Move an unreadable mirror.db aside so the next sync can build a fresh one; returns the new name. */
+export function quarantineMirror(dataDir: string): string | null {
+  const path = mirrorPath(dataDir);
+  if (!existsSync(path)) return null;
+  const aside = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  renameSync(path, aside);
+  return aside;
+}
+
+/**
+ * The serving process's in-place writer for links learnt by miss lookups.
+ *
+ * Hazard: a sync in another process may rename a new mirror.db over the one this
+ * connection has open. Writing to the old inode is harmless (it is about to vanish),
+ * but SQLite names its rollback journal after the *path*, and a journal left beside a
+ * file it does not belong to would be "rolled back" into it — corruption. So every
+ * write holds a RESERVED lock and, under it, checks that the path still is our inode;
+ * the swapper takes an EXCLUSIVE lock on the old file before renaming, so the two
+ * cannot interleave.
+ */
+export class MirrorWriter {
+  readonly #path: string;
+  #db: Database.Database | null = null;
+  #identity: string | null = null;
+  #upsert: Database.Statement | null = null;
+  #forget: Database.Statement | null = null;
+
+  constructor(dataDir: string) {
+    this.#path = mirrorPath(dataDir);
+  }
+
+  /** Persist one link. False when it could not be (no mirror yet, busy, other schema); the caller's overlay still has it. */
+  upsert(link: MirrorLink): boolean {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const db = this.#open();
+      if (!db || !this.#upsert || !this.#forget) return false;
+      try {
+        db.exec('BEGIN IMMEDIATE');
+      } catch {
+        return false; // busy: a swap or another writer holds the file; off the hot path, so give up rather than wait
+      }
+      if (fileIdentity(this.#path) !== this.#identity) {
+        db.exec('ROLLBACK');
+        this.close();
+        continue; // swapped under us: reopen the new file and try once more
+      }
+      try {
+        this.#upsert.run(toRow(link));
+        // The set no longer equals the listing it was built from: the next sync must not
+        // answer "unchanged" (neither by fingerprint nor by 304).
+        this.#forget.run();
+        db.exec('COMMIT');
+        return true;
+      } catch {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        return false;
+      }
+    }
+    return false;
+  }
+
+  #open(): Database.Database | null {
+    if (this.#db) return this.#db;
+    const identity = fileIdentity(this.#path);
+    if (identity === null) return null; // no mirror yet: the first sync will bring everything
+    try {
+      const db = new Database(this.#path, { fileMustExist: true });
+      db.pragma('busy_timeout = 250');
+      if (db.pragma('user_version', { simple: true }) !== SCHEMA_VERSION) {
+        db.close();
+        return null;
+      }
+      this.#db = db;
+      this.#identity = identity;
+      this.#upsert = db.prepare(UPSERT_LINK);
+      this.#forget = db.prepare('UPDATE sync_state SET fingerprint = NULL, etag = NULL WHERE id = 1');
+      return db;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Open the current mirror.db now and keep it open, so its inode stays allocated while
+   * we serve from it (see the header). Held through SQLite, not a bare fd: closing a
+   * bare fd would drop every POSIX lock this process holds on the file, SQLite's too.
+   */
+  pin(): boolean {
+    return this.#open() !== null;
+  }
+
+  /** Drop the connection (e.g. after a reload); the next upsert reopens whatever mirror.db is then. */
+  close(): void {
+    try {
+      this.#db?.close();
+    } catch {
+      // closing a connection to a replaced file cannot fail in a way that matters
+    }
+    this.#db = null;
+    this.#upsert = null;
+    this.#forget = null;
+    this.#identity = null;
+  }
+}
+
+export function toRow(l: MirrorLink): Record<string, string | number | null> {
+  return {
+    tracking_id: l.tracking_id,
+    job_id: l.job_id ?? null,
+    application_id: l.application_id ?? null,
+    link_function: l.link_function ?? null,
+    link_type: l.link_type ?? null,
+    original_url: l.original_url,
+    redirect_url: l.redirect_url ?? null,
+    created_at: l.created_at ?? null,
+    created_by: l.created_by ?? null,
+    is_active: l.is_active ? 1 : 0,
+    description: l.description ?? null,
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * Run the reference main system as a process (demos, benchmarks, e2e tests):
+ *
+ *   node test/support/ref-main-system/main.mjs --key secret [--port 8090] [--host 127.0.0.1]
+ *        [--db path/main.db] [--links 1000000] [--seed 1] [--poison id1,id2]
+ *
+ * Prints one JSON line {"url","port","links"} once listening; SIGTERM/SIGINT close it.
+ * The key may also come from $REF_MAIN_SYSTEM_API_KEY.
+ */
+import { parseArgs } from 'node:util';
+import { startRefMainSystem } from './server.js';
+
+const { values } = parseArgs({
+  options: {
+    key: { type: 'string' },
+    port: { type: 'string', default: '8090' },
+    host: { type: 'string', default: '127.0.0.1' },
+    db: { type: 'string' },
+    links: { type: 'string', default: '0' },
+    seed: { type: 'string', default: '1' },
+    poison: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+
+if (values.help) {
+  process.stdout.write('usage: main.mjs --key KEY [--port N] [--host H] [--db FILE] [--links N] [--seed N] [--poison a,b]\n');
+  process.exit(0);
+}
+const apiKey = values.key ?? process.env['REF_MAIN_SYSTEM_API_KEY'];
+if (!apiKey) {
+  process.stderr.write('ref-main-system: --key (or $REF_MAIN_SYSTEM_API_KEY) is required\n');
+  process.exit(2);
+}
+
+const t0 = Date.now();
+const ms = await startRefMainSystem({
+  apiKey,
+  port: Number(values.port),
+  host: values.host,
+  seed: Number(values.seed),
+  links: Number(values.links),
+  ...(values.db ? { dbPath: values.db } : {}),
+});
+for (const id of (values.poison ?? '').split(',').filter(Boolean)) ms.faults.poisonTrackingIds.add(id);
+process.stdout.write(JSON.stringify({ url: ms.url, port: ms.port, links: ms.linkCount(), startup_ms: Date.now() - t0 }) + '\n');
+
+let closing = false;
+const stop = (): void => {
+  if (closing) return;
+  closing = true;
+  void ms.close().then(() => process.exit(0));
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

@@ -1,0 +1,88 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { MirrorError } from '../../../src/mirror/errors.js';
+import { SyncScheduler, validateSchedule } from '../../../src/mirror/scheduler.js';
+
+let sched: SyncScheduler | null = null;
+afterEach(async () => {
+  await sched?.stop();
+  sched = null;
+});
+
+describe('sync schedule', () => {
+  it('accepts 5-field and 6-field (seconds first) cron expressions', () => {
+    for (const e of ['*/5 * * * *', '0 3 * * 1-5', '*/10 * * * * *', '0 */15 * * * *']) expect(() => validateSchedule(e)).not.toThrow();
+  });
+
+  it('rejects a bad expression with one line naming the key, the value and what is allowed', () => {
+    for (const e of ['', '* * * *', '* * * * * * *', '61 * * * *', 'every five minutes', '*/0 * * * *']) {
+      let err: unknown;
+      try {
+        validateSchedule(e);
+      } catch (x) {
+        err = x;
+      }
+      expect(err, e).toBeInstanceOf(MirrorError);
+      expect((err as MirrorError).code).toBe('CR_ERR_MIRROR_SCHEDULE');
+      expect((err as Error).message).toContain(`sync.schedule = ${JSON.stringify(e)}`);
+      expect((err as Error).message).toMatch(/allowed: 5 fields/);
+      expect((err as Error).message).not.toContain('\n');
+    }
+  });
+
+  it('runs once at start, then on every tick, and never overlaps itself', async () => {
+    let runs = 0;
+    let concurrent = 0;
+    let maxConcurrent = 0;
+    let ticks = 0;
+    sched = new SyncScheduler({
+      schedule: '* * * * * *', // every second
+      onTick: () => ticks++,
+      job: async () => {
+        runs++;
+        concurrent++;
+        maxConcurrent = Math.max(maxConcurrent, concurrent);
+        await new Promise((r) => setTimeout(r, 1_600)); // longer than a tick
+        concurrent--;
+      },
+    });
+    expect(runs).toBe(1); // at start, synchronously triggered
+    await new Promise((r) => setTimeout(r, 3_500));
+    expect(ticks).toBeGreaterThanOrEqual(2); // not exact: a loaded machine may run a tick late
+    expect(maxConcurrent).toBe(1);
+    expect(sched.skipped).toBeGreaterThanOrEqual(1);
+    expect(runs).toBeGreaterThanOrEqual(2);
+  });
+
+  it('keeps going after a failed sync', async () => {
+    let runs = 0;
+    sched = new SyncScheduler({
+      schedule: '* * * * * *',
+      job: async () => {
+        runs++;
+        throw new Error('main system down');
+      },
+    });
+    await new Promise((r) => setTimeout(r, 2_200));
+    expect(runs).toBeGreaterThanOrEqual(2);
+  });
+
+  it('stop() waits for the running sync and ticks no more', async () => {
+    let done = false;
+    let runs = 0;
+    sched = new SyncScheduler({
+      schedule: '* * * * * *',
+      job: async () => {
+        runs++;
+        await new Promise((r) => setTimeout(r, 300));
+        done = true;
+      },
+    });
+    await sched.stop();
+    expect(done).toBe(true);
+    const n = runs;
+    await new Promise((r) => setTimeout(r, 1_200));
+    expect(runs).toBe(n);
+    expect(sched.trigger()).toBeNull();
+    sched = null;
+  });
+});
