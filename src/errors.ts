@@ -1,7 +1,8 @@
 /**
  * One catalogue of the errors an operator can meet, with stable codes
  * (CR_ERR_<AREA>_<WHAT>), whether the service recovers by itself, and what to do.
- * docs/errors.md is generated from this table (a test keeps them in step).
+ * Stages with their own codes (mirror, outbox) are joined with these in
+ * src/error-catalogue.ts, which docs/errors.md follows.
  */
 
 export interface ErrorInfo {
@@ -13,8 +14,6 @@ export const ERRORS = {
   CR_ERR_CONFIG_INVALID: { recoverable: false, action: 'Fix the named key in the config file or environment, then start again.' },
   CR_ERR_UWS_NO_NATIVE: { recoverable: false, action: 'Run a Node.js/glibc pair that a uWebSockets.js build supports (see README), or set server.allow_js_fallback = true to accept the slow JS imitation.' },
   CR_ERR_LISTEN_FAILED: { recoverable: false, action: 'Another process holds the port, or the address is not on this host: change server/admin host or port.' },
-  CR_ERR_SYNC_FAILED: { recoverable: true, action: 'The last good mirror keeps serving. Check main_system.base_url, the API key and the main system; the next scheduled sync retries.' },
-  CR_ERR_SYNC_UNAUTHORIZED: { recoverable: true, action: 'The main system rejected the API key: replace the key file (main_system.api_key_file or the systemd credential) and restart.' },
   CR_ERR_OUTBOX_WRITE: { recoverable: true, action: 'A click could not be stored (disk full or read-only?). Free space or fix permissions on storage.data_dir; recording resumes by itself.' },
   CR_ERR_SHIP_UNAUTHORIZED: { recoverable: true, action: 'Shipping is paused because the main system rejected the API key; clicks stay pending. Fix the key and restart.' },
   CR_ERR_SHIP_RETRYING: { recoverable: true, action: 'The main system is down, slow or refusing; clicks stay pending and are retried with backoff. Watch clickrelay_outbox_oldest_pending_seconds.' },
