@@ -4,6 +4,9 @@ import { status } from './commands/status.js';
 import { sync } from './commands/sync.js';
 import { ship } from './commands/ship.js';
 import { deadLetters } from './commands/dead-letters.js';
+import { audit } from './commands/audit.js';
+import { exportCommand } from './commands/export.js';
+import { privacyNotice } from './commands/privacy-notice.js';
 
 export type Command = (argv: string[]) => Promise<number>;
 
@@ -13,6 +16,9 @@ export const COMMANDS: Record<string, Command> = {
   ship,
   status,
   'dead-letters': deadLetters,
+  audit,
+  export: exportCommand,
+  'privacy-notice': privacyNotice,
 };
 
 export const SUMMARIES: Record<string, string> = {
@@ -21,6 +27,9 @@ export const SUMMARIES: Record<string, string> = {
   'ship --once [--timeout S]': 'ship everything shippable now, then exit (non-zero if anything is still pending)',
   'status [--json]': 'mirror, outbox backlog, shipping, dead letters, uWebSockets.js build',
   'dead-letters list|requeue|purge [--id ID]…': 'look at, re-queue or purge clicks the main system rejected',
+  'audit [--json] [--limit N]': 'compliance report: hash chain, privacy rules on every stored value, session keys (non-zero on any violation)',
+  'export [--format ndjson|csv] [--since ISO] [--until ISO]': 'outbox records to stdout, streamed',
+  'privacy-notice [--format md|json]': 'the privacy notice for the configuration in force',
 };
 
 export function usage(): string {

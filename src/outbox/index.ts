@@ -24,8 +24,11 @@ export {
   type DeliveryState,
   type OutboxReadOnly,
   type OutboxSummary,
+  type RowRange,
   type StoredCheckpoint,
   type StoredClick,
+  type StoredRow,
+  type TrackingStats,
 } from './read-only.js';
 export {
   canonicalClickFields,

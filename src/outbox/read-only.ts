@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClickRecord } from '../types.js';
 import type { ChainCheckpoint, ChainReader, ChainRow } from './chain.js';
-import { CLICK_COLUMNS, columnsOfRow, recordOfColumns, type ClickRow } from './columns.js';
+import { CLICK_COLUMNS, columnsOfRow, recordOfColumns, type ClickColumns, type ClickRow } from './columns.js';
 import { readHead, type ChainHead } from './head.js';
 import { OUTBOX_DB } from './schema.js';
 
@@ -42,6 +42,34 @@ export interface OutboxSummary {
   checkpoints: number;
 }
 
+/**
+ * A row exactly as stored, nothing parsed (metadata stays JSON text), so a value someone
+ * corrupted by hand cannot stop a walk over the outbox: what the audit and the export read.
+ */
+export interface StoredRow {
+  seq: number;
+  chain_hash: string;
+  state: DeliveryState;
+  shipped_at: string | null;
+  columns: ClickColumns;
+}
+
+/** One tracking id's clicks still in the outbox (retention purges shipped ones). */
+export interface TrackingStats {
+  total: number;
+  sessions: number;
+  first: string | null;
+  last: string | null;
+  /** clicks at or after each of the `since` times asked for, in the same order */
+  since: number[];
+}
+
+/** `since` inclusive, `until` exclusive; both ISO 8601 UTC, compared as stored text. */
+export interface RowRange {
+  since?: string;
+  until?: string;
+}
+
 export interface OutboxReadOnly extends ChainReader {
   readonly dataDir: string;
   /** false when outbox.db does not exist yet: every listing is empty */
@@ -49,6 +77,11 @@ export interface OutboxReadOnly extends ChainReader {
   /** Every click in seq order, optionally only those clicked at or after `since` (ISO). */
   clicks(opts?: { since?: string }): IterableIterator<StoredClick>;
   chainRows(): IterableIterator<ChainRow>;
+  /** Every row as stored, in seq order, optionally limited by clicked_at. */
+  rows(range?: RowRange): IterableIterator<StoredRow>;
+  countRows(range?: RowRange): number;
+  /** Served by the clicks_tracking index. */
+  trackingStats(trackingId: string, since: readonly string[]): TrackingStats;
   checkpoints(): IterableIterator<StoredCheckpoint>;
   head(): ChainHead | null;
   snapshot<T>(read: () => T): T;
@@ -83,6 +116,29 @@ export function openOutboxReadOnly(dataDir: string): OutboxReadOnly {
         yield { seq: r.seq, chain_hash: r.chain_hash, columns: columnsOfRow(r) };
       }
     },
+    *rows(range = {}) {
+      if (!db) return;
+      const { where, args } = rangeClause(range);
+      const stmt = db.prepare(`SELECT seq, ${COLS}, chain_hash, state, shipped_at FROM clicks ${where} ORDER BY seq`);
+      for (const r of stmt.iterate(...args) as IterableIterator<ClickRow & Omit<StoredRow, 'columns'>>) {
+        yield { seq: r.seq, chain_hash: r.chain_hash, state: r.state, shipped_at: r.shipped_at, columns: columnsOfRow(r) };
+      }
+    },
+    countRows(range = {}) {
+      if (!db) return 0;
+      const { where, args } = rangeClause(range);
+      return db.prepare(`SELECT count(*) FROM clicks ${where}`).pluck().get(...args) as number;
+    },
+    trackingStats(trackingId, since) {
+      if (!db) return { total: 0, sessions: 0, first: null, last: null, since: since.map(() => 0) };
+      const sums = since.map((_, i) => `coalesce(sum(clicked_at >= @s${i}), 0) AS s${i}`).join(', ');
+      const params: Record<string, string> = { id: trackingId };
+      since.forEach((s, i) => (params[`s${i}`] = s));
+      const r = db
+        .prepare(`SELECT count(*) AS total, count(DISTINCT session_id) AS sessions, min(clicked_at) AS first, max(clicked_at) AS last${sums ? `, ${sums}` : ''} FROM clicks WHERE tracking_id = @id`)
+        .get(params) as Record<string, number | string | null>;
+      return { total: r.total as number, sessions: r.sessions as number, first: r.first as string | null, last: r.last as string | null, since: since.map((_, i) => r[`s${i}`] as number) };
+    },
     checkpoints() {
       if (!db) return empty<StoredCheckpoint>();
       return db
@@ -114,4 +170,12 @@ export function openOutboxReadOnly(dataDir: string): OutboxReadOnly {
     },
     close: () => db?.close(),
   };
+}
+
+function rangeClause(range: RowRange): { where: string; args: string[] } {
+  const conds: string[] = [];
+  const args: string[] = [];
+  if (range.since !== undefined) conds.push('clicked_at >= ?'), args.push(range.since);
+  if (range.until !== undefined) conds.push('clicked_at < ?'), args.push(range.until);
+  return { where: conds.length ? `WHERE ${conds.join(' AND ')}` : '', args };
 }

@@ -46,6 +46,9 @@ CREATE INDEX IF NOT EXISTS clicks_pending ON clicks (seq) WHERE state = 'pending
 CREATE INDEX IF NOT EXISTS clicks_dead ON clicks (seq) WHERE state = 'dead';
 -- retention finds shipped clicks by age; inserts (always pending) never touch this index
 CREATE INDEX IF NOT EXISTS clicks_shipped_age ON clicks (clicked_at) WHERE state = 'shipped';
+-- local analytics (admin /api/link-tracking/analytics/:id) reads one link's clicks; the guide
+-- asks for tracking_id to be indexed
+CREATE INDEX IF NOT EXISTS clicks_tracking ON clicks (tracking_id);
 
 -- Each purge (retention, or an operator discarding dead letters) of a run of consecutive
 -- positions leaves one row here, so the chain still verifies across the gap: the next

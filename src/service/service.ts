@@ -15,6 +15,7 @@ import { Mirror, readApiKey } from '../mirror/index.js';
 import type { Logger } from '../observe/logger.js';
 import { createMetrics, type Metrics } from '../observe/metrics.js';
 import { Outbox } from '../outbox/index.js';
+import { createAnalyticsRoute } from '../audit/index.js';
 import { parseTrustedProxies, policyFromConfig, resolveClientIp, truncateIp } from '../privacy/index.js';
 import { createAdminApp } from '../redirect/admin-app.js';
 import { listen, type Listening } from '../redirect/listen.js';
@@ -127,6 +128,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     metrics.mirrorLinks.set({ state: 'inactive' }, counts.inactive);
   };
 
+  const analytics = createAnalyticsRoute(dataDir);
   const adminApp = createAdminApp({
     uws,
     token: config.admin.token_file ? readFileSync(config.admin.token_file, 'utf8').trim() : null,
@@ -135,6 +137,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
       await refreshGauges();
       return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
     },
+    jsonRoutes: { '/api/link-tracking/analytics/:id': ([id]) => analytics(id ?? '') },
   });
 
   let publicApp = createPublicApp(publicDeps);
@@ -208,6 +211,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
         await mirror.stop();
         await shipper?.stop({ graceMs: SHIP_STOP_GRACE_MS });
         await outbox.close();
+        analytics.close();
         removeRuntimeFile(dataDir);
         log.info({ event: 'stopped' }, 'stopped: every queued click committed');
       })();

@@ -1,0 +1,119 @@
+/**
+ * `clickrelay audit`: one streaming pass over outbox.db (constant memory however many rows)
+ * that verifies the hash chain and, on the same rows, the privacy rules, then the session
+ * keys. The chain proves nothing was changed behind the writer's back; the row rules prove
+ * the values themselves are within the policy in force, even where the chain is intact
+ * (a bug, or a policy tightened since the clicks were recorded).
+ */
+import { MAX_KEY_AGE_HOURS } from '../keys/index.js';
+import { verifyChain, type ChainReader, type ChainRow, type DeliveryState, type OutboxReadOnly } from '../outbox/index.js';
+import type { PrivacyPolicy } from '../privacy/index.js';
+import type { AuditCounts, AuditPolicyReport, AuditReport } from './report.js';
+import { checkRow, METADATA_KEYS, type RowPolicy } from './row-checks.js';
+import { checkSessionKeys } from './session-keys.js';
+import { ViolationLog } from './violations.js';
+
+/**
+ * Retention purges and session-key deletion run hourly in `serve`: an audit between two runs
+ * must not fail over what the next run removes, so a record or key is a violation only once
+ * it is this much past its limit.
+ */
+export const PURGE_GRACE_HOURS = 1;
+const HOUR_MS = 3_600_000;
+
+export interface AuditOptions {
+  privacy: PrivacyPolicy;
+  retentionDays: number;
+  now?: Date;
+  /** Violations listed per rule (all are counted). */
+  maxListedPerRule?: number;
+}
+
+export function policyReport(privacy: PrivacyPolicy, retentionDays: number): AuditPolicyReport {
+  return {
+    ipv4_prefix: privacy.ipv4Prefix,
+    ipv6_prefix: privacy.ipv6Prefix,
+    honor_dnt: privacy.honorDnt,
+    honor_gpc: privacy.honorGpc,
+    dnt_mode: privacy.dntMode,
+    referrer: privacy.referrer,
+    user_agent: privacy.userAgent,
+    retention_days: retentionDays,
+    session_key_max_age_hours: MAX_KEY_AGE_HOURS,
+    purge_grace_hours: PURGE_GRACE_HOURS,
+    metadata_keys: METADATA_KEYS,
+  };
+}
+
+export function runAudit(reader: OutboxReadOnly, opts: AuditOptions): AuditReport {
+  const now = opts.now ?? new Date();
+  const log = new ViolationLog(opts.maxListedPerRule ?? 1000);
+  const graceMs = PURGE_GRACE_HOURS * HOUR_MS;
+  const rowPolicy: RowPolicy = {
+    privacy: opts.privacy,
+    retentionCutoff: new Date(now.getTime() - opts.retentionDays * 86_400_000 - graceMs).toISOString(),
+    shippedGraceStart: new Date(now.getTime() - graceMs).toISOString(),
+  };
+  const counts: AuditCounts = { total: 0, by_state: { pending: 0, shipped: 0, dead: 0 }, by_day: {}, anonymous: 0, bots: 0 };
+  const byDay = new Map<string, number>();
+  let oldest: AuditReport['oldest'] = null;
+  let checkpoints = 0;
+  let walked = false;
+
+  // The chain walk pulls the rows; each row is checked as it passes, so the database is
+  // read once, inside the one snapshot verifyChain takes.
+  const walk: ChainReader = {
+    *chainRows(): Generator<ChainRow> {
+      for (const r of reader.rows()) {
+        const c = r.columns;
+        const clickId = String(c[0]);
+        const bot = checkRow(c, r.state, r.shipped_at, rowPolicy, (rule, detail) => log.add(rule, clickId, r.seq, detail));
+        counts.total++;
+        counts.by_state[r.state as DeliveryState] = (counts.by_state[r.state as DeliveryState] ?? 0) + 1;
+        if (c[9] === 1) counts.anonymous++;
+        if (bot) counts.bots++;
+        const at = typeof c[2] === 'string' ? c[2] : '';
+        const day = /^\d{4}-\d{2}-\d{2}/.test(at) ? at.slice(0, 10) : 'invalid';
+        byDay.set(day, (byDay.get(day) ?? 0) + 1);
+        if (at !== '' && (oldest === null || at < oldest.clicked_at)) oldest = { click_id: clickId, seq: r.seq, clicked_at: at, state: r.state };
+        yield { seq: r.seq, chain_hash: r.chain_hash, columns: c };
+      }
+      walked = true;
+    },
+    *checkpoints() {
+      for (const cp of reader.checkpoints()) {
+        checkpoints++;
+        yield cp;
+      }
+    },
+    head: () => reader.head(),
+    snapshot: (read) => reader.snapshot(read),
+  };
+  const chain = verifyChain(walk);
+  if (!walked) throw new Error('internal: the chain walk stopped before the last row, so the privacy rules were not applied to every row');
+  for (const v of chain.violations) log.add(v.rule, v.click_id, v.seq, v.detail);
+
+  const sessionKeys = checkSessionKeys(reader.dataDir, now, PURGE_GRACE_HOURS, (rule, detail) => log.add(rule, null, null, detail));
+
+  let headSeq: number | null = null;
+  try {
+    headSeq = reader.head()?.seq ?? null;
+  } catch {
+    headSeq = null; // reported as chain.head_missing by verifyChain
+  }
+  for (const day of [...byDay.keys()].sort()) counts.by_day[day] = byDay.get(day)!;
+
+  return {
+    ok: log.total === 0,
+    checked_at: now.toISOString(),
+    data_dir: reader.dataDir,
+    policy: policyReport(opts.privacy, opts.retentionDays),
+    counts,
+    oldest,
+    chain: { ok: chain.ok, rows: chain.rows, last_seq: chain.last_seq, checkpoints, head_seq: headSeq },
+    session_keys: sessionKeys,
+    violation_counts: log.countsByRule(),
+    violations: log.list(),
+    violations_truncated: log.truncated,
+  };
+}

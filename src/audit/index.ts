@@ -1,0 +1,28 @@
+/**
+ * audit/ — the compliance side of the contract: `clickrelay audit` (the hash chain and the
+ * privacy rules checked on the stored values), `clickrelay export`, `clickrelay
+ * privacy-notice` and the local click statistics of the admin listener. Reads only: it
+ * opens outbox.db read-only and never writes a file. Every "is this value allowed?" answer
+ * comes from src/privacy/, every chain answer from src/outbox/.
+ *
+ *   rules.ts              stable rule names and what each protects
+ *   row-checks.ts         the privacy rules applied to one stored click
+ *   session-keys.ts       the session-key file rules (age, mode)
+ *   violations.ts         counting every violation, listing a capped sample
+ *   audit.ts              runAudit: one streaming pass, chain + rows + keys
+ *   report.ts             the --json shape; report-text.ts the human report
+ *   csv.ts, export.ts     streaming NDJSON / CSV export with backpressure
+ *   privacy-notice.ts     the notice built from the configuration; privacy-notice-md.ts renders it
+ *   statistics.ts         click_statistics for one link, and the admin route handler
+ */
+export { PURGE_GRACE_HOURS, policyReport, runAudit, type AuditOptions } from './audit.js';
+export { csvField, csvRecord } from './csv.js';
+export { EXPORT_COLUMNS, EXPORT_FORMATS, exportHeader, exportLine, writeExport, type ExportFormat, type ExportResult, type ExportSink } from './export.js';
+export { buildPrivacyNotice, SAMPLES, type NoticeField, type PrivacyNotice } from './privacy-notice.js';
+export { renderPrivacyNoticeMarkdown } from './privacy-notice-md.js';
+export type { AuditCounts, AuditPolicyReport, AuditReport } from './report.js';
+export { formatAuditReport } from './report-text.js';
+export { METADATA_KEYS } from './row-checks.js';
+export { RULE_ORDER, RULE_TEXT, type AuditRule, type FileRule, type RowRule } from './rules.js';
+export { clickStatistics, createAnalyticsRoute, type AnalyticsAnswer, type AnalyticsRoute, type ClickStatistics } from './statistics.js';
+export type { AuditViolation } from './violations.js';

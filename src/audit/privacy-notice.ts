@@ -1,0 +1,226 @@
+/**
+ * `clickrelay privacy-notice`: the document a reviewer files, generated from the
+ * configuration in force so it cannot drift from what the service does. Every "in what
+ * form" example is computed by the same src/privacy/ functions the service stores clicks
+ * with, from fixed sample inputs: if the normalizer changes, the notice changes with it.
+ *
+ * JSON shape (`--format json`), stable for scripts:
+ * {
+ *   "generated_at", "config",
+ *   "fields": [{ "field", "stored": "always"|"unless anonymous"|"never", "form", "example": { "received", "stored" } | null }],
+ *   "never_stored": [string],
+ *   "do_not_track": { "honor_dnt", "honor_gpc", "mode": "count"|"drop", "text" },
+ *   "bots": string, "cookies": string,
+ *   "session_ids": { "key_rotation": "daily (UTC)", "key_deleted_after_hours": 48, "key_file", "text" },
+ *   "retention": { "shipped_days", "text": [string] },
+ *   "recipients": { "main_system_host": string|null, "text" },
+ *   "local_access": [string],
+ *   "settings": { "<section.key>": value }   // the privacy-relevant configuration
+ * }
+ */
+import { join } from 'node:path';
+import type { Config } from '../config/schema.js';
+import { MAX_KEY_AGE_HOURS, SESSION_KEYS_FILE } from '../keys/index.js';
+import {
+  MAX_FULL_USER_AGENT_LENGTH,
+  MAX_REFERRER_LENGTH,
+  MAX_UTM_VALUE_LENGTH,
+  deriveClickSource,
+  extractQuery,
+  policyFromConfig,
+  reduceReferrer,
+  reduceUserAgent,
+  sessionId,
+  truncateIp,
+  type PrivacyPolicy,
+} from '../privacy/index.js';
+import { CLICK_SOURCES, UTM_KEYS } from '../types.js';
+
+/** Fixed sample inputs for the examples (documentation ranges: RFC 5737, RFC 3849). */
+export const SAMPLES = {
+  ipv4: '203.0.113.77',
+  ipv6: '2001:db8:85a3:8d3:1319:8a2e:370:7348',
+  userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36',
+  referrer: 'https://mail.google.com/mail/u/0/?search=inbox#inbox/FMfcgzGxSbQk',
+  query: '?utm_source=newsletter&email=jane@example.com&token=abc',
+} as const;
+
+export type Stored = 'always' | 'unless anonymous' | 'never';
+
+export interface NoticeField {
+  field: string;
+  stored: Stored;
+  form: string;
+  example: { received: string; stored: string } | null;
+}
+
+export interface PrivacyNotice {
+  generated_at: string;
+  config: string;
+  fields: NoticeField[];
+  never_stored: string[];
+  do_not_track: { honor_dnt: boolean; honor_gpc: boolean; mode: 'count' | 'drop'; text: string };
+  bots: string;
+  cookies: string;
+  session_ids: { key_rotation: string; key_deleted_after_hours: number; key_file: string; text: string };
+  retention: { shipped_days: number; text: string[] };
+  recipients: { main_system_host: string | null; text: string };
+  local_access: string[];
+  settings: Record<string, string | number | boolean | readonly string[]>;
+}
+
+const show = (v: string | null): string => (v === null ? '(nothing)' : v);
+
+function ipField(p: PrivacyPolicy): NoticeField {
+  const v4 = truncateIp(SAMPLES.ipv4, p.ipv4Prefix, p.ipv6Prefix);
+  const v6 = truncateIp(SAMPLES.ipv6, p.ipv4Prefix, p.ipv6Prefix);
+  const whole = p.ipv4Prefix === 32 || p.ipv6Prefix === 128 ? ' WARNING: a prefix of 32 (IPv4) or 128 (IPv6) keeps the whole address.' : '';
+  return {
+    field: 'ip_address',
+    stored: 'unless anonymous',
+    form:
+      `IPv4 truncated to /${p.ipv4Prefix}: ${SAMPLES.ipv4} → ${show(v4)}; IPv6 truncated to /${p.ipv6Prefix}: ${SAMPLES.ipv6} → ${show(v6)}. ` +
+      `The bits past the prefix are zeroed before the click is stored, so the full address is never written anywhere. ` +
+      `IPv4-mapped IPv6 is stored as IPv4.${whole}`,
+    example: { received: SAMPLES.ipv4, stored: show(v4) },
+  };
+}
+
+function userAgentField(p: PrivacyPolicy): NoticeField {
+  const stored = reduceUserAgent(SAMPLES.userAgent, p.userAgent);
+  const form = {
+    reduced: 'Reduced to browser family with major version and operating-system family; versions, device model and everything else in the header are dropped.',
+    full: `The full User-Agent header, control characters removed, at most ${MAX_FULL_USER_AGENT_LENGTH} characters.`,
+    none: 'Not stored.',
+  }[p.userAgent];
+  return { field: 'user_agent', stored: p.userAgent === 'none' ? 'never' : 'unless anonymous', form, example: { received: SAMPLES.userAgent, stored: show(stored) } };
+}
+
+function referrerField(p: PrivacyPolicy): NoticeField {
+  const stored = reduceReferrer(SAMPLES.referrer, p.referrer);
+  const form = {
+    origin: 'Only the origin (scheme and host) of the page the click came from: no path, query or fragment.',
+    full: `The full referring URL without user name, password or fragment, at most ${MAX_REFERRER_LENGTH} characters.`,
+    none: 'Not stored.',
+  }[p.referrer];
+  return {
+    field: 'referrer_url',
+    stored: p.referrer === 'none' ? 'never' : 'unless anonymous',
+    form: `${form} Only http(s) referrers are considered.`,
+    example: { received: SAMPLES.referrer, stored: show(stored) },
+  };
+}
+
+function fields(p: PrivacyPolicy): NoticeField[] {
+  const sample = sessionId(Buffer.alloc(32, 7), truncateIp(SAMPLES.ipv4, p.ipv4Prefix, p.ipv6Prefix) ?? '', reduceUserAgent(SAMPLES.userAgent, 'reduced') ?? '', '2025-07-27');
+  return [
+    { field: 'click_id', stored: 'always', form: 'A random, time-ordered identifier (UUIDv7) made for the click; it identifies the click, not the person.', example: null },
+    { field: 'tracking_id', stored: 'always', form: 'Which tracked link was clicked.', example: null },
+    { field: 'clicked_at', stored: 'always', form: 'When the click happened, UTC, to the millisecond.', example: null },
+    ipField(p),
+    userAgentField(p),
+    referrerField(p),
+    {
+      field: 'session_id',
+      stored: 'unless anonymous',
+      form:
+        'A keyed hash (HMAC-SHA-256, 128 bits kept) of the truncated address, the reduced user agent and the UTC day, so clicks from one network and browser family on one day group together. ' +
+        `It cannot be reversed or linked across days: the key is random, changes every UTC day and is deleted ${MAX_KEY_AGE_HOURS} h after its day began. Not stored when no address is.`,
+      example: { received: `${SAMPLES.ipv4} + ${SAMPLES.userAgent.slice(0, 24)}… on 2025-07-27`, stored: sample },
+    },
+    {
+      field: 'click_source',
+      stored: 'always',
+      form: `A category (${CLICK_SOURCES.join(', ')}) taken from the link's src parameter, else from the referrer's host${p.dashboardHost ? ` (${p.dashboardHost} counts as dashboard)` : ''}; computed before the referrer is reduced or dropped.`,
+      example: { received: SAMPLES.referrer, stored: deriveClickSource(undefined, new URL(SAMPLES.referrer).hostname, p.dashboardHost) },
+    },
+    {
+      field: 'metadata',
+      stored: 'always',
+      form: `JSON holding only the link's ${UTM_KEYS.join(', ')} query values (control characters removed, at most ${MAX_UTM_VALUE_LENGTH} characters each) and "bot": true for automated clients. Every other query parameter is dropped unread.`,
+      example: { received: SAMPLES.query, stored: JSON.stringify(extractQuery(SAMPLES.query).utm) },
+    },
+    { field: 'anonymous', stored: 'always', form: 'Whether Do Not Track / Global Privacy Control made the click anonymous.', example: null },
+    {
+      field: 'state, shipped_at, attempts, last_error, dead_reason',
+      stored: 'always',
+      form: 'Delivery bookkeeping: whether and when the click was handed to the main system, and why not if it failed. Not sent anywhere.',
+      example: null,
+    },
+  ];
+}
+
+export function buildPrivacyNotice(config: Config, now: Date = new Date()): PrivacyNotice {
+  const p = policyFromConfig(config.privacy, config.main_system.base_url);
+  const days = config.privacy.retention_days;
+  const standalone = config.main_system.base_url === '';
+  const honoured = [p.honorDnt ? 'DNT: 1' : null, p.honorGpc ? 'Sec-GPC: 1' : null].filter((s): s is string => s !== null);
+  const dntText =
+    honoured.length === 0
+      ? 'Do Not Track and Global Privacy Control are NOT honoured (privacy.honor_dnt and privacy.honor_gpc are false): such clicks are recorded like any other.'
+      : p.dntMode === 'count'
+        ? `A request carrying ${honoured.join(' or ')} is counted without personal data: only click_id, tracking_id, clicked_at, click_source, the UTM values and the bot flag are stored; ip_address, user_agent, referrer_url and session_id are not.`
+        : `A request carrying ${honoured.join(' or ')} is redirected and nothing about it is recorded (not even a count).`;
+
+  return {
+    generated_at: now.toISOString(),
+    config: config.source || 'built-in defaults',
+    fields: fields(p),
+    never_stored: [
+      'The full client IP address (only the truncated prefix above, or nothing).',
+      'Query parameters other than the five utm_* keys; the src parameter is used for click_source and then dropped.',
+      'Cookies, request bodies, and request headers other than those listed above (User-Agent, Referer, DNT, Sec-GPC, and X-Forwarded-For / X-Real-IP from trusted proxies, read to find the client address).',
+      'The session keys are never stored in outbox.db and never sent anywhere.',
+    ],
+    do_not_track: { honor_dnt: p.honorDnt, honor_gpc: p.honorGpc, mode: p.dntMode, text: dntText },
+    bots:
+      'Crawlers and link-preview fetchers (detected from the User-Agent with the maintained isbot pattern list) are recorded like people, with "bot": true in metadata, so they can be left out of counts; the User-Agent itself is kept only in the form configured above.',
+    cookies: 'None. clickrelay sets no cookie, reads none, and uses no other client-side storage or fingerprinting script: it only answers with a redirect.',
+    session_ids: {
+      key_rotation: 'daily (UTC)',
+      key_deleted_after_hours: MAX_KEY_AGE_HOURS,
+      key_file: join(config.storage.data_dir, SESSION_KEYS_FILE),
+      text: `A new random key for each UTC day, kept only in ${join(config.storage.data_dir, SESSION_KEYS_FILE)} (mode 0600) and deleted ${MAX_KEY_AGE_HOURS} h after its day began: ids are stable within a day and cannot be linked across days.`,
+    },
+    retention: {
+      shipped_days: days,
+      text: standalone
+        ? [
+            `Standalone mode: nothing is shipped, and retention purges only shipped clicks, so clicks stay in outbox.db until an operator removes them (privacy.retention_days = ${days} does not apply to them).`,
+            `Session keys: deleted ${MAX_KEY_AGE_HOURS} h after their UTC day began.`,
+          ]
+        : [
+            `Clicks delivered to the main system are deleted from this server ${days} days after the click (purged hourly).`,
+            'Clicks not yet delivered are kept until they are, so none is lost while the main system is unreachable; clicks the main system rejected are kept as dead letters until an operator re-queues or purges them.',
+            `Session keys: deleted ${MAX_KEY_AGE_HOURS} h after their UTC day began.`,
+            'How long the main system keeps the clicks it receives is decided there, not here.',
+          ],
+    },
+    recipients: standalone
+      ? { main_system_host: null, text: 'Nowhere: standalone (main_system.base_url is empty). Clicks stay on this server.' }
+      : {
+          main_system_host: p.dashboardHost,
+          text: `The main system at ${p.dashboardHost} (${new URL(config.main_system.base_url).protocol.replace(':', '')}), authenticated with a bearer key: each click's fields listed above, without the delivery bookkeeping. Nothing is sent to anyone else.`,
+        },
+    local_access: [
+      `On this server: ${join(config.storage.data_dir, 'outbox.db')} (SQLite; the clicks_readable view shows exactly what is kept), readable by the service account.`,
+      `The admin listener on ${config.admin.host}:${config.admin.port} answers aggregate counts per link (/api/link-tracking/analytics/{tracking_id}) and metrics${config.admin.token_file ? ', to holders of the admin token' : ', to local processes only'}.`,
+      `The redirect answers with Referrer-Policy: ${config.server.referrer_policy}${config.server.referrer_policy === 'no-referrer' ? ', so the destination site does not learn the tracked link' : ''}.`,
+      ...(config.server.rate_limit_per_second > 0 ? ['Rate limiting keeps per-network request counters (keyed by the truncated prefix) in memory only; they are never written to disk.'] : []),
+    ],
+    settings: {
+      'privacy.ipv4_prefix': p.ipv4Prefix,
+      'privacy.ipv6_prefix': p.ipv6Prefix,
+      'privacy.honor_dnt': p.honorDnt,
+      'privacy.honor_gpc': p.honorGpc,
+      'privacy.dnt_mode': p.dntMode,
+      'privacy.referrer': p.referrer,
+      'privacy.user_agent': p.userAgent,
+      'privacy.retention_days': days,
+      'main_system.base_url': standalone ? '' : new URL(config.main_system.base_url).origin, // no userinfo
+      'server.referrer_policy': config.server.referrer_policy,
+      'server.trust_proxy': config.server.trust_proxy,
+      'storage.data_dir': config.storage.data_dir,
+    },
+  };
+}

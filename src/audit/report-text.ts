@@ -1,0 +1,57 @@
+/**
+ * The human audit report: what a reviewer reads top to bottom. Violations are grouped by
+ * rule with a plain-language line saying what the rule protects, listing at most `perRule`
+ * of each with a count of the rest (the JSON has the same data for scripts).
+ */
+import type { AuditReport } from './report.js';
+import { RULE_ORDER, RULE_TEXT } from './rules.js';
+
+const DAYS_SHOWN = 31;
+
+export function formatAuditReport(r: AuditReport, perRule = 20): string {
+  const total = Object.values(r.violation_counts).reduce((a, b) => a + (b ?? 0), 0);
+  const rules = Object.keys(r.violation_counts).length;
+  const p = r.policy;
+  const c = r.counts;
+  const out: string[] = [];
+  out.push(
+    r.ok
+      ? 'clickrelay audit: PASSED — no violations'
+      : `clickrelay audit: FAILED — ${total} violation${total === 1 ? '' : 's'} of ${rules} rule${rules === 1 ? '' : 's'}`,
+    '',
+    `  checked at    ${r.checked_at}`,
+    `  data dir      ${r.data_dir}`,
+    `  policy        IPv4 /${p.ipv4_prefix}, IPv6 /${p.ipv6_prefix}; referrer ${p.referrer}; user agent ${p.user_agent}`,
+    `                DNT ${p.honor_dnt ? 'honoured' : 'ignored'}, GPC ${p.honor_gpc ? 'honoured' : 'ignored'} (${p.dnt_mode === 'count' ? 'counted without personal fields' : 'not recorded'})`,
+    `                shipped clicks kept ${p.retention_days} days; session keys ${p.session_key_max_age_hours} h; metadata keys ${p.metadata_keys.join(', ')}`,
+    `                (purges run hourly: a record or key is flagged once ${p.purge_grace_hours} h past its limit)`,
+    `  records       ${c.total} (${c.by_state.pending} pending, ${c.by_state.shipped} shipped, ${c.by_state.dead} dead letters); ${c.anonymous} anonymous (DNT/GPC); ${c.bots} bots`,
+    `  oldest        ${r.oldest ? `${r.oldest.clicked_at}  ${r.oldest.click_id} (seq ${r.oldest.seq}, ${r.oldest.state})` : 'none'}`,
+    `  chain         ${r.chain.ok ? 'verifies' : 'BROKEN'}: ${r.chain.rows} rows, last position ${r.chain.last_seq}, ${r.chain.checkpoints} purge checkpoints, outbox.head at ${r.chain.head_seq ?? 'none'}`,
+    `  session keys  ${r.session_keys.oldest_age_hours === null ? 'none' : `oldest ${r.session_keys.oldest_age_hours} h`}${r.session_keys.mode ? `, file mode ${r.session_keys.mode}` : ''}`,
+  );
+  const days = Object.entries(c.by_day);
+  if (days.length > 0) {
+    const shown = days.slice(-DAYS_SHOWN);
+    out.push('', `  clicks by day (UTC)${days.length > shown.length ? `, newest ${shown.length} of ${days.length} days` : ''}`);
+    for (let i = 0; i < shown.length; i += 4) {
+      out.push(`    ${shown.slice(i, i + 4).map(([d, n]) => `${d} ${String(n).padStart(8)}`).join('   ')}`);
+    }
+  }
+  if (!r.ok) {
+    out.push('', 'Violations');
+    for (const rule of RULE_ORDER) {
+      const count = r.violation_counts[rule];
+      if (!count) continue;
+      out.push('', `  ${rule} (${count}): ${RULE_TEXT[rule]}`);
+      const listed = r.violations.filter((v) => v.rule === rule).slice(0, perRule);
+      for (const v of listed) {
+        const where = v.seq === null ? '' : `seq ${v.seq}  `;
+        out.push(`    ${where}${v.click_id ?? '-'}  ${v.detail}`);
+      }
+      if (count > listed.length) out.push(`    … and ${count - listed.length} more`);
+    }
+    out.push('', 'Keep a copy of outbox.db, outbox.head and session-keys before changing anything (CR_ERR_AUDIT_VIOLATION).');
+  }
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,121 @@
+/**
+ * The privacy rules checked on one stored click, on its values as they are in outbox.db
+ * (not on what the chain says they were). Each rule asks src/privacy/ whether the stored
+ * value is one the normalizer could have produced under the policy in force, so "what we
+ * store" and "what we accept as stored" cannot drift apart. Values are typed `unknown` on
+ * purpose: someone with the sqlite3 shell can store a number or a blob in any column.
+ */
+import type { ClickColumns, DeliveryState } from '../outbox/index.js';
+import {
+  ipHasBitsBeyond,
+  MAX_UTM_VALUE_LENGTH,
+  reduceUserAgent,
+  referrerIsWithinPolicy,
+  truncateIp,
+  userAgentIsReduced,
+  type PrivacyPolicy,
+} from '../privacy/index.js';
+import { cleanText } from '../privacy/text.js';
+import { CLICK_SOURCES, UTM_KEYS } from '../types.js';
+import type { RowRule } from './rules.js';
+
+export interface RowPolicy {
+  readonly privacy: PrivacyPolicy;
+  /** Shipped clicks clicked before this ISO time are past retention (grace included). */
+  readonly retentionCutoff: string;
+  /** …unless shipped at or after this ISO time: the next hourly purge has not run yet. */
+  readonly shippedGraceStart: string;
+}
+
+export type RowFlag = (rule: RowRule, detail: string) => void;
+
+/** The metadata keys a stored click may carry: the five UTM keys and the bot flag. */
+export const METADATA_KEYS: readonly string[] = [...UTM_KEYS, 'bot'];
+const UTM_KEY_SET: ReadonlySet<string> = new Set(UTM_KEYS);
+const SOURCES: ReadonlySet<string> = new Set(CLICK_SOURCES);
+/** isoTimestamp's output: the only form clicked_at is written in. */
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** A stored value for a report line: quoted, cut short (the report must not become a copy of the outbox). */
+export function show(v: unknown): string {
+  const text = typeof v === 'string' ? v : Buffer.isBuffer(v) ? `<blob of ${v.length} bytes>` : String(v);
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
+}
+
+/**
+ * Applies every row rule, calling `flag` once per broken rule. Returns whether the click is
+ * flagged as a bot (metadata.bot === true), which the audit counts: the metadata is parsed
+ * here anyway, and only once.
+ */
+export function checkRow(cols: ClickColumns, state: DeliveryState, shippedAt: string | null, p: RowPolicy, flag: RowFlag): boolean {
+  const [, , clickedAt, ip, ua, referrer, session, source, metadata, anonymous] = cols as readonly unknown[];
+  const privacy = p.privacy;
+
+  if (anonymous === 1) {
+    const kept = (['ip_address', 'user_agent', 'referrer_url', 'session_id'] as const).filter((_, i) => [ip, ua, referrer, session][i] !== null);
+    if (kept.length > 0) flag('anonymous_personal_data', `DNT/GPC click keeps ${kept.join(', ')}`);
+  }
+
+  if (ip !== null) {
+    if (typeof ip !== 'string' || truncateIp(ip, privacy.ipv4Prefix, privacy.ipv6Prefix) === null) {
+      flag('ip_prefix', `${show(ip)} is not an IP address`);
+    } else if (ipHasBitsBeyond(ip, privacy.ipv4Prefix, privacy.ipv6Prefix)) {
+      const prefix = ip.includes(':') && !ip.includes('.') ? privacy.ipv6Prefix : privacy.ipv4Prefix;
+      flag('ip_prefix', `${show(ip)} is not the /${prefix} network address the policy stores (${truncateIp(ip, privacy.ipv4Prefix, privacy.ipv6Prefix)})`);
+    }
+  }
+
+  if (referrer !== null && (typeof referrer !== 'string' || !referrerIsWithinPolicy(referrer, privacy.referrer))) {
+    flag('referrer_form', `${show(referrer)} is more than privacy.referrer = "${privacy.referrer}" keeps`);
+  }
+
+  if (ua !== null) {
+    const mode = privacy.userAgent;
+    const ok = typeof ua === 'string' && (mode === 'reduced' ? userAgentIsReduced(ua) : mode === 'full' && reduceUserAgent(ua, 'full') === ua);
+    if (!ok) flag('user_agent_form', `${show(ua)} is not what privacy.user_agent = "${mode}" stores`);
+  }
+
+  if (typeof source !== 'string' || !SOURCES.has(source)) flag('click_source', `${show(source)} is not one of ${CLICK_SOURCES.join(', ')}`);
+
+  if (state === 'shipped') {
+    if (typeof clickedAt !== 'string' || !ISO_UTC.test(clickedAt)) {
+      flag('retention', `clicked_at ${show(clickedAt)} is not an ISO 8601 UTC time, so its age cannot be checked`);
+    } else if (clickedAt < p.retentionCutoff && !(typeof shippedAt === 'string' && shippedAt >= p.shippedGraceStart)) {
+      flag('retention', `shipped, clicked at ${clickedAt}: past privacy.retention_days and not purged`);
+    }
+  }
+
+  return checkMetadata(metadata, flag);
+}
+
+function checkMetadata(text: unknown, flag: RowFlag): boolean {
+  if (text === '{}') return false; // most clicks: no UTM values, no bot
+  let m: unknown;
+  try {
+    m = typeof text === 'string' ? JSON.parse(text) : undefined;
+  } catch {
+    m = undefined;
+  }
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) {
+    flag('metadata_values', `${show(text)} is not a JSON object`);
+    return false;
+  }
+  const offList: string[] = [];
+  const bad: string[] = [];
+  let bot = false;
+  for (const [key, value] of Object.entries(m)) {
+    if (key === 'bot') {
+      // The normalizer sets the flag only when true; anything else is not its output.
+      if (value === true) bot = true;
+      else bad.push(`bot = ${show(JSON.stringify(value))}`);
+    } else if (!UTM_KEY_SET.has(key)) {
+      offList.push(show(key));
+    } else if (typeof value !== 'string' || cleanText(value, MAX_UTM_VALUE_LENGTH) !== value) {
+      // cleanText is what extractQuery keeps, and it is idempotent on its own output.
+      bad.push(`${key} = ${show(typeof value === 'string' ? value : JSON.stringify(value))}`);
+    }
+  }
+  if (offList.length > 0) flag('metadata_keys', `keys off the allow-list: ${offList.join(', ')}`);
+  if (bad.length > 0) flag('metadata_values', `values the normalizer does not store: ${bad.join('; ')}`);
+  return bot;
+}

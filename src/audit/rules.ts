@@ -1,0 +1,44 @@
+/**
+ * The audit's rule names. They are part of the external contract (`clickrelay audit --json`
+ * is read by scripts, and reviewers quote them): add freely, never rename.
+ */
+import type { ChainRule } from '../outbox/index.js';
+
+/** Rules checked on the stored values of each click, independently of the chain. */
+export type RowRule =
+  | 'ip_prefix'
+  | 'anonymous_personal_data'
+  | 'referrer_form'
+  | 'user_agent_form'
+  | 'metadata_keys'
+  | 'metadata_values'
+  | 'click_source'
+  | 'retention';
+
+/** Rules checked on the data folder besides the outbox rows. */
+export type FileRule = 'session_key_age' | 'session_key_mode';
+
+export type AuditRule = RowRule | ChainRule | FileRule;
+
+/** One line per rule, in the order the report lists them: what a violation of it means. */
+export const RULE_TEXT: Record<AuditRule, string> = {
+  ip_prefix: 'an IP address keeps bits past the configured prefix (or is not an address the truncation could have produced)',
+  anonymous_personal_data: 'an anonymous (DNT/GPC) click carries an IP address, user agent, referrer or session id',
+  referrer_form: 'a referrer holds more than privacy.referrer allows',
+  user_agent_form: 'a user agent is not in the form privacy.user_agent allows',
+  metadata_keys: 'metadata holds a key off the allow-list (utm_source, utm_medium, utm_campaign, utm_term, utm_content, bot)',
+  metadata_values: 'metadata is not a JSON object of short, clean UTM text values and bot: true',
+  click_source: "click_source is not one of the guide's categories",
+  retention: 'a shipped click is kept past privacy.retention_days',
+  'chain.edited': "a row's columns no longer give its chain hash: it was edited",
+  'chain.deleted': 'positions are missing and no purge checkpoint covers them: rows were deleted',
+  'chain.inserted': 'a row is not part of the chain: it was inserted',
+  'chain.reordered': 'a row moved away from where it was chained',
+  'chain.tail_cut': 'the database ends before, or differs at, the chain head kept in outbox.head',
+  'chain.head_missing': 'outbox.head is missing or unreadable, so a cut-off tail cannot be ruled out',
+  'chain.checkpoint': 'a purge checkpoint cannot be right',
+  session_key_age: 'a session key older than 48 h still exists in <data_dir>/session-keys',
+  session_key_mode: '<data_dir>/session-keys can be read or written by others than its owner (must be 0600)',
+};
+
+export const RULE_ORDER = Object.keys(RULE_TEXT) as AuditRule[];
