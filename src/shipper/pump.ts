@@ -1,0 +1,230 @@
+/**
+ * Reads pending clicks from the outbox into batches and hands each batch to delivery.
+ *
+ * - A batch goes when it is full (batch_size clicks, or near the byte cap), or when its first
+ *   click has waited linger_ms (at once while draining). Kafka's linger.ms, for the same
+ *   reason: fewer, fuller requests under load, a lone click still shipped promptly.
+ * - `cursor` is the last seq read. Reads ask only for seq > cursor, so a click in flight is
+ *   never read (and sent) twice by this process. It lives in memory only: a restart begins at
+ *   0 and sends every pending click again, which is the at-least-once half of delivery; the
+ *   main system's de-duplication on click_id is the other half.
+ * - At most `pipeline` batches are in flight; the next one is read while the last is on the
+ *   wire. The backlog stays in the outbox, never in memory.
+ * - notify() is cheap (a counter) so the service may call it per click; while a partial batch
+ *   lingers, the outbox is read again only once enough clicks were announced to fill it.
+ */
+import { performance } from 'node:perf_hooks';
+import { backoffDelay } from './backoff.js';
+import type { ShipContext } from './context.js';
+import type { OutboxPort } from './types.js';
+import { toItem, type Item } from './wire.js';
+
+export interface PumpOptions {
+  outbox: OutboxPort;
+  batchSize: number;
+  maxBytes: number;
+  lingerMs: number;
+  pollMs: number;
+  pipeline: number;
+  /** Sends a batch and settles its clicks; never rejects. */
+  deliver(items: Item[]): Promise<void>;
+}
+
+/** When idle, every this many polls the cursor goes back to 0: a safety net for a click left behind it. */
+const REWIND_EVERY_POLLS = 30;
+
+export class Pump {
+  private cursor = 0;
+  private partial: { items: Item[]; bytes: number; since: number } | null = null;
+  private readonly batches = new Set<Promise<void>>();
+  private cycling: Promise<void> | null = null;
+  private again = false;
+  private announced = 0;
+  private emptyRead = false;
+  private takeFailures = 0;
+  private polls = 0;
+  private draining = 0;
+  private halted = false;
+  private lingerTimer: NodeJS.Timeout | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private idleWaiters: ((idle: boolean) => void)[] = [];
+
+  constructor(
+    private readonly o: PumpOptions,
+    private readonly ctx: ShipContext,
+  ) {}
+
+  start(): void {
+    if (this.pollTimer || this.halted) return;
+    this.pollTimer = setInterval(() => this.poll(), this.o.pollMs);
+    this.pollTimer.unref();
+    this.kick();
+  }
+
+  notify(n: number): void {
+    this.announced += n;
+    const p = this.partial;
+    // A lingering partial batch is topped up only when the announced clicks could fill it.
+    if (p && this.draining === 0 && this.announced < this.o.batchSize - p.items.length) return;
+    this.kick();
+  }
+
+  kick(): void {
+    if (this.halted) return;
+    if (this.cycling) {
+      this.again = true;
+      return;
+    }
+    this.cycling = this.cycle();
+  }
+
+  /** While any drain is on, batches go without lingering. */
+  beginDrain(): void {
+    this.draining++;
+    this.kick();
+  }
+
+  endDrain(): void {
+    this.draining = Math.max(0, this.draining - 1);
+  }
+
+  /** Reads from the oldest pending click again. Only safe with nothing in flight. */
+  rewind(): void {
+    if (this.batches.size === 0 && this.partial === null && this.cycling === null) this.cursor = 0;
+  }
+
+  get idle(): boolean {
+    return this.cycling === null && this.batches.size === 0 && this.partial === null && this.emptyRead && !this.ctx.gate.paused;
+  }
+
+  /** Resolves true once idle (nothing in flight, the last read found nothing), false after `ms`. */
+  whenIdle(ms: number): Promise<boolean> {
+    if (this.halted) return Promise.resolve(false);
+    if (this.idle) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.idleWaiters = this.idleWaiters.filter((w) => w !== wake);
+        resolve(false);
+      }, ms);
+      const wake = (idle: boolean) => {
+        clearTimeout(t);
+        resolve(idle);
+      };
+      this.idleWaiters.push(wake);
+    });
+  }
+
+  /** No more reads; the unsent partial batch is dropped (its clicks stay pending). Resolves when no read is outstanding. */
+  async halt(): Promise<void> {
+    this.halted = true;
+    for (const t of [this.lingerTimer, this.retryTimer]) if (t) clearTimeout(t);
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.lingerTimer = this.retryTimer = this.pollTimer = null;
+    this.partial = null;
+    const ws = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of ws) w(false);
+    await this.cycling;
+  }
+
+  /** The batches in flight now. */
+  inFlight(): Promise<void>[] {
+    return [...this.batches];
+  }
+
+  private poll(): void {
+    if (this.batches.size > 0 || this.cycling || this.partial) return;
+    if (++this.polls % REWIND_EVERY_POLLS === 0) this.rewind();
+    this.kick();
+  }
+
+  private async cycle(): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        await this.fill();
+      } while (this.again && !this.halted);
+    } finally {
+      this.cycling = null;
+      this.checkIdle();
+    }
+  }
+
+  private async fill(): Promise<void> {
+    while (!this.halted && !this.ctx.gate.paused && this.batches.size < this.o.pipeline) {
+      const p = (this.partial ??= { items: [], bytes: 0, since: performance.now() });
+      this.announced = 0;
+      let rows: Awaited<ReturnType<OutboxPort['takePending']>>;
+      try {
+        rows = await this.o.outbox.takePending(this.o.batchSize - p.items.length, Math.max(1, this.o.maxBytes - p.bytes), this.cursor);
+        this.takeFailures = 0;
+      } catch (err) {
+        this.ctx.emit({ type: 'outbox_error', op: 'take', message: err instanceof Error ? err.message : String(err) });
+        this.emptyRead = false;
+        this.retryLater();
+        return;
+      }
+      if (this.halted) return;
+      for (const r of rows) {
+        const it = toItem(r.seq, r.click);
+        if (r.seq > this.cursor) this.cursor = r.seq;
+        p.items.push(it);
+        p.bytes += it.json.length;
+      }
+      this.emptyRead = rows.length === 0;
+      if (p.items.length === 0) {
+        this.partial = null;
+        return;
+      }
+      const full = p.items.length >= this.o.batchSize || p.bytes >= this.o.maxBytes * 0.9;
+      const waited = performance.now() - p.since;
+      const linger = this.draining > 0 ? 0 : this.o.lingerMs;
+      if (full || waited >= linger) {
+        this.partial = null;
+        this.dispatch(p.items);
+        continue;
+      }
+      this.armLinger(linger - waited);
+      return;
+    }
+  }
+
+  private dispatch(items: Item[]): void {
+    this.ctx.counters.inFlight += items.length;
+    const batch: Promise<void> = this.o
+      .deliver(items)
+      .catch(() => undefined)
+      .finally(() => {
+        this.ctx.counters.inFlight -= items.length;
+        this.batches.delete(batch);
+        this.kick();
+        this.checkIdle();
+      });
+    this.batches.add(batch);
+  }
+
+  private armLinger(ms: number): void {
+    if (this.lingerTimer) return;
+    this.lingerTimer = setTimeout(() => {
+      this.lingerTimer = null;
+      this.kick();
+    }, Math.max(0, ms));
+  }
+
+  private retryLater(): void {
+    if (this.retryTimer) return;
+    const ms = backoffDelay(this.takeFailures++, this.ctx.baseMs, this.ctx.capMs, this.ctx.random);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.kick();
+    }, ms);
+  }
+
+  private checkIdle(): void {
+    if (!this.idle || this.idleWaiters.length === 0) return;
+    const ws = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of ws) w(true);
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Writes what the main system said back into the outbox: acknowledgements (coalesced: while
+ * one ackShipped is on its way to the writer thread the next ones queue, and single clicks may wait
+ * up to ACK_LINGER_MS for company, so single mode's one-click acks become one transaction of
+ * many instead of a transaction each), dead letters, and attempt notes. An outbox failure here is retried with backoff until it
+ * succeeds or shipping stops; an acknowledgement that never reached the outbox leaves the
+ * click pending, so it is sent again later and the main system drops the duplicate.
+ */
+import { backoffDelay } from './backoff.js';
+import type { ShipContext } from './context.js';
+import { sleep } from './sleep.js';
+import type { OutboxOp, OutboxPort } from './types.js';
+
+/** A batch's worth of ids goes at once; fewer wait this long for more. */
+const ACK_LINGER_MS = 5;
+const ACK_FULL = 500;
+
+interface QueuedAck {
+  ids: readonly string[];
+  duplicates: number;
+  done: () => void;
+}
+
+export class Settler {
+  private queue: QueuedAck[] = [];
+  private queued = 0;
+  private flushing: Promise<void> | null = null;
+  private lingerTimer: NodeJS.Timeout | null = null;
+  private readonly writes = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly outbox: OutboxPort,
+    private readonly ctx: ShipContext,
+  ) {}
+
+  /**
+   * Resolves once the outbox has the acknowledgement (or shipping stopped before it could).
+   * `linger`: may wait ACK_LINGER_MS for others to share the write (single mode's one-click acks).
+   */
+  ack(ids: readonly string[], duplicates: number, linger = false): Promise<void> {
+    if (ids.length === 0) return Promise.resolve();
+    return new Promise((done) => {
+      this.queue.push({ ids, duplicates, done });
+      this.queued += ids.length;
+      if (!linger || this.queued >= ACK_FULL || this.ctx.stopping.aborted) this.flushNow();
+      else this.lingerTimer ??= setTimeout(() => this.flushNow(), ACK_LINGER_MS);
+    });
+  }
+
+  private flushNow(): void {
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.lingerTimer = null;
+    // With an empty queue flush() would finish synchronously, before `flushing` is assigned,
+    // and leave it set for good: only start one when there is something to write.
+    if (this.flushing || this.queue.length === 0) return;
+    this.flushing = this.track(this.flush());
+  }
+
+  async deadLetter(items: readonly { click_id: string; reason: string }[], kind: 'rejected' | 'http', status?: number): Promise<void> {
+    if (items.length === 0) return;
+    const ok = await this.track(this.persist('dead_letter', () => this.outbox.deadLetter(items)));
+    if (!ok) return;
+    this.ctx.counters.deadLettered += items.length;
+    this.ctx.emit({ type: 'dead_letter', count: items.length, kind, reason: items[0]!.reason, ...(status !== undefined ? { status } : {}) });
+  }
+
+  /** Best effort, once: a lost note costs only diagnostics. */
+  async note(ids: readonly string[], error: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.track(
+      this.outbox.noteAttempt(ids, error.slice(0, 500)).then(
+        () => undefined,
+        (err: unknown) => this.ctx.emit({ type: 'outbox_error', op: 'note', message: message(err) }),
+      ),
+    );
+  }
+
+  /** Resolves when no outbox write of this settler is outstanding. */
+  async idle(): Promise<void> {
+    if (this.queue.length > 0) this.flushNow();
+    while (this.writes.size > 0) await Promise.allSettled([...this.writes]);
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue;
+        this.queue = [];
+        this.queued = 0;
+        const ids = batch.length === 1 ? batch[0]!.ids : batch.flatMap((b) => b.ids);
+        const duplicates = batch.reduce((n, b) => n + b.duplicates, 0);
+        const ok = await this.persist('ack', () => this.outbox.ackShipped(ids, new Date(this.ctx.now())));
+        if (ok) {
+          const c = this.ctx.counters;
+          c.shipped += ids.length;
+          c.duplicates += duplicates;
+          c.lastSuccess = this.ctx.now();
+          this.ctx.emit({ type: 'shipped', count: ids.length, duplicates });
+        }
+        for (const b of batch) b.done();
+      }
+    } finally {
+      this.flushing = null;
+    }
+  }
+
+  /** True once `write` succeeded; false if shipping stopped first. */
+  private async persist(op: OutboxOp, write: () => Promise<unknown>): Promise<boolean> {
+    for (let n = 0; ; n++) {
+      try {
+        await write();
+        return true;
+      } catch (err) {
+        this.ctx.emit({ type: 'outbox_error', op, message: message(err) });
+        if (this.ctx.stopping.aborted) return false;
+        if (!(await sleep(backoffDelay(n, this.ctx.baseMs, this.ctx.capMs, this.ctx.random), this.ctx.stopping))) return false;
+      }
+    }
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.writes.add(p);
+    const forget = () => void this.writes.delete(p);
+    p.then(forget, forget);
+    return p;
+  }
+}
+
+function message(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).slice(0, 300);
+}

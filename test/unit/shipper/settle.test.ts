@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { newCounters, type ShipContext } from '../../../src/shipper/context.js';
+import { PauseGate } from '../../../src/shipper/gate.js';
+import { Settler } from '../../../src/shipper/settle.js';
+import type { OutboxPort, ShipperEvent } from '../../../src/shipper/types.js';
+
+function setup(fail = 0, writeMs = 2) {
+  const calls: string[][] = [];
+  const events: ShipperEvent[] = [];
+  let failures = fail;
+  const outbox: OutboxPort = {
+    takePending: async () => [],
+    ackShipped: async (ids) => {
+      await (writeMs > 0 ? new Promise((r) => setTimeout(r, writeMs)) : Promise.resolve());
+      if (failures-- > 0) throw new Error('disk I/O error');
+      calls.push([...ids]);
+      return ids.length;
+    },
+    noteAttempt: async () => undefined,
+    deadLetter: async () => undefined,
+    stats: async () => ({ pending: 0, dead_letter: 0 }),
+  };
+  const stop = new AbortController();
+  const ctx: ShipContext = {
+    emit: (e) => events.push(e),
+    counters: newCounters(),
+    now: () => 1_000,
+    random: () => 0,
+    baseMs: 1,
+    capMs: 5,
+    gate: new PauseGate(() => undefined, () => undefined),
+    stopping: stop.signal,
+    requests: new AbortController().signal,
+  };
+  return { settler: new Settler(outbox, ctx), calls, events, ctx, stop };
+}
+
+describe('Settler', () => {
+  it('folds acknowledgements that arrive together into one outbox call', async () => {
+    const { settler, calls, events, ctx } = setup();
+    await Promise.all([settler.ack(['a'], 0, true), settler.ack(['b'], 1, true), settler.ack(['c'], 0, true)]);
+    expect(calls).toEqual([['a', 'b', 'c']]);
+    expect(events).toEqual([{ type: 'shipped', count: 3, duplicates: 1 }]);
+    expect(ctx.counters).toMatchObject({ shipped: 3, duplicates: 1, lastSuccess: 1_000 });
+  });
+
+  it('keeps acknowledging after a linger timer found nothing left to write', async () => {
+    const { settler, calls } = setup(0, 0); // writes finish well inside the linger
+    const full = settler.ack(Array.from({ length: 500 }, (_, i) => `x${i}`), 0); // a full batch: written at once
+    const small = settler.ack(['a'], 0, true); // arms the linger timer; the write under way takes it along
+    await Promise.all([full, small]);
+    await new Promise((r) => setTimeout(r, 20)); // the timer fires on an empty queue
+    const late = settler.ack(['b'], 0, true);
+    const wedged = await Promise.race([late.then(() => false), new Promise((r) => setTimeout(() => r(true), 500))]);
+    expect(wedged).toBe(false);
+    expect(calls).toEqual([expect.any(Array), ['a'], ['b']]);
+  });
+
+  it('retries an acknowledgement the outbox failed to write, and tells the service', async () => {
+    const { settler, calls, events } = setup(2);
+    await settler.ack(['a'], 0);
+    expect(calls).toEqual([['a']]);
+    expect(events.filter((e) => e.type === 'outbox_error')).toHaveLength(2);
+  });
+
+  it('gives up on a failing write once shipping stops, leaving the click pending', async () => {
+    const { settler, calls, stop } = setup(1_000);
+    const p = settler.ack(['a'], 0);
+    await new Promise((r) => setTimeout(r, 30));
+    stop.abort();
+    await p;
+    await settler.idle();
+    expect(calls).toEqual([]);
+  });
+});
