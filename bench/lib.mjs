@@ -71,9 +71,21 @@ export async function stop(child) {
   clearTimeout(t);
 }
 
+const wrkArgs = (base, { idsFile, seconds = 10, connections = 64, threads = 2 }) => [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', '-s', new URL('./rotate.lua', import.meta.url).pathname, base, '--', idsFile];
+
 /** Runs wrk against base with the rotating-id script; returns req/s and latency percentiles (ms). */
-export function wrk(base, { idsFile, seconds = 10, connections = 64, threads = 2 }) {
-  const out = execFileSync('wrk', [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', '-s', new URL('./rotate.lua', import.meta.url).pathname, base, '--', idsFile], { encoding: 'utf8' });
+export function wrk(base, opts) {
+  return parseWrk(execFileSync('wrk', wrkArgs(base, opts), { encoding: 'utf8' }));
+}
+
+/** The same without blocking this process's event loop (when this process also serves). */
+export async function wrkAsync(base, opts) {
+  const { execFile } = await import('node:child_process');
+  const out = await new Promise((resolve, reject) => execFile('wrk', wrkArgs(base, opts), { encoding: 'utf8' }, (err, stdout) => (err ? reject(err) : resolve(stdout))));
+  return parseWrk(out);
+}
+
+function parseWrk(out) {
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
   const pct = (p) => toMs(new RegExp(`^\\s+${p}%\\s+([\\d.]+\\w+)`, 'm').exec(out)?.[1]);
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? '0';
