@@ -3,15 +3,32 @@
 // bare. On a shared 2-core machine compare the ratios, not the absolute numbers: wrk
 // and the server share the cores.
 //   BENCH_SECONDS=10 BENCH_CONNECTIONS=64 npm run bench
-import { join } from 'node:path';
+// Other sessions may load the machine: BENCH_REPEAT=n runs the three servers n times,
+// interleaved, and prints every round and the median of each column (ratios are taken per
+// round, against that round's bare run). BENCH_MODES=fast (or durable) skips the other mode;
+// BENCH_DIST=/path/to/dist measures another build of clickrelay (e.g. a private tsc --outDir
+// under node_modules/.cache, so a concurrent `tsc -p .` cannot change what is measured);
+// BENCH_DIST=before=/a/dist,after=/b/dist measures each build in every round (A/B in one run).
+import { rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { freePort, requireWrk, start, stop, table, tempDir, waitFor, wrk, writeLinks } from './lib.mjs';
 
 requireWrk();
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const repeat = Math.max(1, Number(process.env.BENCH_REPEAT ?? 1));
+const modes = (process.env.BENCH_MODES ?? 'durable,fast').split(',').filter(Boolean);
 const dir = tempDir('clickrelay-bench-');
 const { linksFile, idsFile } = writeLinks(dir, 1000);
-const cli = new URL('../dist/cli/main.js', import.meta.url).pathname;
+const builds = (process.env.BENCH_DIST ?? '')
+  .split(',')
+  .filter(Boolean)
+  .map((spec) => {
+    const eq = spec.indexOf('=');
+    return eq > 0 ? { label: ` (${spec.slice(0, eq)})`, cli: join(resolve(spec.slice(eq + 1)), 'cli/main.js') } : { label: '', cli: join(resolve(spec), 'cli/main.js') };
+  });
+if (builds.length === 0) builds.push({ label: '', cli: new URL('../dist/cli/main.js', import.meta.url).pathname });
+let round = 0;
 
 async function measure(name, child, base, readyUrl) {
   await waitFor(readyUrl);
@@ -21,22 +38,24 @@ async function measure(name, child, base, readyUrl) {
   return { name, ...r };
 }
 
-async function clickrelay(durability) {
+async function clickrelay(durability, { label, cli }) {
   const port = await freePort();
   const admin = await freePort();
+  const dataDir = join(dir, `data-${durability}-${round}-${builds.findIndex((b) => b.cli === cli)}`);
   const child = start(process.execPath, [cli, 'serve'], {
     CLICKRELAY_CONFIG: '',
     CLICKRELAY_SERVER_PORT: String(port),
     CLICKRELAY_ADMIN_PORT: String(admin),
-    CLICKRELAY_STORAGE_DATA_DIR: join(dir, `data-${durability}`),
+    CLICKRELAY_STORAGE_DATA_DIR: dataDir,
     CLICKRELAY_SYNC_FILE: linksFile,
     CLICKRELAY_OUTBOX_DURABILITY: durability,
     CLICKRELAY_LOG_LEVEL: 'warn',
     CLICKRELAY_SERVER_RATE_LIMIT_PER_SECOND: '0',
     CLICKRELAY_MAIN_SYSTEM_BASE_URL: '',
   });
-  const r = await measure(`clickrelay ${durability}`, child, `http://127.0.0.1:${port}`, `http://127.0.0.1:${admin}/readyz`);
+  const r = await measure(`clickrelay ${durability}${label}`, child, `http://127.0.0.1:${port}`, `http://127.0.0.1:${admin}/readyz`);
   if (child.exitCode !== 0) console.error(child.output());
+  rmSync(dataDir, { recursive: true, force: true }); // a run leaves a few hundred MB of outbox
   return r;
 }
 
@@ -46,23 +65,39 @@ async function bare() {
   return measure('bare uWS 302', child, `http://127.0.0.1:${port}`, `http://127.0.0.1:${port}/`);
 }
 
-const results = [];
-results.push(await bare());
-results.push(await clickrelay('durable'));
-results.push(await clickrelay('fast'));
-const base = results[0].rps;
+const rows = [];
+for (round = 0; round < repeat; round++) {
+  const results = [await bare()];
+  for (const m of modes) for (const b of builds) results.push(await clickrelay(m, b));
+  const base = results[0].rps;
+  for (const r of results) rows.push({ round: round + 1, ...r, ratio: r.rps / base });
+}
+rmSync(dir, { recursive: true, force: true });
+const fmt = (r) => ({
+  ...(repeat > 1 ? { round: r.round } : {}),
+  server: r.name,
+  'req/s': Math.round(r.rps),
+  'ratio to bare': r.ratio.toFixed(2),
+  'p50 ms': r.p50.toFixed(3),
+  'p90 ms': r.p90.toFixed(3),
+  'p99 ms': r.p99.toFixed(3),
+  'non-3xx': r.non3xx,
+  'socket errors': r.socketErrors,
+});
 console.log(`\n${seconds}s per run, ${connections} connections, wrk -t2, 1,000 rotating links, ${new Date().toISOString()}\n`);
-console.log(
-  table(
-    results.map((r) => ({
-      server: r.name,
-      'req/s': Math.round(r.rps),
-      'ratio to bare': (r.rps / base).toFixed(2),
-      'p50 ms': r.p50.toFixed(3),
-      'p90 ms': r.p90.toFixed(3),
-      'p99 ms': r.p99.toFixed(3),
-      'non-3xx': r.non3xx,
-      'socket errors': r.socketErrors,
-    })),
-  ),
-);
+console.log(table(rows.map(fmt)));
+if (repeat > 1) {
+  const median = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  };
+  const names = [...new Set(rows.map((r) => r.name))];
+  const med = names.map((name) => {
+    const rs = rows.filter((r) => r.name === name);
+    const m = {};
+    for (const k of ['rps', 'ratio', 'p50', 'p90', 'p99', 'non3xx']) m[k] = median(rs.map((r) => r[k]));
+    return { name, round: 'median', ...m, socketErrors: rs.filter((r) => r.socketErrors !== 'none').length ? 'some' : 'none' };
+  });
+  console.log(`\nmedian of ${repeat} rounds\n`);
+  console.log(table(med.map((r) => { const { round: _, ...rest } = fmt({ ...r, round: 0 }); return rest; })));
+}

@@ -6,7 +6,7 @@
  * The chain is unkeyed: it shows accidental or casual change (an edited row, a restored
  * backup, a cut tail), not an attacker who rewrites every later hash and the head file too.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { ClickRecord } from '../types.js';
 import { clickColumns, type ClickColumns } from './columns.js';
 import type { ChainHead } from './head.js';
@@ -18,8 +18,14 @@ export function canonicalClickFields(click: ClickRecord | ClickColumns): string 
   return JSON.stringify(Array.isArray(click) ? click : clickColumns(click as ClickRecord));
 }
 
+/**
+ * SHA-256 over `prevHash`, a newline and the canonical fields, as hex. One-shot crypto.hash
+ * over the joined text: the same bytes as three update() calls (the parts are ASCII hex, "\n"
+ * and JSON, which escapes lone surrogates, so joining cannot pair characters across them), for
+ * ~0.4 µs less per row (of ~1.7) — run once per click on the writer thread and per row by audit.
+ */
 export function chainHash(prevHash: string, click: ClickRecord | ClickColumns): string {
-  return createHash('sha256').update(prevHash).update('\n').update(canonicalClickFields(click)).digest('hex');
+  return hash('sha256', `${prevHash}\n${canonicalClickFields(click)}`, 'hex');
 }
 
 export interface ChainRow {

@@ -1,11 +1,12 @@
 /**
  * Messages between the main thread (outbox.ts) and the writer thread (writer-worker.ts).
  *
- * One round = one message each way: the main thread sends every click queued since the last
- * round as ONE flat array of column values (CLICK_STRIDE values per click; measured faster to
- * clone than an array of objects or one JSON string) plus any
- * queued operations; the worker answers `committed` as soon as the clicks' transaction has
- * committed, then `results` for the operations. `idle: true` ends the round.
+ * A round is one message to the writer: the clicks queued since the last round as ONE flat
+ * array of column values (CLICK_STRIDE values per click; measured faster to clone than an
+ * array of objects or one JSON string) plus any queued operations. The writer takes every
+ * round waiting in its queue as one group: their clicks in one transaction, answered by one
+ * `committed` (as soon as it has committed, naming how many rounds it covers), then their
+ * operations in order, answered by one `results` when `committed` said `opsFollow`.
  */
 
 export interface WorkerBoot {
@@ -60,6 +61,6 @@ export type ToWorker = { kind: 'round'; batch: unknown[] | null; ops: OpRequest[
 export type FromWorker =
   | { kind: 'ready'; lastSeq: number }
   | { kind: 'fatal'; error: string }
-  | { kind: 'committed'; count: number; error: string | null; idle: boolean }
-  | { kind: 'results'; results: OpResult[]; idle: true }
+  | { kind: 'committed'; rounds: number; count: number; error: string | null; opsFollow: boolean }
+  | { kind: 'results'; results: OpResult[] }
   | { kind: 'closed' };

@@ -67,10 +67,18 @@ export function deriveClickSource(
   referrerHost: string | null,
   dashboardHost: string | null,
 ): ClickSource {
-  if (srcParam !== undefined) {
-    const src = srcParam.trim().toLowerCase();
-    if (SOURCES.has(src)) return src as ClickSource;
-  }
+  return sourceFromParam(srcParam) ?? sourceFromReferrer(referrerHost, dashboardHost);
+}
+
+/** The category an explicit `src` value names, or null when it names none of the guide's. */
+export function sourceFromParam(srcParam: string | undefined): ClickSource | null {
+  if (srcParam === undefined) return null;
+  const src = srcParam.trim().toLowerCase();
+  return SOURCES.has(src) ? (src as ClickSource) : null;
+}
+
+/** The category of a click without a valid `src`: from the referrer's host. */
+export function sourceFromReferrer(referrerHost: string | null, dashboardHost: string | null): ClickSource {
   if (!referrerHost) return 'direct';
   const host = normalizeHost(referrerHost);
   if (dashboardHost !== null && host === normalizeHost(dashboardHost)) return 'dashboard';

@@ -21,6 +21,24 @@ export function utcDay(date: Date): string {
  * with NUL, which none of them can contain, so ("a", "bc") and ("ab", "c") differ.
  */
 export function sessionId(key: Buffer, truncatedIp: string, reducedUa: string, day: string): string {
-  const mac = createHmac('sha256', key).update(`${day}\0${truncatedIp}\0${reducedUa}`).digest('hex');
-  return `s_${mac.slice(0, 32)}`;
+  const input = `${day}\0${truncatedIp}\0${reducedUa}`;
+  let memo = memos.get(key);
+  if (memo === undefined) memos.set(key, (memo = new Map()));
+  let id = memo.get(input);
+  if (id === undefined) {
+    id = `s_${createHmac('sha256', key).update(input).digest('hex').slice(0, 32)}`;
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(input, id);
+  }
+  return id;
 }
+
+/**
+ * An HMAC costs ~2 µs (a fresh OpenSSL context per call), yet a session id repeats by
+ * definition: every click of one network prefix and browser family on one day has the same.
+ * So ids are remembered per key object, in a bounded map cleared when full. Only what is
+ * stored anyway is kept (truncated address, reduced UA, day, the id), and the map goes with
+ * its key: held weakly, it is dropped once the key store lets go of a deleted key.
+ */
+const memos = new WeakMap<Buffer, Map<string, string>>();
+const MEMO_LIMIT = 4096;

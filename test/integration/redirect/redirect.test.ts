@@ -231,3 +231,19 @@ describe('start-up', () => {
     await expect(startTestService({ CLICKRELAY_SERVER_PORT: new URL(s.base).port })).rejects.toThrow(/public listener could not listen on 127\.0\.0\.1:\d+ \(in use/);
   });
 });
+
+describe('client address from the socket', () => {
+  it('reads IPv4, IPv4-mapped and IPv6 peers the way the text form did (dual-stack listener)', async () => {
+    const v6 = await startTestService({ CLICKRELAY_SERVER_HOST: '::' });
+    try {
+      const port = v6.service.publicPort;
+      expect((await fetch(`http://127.0.0.1:${port}/track/lt_other?utm_content=v4`, { redirect: 'manual' })).status).toBe(302);
+      expect((await fetch(`http://[::1]:${port}/track/lt_other?utm_content=v6`, { redirect: 'manual' })).status).toBe(302);
+      const byMark = new Map(v6.clicks().map((c) => [c.click.metadata.utm_content, c.click]));
+      expect(byMark.get('v4')).toMatchObject({ ip_address: '127.0.0.0', session_id: expect.stringMatching(/^s_/) }); // peer ::ffff:127.0.0.1
+      expect(byMark.get('v6')).toMatchObject({ ip_address: '::', session_id: expect.stringMatching(/^s_/) }); // peer ::1, /48
+    } finally {
+      await v6.stop();
+    }
+  });
+});

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalClickFields, chainHash, GENESIS_HASH } from '../../../src/outbox/chain.js';
@@ -48,5 +49,18 @@ describe('chain hashing', () => {
   it('keeps a null field apart from the text "null"', () => {
     const c = click({ user_agent: null });
     expect(chainHash(GENESIS_HASH, c)).not.toBe(chainHash(GENESIS_HASH, { ...c, user_agent: 'null' }));
+  });
+});
+
+describe('chainHash', () => {
+  it('hashes exactly the bytes the three-part update() did (prev hash, newline, canonical fields)', () => {
+    const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('\ud800', 'a\udfffb', '"\\\n', 'é😀'));
+    fc.assert(
+      fc.property(fc.stringMatching(/^[0-9a-f]{64}$/), fc.tuple(text, text, text, fc.option(text), fc.option(text), fc.option(text), fc.option(text), text, text, fc.constantFrom(0, 1)), (prev, cols) => {
+        const old = createHash('sha256').update(prev).update('\n').update(canonicalClickFields(cols as never)).digest('hex');
+        expect(chainHash(prev, cols as never)).toBe(old);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

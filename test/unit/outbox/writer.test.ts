@@ -47,14 +47,86 @@ describe('the outbox writer', () => {
     expect(await outbox.stats()).toMatchObject({ pending: 5, write_errors: 2 });
   });
 
-  it('queues clicks recorded during a commit into the next one', async () => {
+  it('queues clicks recorded during a commit into the next one (fast, commit_interval_ms = 0)', async () => {
     const dir = tempDataDir();
-    const outbox = await openOutbox(dir);
+    const outbox = await openOutbox(dir, { durability: 'fast', commitIntervalMs: 0 });
     const first = recordAll(outbox, [click()]);
     await new Promise((r) => setImmediate(r)); // the first batch is now with the writer
     const rest = recordAll(outbox, Array.from({ length: 20 }, () => click()));
     await Promise.all([first, rest]);
     expect(await outbox.stats()).toMatchObject({ pending: 21, commits: 2 });
+  });
+
+  it('durable: rounds sent while the writer commits are committed together, in order', async () => {
+    const dir = tempDataDir();
+    const outbox = await openOutbox(dir, { durability: 'durable' });
+    const clicks: ReturnType<typeof click>[] = [];
+    const all: Promise<void>[] = [];
+    for (let turn = 0; turn < 30; turn++) {
+      const some = Array.from({ length: 5 }, () => click());
+      clicks.push(...some);
+      all.push(recordAll(outbox, some));
+      await new Promise((r) => setImmediate(r)); // each turn's clicks go to the writer as their own round
+    }
+    await Promise.all(all);
+    const stats = await outbox.stats();
+    expect(stats).toMatchObject({ pending: 150, last_seq: 150, queued: 0 });
+    expect(stats.commits).toBeLessThanOrEqual(30);
+    expect((await outbox.takePending(150, 1_000_000)).map((p) => p.click.click_id)).toEqual(clicks.map((c) => c.click_id));
+    await outbox.close();
+    const reader = openOutboxReadOnly(dir);
+    expect(verifyChain(reader)).toMatchObject({ ok: true, rows: 150 });
+    reader.close();
+  });
+
+  it('fast: clicks recorded within half of commit_interval_ms share one transaction', async () => {
+    const dir = tempDataDir();
+    const outbox = await openOutbox(dir, { durability: 'fast', commitIntervalMs: 200 });
+    const t0 = performance.now();
+    const first = recordAll(outbox, [click()]);
+    await new Promise((r) => setImmediate(r));
+    const rest = recordAll(outbox, Array.from({ length: 20 }, () => click()));
+    await Promise.all([first, rest]);
+    const took = performance.now() - t0;
+    expect(await outbox.stats()).toMatchObject({ pending: 21, commits: 1 });
+    expect(took).toBeGreaterThanOrEqual(99); // it lingered (200 / 2 ms, less a timer's rounding)
+    // An operation does not wait for the linger.
+    const s0 = performance.now();
+    outbox.record(click());
+    await outbox.stats();
+    expect(performance.now() - s0).toBeLessThan(99);
+  });
+
+  it('reports each transaction once to commit listeners, before the clicks\' callbacks, and refused clicks too', async () => {
+    const dir = tempDataDir();
+    const outbox = await openOutbox(dir, { durability: 'durable', maxQueued: 10 });
+    const events: string[] = [];
+    outbox.onCommit((r) => events.push(`commit ${r.count} anon ${r.anonymous} ${r.error ? r.error.code : 'ok'} waits ${r.queuedAt.length} ${r.queuedAt.every((q) => q <= r.committedAt)}`));
+    const done = Promise.all(
+      Array.from({ length: 12 }, (_, i) => new Promise<void>((resolve) => outbox.record(click({ anonymous: i % 3 === 0 || i === 11 }), () => (events.push('cb'), resolve())))),
+    );
+    await done;
+    expect(events.filter((e) => e.startsWith('commit'))).toEqual([
+      'commit 1 anon 0 CR_ERR_OUTBOX_QUEUE_FULL waits 1 true',
+      'commit 1 anon 1 CR_ERR_OUTBOX_QUEUE_FULL waits 1 true',
+      'commit 10 anon 4 ok waits 10 true',
+    ]);
+    expect(events.indexOf('commit 10 anon 4 ok waits 10 true')).toBeLessThan(events.lastIndexOf('cb'));
+    expect(events.filter((e) => e === 'cb')).toHaveLength(12);
+  });
+
+  it('keeps outbox.head at most a moment behind the database while serving, never ahead', async () => {
+    const dir = tempDataDir();
+    const outbox = await openOutbox(dir);
+    const db = sqlite(dir);
+    const last = () => db.prepare('SELECT seq, chain_hash FROM clicks ORDER BY seq DESC LIMIT 1').get() as { seq: number; chain_hash: string };
+    for (let i = 0; i < 20; i++) {
+      await recordAll(outbox, Array.from({ length: 10 }, () => click()));
+      const head = readHead(dir);
+      expect(head === null || head.seq <= last().seq).toBe(true);
+    }
+    await new Promise((r) => setTimeout(r, 400)); // HEAD_WRITE_INTERVAL_MS and then some
+    expect(readHead(dir)).toEqual(last());
   });
 
   it('gives every click of a failed batch the error, and records again once space is back', async () => {
