@@ -80,7 +80,7 @@ export interface OutboxReadOnly extends ChainReader {
   /** Every row as stored, in seq order, optionally limited by clicked_at. */
   rows(range?: RowRange): IterableIterator<StoredRow>;
   countRows(range?: RowRange): number;
-  /** Served by the clicks_tracking index. */
+  /** A scan of the outbox (no tracking_id index: it would slow every click's insert). */
   trackingStats(trackingId: string, since: readonly string[]): TrackingStats;
   checkpoints(): IterableIterator<StoredCheckpoint>;
   head(): ChainHead | null;
