@@ -149,7 +149,9 @@ export function splitLinksPage(buf: Buffer): SplitPage {
       } else {
         const s = i;
         skipValue();
-        members[key] = JSON.parse(buf.toString('utf8', s, i));
+        // defineProperty, as JSON.parse does: a member named "__proto__" stays a plain
+        // property instead of replacing the object's prototype.
+        Object.defineProperty(members, key, { value: JSON.parse(buf.toString('utf8', s, i)), enumerable: true, writable: true, configurable: true });
       }
       ws();
       if (buf[i] === COMMA) {

@@ -21,6 +21,12 @@ describe('listing page splitter', () => {
     expect(split('{}')).toMatchObject({ hasLinks: false });
   });
 
+  it('keeps a member named __proto__ as a plain member, as JSON.parse does', () => {
+    const p = split('{"__proto__":{"polluted":true},"links":[],"next_cursor":null}');
+    expect(Object.getPrototypeOf(p.members)).toBe(Object.prototype);
+    expect(Object.keys(p.members)).toContain('__proto__');
+  });
+
   it('agrees with JSON.parse on any page (property)', () => {
     fc.assert(
       fc.property(
