@@ -3,6 +3,9 @@
  * a link flows mirror → redirect, a click flows privacy → outbox → shipper.
  */
 
+/** What a tracking id may look like (contract): checked by the redirect before anything else, and by the mirror on every synced row. */
+export const TRACKING_ID_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;
+
 /** One tracked link, as the main system describes it (integration guide, "Essential Link Data Structure"). */
 export interface LinkInfo {
   tracking_id: string;

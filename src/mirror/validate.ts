@@ -8,10 +8,10 @@
  * informational (the redirect never reads them), so a wrong-typed one becomes null
  * instead of costing the link.
  */
-import type { LinkInfo } from '../types.js';
+import { TRACKING_ID_PATTERN, type LinkInfo } from '../types.js';
 
-/** The contract's id shape; the redirect checks requests against the same pattern. */
-export const TRACKING_ID_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;
+/** The contract's id shape, shared with the redirect (src/types.ts). */
+export { TRACKING_ID_PATTERN };
 
 /** The guide's `original_url VARCHAR(1000)`. */
 export const MAX_URL_LENGTH = 1000;

@@ -7,10 +7,10 @@
  * or, in durable mode, when the outbox says the click is on disk.
  */
 import type { RawClick } from '../privacy/index.js';
+import { TRACKING_ID_PATTERN } from '../types.js';
 import { redirectWriter, writeError, wantsJson, statusLine, type ErrorKind } from './responses.js';
 import type { HttpRequest, HttpResponse, TemplatedApp, Uws } from './uws.js';
 
-export const TRACKING_ID = /^[A-Za-z0-9_-]{1,100}$/;
 
 export interface LinkHit {
   url: string;
@@ -119,7 +119,7 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
   const handle = (res: HttpResponse, req: HttpRequest, isHead: boolean) => {
     const id = req.getParameter(0) ?? '';
     const accept = req.getHeader('accept');
-    if (!TRACKING_ID.test(id)) return fail(res, 'bad_request', null, accept, isHead);
+    if (!TRACKING_ID_PATTERN.test(id)) return fail(res, 'bad_request', null, accept, isHead);
 
     const clientIp = d.clientIp(peerAddress(res), req.getHeader('x-forwarded-for'), req.getHeader('x-real-ip'));
     if (d.rateLimit && !isHead) {
