@@ -3,16 +3,10 @@
  * and the two stop signals. Built once by createShipper.
  */
 import type { PauseGate } from './gate.js';
-import type { ShipperEvent } from './types.js';
+import type { ShipperEvent, ShipperStats } from './types.js';
 
-export interface Counters {
-  inFlight: number;
-  shipped: number;
-  duplicates: number;
-  retriesByReason: Record<string, number>;
-  deadLettered: number;
-  lastSuccess: number | null;
-}
+/** The mutable numbers behind stats(): ShipperStats less what is read from elsewhere. */
+export type Counters = Omit<ShipperStats, 'paused' | 'mode'>;
 
 export interface ShipContext {
   emit(e: ShipperEvent): void;

@@ -12,17 +12,8 @@
 import { createHash } from 'node:crypto';
 import type { ClickRecord } from '../types.js';
 
-export interface WireClick {
-  click_id: string;
-  tracking_id: string;
-  clicked_at: string;
-  ip_address: string | null;
-  user_agent: string | null;
-  referrer_url: string | null;
-  session_id: string | null;
-  click_source: string;
-  metadata: Record<string, unknown>;
-}
+/** A ClickRecord as sent: `anonymous` folded into `metadata`. Derived, so the two cannot drift. */
+export type WireClick = Omit<ClickRecord, 'anonymous' | 'metadata'> & { metadata: Record<string, unknown> };
 
 export function toWire(c: ClickRecord): WireClick {
   return {
