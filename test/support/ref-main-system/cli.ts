@@ -2,7 +2,7 @@
  * Run the reference main system as a process (demos, benchmarks, e2e tests):
  *
  *   node test/support/ref-main-system/main.mjs --key secret [--port 8090] [--host 127.0.0.1]
- *        [--db path/main.db] [--links 1000000] [--seed 1] [--poison id1,id2]
+ *        [--db path/main.db] [--links 1000000] [--seed 1] [--poison id1,id2] [--synchronous normal|off]
  *
  * Prints one JSON line {"url","port","links"} once listening; SIGTERM/SIGINT close it.
  * The key may also come from $REF_MAIN_SYSTEM_API_KEY.
@@ -19,13 +19,18 @@ const { values } = parseArgs({
     links: { type: 'string', default: '0' },
     seed: { type: 'string', default: '1' },
     poison: { type: 'string' },
+    synchronous: { type: 'string', default: 'normal' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 
 if (values.help) {
-  process.stdout.write('usage: main.mjs --key KEY [--port N] [--host H] [--db FILE] [--links N] [--seed N] [--poison a,b]\n');
+  process.stdout.write('usage: main.mjs --key KEY [--port N] [--host H] [--db FILE] [--links N] [--seed N] [--poison a,b] [--synchronous normal|off]\n');
   process.exit(0);
+}
+if (values.synchronous !== 'normal' && values.synchronous !== 'off') {
+  process.stderr.write(`ref-main-system: --synchronous must be normal or off, not ${values.synchronous}\n`);
+  process.exit(2);
 }
 const apiKey = values.key ?? process.env['REF_MAIN_SYSTEM_API_KEY'];
 if (!apiKey) {
@@ -40,6 +45,7 @@ const ms = await startRefMainSystem({
   host: values.host,
   seed: Number(values.seed),
   links: Number(values.links),
+  synchronous: values.synchronous,
   ...(values.db ? { dbPath: values.db } : {}),
 });
 for (const id of (values.poison ?? '').split(',').filter(Boolean)) ms.faults.poisonTrackingIds.add(id);

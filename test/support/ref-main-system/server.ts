@@ -32,6 +32,8 @@ export interface RefMainSystemOptions {
   seed?: number;
   /** Generate this many sample links at start (`lt_seed_0000001`…; every 10th inactive). */
   links?: number;
+  /** SQLite synchronous mode of its file (see RefStore); default 'normal'. */
+  synchronous?: 'normal' | 'off';
 }
 
 export interface RequestLog {
@@ -69,7 +71,7 @@ export async function startRefMainSystem(opts: RefMainSystemOptions): Promise<Re
     tmpDir = mkdtempSync(join(tmpdir(), 'ref-main-system-'));
     dbPath = join(tmpDir, 'main.db');
   }
-  const store = new RefStore(dbPath);
+  const store = new RefStore(dbPath, opts.synchronous);
   if (opts.links) store.seed(opts.links);
   const host = opts.host ?? '127.0.0.1';
   const entries: LoggedRequest[] = [];
