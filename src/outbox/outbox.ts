@@ -71,10 +71,10 @@ export class Outbox {
     return seqs.map((seq, i) => ({ seq, click: recordOfColumns(columnsAt(flat, i * CLICK_STRIDE)) }));
   }
 
-  /** Marks pending clicks shipped; returns how many were pending. */
-  ackShipped(clickIds: readonly string[], at: Date = new Date()): Promise<number> {
+  /** Marks pending clicks shipped, by their seq (from takePending); returns how many were pending. */
+  ackShipped(seqs: readonly number[], at: Date = new Date()): Promise<number> {
     const iso = at.toISOString();
-    return sliced(clickIds, (ids) => this.link.call('ackShipped', { ids, at: iso }));
+    return sliced(seqs, (slice) => this.link.call('ackShipped', { seqs: slice, at: iso }));
   }
 
   /** Counts a failed delivery attempt on pending clicks and keeps the error. */

@@ -42,7 +42,8 @@ export interface PurgeStepArgs {
 /** Every operation the writer runs besides inserts: its arguments and its answer. */
 export interface OpMap {
   takePending: { args: { limit: number; maxBytes: number; afterSeq: number }; result: PendingRows };
-  ackShipped: { args: { ids: string[]; at: string }; result: number };
+  /** By position (seq, as takePending gave it): the clicks of a batch are consecutive rows. */
+  ackShipped: { args: { seqs: number[]; at: string }; result: number };
   noteAttempt: { args: { ids: string[]; error: string }; result: number };
   deadLetter: { args: { items: { click_id: string; reason: string }[] }; result: number };
   requeueDead: { args: { ids: string[] | null }; result: number };

@@ -6,7 +6,8 @@
 import type { Item } from './wire.js';
 
 export interface BatchOutcome {
-  acked: string[];
+  /** seqs of the clicks recorded or duplicate */
+  acked: number[];
   duplicates: number;
   rejected: { click_id: string; reason: string }[];
   unanswered: Item[];
@@ -30,9 +31,9 @@ export function readResults(body: string, items: readonly Item[], scrub: (s: str
   const out: BatchOutcome = { acked: [], duplicates: 0, rejected: [], unanswered: [] };
   for (const it of items) {
     const r = status.get(it.id);
-    if (r?.status === 'recorded') out.acked.push(it.id);
+    if (r?.status === 'recorded') out.acked.push(it.seq);
     else if (r?.status === 'duplicate') {
-      out.acked.push(it.id);
+      out.acked.push(it.seq);
       out.duplicates++;
     } else if (r?.status === 'rejected') {
       const why = typeof r.error === 'string' && r.error !== '' ? r.error.slice(0, 200) : 'no reason given';

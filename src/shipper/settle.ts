@@ -16,7 +16,7 @@ const ACK_LINGER_MS = 5;
 const ACK_FULL = 500;
 
 interface QueuedAck {
-  ids: readonly string[];
+  seqs: readonly number[];
   duplicates: number;
   done: () => void;
 }
@@ -37,11 +37,11 @@ export class Settler {
    * Resolves once the outbox has the acknowledgement (or shipping stopped before it could).
    * `linger`: may wait ACK_LINGER_MS for others to share the write (single mode's one-click acks).
    */
-  ack(ids: readonly string[], duplicates: number, linger = false): Promise<void> {
-    if (ids.length === 0) return Promise.resolve();
+  ack(seqs: readonly number[], duplicates: number, linger = false): Promise<void> {
+    if (seqs.length === 0) return Promise.resolve();
     return new Promise((done) => {
-      this.queue.push({ ids, duplicates, done });
-      this.queued += ids.length;
+      this.queue.push({ seqs, duplicates, done });
+      this.queued += seqs.length;
       if (!linger || this.queued >= ACK_FULL || this.ctx.stopping.aborted) this.flushNow();
       else this.lingerTimer ??= setTimeout(() => this.flushNow(), ACK_LINGER_MS);
     });
@@ -87,15 +87,15 @@ export class Settler {
         const batch = this.queue;
         this.queue = [];
         this.queued = 0;
-        const ids = batch.length === 1 ? batch[0]!.ids : batch.flatMap((b) => b.ids);
+        const seqs = batch.length === 1 ? batch[0]!.seqs : batch.flatMap((b) => b.seqs);
         const duplicates = batch.reduce((n, b) => n + b.duplicates, 0);
-        const ok = await this.persist('ack', () => this.outbox.ackShipped(ids, new Date(this.ctx.now())));
+        const ok = await this.persist('ack', () => this.outbox.ackShipped(seqs, new Date(this.ctx.now())));
         if (ok) {
           const c = this.ctx.counters;
-          c.shipped += ids.length;
+          c.shipped += seqs.length;
           c.duplicates += duplicates;
           c.lastSuccess = this.ctx.now();
-          this.ctx.emit({ type: 'shipped', count: ids.length, duplicates });
+          this.ctx.emit({ type: 'shipped', count: seqs.length, duplicates });
         }
         for (const b of batch) b.done();
       }

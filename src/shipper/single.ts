@@ -40,7 +40,7 @@ export async function deliverOne(d: Delivery, item: Item): Promise<{ written: Pr
   const r = await withRetry(d.ctx, attempt, { count: () => 1, note: (e) => d.settler.note([item.id], e) });
   if (r === null) return { written: Promise.resolve() };
   const v = r.value;
-  if (v.kind === 'answered') return { written: d.settler.ack([item.id], v.duplicate ? 1 : 0, true) };
+  if (v.kind === 'answered') return { written: d.settler.ack([item.seq], v.duplicate ? 1 : 0, true) };
   if (v.kind === 'rejected') return { written: d.settler.deadLetter([{ click_id: item.id, reason: v.reason }], 'rejected', v.status) };
   // A 404 here is the guide's "Link not found or expired" for this click's tracking_id, a 422
   // a refused click: permanent for this click, whatever happens to the others.

@@ -8,8 +8,8 @@ import type { ClickRecord } from '../types.js';
 export interface OutboxPort {
   /** Pending clicks with seq > afterSeq, oldest first, at most `limit` and about `maxBytes`. */
   takePending(limit: number, maxBytes: number, afterSeq?: number): Promise<{ seq: number; click: ClickRecord }[]>;
-  /** Marks pending clicks shipped; returns how many changed. */
-  ackShipped(clickIds: readonly string[], at?: Date): Promise<number>;
+  /** Marks pending clicks shipped, by the seq takePending gave them; returns how many changed. */
+  ackShipped(seqs: readonly number[], at?: Date): Promise<number>;
   /** Counts a failed attempt and keeps its error on each pending click. */
   noteAttempt(clickIds: readonly string[], error: string): Promise<unknown>;
   /** Moves pending clicks to dead letter with their reason. */

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { AuditReport } from '../../../src/audit/index.js';
 import { CLICK_COLUMNS, clickColumns } from '../../../src/outbox/columns.js';
 import { mixedClicks, sqlite, storedClick, tempDataDir, writeOutbox } from '../../unit/audit/helpers.js';
+import { ackClicks } from '../../unit/outbox/helpers.js';
 import { cli, dataDirEnv } from './cli.js';
 
 const DAY = 86_400_000;
@@ -106,7 +107,7 @@ describe('clickrelay audit', () => {
   it('exits 1 on a stale session key and on a shipped row past retention', async () => {
     const dir = tempDataDir();
     const old = storedClick({ receivedAt: new Date(Date.now() - 45 * DAY) });
-    await writeOutbox(dir, [old, storedClick()], (o) => o.ackShipped([old.click_id], new Date(Date.now() - 40 * DAY)));
+    await writeOutbox(dir, [old, storedClick()], (o) => ackClicks(o, [old.click_id], new Date(Date.now() - 40 * DAY)));
     const staleDay = new Date(Date.now() - 4 * DAY).toISOString().slice(0, 10);
     writeFileSync(join(dir, 'session-keys'), JSON.stringify({ [staleDay]: 'cd'.repeat(32) }));
     chmodSync(join(dir, 'session-keys'), 0o600);

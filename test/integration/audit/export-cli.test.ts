@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { PrivacyNotice } from '../../../src/audit/index.js';
 import { parseCsv, unguard } from '../../unit/audit/csv-parse.js';
 import { mixedClicks, policy, storedClick, tempDataDir, writeOutbox } from '../../unit/audit/helpers.js';
+import { ackClicks } from '../../unit/outbox/helpers.js';
 import { cli, dataDirEnv } from './cli.js';
 
 const DAY = 86_400_000;
@@ -12,7 +13,7 @@ describe('clickrelay export', () => {
   it('exports every row as NDJSON, one object per line, in position order', async () => {
     const dir = tempDataDir();
     const clicks = mixedClicks(40);
-    await writeOutbox(dir, clicks, (o) => o.ackShipped(clicks.slice(0, 10).map((c) => c.click_id)));
+    await writeOutbox(dir, clicks, (o) => ackClicks(o, clicks.slice(0, 10).map((c) => c.click_id)));
     const r = await cli(['export'], dataDirEnv(dir));
     expect(r.code).toBe(0);
     expect(r.stderr).toBe(''); // no progress bar when stderr is not a terminal

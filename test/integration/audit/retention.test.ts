@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { AuditReport } from '../../../src/audit/index.js';
-import { openOutbox, recordAll } from '../../unit/outbox/helpers.js';
+import { ackClicks, openOutbox, recordAll } from '../../unit/outbox/helpers.js';
 import { audit, mixedClicks, tempDataDir } from '../../unit/audit/helpers.js';
 import { cli, dataDirEnv } from './cli.js';
 
@@ -19,7 +19,7 @@ describe('audit after retention purges', () => {
     const clicks = mixedClicks(90, undefined, (i) => new Date(now - (60 - (i * 60) / 90) * DAY));
     const outbox = await openOutbox(dir);
     await recordAll(outbox, clicks);
-    await outbox.ackShipped(clicks.filter((_, i) => i % 10 !== 3 && i % 17 !== 5).map((c) => c.click_id), new Date(now - 40 * DAY));
+    await ackClicks(outbox, clicks.filter((_, i) => i % 10 !== 3 && i % 17 !== 5).map((c) => c.click_id), new Date(now - 40 * DAY));
     await outbox.deadLetter(clicks.filter((_, i) => i % 17 === 5).map((c) => ({ click_id: c.click_id, reason: 'HTTP 422' })));
 
     const before = audit(dir);

@@ -65,13 +65,13 @@ export class ModelOutbox {
           }
           return out;
         }),
-      ackShipped: (ids) =>
+      ackShipped: (seqs) =>
         later(() => {
           let n = 0;
-          for (const id of ids) {
-            const r = this.byId.get(id);
+          for (const seq of seqs) {
+            const r = this.rows[seq - 1]; // seq n is the n-th row recorded
             if (r?.state !== 'pending') continue;
-            this.onShipped(id);
+            this.onShipped(r.click.click_id);
             r.state = 'shipped';
             r.shippedAt = this.clock();
             n++;

@@ -213,6 +213,8 @@ describe('delivery invariants (property)', () => {
         fc.asyncProperty(setupArb, fc.array(opArb, { minLength: 1, maxLength: 8 }), async (setup, ops) => {
           const shippedAt = new Map<string, number>();
           const shippedBeforeStored: string[] = [];
+          // The outbox acknowledges by seq; the checks speak of click ids.
+          const idOfSeq = new Map<number, string>();
           const h: Harness = {
             record: (c) => outbox.record(c),
             session() {
@@ -220,13 +222,20 @@ describe('delivery invariants (property)', () => {
               let dead = false;
               const guard = <T>(p: Promise<T>): Promise<T> => p.then((v) => (dead ? Promise.reject(new Error('process killed')) : v));
               const port: OutboxPort = {
-                takePending: (...a) => guard(outbox.takePending(...a)),
+                takePending: (...a) =>
+                  guard(
+                    outbox.takePending(...a).then((rows) => {
+                      for (const r of rows) idOfSeq.set(r.seq, r.click.click_id);
+                      return rows;
+                    }),
+                  ),
                 noteAttempt: (...a) => guard(outbox.noteAttempt(...a)),
                 deadLetter: (...a) => guard(outbox.deadLetter(...a)),
                 stats: () => guard(outbox.stats()),
-                ackShipped: (ids, at) => {
+                ackShipped: (seqs, at) => {
+                  const ids = seqs.map((s) => idOfSeq.get(s) ?? `never-read-seq-${s}`);
                   for (const id of ids) if (!hasClick(id)) shippedBeforeStored.push(id);
-                  return guard(outbox.ackShipped(ids, at)).then((n) => {
+                  return guard(outbox.ackShipped(seqs, at)).then((n) => {
                     const t = clock();
                     for (const id of ids) if (!shippedAt.has(id)) shippedAt.set(id, t);
                     return n;

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { formatAuditReport } from '../../../src/audit/index.js';
 import { CLICK_COLUMNS, clickColumns } from '../../../src/outbox/columns.js';
 import { audit, mixedClicks, named, policy, sqlite, storedClick, tempDataDir, writeOutbox } from './helpers.js';
+import { ackClicks } from '../outbox/helpers.js';
 
 const DAY = 86_400_000;
 const CONTENT = CLICK_COLUMNS.join(', ');
@@ -27,7 +28,7 @@ describe('audit of an untouched outbox', () => {
     const now = new Date('2025-08-30T12:00:00.000Z');
     const clicks = mixedClicks(60, policy(), (i) => new Date(now.getTime() - (i % 3) * DAY - 1000));
     await writeOutbox(dir, clicks, async (o) => {
-      await o.ackShipped(clicks.slice(0, 20).map((c) => c.click_id), now);
+      await ackClicks(o, clicks.slice(0, 20).map((c) => c.click_id), now);
       await o.deadLetter([{ click_id: clicks[25]!.click_id, reason: 'HTTP 422' }]);
     });
     writeKeys(dir, ['2025-08-29', '2025-08-30']);
@@ -190,7 +191,7 @@ describe('retention', () => {
     const dir = tempDataDir();
     const [shippedOld, pendingOld, deadOld, shippedNew] = [40, 40, 40, 5].map((d) => storedClick({ receivedAt: ago(d * DAY) }));
     await writeOutbox(dir, [shippedOld!, pendingOld!, deadOld!, shippedNew!], async (o) => {
-      await o.ackShipped([shippedOld!.click_id, shippedNew!.click_id], ago(35 * DAY));
+      await ackClicks(o, [shippedOld!.click_id, shippedNew!.click_id], ago(35 * DAY));
       await o.deadLetter([{ click_id: deadOld!.click_id, reason: 'HTTP 422' }]);
     });
     const r = audit(dir, { now });
@@ -203,8 +204,8 @@ describe('retention', () => {
     const edge = storedClick({ receivedAt: ago(30 * DAY + 30 * 60_000) }); // 30 days and 30 minutes
     const late = storedClick({ receivedAt: ago(45 * DAY) }); // pending for 45 days, shipped 10 minutes ago
     await writeOutbox(dir, [edge, late], async (o) => {
-      await o.ackShipped([edge.click_id], ago(29 * DAY));
-      await o.ackShipped([late.click_id], ago(10 * 60_000));
+      await ackClicks(o, [edge.click_id], ago(29 * DAY));
+      await ackClicks(o, [late.click_id], ago(10 * 60_000));
     });
     expect(audit(dir, { now }).violations).toEqual([]);
     expect(named(audit(dir, { now: new Date(now.getTime() + 2 * 3_600_000) }))).toEqual([`retention@${edge.click_id}`, `retention@${late.click_id}`]);
@@ -213,7 +214,7 @@ describe('retention', () => {
   it('counts retention from the configured number of days', async () => {
     const dir = tempDataDir();
     const c = storedClick({ receivedAt: ago(10 * DAY) });
-    await writeOutbox(dir, [c], (o) => o.ackShipped([c.click_id], ago(9 * DAY)));
+    await writeOutbox(dir, [c], (o) => ackClicks(o, [c.click_id], ago(9 * DAY)));
     expect(audit(dir, { now, retentionDays: 30 }).ok).toBe(true);
     expect(named(audit(dir, { now, retentionDays: 7 }))).toEqual([`retention@${c.click_id}`]);
   });

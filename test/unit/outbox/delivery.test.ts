@@ -1,7 +1,8 @@
 /** What the shipper sees: pending clicks oldest first, acks, failed attempts, dead letters. */
 import { describe, expect, it } from 'vitest';
 import { openOutboxReadOnly, verifyChain } from '../../../src/outbox/index.js';
-import { click, openOutbox, recordAll, sqlite, tempDataDir } from './helpers.js';
+import { runsOf } from '../../../src/outbox/store.js';
+import { ackClicks, click, openOutbox, recordAll, sqlite, tempDataDir } from './helpers.js';
 
 async function outboxWith(count: number) {
   const dir = tempDataDir();
@@ -28,7 +29,7 @@ describe('takePending', () => {
 
   it('skips shipped and dead-lettered clicks', async () => {
     const { outbox, ids } = await outboxWith(6);
-    await outbox.ackShipped([ids[0]!, ids[2]!]);
+    await ackClicks(outbox, [ids[0]!, ids[2]!]);
     await outbox.deadLetter([{ click_id: ids[1]!, reason: 'HTTP 422: bad tracking_id' }]);
     expect((await outbox.takePending(100, 1_000_000)).map((g) => g.click.click_id)).toEqual([ids[3], ids[4], ids[5]]);
   });
@@ -52,14 +53,33 @@ describe('takePending', () => {
 });
 
 describe('acks and dead letters', () => {
-  it('marks acknowledged clicks shipped once, with the time', async () => {
-    const { dir, outbox, ids } = await outboxWith(3);
+  it('marks acknowledged clicks shipped once, by seq, with the time', async () => {
+    const { dir, outbox, ids } = await outboxWith(6); // seqs 1..6 in record order
     const at = new Date('2025-07-27T21:30:00.000Z');
-    expect(await outbox.ackShipped([ids[0]!, ids[1]!, 'not-a-click'], at)).toBe(2);
-    expect(await outbox.ackShipped([ids[0]!])).toBe(0);
-    expect(await outbox.stats()).toMatchObject({ pending: 1, shipped: 2, dead_letter: 0 });
-    const row = sqlite(dir).prepare('SELECT state, shipped_at FROM clicks WHERE click_id = ?').get(ids[0]);
-    expect(row).toEqual({ state: 'shipped', shipped_at: at.toISOString() });
+    await outbox.deadLetter([{ click_id: ids[3]!, reason: 'HTTP 422' }]);
+    // Out of order, one twice, one unknown, one dead (left dead): runs 1–2 and 4–6.
+    expect(await outbox.ackShipped([6, 1, 2, 2, 4, 5, 99], at)).toBe(4);
+    expect(await outbox.ackShipped([1])).toBe(0);
+    expect(await outbox.stats()).toMatchObject({ pending: 1, shipped: 4, dead_letter: 1 });
+    const rows = sqlite(dir).prepare('SELECT seq, state, shipped_at FROM clicks ORDER BY seq').all();
+    const shipped = { state: 'shipped', shipped_at: at.toISOString() };
+    expect(rows).toEqual([
+      { seq: 1, ...shipped },
+      { seq: 2, ...shipped },
+      { seq: 3, state: 'pending', shipped_at: null },
+      { seq: 4, state: 'dead', shipped_at: null },
+      { seq: 5, ...shipped },
+      { seq: 6, ...shipped },
+    ]);
+  });
+
+  it('groups acknowledged positions into runs of consecutive ones', () => {
+    expect(runsOf([])).toEqual([]);
+    expect(runsOf([7, 1, 3, 2, 8, 8, 10])).toEqual([
+      [1, 3],
+      [7, 8],
+      [10, 10],
+    ]);
   });
 
   it('counts failed attempts and keeps the last error, leaving the click pending', async () => {
@@ -103,7 +123,7 @@ describe('acks and dead letters', () => {
 
   it('lets a reviewer read what is kept and whether it was shipped from the clicks_readable view', async () => {
     const { dir, outbox, ids } = await outboxWith(3);
-    await outbox.ackShipped([ids[0]!], new Date('2025-07-27T21:30:00.000Z'));
+    await ackClicks(outbox, [ids[0]!], new Date('2025-07-27T21:30:00.000Z'));
     await outbox.deadLetter([{ click_id: ids[1]!, reason: 'HTTP 422' }]);
     const rows = sqlite(dir).prepare('SELECT click_id, ip_address, anonymous, delivery FROM clicks_readable ORDER BY seq').all();
     expect(rows).toEqual([
@@ -115,7 +135,7 @@ describe('acks and dead letters', () => {
 
   it('reports the oldest pending click and the newest position', async () => {
     const { outbox, clicks, ids } = await outboxWith(3);
-    await outbox.ackShipped([ids[0]!]);
+    await ackClicks(outbox, [ids[0]!]);
     expect(await outbox.stats()).toMatchObject({ oldest_pending: clicks[1]!.clicked_at, last_seq: 3, queued: 0 });
   });
 });

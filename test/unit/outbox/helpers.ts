@@ -72,3 +72,12 @@ export async function filledOutbox(dataDir: string, count: number, over: (i: num
   await outbox.close();
   return clicks;
 }
+
+/**
+ * Marks the given clicks shipped, as the shipper would: the outbox acknowledges by seq, so
+ * their seqs are read back first. Ids that are not pending are skipped (as they would be).
+ */
+export async function ackClicks(outbox: Outbox, clickIds: readonly string[], at?: Date): Promise<number> {
+  const seqOf = new Map((await outbox.takePending(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)).map((r) => [r.click.click_id, r.seq]));
+  return outbox.ackShipped(clickIds.flatMap((id) => seqOf.get(id) ?? []), at);
+}

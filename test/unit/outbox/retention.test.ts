@@ -1,7 +1,7 @@
 /** Retention deletes only what was shipped and is past retention, and the chain survives it. */
 import { describe, expect, it } from 'vitest';
 import { openOutboxReadOnly, readHead, verifyChain } from '../../../src/outbox/index.js';
-import { click, openOutbox, recordAll, sqlite, tempDataDir } from './helpers.js';
+import { ackClicks, click, openOutbox, recordAll, sqlite, tempDataDir } from './helpers.js';
 
 const NOW = new Date('2025-08-30T12:00:00.000Z');
 const daysAgo = (d: number): string => new Date(NOW.getTime() - d * 86_400_000).toISOString();
@@ -23,7 +23,7 @@ describe('purgeExpired', () => {
     const clicks = [40, 40, 40, 31, 5, 30].map((d) => click({ clicked_at: daysAgo(d) }));
     await recordAll(outbox, clicks);
     const ids = clicks.map((c) => c.click_id);
-    await outbox.ackShipped([ids[0]!, ids[3]!, ids[4]!, ids[5]!]);
+    await ackClicks(outbox, [ids[0]!, ids[3]!, ids[4]!, ids[5]!]);
     await outbox.deadLetter([{ click_id: ids[2]!, reason: 'HTTP 422' }]);
 
     expect(await outbox.purgeExpired(30, NOW)).toBe(2);
@@ -40,7 +40,7 @@ describe('purgeExpired', () => {
     const clicks = Array.from({ length: 12 }, () => click({ clicked_at: daysAgo(60) }));
     await recordAll(outbox, clicks);
     const ids = clicks.map((c) => c.click_id);
-    await outbox.ackShipped(ids.filter((_, i) => i !== 5)); // seq 6 stays pending: two runs, 1..5 and 7..12
+    await ackClicks(outbox, ids.filter((_, i) => i !== 5)); // seq 6 stays pending: two runs, 1..5 and 7..12
     expect(await outbox.purgeExpired(30, NOW, 2)).toBe(11);
     const db = sqlite(dir);
     expect(db.prepare('SELECT first_seq, last_seq, count, reason FROM chain_checkpoints ORDER BY first_seq').all()).toEqual([
@@ -58,7 +58,7 @@ describe('purgeExpired', () => {
     let outbox = await openOutbox(dir);
     const old = Array.from({ length: 3 }, () => click({ clicked_at: daysAgo(90) }));
     await recordAll(outbox, old);
-    await outbox.ackShipped(old.map((c) => c.click_id));
+    await ackClicks(outbox, old.map((c) => c.click_id));
     expect(await outbox.purgeExpired(30, NOW)).toBe(3);
     await outbox.close();
 
@@ -74,7 +74,7 @@ describe('purgeExpired', () => {
     const outbox = await openOutbox(dir);
     const clicks = [click()];
     await recordAll(outbox, clicks);
-    await outbox.ackShipped([clicks[0]!.click_id]);
+    await ackClicks(outbox, [clicks[0]!.click_id]);
     expect(await outbox.purgeExpired(30)).toBe(0);
     expect(await outbox.stats()).toMatchObject({ shipped: 1 });
   });

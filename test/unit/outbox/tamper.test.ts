@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { chainHash } from '../../../src/outbox/chain.js';
 import { CLICK_COLUMNS, clickColumns, columnsOfRow, type ClickRow } from '../../../src/outbox/columns.js';
 import { openOutboxReadOnly, readHead, verifyChain, type ChainReader, type ChainReport } from '../../../src/outbox/index.js';
-import { click, filledOutbox, openOutbox, recordAll, sqlite, tempDataDir } from './helpers.js';
+import { ackClicks, click, filledOutbox, openOutbox, recordAll, sqlite, tempDataDir } from './helpers.js';
 
 function audit(dataDir: string): ChainReport {
   const reader = openOutboxReadOnly(dataDir);
@@ -118,7 +118,7 @@ describe('chain verification', () => {
     const old = new Date(Date.now() - 40 * 86_400_000).toISOString();
     const clicks = await filledOutbox(dir, 6, (i) => (i < 3 ? { clicked_at: old } : {}));
     const outbox = await openOutbox(dir);
-    await outbox.ackShipped(clicks.slice(0, 3).map((c) => c.click_id));
+    await ackClicks(outbox, clicks.slice(0, 3).map((c) => c.click_id));
     expect(await outbox.purgeExpired(30)).toBe(3);
     await outbox.close();
     const forged = click();

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Outbox, openOutboxReadOnly, readHead, verifyChain, type OutboxError } from '../../../src/outbox/index.js';
-import { click, openOutbox, recordAll, sqlite, tempDataDir } from './helpers.js';
+import { ackClicks, click, openOutbox, recordAll, sqlite, tempDataDir } from './helpers.js';
 
 describe('the outbox writer', () => {
   it('commits a burst recorded in one event-loop turn as one transaction', async () => {
@@ -207,7 +207,7 @@ describe('the outbox writer', () => {
     const outbox = await openOutbox(dir);
     const clicks = Array.from({ length: 5 }, (_, i) => click({ clicked_at: `2025-07-0${i + 1}T00:00:00.000Z` }));
     await recordAll(outbox, clicks);
-    await outbox.ackShipped([clicks[0]!.click_id], new Date('2025-07-10T00:00:00.000Z'));
+    await ackClicks(outbox, [clicks[0]!.click_id], new Date('2025-07-10T00:00:00.000Z'));
     const reader = openOutboxReadOnly(dir);
     const rows = [...reader.clicks({ since: '2025-07-01T00:00:00.000Z' })];
     expect(rows.map((r) => r.click)).toEqual(clicks);

@@ -5,7 +5,7 @@ import { Settler } from '../../../src/shipper/settle.js';
 import type { OutboxPort, ShipperEvent } from '../../../src/shipper/types.js';
 
 function setup(fail = 0, writeMs = 2) {
-  const calls: string[][] = [];
+  const calls: number[][] = [];
   const events: ShipperEvent[] = [];
   let failures = fail;
   const outbox: OutboxPort = {
@@ -38,34 +38,34 @@ function setup(fail = 0, writeMs = 2) {
 describe('Settler', () => {
   it('folds acknowledgements that arrive together into one outbox call', async () => {
     const { settler, calls, events, ctx } = setup();
-    await Promise.all([settler.ack(['a'], 0, true), settler.ack(['b'], 1, true), settler.ack(['c'], 0, true)]);
-    expect(calls).toEqual([['a', 'b', 'c']]);
+    await Promise.all([settler.ack([1], 0, true), settler.ack([2], 1, true), settler.ack([3], 0, true)]);
+    expect(calls).toEqual([[1, 2, 3]]);
     expect(events).toEqual([{ type: 'shipped', count: 3, duplicates: 1 }]);
     expect(ctx.counters).toMatchObject({ shipped: 3, duplicates: 1, lastSuccess: 1_000 });
   });
 
   it('keeps acknowledging after a linger timer found nothing left to write', async () => {
     const { settler, calls } = setup(0, 0); // writes finish well inside the linger
-    const full = settler.ack(Array.from({ length: 500 }, (_, i) => `x${i}`), 0); // a full batch: written at once
-    const small = settler.ack(['a'], 0, true); // arms the linger timer; the write under way takes it along
+    const full = settler.ack(Array.from({ length: 500 }, (_, i) => 100 + i), 0); // a full batch: written at once
+    const small = settler.ack([1], 0, true); // arms the linger timer; the write under way takes it along
     await Promise.all([full, small]);
     await new Promise((r) => setTimeout(r, 20)); // the timer fires on an empty queue
-    const late = settler.ack(['b'], 0, true);
+    const late = settler.ack([2], 0, true);
     const wedged = await Promise.race([late.then(() => false), new Promise((r) => setTimeout(() => r(true), 500))]);
     expect(wedged).toBe(false);
-    expect(calls).toEqual([expect.any(Array), ['a'], ['b']]);
+    expect(calls).toEqual([expect.any(Array), [1], [2]]);
   });
 
   it('retries an acknowledgement the outbox failed to write, and tells the service', async () => {
     const { settler, calls, events } = setup(2);
-    await settler.ack(['a'], 0);
-    expect(calls).toEqual([['a']]);
+    await settler.ack([1], 0);
+    expect(calls).toEqual([[1]]);
     expect(events.filter((e) => e.type === 'outbox_error')).toHaveLength(2);
   });
 
   it('gives up on a failing write once shipping stops, leaving the click pending', async () => {
     const { settler, calls, stop } = setup(1_000);
-    const p = settler.ack(['a'], 0);
+    const p = settler.ack([1], 0);
     await new Promise((r) => setTimeout(r, 30));
     stop.abort();
     await p;

@@ -66,7 +66,7 @@ describe('reading record-clicks results', () => {
       ],
     });
     const r = readResults(body, items)!;
-    expect(r.acked).toEqual(['a', 'b']);
+    expect(r.acked).toEqual([1, 2]); // by seq: the outbox acknowledges positions
     expect(r.duplicates).toBe(1);
     expect(r.rejected).toEqual([{ click_id: 'c', reason: 'rejected: Rejected tracking_id' }]);
     expect(r.unanswered.map((i) => i.id)).toEqual(['d', 'e']);
