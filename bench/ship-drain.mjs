@@ -23,6 +23,9 @@ const SINGLE_CLICKS = Number(process.env.BENCH_SINGLE_CLICKS ?? 20_000);
 const BATCH_SIZE = Number(process.env.BENCH_BATCH_SIZE ?? 500);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const PIPELINE = Number(process.env.BENCH_PIPELINE ?? 2);
+// The reference main system's SQLite synchronous mode: 'off' by default, since it stands in
+// for a database server on another machine (see RefStore); BENCH_MAIN_SYNC=normal to compare.
+const MAIN_SYNC = process.env.BENCH_MAIN_SYNC ?? 'off';
 const KEY = 'bench-key-' + randomUUID();
 
 function compiled() {
@@ -50,10 +53,13 @@ function compiled() {
 const build = compiled();
 const { Outbox } = await import(pathToFileURL(join(build.dir, 'outbox/index.js')).href);
 const { createShipper } = await import(pathToFileURL(join(build.dir, 'shipper/index.js')).href);
+// Click ids as clickrelay makes them (UUIDv7, time-ordered): the main system's unique index
+// on click_id grows at its end, as it does in production.
+const { newClickId } = await import(pathToFileURL(join(build.dir, 'outbox/click-id.js')).href);
 
 async function startMain(dir) {
   const port = await freePort();
-  const child = start(process.execPath, [join(root, 'test/support/ref-main-system/main.mjs'), '--key', KEY, '--port', String(port), '--db', join(dir, 'main.db')]);
+  const child = start(process.execPath, [...(process.env.BENCH_MAIN_NODE_ARGS?.split(' ').filter(Boolean) ?? []), join(root, 'test/support/ref-main-system/main.mjs'), '--key', KEY, '--port', String(port), '--db', join(dir, 'main.db'), '--synchronous', MAIN_SYNC]);
   const until = Date.now() + 30_000;
   while (!child.output().includes('"url"')) {
     if (Date.now() > until || child.exitCode !== null) throw new Error('ref main system did not start:\n' + child.output());
@@ -74,7 +80,7 @@ function childCpuMs(pid) {
 
 function click(i) {
   return {
-    click_id: randomUUID(),
+    click_id: newClickId(),
     tracking_id: `lt_seed_${String((i % 1000) + 1).padStart(7, '0')}`,
     clicked_at: new Date().toISOString(),
     ip_address: '203.0.113.0',
@@ -158,7 +164,7 @@ async function run(mode, n) {
     outbox_take_wait_s: +(waits.take / 1000).toFixed(2), outbox_ack_wait_s: +(waits.ack / 1000).toFixed(2), retries: JSON.stringify(st.retriesByReason) };
 }
 
-console.log(`node ${process.version}, ${cpus().length}× ${cpus()[0]?.model}, ${Math.round(totalmem() / 2 ** 30)} GiB; batch_size ${BATCH_SIZE}, concurrency ${CONCURRENCY}, pipeline ${PIPELINE}; code from ${build.temp ? 'a fresh tsc build of src/' : 'dist/'}`);
+console.log(`node ${process.version}, ${cpus().length}× ${cpus()[0]?.model}, ${Math.round(totalmem() / 2 ** 30)} GiB; batch_size ${BATCH_SIZE}, concurrency ${CONCURRENCY}, pipeline ${PIPELINE}, main system synchronous=${MAIN_SYNC}; code from ${build.temp ? 'a fresh tsc build of src/' : 'dist/'}`);
 const results = [];
 try {
   if (BATCH_CLICKS > 0) results.push(await run('batch', BATCH_CLICKS));
