@@ -24,6 +24,8 @@ const HOUR_MS = 3_600_000;
 export interface AuditOptions {
   privacy: PrivacyPolicy;
   retentionDays: number;
+  /** No main system (main_system.base_url empty): retention applies to unshipped clicks too. */
+  standalone?: boolean;
   now?: Date;
   /** Violations listed per rule (all are counted). */
   maxListedPerRule?: number;
@@ -53,6 +55,7 @@ export function runAudit(reader: OutboxReadOnly, opts: AuditOptions): AuditRepor
     privacy: opts.privacy,
     retentionCutoff: new Date(now.getTime() - opts.retentionDays * 86_400_000 - graceMs).toISOString(),
     shippedGraceStart: new Date(now.getTime() - graceMs).toISOString(),
+    standalone: opts.standalone ?? false,
   };
   const counts: AuditCounts = { total: 0, by_state: { pending: 0, shipped: 0, dead: 0 }, by_day: {}, anonymous: 0, bots: 0 };
   const byDay = new Map<string, number>();

@@ -186,7 +186,7 @@ export function buildPrivacyNotice(config: Config, now: Date = new Date()): Priv
       shipped_days: days,
       text: standalone
         ? [
-            `Standalone mode: nothing is shipped, and retention purges only shipped clicks, so clicks stay in outbox.db until an operator removes them (privacy.retention_days = ${days} does not apply to them).`,
+            `Standalone mode: nothing is shipped, so clicks are deleted from this server ${days} days after the click (purged hourly).`,
             `Session keys: deleted ${MAX_KEY_AGE_HOURS} h after their UTC day began.`,
           ]
         : [

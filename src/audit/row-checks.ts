@@ -25,6 +25,8 @@ export interface RowPolicy {
   readonly retentionCutoff: string;
   /** …unless shipped at or after this ISO time: the next hourly purge has not run yet. */
   readonly shippedGraceStart: string;
+  /** Standalone mode: nothing is shipped, so pending clicks are held to retention as well. */
+  readonly standalone: boolean;
 }
 
 export type RowFlag = (rule: RowRule, detail: string) => void;
@@ -77,11 +79,11 @@ export function checkRow(cols: ClickColumns, state: DeliveryState, shippedAt: st
 
   if (typeof source !== 'string' || !SOURCES.has(source)) flag('click_source', `${show(source)} is not one of ${CLICK_SOURCES.join(', ')}`);
 
-  if (state === 'shipped') {
+  if (state === 'shipped' || (p.standalone && state === 'pending')) {
     if (typeof clickedAt !== 'string' || !ISO_UTC.test(clickedAt)) {
       flag('retention', `clicked_at ${show(clickedAt)} is not an ISO 8601 UTC time, so its age cannot be checked`);
     } else if (clickedAt < p.retentionCutoff && !(typeof shippedAt === 'string' && shippedAt >= p.shippedGraceStart)) {
-      flag('retention', `shipped, clicked at ${clickedAt}: past privacy.retention_days and not purged`);
+      flag('retention', `${state === 'shipped' ? 'shipped' : 'standalone (never shipped)'}, clicked at ${clickedAt}: past privacy.retention_days and not purged`);
     }
   }
 

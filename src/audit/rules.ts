@@ -29,7 +29,7 @@ export const RULE_TEXT: Record<AuditRule, string> = {
   metadata_keys: 'metadata holds a key off the allow-list (utm_source, utm_medium, utm_campaign, utm_term, utm_content, bot)',
   metadata_values: 'metadata is not a JSON object of short, clean UTM text values and bot: true',
   click_source: "click_source is not one of the guide's categories",
-  retention: 'a shipped click is kept past privacy.retention_days',
+  retention: 'a shipped click (in standalone mode: any pending click) is kept past privacy.retention_days',
   'chain.edited': "a row's columns no longer give its chain hash: it was edited",
   'chain.deleted': 'positions are missing and no purge checkpoint covers them: rows were deleted',
   'chain.inserted': 'a row is not part of the chain: it was inserted',

@@ -5,7 +5,7 @@
  */
 import type { ClickRecord } from '../types.js';
 import { CLICK_STRIDE, columnsAt, recordOfColumns } from './columns.js';
-import type { OpMap, StoreStats } from './protocol.js';
+import type { OpMap, PurgedCounts, StoreStats } from './protocol.js';
 import { WriterLink, type CommitCallback, type CommitListener } from './writer-link.js';
 
 export type { CommitCallback, CommitListener, CommitReport } from './writer-link.js';
@@ -96,17 +96,20 @@ export class Outbox {
   /** Deletes dead letters (all when no ids are given), leaving chain checkpoints; returns how many. */
   purgeDead(clickIds?: readonly string[]): Promise<number> {
     const purgedAt = new Date().toISOString();
-    if (clickIds) return sliced(clickIds, (ids) => this.link.call('purgeStep', { reason: 'dead', cutoff: null, ids, purgedAt, max: ids.length }));
-    return this.purgeLoop({ reason: 'dead', cutoff: null, ids: null, purgedAt, max: SLICE });
+    const step = { reason: 'dead', cutoff: null, unshipped: false, purgedAt } as const;
+    if (clickIds) return sliced(clickIds, async (ids) => total(await this.link.call('purgeStep', { ...step, ids, max: ids.length })));
+    return this.purgeLoop({ ...step, ids: null, max: SLICE });
   }
 
   /**
    * Deletes shipped clicks clicked more than `retentionDays` before `now`, at most
-   * `maxRowsPerTx` per transaction; pending and dead ones are kept. Returns how many.
+   * `maxRowsPerTx` per transaction; pending and dead ones are kept (nothing is deleted
+   * before it is shipped). `unshipped`: pending ones past the cutoff go too; for standalone
+   * mode, where nothing is ever shipped, so that retention still applies. Returns how many.
    */
-  purgeExpired(retentionDays: number, now: Date = new Date(), maxRowsPerTx = 500): Promise<number> {
+  purgeExpired(retentionDays: number, now: Date = new Date(), maxRowsPerTx = 500, unshipped = false): Promise<number> {
     const cutoff = new Date(now.getTime() - retentionDays * 86_400_000).toISOString();
-    return this.purgeLoop({ reason: 'retention', cutoff, ids: null, purgedAt: new Date().toISOString(), max: Math.max(1, maxRowsPerTx) });
+    return this.purgeLoop({ reason: 'retention', cutoff, unshipped, ids: null, purgedAt: new Date().toISOString(), max: Math.max(1, maxRowsPerTx) });
   }
 
   async stats(): Promise<OutboxStats> {
@@ -125,14 +128,16 @@ export class Outbox {
   }
 
   private async purgeLoop(args: OpMap['purgeStep']['args']): Promise<number> {
-    let total = 0;
+    let sum = 0;
     for (;;) {
-      const n = await this.link.call('purgeStep', args);
-      total += n;
-      if (n < args.max) return total;
+      const n = total(await this.link.call('purgeStep', args));
+      sum += n;
+      if (n < args.max) return sum;
     }
   }
 }
+
+const total = (n: PurgedCounts): number => n.shipped + n.pending + n.dead;
 
 async function sliced<T>(items: readonly T[], run: (slice: T[]) => Promise<number>): Promise<number> {
   let n = 0;

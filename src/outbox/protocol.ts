@@ -32,11 +32,23 @@ export interface PurgeStepArgs {
   reason: 'retention' | 'dead';
   /** retention: purge shipped clicks with clicked_at before this ISO time */
   cutoff: string | null;
+  /**
+   * retention: pending clicks past the cutoff go too. Only in standalone mode, where nothing
+   * is ever shipped and retention would otherwise never apply (see purgeExpired).
+   */
+  unshipped: boolean;
   /** dead: only these click ids (null = any dead letter) */
   ids: string[] | null;
   /** the same for every step of one purge, so its steps share a checkpoint per run */
   purgedAt: string;
   max: number;
+}
+
+/** Rows a purge step deleted, by the state they were in. */
+export interface PurgedCounts {
+  shipped: number;
+  pending: number;
+  dead: number;
 }
 
 /** Every operation the writer runs besides inserts: its arguments and its answer. */
@@ -47,7 +59,7 @@ export interface OpMap {
   noteAttempt: { args: { ids: string[]; error: string }; result: number };
   deadLetter: { args: { items: { click_id: string; reason: string }[] }; result: number };
   requeueDead: { args: { ids: string[] | null }; result: number };
-  purgeStep: { args: PurgeStepArgs; result: number };
+  purgeStep: { args: PurgeStepArgs; result: PurgedCounts };
   stats: { args: Record<string, never>; result: StoreStats };
   /** Caps the database size in pages (null = no cap): a disk quota, and how tests make a disk "full". */
   limitPages: { args: { pages: number | null }; result: number };

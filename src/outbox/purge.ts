@@ -4,11 +4,12 @@
  * chained on. Runs purged by one call (across its small transactions) share one checkpoint.
  */
 import type Database from 'better-sqlite3';
-import type { PurgeStepArgs } from './protocol.js';
+import type { PurgedCounts, PurgeStepArgs } from './protocol.js';
 
 interface Candidate {
   seq: number;
   chain_hash: string;
+  state: 'pending' | 'shipped' | 'dead';
 }
 interface CheckpointRow {
   id: number;
@@ -17,12 +18,16 @@ interface CheckpointRow {
   last_hash: string;
 }
 
-export function makePurger(db: Database.Database): (args: PurgeStepArgs) => number {
+export function makePurger(db: Database.Database): (args: PurgeStepArgs) => PurgedCounts {
   const expired = db.prepare<[string, number], Candidate>(
-    "SELECT seq, chain_hash FROM clicks WHERE state = 'shipped' AND clicked_at < ? ORDER BY clicked_at LIMIT ?",
+    "SELECT seq, chain_hash, state FROM clicks WHERE state = 'shipped' AND clicked_at < ? ORDER BY clicked_at LIMIT ?",
   );
-  const anyDead = db.prepare<[number], Candidate>("SELECT seq, chain_hash FROM clicks WHERE state = 'dead' ORDER BY seq LIMIT ?");
-  const deadById = db.prepare<[string], Candidate>("SELECT seq, chain_hash FROM clicks WHERE click_id = ? AND state = 'dead'");
+  // Oldest pending first (their index is in seq order, which follows clicked_at).
+  const expiredUnshipped = db.prepare<[string, number], Candidate>(
+    "SELECT seq, chain_hash, state FROM clicks WHERE state = 'pending' AND clicked_at < ? ORDER BY seq LIMIT ?",
+  );
+  const anyDead = db.prepare<[number], Candidate>("SELECT seq, chain_hash, state FROM clicks WHERE state = 'dead' ORDER BY seq LIMIT ?");
+  const deadById = db.prepare<[string], Candidate>("SELECT seq, chain_hash, state FROM clicks WHERE click_id = ? AND state = 'dead'");
   const del = db.prepare<[number, number]>('DELETE FROM clicks WHERE seq BETWEEN ? AND ?');
   const endingAt = db.prepare<[number, string, string], CheckpointRow>(
     'SELECT id, first_seq, last_seq, last_hash FROM chain_checkpoints WHERE last_seq = ? AND purged_at = ? AND reason = ?',
@@ -52,7 +57,10 @@ export function makePurger(db: Database.Database): (args: PurgeStepArgs) => numb
   }
 
   function candidates(a: PurgeStepArgs): Candidate[] {
-    if (a.reason === 'retention') return expired.all(a.cutoff ?? '', a.max);
+    if (a.reason === 'retention') {
+      const shipped = expired.all(a.cutoff ?? '', a.max);
+      return a.unshipped && shipped.length < a.max ? shipped.concat(expiredUnshipped.all(a.cutoff ?? '', a.max - shipped.length)) : shipped;
+    }
     if (a.ids === null) return anyDead.all(a.max);
     const found: Candidate[] = [];
     for (const id of a.ids) {
@@ -62,9 +70,11 @@ export function makePurger(db: Database.Database): (args: PurgeStepArgs) => numb
     return found;
   }
 
-  /** One small transaction: at most `max` rows (or the given ids). Returns rows deleted. */
-  return db.transaction((a: PurgeStepArgs): number => {
+  /** One small transaction: at most `max` rows (or the given ids). Returns rows deleted, by state. */
+  return db.transaction((a: PurgeStepArgs): PurgedCounts => {
     const rows = candidates(a).sort((x, y) => x.seq - y.seq);
+    const purged: PurgedCounts = { shipped: 0, pending: 0, dead: 0 };
+    for (const r of rows) purged[r.state]++;
     let i = 0;
     while (i < rows.length) {
       let j = i;
@@ -75,6 +85,6 @@ export function makePurger(db: Database.Database): (args: PurgeStepArgs) => numb
       del.run(first, last.seq);
       i = j + 1;
     }
-    return rows.length;
+    return purged;
   });
 }

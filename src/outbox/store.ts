@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { chainHash, GENESIS_HASH } from './chain.js';
 import { CLICK_COLUMNS, CLICK_STRIDE, columnsAt } from './columns.js';
 import { readHead, writeHead, type ChainHead } from './head.js';
-import type { OpMap, PendingRows, StoreStats } from './protocol.js';
+import type { OpMap, PendingRows, PurgedCounts, StoreStats } from './protocol.js';
 import { makePurger } from './purge.js';
 import { applySchema, applyWriterPragmas, OUTBOX_DB } from './schema.js';
 
@@ -60,7 +60,7 @@ export class OutboxStore {
   private counts: { pending: number; shipped: number; dead: number };
   private readonly inserts: { rows: number; stmt: Database.Statement<unknown[]>; args: unknown[] }[];
   private readonly insertBatchTx: (flats: readonly (readonly unknown[])[]) => ChainHead;
-  private readonly purger: (a: OpMap['purgeStep']['args']) => number;
+  private readonly purger: (a: OpMap['purgeStep']['args']) => PurgedCounts;
   private readonly s: ReturnType<typeof prepareStatements>;
 
   constructor(
@@ -204,10 +204,11 @@ export class OutboxStore {
     return n;
   }
 
-  purgeStep(args: OpMap['purgeStep']['args']): number {
+  purgeStep(args: OpMap['purgeStep']['args']): PurgedCounts {
     const n = this.purger(args);
-    if (args.reason === 'retention') this.counts.shipped -= n;
-    else this.counts.dead -= n;
+    this.counts.shipped -= n.shipped;
+    this.counts.pending -= n.pending;
+    this.counts.dead -= n.dead;
     return n;
   }
 

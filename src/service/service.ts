@@ -168,14 +168,18 @@ export async function startService(config: Config, log: Logger): Promise<Running
 
   mirror.start({ runAtStart: true });
   shipper?.start();
-  const retention = cron.schedule(RETENTION_SCHEDULE, () => {
+  const purgeExpired = (): void => {
     // Session keys past 48 h go even on a day without clicks (keyFor only tidies on use).
     keys.purgeExpired();
-    outbox.purgeExpired(config.privacy.retention_days).then(
-      (n) => n > 0 && log.info({ event: 'retention_purge', purged: n }, 'shipped clicks past retention purged'),
+    // Standalone, nothing is ever shipped: retention applies to the clicks as they are.
+    outbox.purgeExpired(config.privacy.retention_days, new Date(), undefined, !shipping).then(
+      (n) => n > 0 && log.info({ event: 'retention_purge', purged: n }, `${shipping ? 'shipped ' : ''}clicks past retention purged`),
       (err: Error) => log.error({ event: 'retention_purge_failed' }, err.message),
     );
-  });
+  };
+  // Hourly, and once now: a server that was down for a while does not wait for the hour.
+  const retention = cron.schedule(RETENTION_SCHEDULE, purgeExpired);
+  purgeExpired();
 
   let stopping: Promise<void> | undefined;
   return {

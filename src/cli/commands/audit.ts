@@ -36,6 +36,7 @@ export async function audit(argv: string[]): Promise<number> {
     report = runAudit(reader, {
       privacy: policyFromConfig(config.privacy, config.main_system.base_url),
       retentionDays: config.privacy.retention_days,
+      standalone: config.main_system.base_url === '',
       maxListedPerRule: limit,
     });
   } finally {

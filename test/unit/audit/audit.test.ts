@@ -211,6 +211,16 @@ describe('retention', () => {
     expect(named(audit(dir, { now: new Date(now.getTime() + 2 * 3_600_000) }))).toEqual([`retention@${edge.click_id}`, `retention@${late.click_id}`]);
   });
 
+  it('in standalone mode holds pending clicks to retention too (nothing will ever ship them)', async () => {
+    const dir = tempDataDir();
+    const [pendingOld, pendingNew] = [40, 5].map((d) => storedClick({ receivedAt: ago(d * DAY) }));
+    await writeOutbox(dir, [pendingOld!, pendingNew!]);
+    expect(audit(dir, { now }).ok).toBe(true);
+    const r = audit(dir, { now, standalone: true });
+    expect(named(r)).toEqual([`retention@${pendingOld!.click_id}`]);
+    expect(r.violations[0]!.detail).toContain('standalone (never shipped)');
+  });
+
   it('counts retention from the configured number of days', async () => {
     const dir = tempDataDir();
     const c = storedClick({ receivedAt: ago(10 * DAY) });

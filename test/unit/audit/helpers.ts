@@ -76,10 +76,16 @@ export async function writeOutbox(dataDir: string, clicks: readonly ClickRecord[
   await outbox.close();
 }
 
-export function audit(dataDir: string, opts: { policy?: PrivacyPolicy; retentionDays?: number; now?: Date; maxListedPerRule?: number } = {}): AuditReport {
+export function audit(dataDir: string, opts: { policy?: PrivacyPolicy; retentionDays?: number; standalone?: boolean; now?: Date; maxListedPerRule?: number } = {}): AuditReport {
   const reader = openOutboxReadOnly(dataDir);
   try {
-    return runAudit(reader, { privacy: opts.policy ?? policy(), retentionDays: opts.retentionDays ?? 30, now: opts.now, maxListedPerRule: opts.maxListedPerRule });
+    return runAudit(reader, {
+      privacy: opts.policy ?? policy(),
+      retentionDays: opts.retentionDays ?? 30,
+      standalone: opts.standalone,
+      now: opts.now,
+      maxListedPerRule: opts.maxListedPerRule,
+    });
   } finally {
     reader.close();
   }

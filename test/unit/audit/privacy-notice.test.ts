@@ -46,6 +46,7 @@ describe('privacy notice', () => {
     const standalone = notice();
     expect(standalone.recipients).toEqual({ main_system_host: null, text: expect.stringContaining('Nowhere: standalone') });
     expect(standalone.retention.text[0]).toContain('Standalone mode');
+    expect(standalone.retention.text[0]).toContain('deleted from this server 30 days after the click');
     const shipping = notice({ CLICKRELAY_MAIN_SYSTEM_BASE_URL: 'https://jobs.example.com', CLICKRELAY_PRIVACY_RETENTION_DAYS: '14' });
     expect(shipping.recipients).toEqual({ main_system_host: 'jobs.example.com', text: expect.stringContaining('jobs.example.com') });
     expect(shipping.retention).toMatchObject({ shipped_days: 14, text: expect.arrayContaining([expect.stringContaining('14 days after the click')]) });

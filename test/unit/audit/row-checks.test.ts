@@ -48,7 +48,7 @@ describe('row rules against the normalizer', () => {
           { clickId: '0190f0e0-0000-7000-8000-000000000000', sessionKey: Buffer.alloc(32, 3) },
         );
         if (!click) return;
-        const p: RowPolicy = { privacy, retentionCutoff: '1970-01-01T00:00:00.000Z', shippedGraceStart: '1970-01-01T00:00:00.000Z' };
+        const p: RowPolicy = { privacy, retentionCutoff: '1970-01-01T00:00:00.000Z', shippedGraceStart: '1970-01-01T00:00:00.000Z', standalone: false };
         const found: string[] = [];
         checkRow(clickColumns(click), 'shipped', new Date().toISOString(), p, (rule, detail) => found.push(`${rule}: ${detail}`));
         expect(found).toEqual([]);
@@ -59,7 +59,7 @@ describe('row rules against the normalizer', () => {
 
   it('reports the bot flag it parsed, for the counts', () => {
     const privacy = policyFromConfig(PRIVACY_DEFAULTS, '');
-    const p: RowPolicy = { privacy, retentionCutoff: '', shippedGraceStart: '' };
+    const p: RowPolicy = { privacy, retentionCutoff: '', shippedGraceStart: '', standalone: false };
     const make = (ua: string) => anonymizeClick({ trackingId: 'lt_x', clientIp: '203.0.113.1', userAgent: ua, rawQuery: '', receivedAt: new Date() }, privacy, { clickId: 'c', sessionKey: Buffer.alloc(32) })!;
     const none = (_r: RowRule) => {
       throw new Error('no violation expected');

@@ -34,6 +34,23 @@ describe('purgeExpired', () => {
     expect(verify(dir)).toMatchObject({ ok: true, rows: 4, last_seq: 6 });
   });
 
+  it('in standalone mode (unshipped), deletes pending clicks past retention too, never dead letters or recent ones', async () => {
+    const dir = tempDataDir();
+    const outbox = await openOutbox(dir);
+    //                        0 old pending, 1 old shipped, 2 old dead, 3 recent pending, 4 old pending
+    const clicks = [40, 35, 40, 5, 31].map((d) => click({ clicked_at: daysAgo(d) }));
+    await recordAll(outbox, clicks);
+    const ids = clicks.map((c) => c.click_id);
+    await ackClicks(outbox, [ids[1]!]);
+    await outbox.deadLetter([{ click_id: ids[2]!, reason: 'HTTP 422' }]);
+
+    expect(await outbox.purgeExpired(30, NOW, 1, true)).toBe(3); // one row per transaction
+    expect(sqlite(dir).prepare('SELECT click_id FROM clicks ORDER BY seq').pluck().all()).toEqual([ids[2], ids[3]]);
+    expect(await outbox.stats()).toMatchObject({ pending: 1, shipped: 0, dead_letter: 1 });
+    await outbox.close();
+    expect(verify(dir)).toMatchObject({ ok: true, rows: 2, last_seq: 5 });
+  });
+
   it('records one checkpoint per purged run, however small the transactions', async () => {
     const dir = tempDataDir();
     const outbox = await openOutbox(dir);
