@@ -31,8 +31,12 @@ export interface PublicAppDeps {
    * `done(err)` reports a failed write; it is ignored unless the outcome was 'wait'.
    */
   record(click: RawClick, done: (err: Error | null) => void): 'wait' | 'answered' | 'unavailable';
-  /** The client address from the socket peer and, for trusted proxies, their headers. */
-  clientIp(peer: string, xForwardedFor: string, xRealIp: string): string;
+  /**
+   * The client address from the socket peer and, for trusted proxies, their headers.
+   * `forwarded` reads X-Forwarded-For / X-Real-IP; it is called (synchronously) only when the
+   * peer is a trusted proxy, so the common case costs no header reads.
+   */
+  clientIp(peer: string, forwarded: () => { xForwardedFor: string; xRealIp: string }): string;
   /** 0 when allowed, else seconds until the client may try again. Nothing is recorded when limited. */
   rateLimit?(clientIp: string): number;
   redirectStatus: number;
@@ -117,18 +121,24 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
   };
 
   const handle = (res: HttpResponse, req: HttpRequest, isHead: boolean) => {
+    // Accept only chooses between a JSON and an HTML error page, so it is read where an error
+    // can still follow, not for every redirect (each header read crosses into native code).
+    const accept = () => req.getHeader('accept');
     const id = req.getParameter(0) ?? '';
-    const accept = req.getHeader('accept');
-    if (!TRACKING_ID_PATTERN.test(id)) return fail(res, 'bad_request', null, accept, isHead);
+    if (!TRACKING_ID_PATTERN.test(id)) return fail(res, 'bad_request', null, accept(), isHead);
 
-    const clientIp = d.clientIp(peerAddress(res), req.getHeader('x-forwarded-for'), req.getHeader('x-real-ip'));
+    const clientIp = d.clientIp(peerAddress(res), () => ({ xForwardedFor: req.getHeader('x-forwarded-for'), xRealIp: req.getHeader('x-real-ip') }));
     if (d.rateLimit && !isHead) {
       const wait = d.rateLimit(clientIp);
-      if (wait > 0) return fail(res, 'too_many', id, accept, isHead, wait);
+      if (wait > 0) return fail(res, 'too_many', id, accept(), isHead, wait);
     }
+    const hit = d.lookup(id);
+    if (hit && !hit.active) return fail(res, 'not_found', id, accept(), isHead);
+    if (!hit && !d.lookupMiss) return fail(res, 'not_found', id, accept(), isHead);
     const snap: Snapshot = {
       isHead,
-      accept,
+      // Needed later only by a fail-closed 503 or after a miss lookup.
+      accept: d.failClosed || !hit ? accept() : '',
       click: isHead
         ? null
         : {
@@ -142,23 +152,20 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
             receivedAt: new Date(),
           },
     };
-
-    const hit = d.lookup(id);
-    if (hit) return hit.active ? serveHit(res, snap, hit.url, true) : fail(res, 'not_found', id, accept, isHead);
-    if (!d.lookupMiss) return fail(res, 'not_found', id, accept, isHead);
+    if (hit) return serveHit(res, snap, hit.url, true);
 
     let aborted = false;
     res.onAborted(() => {
       aborted = true;
     });
-    d.lookupMiss(id).then(
+    d.lookupMiss!(id).then(
       (found) => {
         if (aborted) return;
         if (found?.active) serveHit(res, snap, found.url, false);
-        else res.cork(() => fail(res, 'not_found', id, accept, isHead));
+        else res.cork(() => fail(res, 'not_found', id, snap.accept, isHead));
       },
       () => {
-        if (!aborted) res.cork(() => fail(res, 'not_found', id, accept, isHead));
+        if (!aborted) res.cork(() => fail(res, 'not_found', id, snap.accept, isHead));
       },
     );
   };

@@ -45,6 +45,8 @@ export interface RunningService {
 const SHIP_STOP_GRACE_MS = 5_000;
 /** Retention purges (clicks and session keys) run hourly; click purges go in small transactions between commits. */
 const RETENTION_SCHEDULE = '17 * * * *';
+/** No proxy is trusted (the default): forwarding headers are not even read. */
+const NO_FORWARDING = Object.freeze({});
 
 export async function startService(config: Config, log: Logger): Promise<RunningService> {
   const { uws, build } = loadUws({ allowJsFallback: config.server.allow_js_fallback });
@@ -102,7 +104,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
       events: clickEvents(log, metrics),
       committed: shipper ? () => shipper.notify() : () => undefined,
     }),
-    clientIp: (peer, xff, xri) => resolveClientIp(peer, { xForwardedFor: xff, xRealIp: xri }, trusted),
+    clientIp: (peer, forwarded) => resolveClientIp(peer, trusted.size === 0 ? NO_FORWARDING : forwarded(), trusted),
     ...(limiter
       ? { rateLimit: (ip: string) => limiter.take(truncateIp(ip, config.privacy.ipv4_prefix, config.privacy.ipv6_prefix) ?? ip) }
       : {}),
