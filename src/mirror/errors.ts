@@ -57,3 +57,12 @@ export function safeUrl(url: string): string {
     return '<invalid url>';
   }
 }
+
+/** Any failure of a sync as a MirrorError, with the API key scrubbed from whatever it says. */
+export function toMirrorError(err: unknown, secret: string | undefined): MirrorError {
+  if (err instanceof MirrorError) return err;
+  const e = err as { name?: string; code?: string; message?: string };
+  if (e.name === 'AbortError') return new MirrorError('CR_ERR_MIRROR_ABORTED', 'sync aborted', { cause: err });
+  const detail = redactSecret(String(e.message ?? e.code ?? 'error'), secret);
+  return new MirrorError('CR_ERR_MIRROR_STORE', `sync failed: ${detail}`, { cause: err });
+}

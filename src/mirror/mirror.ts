@@ -38,6 +38,7 @@ export class Mirror {
   #syncing: Promise<SyncResult> | null = null;
   #reloading: Promise<void> | null = null;
   #recheck = false;
+  #recheckAfterSync = false;
   readonly #stop = new AbortController();
   lastResult: SyncResult | null = null;
   lastError: MirrorError | null = null;
@@ -99,7 +100,6 @@ export class Mirror {
       config: this.#config,
       holder: this.holder,
       signal: this.#stop.signal,
-      ...(this.#client ? { client: this.#client } : {}),
       ...(this.#apiKey ? { apiKey: this.#apiKey } : {}),
       ...(this.#hooks ? { hooks: this.#hooks } : {}),
       onSwapped: (identity) => {
@@ -118,6 +118,10 @@ export class Mirror {
       })
       .finally(() => {
         this.#syncing = null;
+        if (this.#recheckAfterSync) {
+          this.#recheckAfterSync = false;
+          this.checkReplaced();
+        }
       });
     this.#syncing = p;
     return p;
@@ -129,7 +133,7 @@ export class Mirror {
     this.#watcher = new MirrorWatcher({
       dataDir: this.#config.storage.data_dir,
       identity: () => this.#identity,
-      onReplaced: () => void this.#reload('replaced'),
+      onReplaced: () => this.#replacedElsewhere(),
     });
     this.#scheduler = new SyncScheduler({
       schedule: this.#config.sync.schedule,
@@ -142,8 +146,20 @@ export class Mirror {
   /** True when mirror.db is another file than the one served (and a reload was started). */
   checkReplaced(): boolean {
     if (!isReplaced(this.#config.storage.data_dir, this.#identity)) return false;
-    void this.#reload('replaced');
+    this.#replacedElsewhere();
     return true;
+  }
+
+  #replacedElsewhere(): void {
+    // While a sync of ours runs, the swap seen is most likely its own, which the sync
+    // loads itself (the sync thread renames the file a moment before it reports): reading
+    // the same million links twice would double the work and the memory. Look again when
+    // the sync is over; a file another process swapped in meanwhile is reloaded then.
+    if (this.#syncing) {
+      this.#recheckAfterSync = true;
+      return;
+    }
+    void this.#reload('replaced');
   }
 
   /** Reload from mirror.db now (what the watcher does); resolves when the new index is in. */

@@ -24,7 +24,7 @@ describe('loading mirror.db beside the index it replaces', () => {
         // previous index in id order (as loadMirror builds it) or in any order (must still be right)
         const ordered = [...prevLinks].sort((a, b) => (a.tracking_id < b.tracking_id ? -1 : a.tracking_id > b.tracking_id ? 1 : 0));
         const previous = LinkIndex.fromLinks(shuffled ? prevLinks : ordered);
-        const loaded = await loadMirror(dir, { previous, yieldEvery: 7 });
+        const loaded = await loadMirror(dir, { previous, sliceMs: 0 });
         const expected = new Map<string, string | null>();
         for (const l of next) if (!expected.has(l.tracking_id)) expected.set(l.tracking_id, l.is_active ? l.original_url : null);
         expect(loaded.index.size).toBe(expected.size);
