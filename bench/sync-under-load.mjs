@@ -19,9 +19,10 @@ const dir = tempDir('clickrelay-syncbench-');
 const t0 = Date.now();
 const main = await startRefMainSystem({ apiKey: KEY, links: N });
 console.log(`reference main system: ${N} links seeded in ${Date.now() - t0} ms`);
-// 1,000 active ids spread over the whole set (every 10th seeded link is inactive).
+// 1,000 active ids spread over the whole set (every 10th seeded link is inactive, so 1,000
+// kept ids take ~1,111 steps: the step leaves room for that, and every id exists).
 const ids = [];
-for (let i = 1; ids.length < 1000; i += Math.floor(N / 1100)) if (i % 10 !== 0) ids.push(`lt_seed_${String(i).padStart(7, '0')}`);
+for (let i = 1; ids.length < 1000; i += Math.floor(N / 1200)) if (i % 10 !== 0) ids.push(`lt_seed_${String(i).padStart(7, '0')}`);
 const idsFile = join(dir, 'ids.txt');
 writeFileSync(idsFile, ids.join('\n') + '\n');
 

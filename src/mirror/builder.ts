@@ -149,7 +149,7 @@ export class MirrorBuilder {
 
   /**
    * Make the built file the live mirror; returns the identity of the file now at mirror.db.
-   * (A serving process then reads it back with loadMirror, reusing its old index's strings.)
+   * (A serving process then has it read back into a packed link table, in the mirror thread.)
    */
   swap(): { identity: string | null } {
     if (!this.#sealed) throw new Error('MirrorBuilder.swap before seal');

@@ -14,7 +14,8 @@ export { LinkIndex, MirrorIndexHolder, OVERLAY_MAX, type LinkEntry, type LinkMap
 export { MissLookup, type MissOutcome, type MissLookupOptions } from './miss-lookup.js';
 export { SyncScheduler, validateSchedule, type SchedulerOptions } from './scheduler.js';
 export { MirrorWatcher } from './watcher.js';
-export { loadMirror, MirrorWriter, mirrorPath, fileIdentity, peekSyncState, quarantineMirror, type SyncState, type LoadedMirror } from './store.js';
+export { MirrorWriter, mirrorPath, fileIdentity, peekSyncState, quarantineMirror, readMirrorTable, type SyncState, type MirrorTable } from './store.js';
+export { loadMirror, type LoadedMirror } from './build-thread.js';
 export { readMirrorStatus, readSyncRecord, SYNC_RECORD_FILE, type MirrorStatus, type SyncRecord } from './status.js';
 export { readApiKey, ApiKey, API_KEY_ENV, CREDENTIAL_NAME } from './api-key.js';
 export { MainSystemClient } from './http-client.js';

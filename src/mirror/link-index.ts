@@ -1,17 +1,15 @@
 /**
  * The in-memory lookup the redirect consults on every request. No SQL on the hot path:
- * a lookup is one Map get (two on a miss while the overlay is non-empty).
+ * a lookup is one probe of a packed hash table (link-table.ts), plus one Map get on a
+ * miss while the overlay is non-empty.
  *
  * A LinkIndex never changes after it is built, so a reader holding one sees a
- * consistent set; a reload builds a whole new one and the holder swaps it in with a
- * single assignment (JS is single-threaded: no reader can see half a swap).
- *
- * Memory: a million links must fit beside a second million during a swap. The Map
- * holds id → URL string for an active link and id → null for a known-but-inactive one
- * (the redirect never needs an inactive link's URL). An object per entry would add
- * ~20 bytes × 1M and, measured, pushed a 1M sync past its memory budget.
+ * consistent set; a reload builds a whole new one (in a worker thread) and the holder
+ * swaps it in with a single assignment (JS is single-threaded: no reader can see half a
+ * swap).
  */
 import type { LinkInfo } from '../types.js';
+import { entrySize, LinkTable, packLinkTable, type LinkTableData } from './link-table.js';
 
 /** What the redirect needs about a link. Inactive links stay in the index so they answer 404 without a miss lookup. */
 export interface LinkEntry {
@@ -20,51 +18,57 @@ export interface LinkEntry {
   readonly active: boolean;
 }
 
-/** id → URL (active) or null (inactive). */
+/** id → URL (active) or null (inactive): the overlay of links learnt one by one. */
 export type LinkMap = Map<string, string | null>;
 
 const INACTIVE: LinkEntry = Object.freeze({ url: '', active: false });
+const EMPTY = packLinkTable([], 0);
 
 export class LinkIndex {
-  readonly #map: ReadonlyMap<string, string | null>;
+  readonly #table: LinkTable;
   /** When the set was built (ms since epoch); for status and metrics. */
   readonly builtAt: number;
 
-  constructor(map: ReadonlyMap<string, string | null> = new Map(), builtAt = Date.now()) {
-    this.#map = map;
+  constructor(data: LinkTableData = EMPTY, builtAt = Date.now()) {
+    this.#table = new LinkTable(data);
     this.builtAt = builtAt;
   }
 
   static fromLinks(links: Iterable<Pick<LinkInfo, 'tracking_id' | 'original_url' | 'is_active'>>): LinkIndex {
-    const m: LinkMap = new Map();
-    for (const l of links) m.set(l.tracking_id, l.is_active ? l.original_url : null);
-    return new LinkIndex(m);
+    const rows: [string, string | null][] = [];
+    const seen = new Map<string, number>();
+    for (const l of links) {
+      const row: [string, string | null] = [l.tracking_id, l.is_active ? l.original_url : null];
+      const at = seen.get(l.tracking_id);
+      if (at === undefined) seen.set(l.tracking_id, rows.push(row) - 1);
+      else rows[at] = row; // the last one of an id wins, as Map.set would
+    }
+    return new LinkIndex(packLinkTable(rows, rows.reduce((n, [id, url]) => n + entrySize(id, url), 0)));
   }
 
-  /** URL of an active link, null for a known inactive one, undefined for an unknown id. Allocates nothing. */
+  /** URL of an active link, null for a known inactive one, undefined for an unknown id. */
   lookupUrl(id: string): string | null | undefined {
-    return this.#map.get(id);
+    return this.#table.lookupUrl(id);
   }
 
   lookup(id: string): LinkEntry | undefined {
-    const v = this.#map.get(id);
+    const v = this.lookupUrl(id);
     return v === undefined ? undefined : v === null ? INACTIVE : { url: v, active: true };
   }
 
   get size(): number {
-    return this.#map.size;
+    return this.#table.links;
   }
 
-  /** Entries in insertion order (for loadMirror's merge, which relies on it being id order). */
+  /** Every link, in the order it was packed (id order when read from mirror.db). */
   entries(): IterableIterator<[string, string | null]> {
-    return this.#map.entries();
+    return this.#table.entries();
   }
 
-  /** Counts for status/metrics; walks the map, so not for the hot path. */
+  /** Counts for status/metrics. */
   counts(): { links: number; active: number; inactive: number } {
-    let inactive = 0;
-    for (const v of this.#map.values()) if (v === null) inactive++;
-    return { links: this.#map.size, active: this.#map.size - inactive, inactive };
+    const t = this.#table;
+    return { links: t.links, active: t.links - t.inactive, inactive: t.inactive };
   }
 }
 

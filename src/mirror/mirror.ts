@@ -11,7 +11,8 @@ import { MainSystemClient } from './http-client.js';
 import { MirrorIndexHolder, type LinkEntry } from './link-index.js';
 import { MissLookup } from './miss-lookup.js';
 import { SyncScheduler, validateSchedule } from './scheduler.js';
-import { loadMirror, MirrorWriter, quarantineMirror } from './store.js';
+import { loadMirror } from './build-thread.js';
+import { MirrorWriter, quarantineMirror } from './store.js';
 import { runSync, type MirrorConfig, type SyncResult } from './sync.js';
 import { isReplaced, MirrorWatcher } from './watcher.js';
 import type { LinkInfo } from '../types.js';
@@ -187,7 +188,7 @@ export class Mirror {
     const t0 = performance.now();
     const gen = this.holder.generation;
     try {
-      const loaded = await loadMirror(this.#config.storage.data_dir, { previous: this.holder.current, signal: this.#stop.signal });
+      const loaded = await loadMirror(this.#config.storage.data_dir, this.#stop.signal);
       // A sync of ours swapped in something newer while we read: keep that.
       if (this.holder.generation !== gen) return;
       this.holder.replace(loaded.index);

@@ -11,9 +11,8 @@ import Database from 'better-sqlite3';
 import { existsSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MirrorError } from './errors.js';
-import { LinkIndex, type LinkMap } from './link-index.js';
+import { ENTRY_HEADER_BYTES, packLinkTable, type LinkTableData } from './link-table.js';
 import { MIRROR_DB, SCHEMA_VERSION, UPSERT_LINK } from './schema.js';
-import { TimeSlicer } from './time-slice.js';
 import type { MirrorLink } from './validate.js';
 
 export interface SyncState {
@@ -94,72 +93,50 @@ export function peekSyncState(path: string): SyncState | null {
   }
 }
 
-export interface LoadedMirror {
-  index: LinkIndex;
+/** What a read of mirror.db gives: its links packed for the index, and its sync state. */
+export interface MirrorTable {
+  table: LinkTableData;
   state: SyncState | null;
   /** Identity of the file that was read (taken before opening: a race costs a spare reload, never a missed one). */
   identity: string | null;
 }
 
 /**
- * Read every row of mirror.db into a fresh LinkIndex. A missing file or an older schema
- * loads as empty.
+ * Reads every row of mirror.db into a packed link table (link-table.ts). A missing file
+ * or an older schema reads as empty. One read transaction spans the whole read, so the
+ * state row and the rows come from the same version of the file.
  *
- * Reading a million rows takes about two seconds of CPU, so the loop runs in time
- * slices of `sliceMs` (default 1 ms, see time-slice.ts) and gives the event loop a turn
- * between them: a serving process keeps answering redirects from the old index
- * meanwhile, and the new index is swapped in only once it is complete. One read
- * transaction spans the whole read (the state row and the rows come from the same
- * version of the file).
- *
- * With `previous` (the index being replaced) the new index shares strings with it: rows
- * come out in primary-key order, the previous index was built in that same order, so
- * a merge walk finds each id's old entry without a lookup and reuses its key and, when
- * unchanged, its URL. A million-link re-sync then costs a second Map's structure plus
- * the changed strings, instead of a second copy of everything. (If the orders ever
- * differed the walk would simply find fewer matches: reuse is an optimization, the
- * content always comes from the file.)
+ * Synchronous, ~1.5 s of CPU for a million links: a serving process runs it in a worker
+ * thread (loadMirror), never on the thread that answers redirects.
  */
-export async function loadMirror(
-  dataDir: string,
-  opts: { previous?: LinkIndex; sliceMs?: number; signal?: AbortSignal } = {},
-): Promise<LoadedMirror> {
+export function readMirrorTable(dataDir: string): MirrorTable {
   const path = mirrorPath(dataDir);
   const identity = fileIdentity(path);
+  const empty = (): MirrorTable => ({ table: packLinkTable([], 0), state: null, identity });
   const db = openReadOnly(path);
-  if (!db) return { index: new LinkIndex(), state: null, identity };
-  const slicer = new TimeSlicer(opts.sliceMs);
+  if (!db) return empty();
   try {
-    if (db.pragma('user_version', { simple: true }) !== SCHEMA_VERSION) return { index: new LinkIndex(), state: null, identity };
+    // One pass in key order: a page is read once, so a cache (16 MiB by default in this
+    // SQLite build) would only add to the process's peak memory during a swap.
+    db.pragma('cache_size = -1024');
+    if (db.pragma('user_version', { simple: true }) !== SCHEMA_VERSION) return empty();
     db.exec('BEGIN');
     const state = readSyncState(db);
-    const map: LinkMap = new Map();
-    const old = opts.previous?.entries();
-    let cur = old?.next();
-    // An inactive link's URL is never served: SQLite hands back NULL for it rather than a
-    // string the index would drop at once (100,000 strings fewer per 1M seeded links).
+    // The arena's exact size first, so it is allocated once. Ids are ASCII (checked when
+    // stored), so their length in characters is their length in bytes. An inactive link's
+    // URL is never served and takes no room.
+    const bytes = db
+      .prepare(
+        `SELECT coalesce(sum(${ENTRY_HEADER_BYTES} + length(tracking_id) + CASE is_active WHEN 1 THEN length(CAST(original_url AS BLOB)) ELSE 0 END), 0)
+           FROM link_tracking`,
+      )
+      .pluck()
+      .get() as number;
     const rows = db.prepare('SELECT tracking_id, CASE is_active WHEN 1 THEN original_url END FROM link_tracking ORDER BY tracking_id').raw(true);
-    for (const r of rows.iterate() as IterableIterator<[string, string | null]>) {
-      let id = r[0];
-      let url = r[1];
-      if (old) {
-        // Ids are ASCII (TRACKING_ID_PATTERN), so JS order and SQLite's BINARY order agree.
-        while (cur !== undefined && !cur.done && cur.value[0] < id) cur = old.next();
-        if (cur !== undefined && !cur.done && cur.value[0] === id) {
-          id = cur.value[0];
-          if (url !== null && cur.value[1] === url) url = cur.value[1];
-        }
-      }
-      map.set(id, url);
-      if (slicer.due) {
-        await slicer.yield();
-        if (opts.signal?.aborted) throw new MirrorError('CR_ERR_MIRROR_ABORTED', 'mirror load aborted');
-      }
-    }
+    const table = packLinkTable(rows.iterate() as IterableIterator<[string, string | null]>, bytes);
     db.exec('COMMIT');
-    return { index: new LinkIndex(map), state, identity };
+    return { table, state, identity };
   } catch (err) {
-    if (err instanceof MirrorError) throw err;
     throw corrupt(path, err);
   } finally {
     db.close();

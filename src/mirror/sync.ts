@@ -1,38 +1,25 @@
 /**
- * One mirror sync, in two halves on two threads:
+ * One mirror sync, in a mirror thread of its own (build-thread.ts): fetch the whole set
+ * from the source (main system over HTTP, or the links file when base_url is empty),
+ * validate it, write it aside and swap the new mirror.db in (build.ts) — or find it
+ * unchanged and write nothing — then, for a serving process, read the new file into a
+ * packed link table (link-table.ts). The serving thread only swaps that table in, in one
+ * assignment. If anything fails before the swap, the old mirror keeps serving and the
+ * error says why.
  *
- * 1. the build (build.ts) runs in a sync thread of its own (build-thread.ts): fetch the
- *    whole set from the source (main system over HTTP, or the links file when base_url is
- *    empty), validate it, write it aside and swap the new mirror.db in — or find it
- *    unchanged and write nothing. If anything fails before the swap, the old mirror keeps
- *    serving and the error says why;
- * 2. in a serving process, the new index is then read from the swapped-in file on the
- *    serving thread, in 1 ms slices (loadMirror), and replaces the old one in a single
- *    assignment once complete.
- *
- * Measured on a 1M-link re-sync where every URL changed, before the split: redirect p99
- * 637 ms under wrk (20 ms without a sync), from ~12 ms slices of parsing and inserting
- * all through the sync, a ~900 ms stall for the diff query and fsync, and 50 ms slices
- * while reading the index. After: p99 14 ms (12 ms without); the longest remaining
- * stalls on the serving thread are single ones of ~30 ms (the Map's last rehash, at
- * 524,288 entries) and V8's major GC.
- *
- * Memory: while the new index is read, the old one keeps serving, so a re-sync that
- * changes every URL briefly holds both (~135 MB of heap for 1M links, plus ~100 MB for
- * the new Map and URLs; ids are shared, see loadMirror). That is the price of the atomic
- * swap.
+ * Measured on a 1M-link re-sync where every URL changed, with everything on the serving
+ * thread: redirect p99 637 ms under wrk (20 ms without a sync), peak RSS 589 MiB (two
+ * Map indexes on the heap during the swap).
  */
 import { performance } from 'node:perf_hooks';
 import { readApiKey, type ApiKey } from './api-key.js';
 import type { BuildDiff } from './builder.js';
-import type { BuildOutcome } from './build.js';
-import type { SourceSpec } from './build-protocol.js';
-import { buildInThread } from './build-thread.js';
+import { fromWire, type BuildResult, type SourceSpec } from './build-protocol.js';
+import { buildInThread, loadedMirror } from './build-thread.js';
 import { MirrorError, safeUrl, toMirrorError } from './errors.js';
 import { emit, type MirrorHooks } from './hooks.js';
 import type { MirrorIndexHolder } from './link-index.js';
 import { recordSyncOutcome } from './status.js';
-import { loadMirror } from './store.js';
 import type { RejectReason } from './validate.js';
 
 export interface MirrorConfig {
@@ -89,8 +76,8 @@ export async function runSync(deps: SyncDeps): Promise<SyncResult> {
   try {
     const { spec, id } = describeSource(deps);
     if (spec.kind === 'http') secret = spec.apiKey;
-    const outcome = await buildInThread({ dataDir, source: spec, startedAt: Date.now() }, deps.signal);
-    const result = await settle(outcome, deps, id, t0);
+    const built = await buildInThread({ dataDir, source: spec, readTable: deps.holder !== undefined, startedAt: Date.now() }, deps.signal);
+    const result = settle(built, deps, id, t0);
     recordSyncOutcome(dataDir, { result });
     emit(deps.hooks, 'onSync', result);
     return result;
@@ -119,7 +106,8 @@ function describeSource(deps: SyncDeps): { spec: SourceSpec; id: string } {
 }
 
 /** Bring the serving process's index in line with what the build did, and say what happened. */
-async function settle(outcome: BuildOutcome, deps: SyncDeps, source: string, t0: number): Promise<SyncResult> {
+function settle({ outcome, loaded, loadError }: BuildResult, deps: SyncDeps, source: string, t0: number): SyncResult {
+  if (!outcome) throw new MirrorError('CR_ERR_MIRROR_STORE', 'the sync thread returned no outcome');
   const common = { active: outcome.active, inactive: outcome.inactive, rejected: outcome.rejected, source };
   if (outcome.kind === 'unchanged') {
     return {
@@ -130,19 +118,18 @@ async function settle(outcome: BuildOutcome, deps: SyncDeps, source: string, t0:
   deps.onSwapped?.(outcome.identity);
   const holder = deps.holder;
   if (holder) {
-    try {
-      // Read the new file back rather than shipping the set from the sync thread: the read
-      // walks the old index in step and shares its strings (see loadMirror), and it runs
-      // in 1 ms slices between redirects.
-      const signal = deps.signal;
-      const loaded = await loadMirror(deps.config.storage.data_dir, { previous: holder.current, ...(signal ? { signal } : {}) });
-      holder.replace(loaded.index);
-      if (loaded.identity !== outcome.identity) deps.onSwapped?.(loaded.identity);
-    } catch (err) {
+    if (deps.signal?.aborted) {
+      deps.onSwapped?.(null); // stopped before the new index went in: it lags the file
+      throw new MirrorError('CR_ERR_MIRROR_ABORTED', 'sync aborted');
+    }
+    if (!loaded) {
       // The new mirror is on disk but the index still holds the old one: say so.
       deps.onSwapped?.(null);
-      throw err;
+      throw loadError ? fromWire(loadError) : new MirrorError('CR_ERR_MIRROR_STORE', 'the sync thread did not read the new mirror back');
     }
+    const { index, identity } = loadedMirror(loaded);
+    holder.replace(index);
+    if (identity !== outcome.identity) deps.onSwapped?.(identity);
   }
   return { changed: true, ...outcome.diff, ...common, durationMs: Math.round(performance.now() - t0) };
 }
