@@ -80,7 +80,7 @@ export class Mirror {
     return m;
   }
 
-  /** Hot path: one Map get. */
+  /** Hot path: one probe of the packed link table (an overlay Map get on a miss). */
   lookup(id: string): LinkEntry | undefined {
     return this.holder.lookup(id);
   }

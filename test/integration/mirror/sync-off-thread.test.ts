@@ -116,15 +116,20 @@ describe('a big sync beside a serving thread', () => {
   });
 });
 
+/** A mirror synced once from version 1 of the links, and the index that sync swapped in. */
+async function syncedOnce() {
+  const dir = tempDir();
+  const file = join(dir, 'links.ndjson');
+  const cfg = mirrorConfig(dir, { sync: { file } });
+  const holder = new MirrorIndexHolder();
+  writeLinks(file, 1);
+  await runSync({ config: cfg, holder });
+  return { dir, file, cfg, holder, index: holder.current };
+}
+
 describe('a sync stopped part-way changes nothing', () => {
   it('an abort while the sync thread builds leaves mirror.db, the index and no temp file behind', async () => {
-    const dir = tempDir();
-    const file = join(dir, 'links.ndjson');
-    const cfg = mirrorConfig(dir, { sync: { file } });
-    const holder = new MirrorIndexHolder();
-    writeLinks(file, 1);
-    await runSync({ config: cfg, holder });
-    const index = holder.current;
+    const { dir, file, cfg, holder, index } = await syncedOnce();
     const facts = fileFacts(mirrorPath(dir));
 
     writeLinks(file, 2);
@@ -138,14 +143,8 @@ describe('a sync stopped part-way changes nothing', () => {
     expect(readdirSync(dir).filter((n) => n.includes('.tmp-'))).toEqual([]);
   });
 
-  it('an abort while the new index is read keeps the old index serving and says the index is behind the file', async () => {
-    const dir = tempDir();
-    const file = join(dir, 'links.ndjson');
-    const cfg = mirrorConfig(dir, { sync: { file } });
-    const holder = new MirrorIndexHolder();
-    writeLinks(file, 1);
-    await runSync({ config: cfg, holder });
-    const index = holder.current;
+  it('an abort once the new file is in, before its index is, keeps the old index serving and says the index is behind the file', async () => {
+    const { file, cfg, holder, index } = await syncedOnce();
 
     writeLinks(file, 2);
     const stop = new AbortController();
@@ -156,7 +155,7 @@ describe('a sync stopped part-way changes nothing', () => {
       signal: stop.signal,
       onSwapped: (identity) => {
         swapped.push(identity);
-        if (identity !== null) stop.abort(); // the new file is in; its index is being read
+        if (identity !== null) stop.abort(); // the new file is in; its index is not yet
       },
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MirrorError);
