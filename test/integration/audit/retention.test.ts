@@ -35,7 +35,9 @@ describe('audit after retention purges', () => {
     await outbox.purgeDead();
     await outbox.close();
 
-    const r = await cli(['audit', '--json'], dataDirEnv(dir));
+    // With a main system: pending clicks wait for delivery however old (standalone, the
+    // audit would hold them to retention too).
+    const r = await cli(['audit', '--json'], { ...dataDirEnv(dir), CLICKRELAY_MAIN_SYSTEM_BASE_URL: 'https://jobs.example.com' });
     const report = JSON.parse(r.stdout) as AuditReport;
     expect(report.violations).toEqual([]);
     expect(r.code).toBe(0);
@@ -45,6 +47,13 @@ describe('audit after retention purges', () => {
     expect(report.counts.total).toBe(105 - purged - clicks.filter((_, i) => i % 17 === 5).length);
     // what is left: every pending click, however old, and shipped ones within retention
     expect(report.oldest!.state).toBe('pending');
+
+    // The same outbox audited as standalone: its old pending clicks will never ship, so they are due.
+    const alone = await cli(['audit', '--json'], dataDirEnv(dir));
+    const aloneReport = JSON.parse(alone.stdout) as AuditReport;
+    expect(alone.code).toBe(1);
+    expect(aloneReport.violation_counts.retention).toBeGreaterThan(0);
+    for (const v of aloneReport.violations) expect(v).toMatchObject({ rule: 'retention', detail: expect.stringContaining('standalone (never shipped)') });
   });
 
   it('a purge with nothing to do leaves the outbox as it was', async () => {
