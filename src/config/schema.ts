@@ -64,7 +64,7 @@ export const SCHEMA = {
     dnt_mode: str('count', 'count: keep the click without personal fields; drop: record nothing', ['count', 'drop']),
     referrer: str('origin', 'origin (scheme+host), full, or none', ['origin', 'full', 'none']),
     user_agent: str('reduced', 'reduced (browser family/major + OS family), full, or none', ['reduced', 'full', 'none']),
-    retention_days: int(30, 1, 3650, 'shipped records older than this are purged'),
+    retention_days: int(30, 1, 3650, 'records older than this are purged once shipped (standalone: all of them)'),
   },
   outbox: {
     durability: str('durable', 'durable: answer after the click is fsynced; fast: answer at once', ['durable', 'fast']),
