@@ -102,12 +102,12 @@ export class Outbox {
   }
 
   /**
-   * Deletes shipped clicks clicked more than `retentionDays` before `now`, at most
+   * Deletes shipped clicks clicked more than `retentionDays` before `now` (default: now), at most
    * `maxRowsPerTx` per transaction; pending and dead ones are kept (nothing is deleted
    * before it is shipped). `unshipped`: pending ones past the cutoff go too; for standalone
    * mode, where nothing is ever shipped, so that retention still applies. Returns how many.
    */
-  purgeExpired(retentionDays: number, now: Date = new Date(), maxRowsPerTx = 500, unshipped = false): Promise<number> {
+  purgeExpired(retentionDays: number, { now = new Date(), maxRowsPerTx = 500, unshipped = false }: { now?: Date; maxRowsPerTx?: number; unshipped?: boolean } = {}): Promise<number> {
     const cutoff = new Date(now.getTime() - retentionDays * 86_400_000).toISOString();
     return this.purgeLoop({ reason: 'retention', cutoff, unshipped, ids: null, purgedAt: new Date().toISOString(), max: Math.max(1, maxRowsPerTx) });
   }

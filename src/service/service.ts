@@ -174,7 +174,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     // Session keys past 48 h go even on a day without clicks (keyFor only tidies on use).
     keys.purgeExpired();
     // Standalone, nothing is ever shipped: retention applies to the clicks as they are.
-    outbox.purgeExpired(config.privacy.retention_days, new Date(), undefined, !shipping).then(
+    outbox.purgeExpired(config.privacy.retention_days, { unshipped: !shipping }).then(
       (n) => n > 0 && log.info({ event: 'retention_purge', purged: n }, `${shipping ? 'shipped ' : ''}clicks past retention purged`),
       (err: Error) => log.error({ event: 'retention_purge_failed' }, err.message),
     );

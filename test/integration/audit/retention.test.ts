@@ -25,13 +25,13 @@ describe('audit after retention purges', () => {
     const before = audit(dir);
     expect(before.violation_counts.retention).toBeGreaterThan(20); // shipped and past 30 days: the purge is due
 
-    const purged = await outbox.purgeExpired(30, new Date(now), 7); // small transactions, many checkpoints
+    const purged = await outbox.purgeExpired(30, { now: new Date(now), maxRowsPerTx: 7 }); // small transactions, many checkpoints
     expect(purged).toBe(before.violation_counts.retention);
     expect(audit(dir).violations).toEqual([]);
 
     await outbox.purgeDead([clicks[5]!.click_id]);
     await recordAll(outbox, mixedClicks(15));
-    await outbox.purgeExpired(30, new Date(now));
+    await outbox.purgeExpired(30, { now: new Date(now) });
     await outbox.purgeDead();
     await outbox.close();
 

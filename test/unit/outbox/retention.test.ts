@@ -26,7 +26,7 @@ describe('purgeExpired', () => {
     await ackClicks(outbox, [ids[0]!, ids[3]!, ids[4]!, ids[5]!]);
     await outbox.deadLetter([{ click_id: ids[2]!, reason: 'HTTP 422' }]);
 
-    expect(await outbox.purgeExpired(30, NOW)).toBe(2);
+    expect(await outbox.purgeExpired(30, { now: NOW })).toBe(2);
     const left = sqlite(dir).prepare('SELECT click_id FROM clicks ORDER BY seq').pluck().all();
     expect(left).toEqual([ids[1], ids[2], ids[4], ids[5]]);
     expect(await outbox.stats()).toMatchObject({ pending: 1, shipped: 2, dead_letter: 1 });
@@ -44,7 +44,7 @@ describe('purgeExpired', () => {
     await ackClicks(outbox, [ids[1]!]);
     await outbox.deadLetter([{ click_id: ids[2]!, reason: 'HTTP 422' }]);
 
-    expect(await outbox.purgeExpired(30, NOW, 1, true)).toBe(3); // one row per transaction
+    expect(await outbox.purgeExpired(30, { now: NOW, maxRowsPerTx: 1, unshipped: true })).toBe(3); // one row per transaction
     expect(sqlite(dir).prepare('SELECT click_id FROM clicks ORDER BY seq').pluck().all()).toEqual([ids[2], ids[3]]);
     expect(await outbox.stats()).toMatchObject({ pending: 1, shipped: 0, dead_letter: 1 });
     await outbox.close();
@@ -58,7 +58,7 @@ describe('purgeExpired', () => {
     await recordAll(outbox, clicks);
     const ids = clicks.map((c) => c.click_id);
     await ackClicks(outbox, ids.filter((_, i) => i !== 5)); // seq 6 stays pending: two runs, 1..5 and 7..12
-    expect(await outbox.purgeExpired(30, NOW, 2)).toBe(11);
+    expect(await outbox.purgeExpired(30, { now: NOW, maxRowsPerTx: 2 })).toBe(11);
     const db = sqlite(dir);
     expect(db.prepare('SELECT first_seq, last_seq, count, reason FROM chain_checkpoints ORDER BY first_seq').all()).toEqual([
       { first_seq: 1, last_seq: 5, count: 5, reason: 'retention' },
@@ -76,7 +76,7 @@ describe('purgeExpired', () => {
     const old = Array.from({ length: 3 }, () => click({ clicked_at: daysAgo(90) }));
     await recordAll(outbox, old);
     await ackClicks(outbox, old.map((c) => c.click_id));
-    expect(await outbox.purgeExpired(30, NOW)).toBe(3);
+    expect(await outbox.purgeExpired(30, { now: NOW })).toBe(3);
     await outbox.close();
 
     outbox = await openOutbox(dir);
