@@ -13,13 +13,16 @@ export type SourceSpec =
   | { kind: 'http'; baseUrl: string; apiKey: string; timeoutMs: number; pageSize: number }
   | { kind: 'file'; path: string };
 
-/** workerData of the mirror thread: a sync (source), a read of mirror.db into a link table (readTable), or both. */
+/**
+ * workerData of the mirror thread. One job per thread: a build (sync from `source`), or a
+ * read of mirror.db into a link table (`source` null). A sync that swaps a new file in
+ * reads it back in a second, fresh thread: by then the build's heap, buffers and SQLite
+ * cache are gone, so they never add to the new table at the process's peak.
+ */
 export interface BuildJob {
   dataDir: string;
   /** Sync from this source; null: only read the file that is there. */
   source: SourceSpec | null;
-  /** Read mirror.db into a link table (after the sync, if it swapped a new file in). */
-  readTable: boolean;
   /** Date.now() when the sync started (performance.now() has another origin in each thread). */
   startedAt: number;
 }
@@ -32,16 +35,10 @@ export interface WireError {
   status?: number;
 }
 
-export interface BuildResult {
-  /** null when the job had no source */
-  outcome: BuildOutcome | null;
-  /** null when not asked for, or when the sync left the file as it was */
-  loaded: MirrorTable | null;
-  /** Why a swapped-in file could not be read back (the index then lags the file). */
-  loadError: WireError | null;
-}
-
-export type FromBuildThread = ({ type: 'done' } & BuildResult) | { type: 'failed'; error: WireError };
+export type FromBuildThread =
+  | { type: 'built'; outcome: BuildOutcome }
+  | { type: 'read'; loaded: MirrorTable }
+  | { type: 'failed'; error: WireError };
 
 export function toWire(e: MirrorError): WireError {
   return { code: e.code, message: e.message, ...(e.status !== undefined ? { status: e.status } : {}) };

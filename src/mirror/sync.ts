@@ -14,8 +14,9 @@
 import { performance } from 'node:perf_hooks';
 import { readApiKey, type ApiKey } from './api-key.js';
 import type { BuildDiff } from './builder.js';
-import { fromWire, type BuildResult, type SourceSpec } from './build-protocol.js';
-import { buildInThread, loadedMirror } from './build-thread.js';
+import type { BuildOutcome } from './build.js';
+import type { SourceSpec } from './build-protocol.js';
+import { buildInThread, loadMirror } from './build-thread.js';
 import { MirrorError, safeUrl, toMirrorError } from './errors.js';
 import { emit, type MirrorHooks } from './hooks.js';
 import type { MirrorIndexHolder } from './link-index.js';
@@ -76,8 +77,8 @@ export async function runSync(deps: SyncDeps): Promise<SyncResult> {
   try {
     const { spec, id } = describeSource(deps);
     if (spec.kind === 'http') secret = spec.apiKey;
-    const built = await buildInThread({ dataDir, source: spec, readTable: deps.holder !== undefined, startedAt: Date.now() }, deps.signal);
-    const result = settle(built, deps, id, t0);
+    const outcome = await buildInThread({ dataDir, source: spec, startedAt: Date.now() }, deps.signal);
+    const result = await settle(outcome, deps, id, t0);
     recordSyncOutcome(dataDir, { result });
     emit(deps.hooks, 'onSync', result);
     return result;
@@ -106,8 +107,7 @@ function describeSource(deps: SyncDeps): { spec: SourceSpec; id: string } {
 }
 
 /** Bring the serving process's index in line with what the build did, and say what happened. */
-function settle({ outcome, loaded, loadError }: BuildResult, deps: SyncDeps, source: string, t0: number): SyncResult {
-  if (!outcome) throw new MirrorError('CR_ERR_MIRROR_STORE', 'the sync thread returned no outcome');
+async function settle(outcome: BuildOutcome, deps: SyncDeps, source: string, t0: number): Promise<SyncResult> {
   const common = { active: outcome.active, inactive: outcome.inactive, rejected: outcome.rejected, source };
   if (outcome.kind === 'unchanged') {
     return {
@@ -122,14 +122,17 @@ function settle({ outcome, loaded, loadError }: BuildResult, deps: SyncDeps, sou
       deps.onSwapped?.(null); // stopped before the new index went in: it lags the file
       throw new MirrorError('CR_ERR_MIRROR_ABORTED', 'sync aborted');
     }
-    if (!loaded) {
+    let loaded;
+    try {
+      // A second thread: the build's is gone by now, and its memory with it (build-thread.ts).
+      loaded = await loadMirror(deps.config.storage.data_dir, deps.signal);
+    } catch (err) {
       // The new mirror is on disk but the index still holds the old one: say so.
       deps.onSwapped?.(null);
-      throw loadError ? fromWire(loadError) : new MirrorError('CR_ERR_MIRROR_STORE', 'the sync thread did not read the new mirror back');
+      throw err;
     }
-    const { index, identity } = loadedMirror(loaded);
-    holder.replace(index);
-    if (identity !== outcome.identity) deps.onSwapped?.(identity);
+    holder.replace(loaded.index);
+    if (loaded.identity !== outcome.identity) deps.onSwapped?.(loaded.identity);
   }
   return { changed: true, ...outcome.diff, ...common, durationMs: Math.round(performance.now() - t0) };
 }
