@@ -9,7 +9,7 @@
  * swap).
  */
 import type { LinkInfo } from '../types.js';
-import { entrySize, LinkTable, packLinkTable, type LinkTableData } from './link-table.js';
+import { LinkTable, packLinkTable, type LinkTableData } from './link-table.js';
 
 /** What the redirect needs about a link. Inactive links stay in the index so they answer 404 without a miss lookup. */
 export interface LinkEntry {
@@ -22,7 +22,7 @@ export interface LinkEntry {
 export type LinkMap = Map<string, string | null>;
 
 const INACTIVE: LinkEntry = Object.freeze({ url: '', active: false });
-const EMPTY = packLinkTable([], 0);
+const EMPTY = packLinkTable(() => []);
 
 export class LinkIndex {
   readonly #table: LinkTable;
@@ -43,7 +43,7 @@ export class LinkIndex {
       if (at === undefined) seen.set(l.tracking_id, rows.push(row) - 1);
       else rows[at] = row; // the last one of an id wins, as Map.set would
     }
-    return new LinkIndex(packLinkTable(rows, rows.reduce((n, [id, url]) => n + entrySize(id, url), 0)));
+    return new LinkIndex(packLinkTable(() => rows));
   }
 
   /** URL of an active link, null for a known inactive one, undefined for an unknown id. */

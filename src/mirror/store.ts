@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { existsSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MirrorError } from './errors.js';
-import { ENTRY_HEADER_BYTES, packLinkTable, type LinkTableData } from './link-table.js';
+import { packLinkTable, type LinkRow, type LinkTableData } from './link-table.js';
 import { MIRROR_DB, SCHEMA_VERSION, UPSERT_LINK } from './schema.js';
 import type { MirrorLink } from './validate.js';
 
@@ -106,13 +106,13 @@ export interface MirrorTable {
  * or an older schema reads as empty. One read transaction spans the whole read, so the
  * state row and the rows come from the same version of the file.
  *
- * Synchronous, ~1.5 s of CPU for a million links: a serving process runs it in a worker
+ * Synchronous, ~2 s of CPU for a million links: a serving process runs it in a worker
  * thread (loadMirror), never on the thread that answers redirects.
  */
 export function readMirrorTable(dataDir: string): MirrorTable {
   const path = mirrorPath(dataDir);
   const identity = fileIdentity(path);
-  const empty = (): MirrorTable => ({ table: packLinkTable([], 0), state: null, identity });
+  const empty = (): MirrorTable => ({ table: packLinkTable(() => []), state: null, identity });
   const db = openReadOnly(path);
   if (!db) return empty();
   try {
@@ -122,18 +122,10 @@ export function readMirrorTable(dataDir: string): MirrorTable {
     if (db.pragma('user_version', { simple: true }) !== SCHEMA_VERSION) return empty();
     db.exec('BEGIN');
     const state = readSyncState(db);
-    // The arena's exact size first, so it is allocated once. Ids are ASCII (checked when
-    // stored), so their length in characters is their length in bytes. An inactive link's
-    // URL is never served and takes no room.
-    const bytes = db
-      .prepare(
-        `SELECT coalesce(sum(${ENTRY_HEADER_BYTES} + length(tracking_id) + CASE is_active WHEN 1 THEN length(CAST(original_url AS BLOB)) ELSE 0 END), 0)
-           FROM link_tracking`,
-      )
-      .pluck()
-      .get() as number;
+    // Two passes over the rows (packLinkTable sizes its arena first), in the one read
+    // transaction. An inactive link's URL is never served and takes no room.
     const rows = db.prepare('SELECT tracking_id, CASE is_active WHEN 1 THEN original_url END FROM link_tracking ORDER BY tracking_id').raw(true);
-    const table = packLinkTable(rows.iterate() as IterableIterator<[string, string | null]>, bytes);
+    const table = packLinkTable(() => rows.iterate() as IterableIterator<LinkRow>);
     db.exec('COMMIT');
     return { table, state, identity };
   } catch (err) {

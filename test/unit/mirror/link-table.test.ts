@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { entrySize, LinkTable, packLinkTable } from '../../../src/mirror/link-table.js';
+import { LinkTable, packLinkTable } from '../../../src/mirror/link-table.js';
 
 function table(rows: [string, string | null][]): LinkTable {
-  return new LinkTable(packLinkTable(rows, rows.reduce((n, [id, url]) => n + entrySize(id, url), 0)));
+  return new LinkTable(packLinkTable(() => rows));
 }
 
 describe('the packed link table', () => {
@@ -37,8 +37,43 @@ describe('the packed link table', () => {
     expect([...t.entries()]).toEqual([]);
   });
 
-  it('refuses a size that does not match what it packs, rather than serving a torn table', () => {
-    expect(() => packLinkTable([['a', 'https://x.example/']], 3)).toThrow(RangeError);
+  it('refuses rows that change between its two passes, rather than serving a torn table', () => {
+    for (const second of [
+      [['a', 'https://x.example/a/longer-now']],
+      [['a', 'https://x.example/a/']],
+      [['a', 'https://x.example/a/b'], ['b', null]],
+    ] as [string, string | null][][]) {
+      let pass = 0;
+      expect(() => packLinkTable(() => (pass++ === 0 ? [['a', 'https://x.example/a/b']] : second))).toThrow(RangeError);
+    }
+  });
+
+  it('stores a shared URL prefix once, and gives every URL back whole', () => {
+    const profiles = Array.from({ length: 1_000 }, (_, i): [string, string] => [`lt_${i}`, `https://linkedin.com/in/person-${i % 7}`]);
+    const odd: [string, string | null][] = [
+      ['q', 'https://x.example/a/b?next=/c/d'],
+      ['f', 'https://x.example/a#/frag/ment'],
+      ['h', 'https://x.example'],
+      ['s', 'http://a.b/'],
+    ];
+    const rows = [...profiles, ...odd];
+    const data = packLinkTable(() => rows);
+    expect(data.prefixes).toContain('https://linkedin.com/in/');
+    expect(data.prefixes).toContain('https://x.example/a/');
+    // ~20 bytes of a 33-byte URL are the shared prefix: the arena holds only the rest.
+    const whole = rows.reduce((n, [id, url]) => n + id.length + Buffer.byteLength(url ?? ''), 0);
+    expect(data.arena.byteLength).toBeLessThan(whole * 0.75);
+    const t = new LinkTable(data);
+    for (const [id, url] of rows) expect(t.lookupUrl(id)).toBe(url);
+    expect([...t.entries()]).toEqual(rows);
+  });
+
+  it('keeps indexing when the prefix dictionary is full, storing later URLs whole', () => {
+    const rows = Array.from({ length: 70_000 }, (_, i): [string, string] => [`lt_${i}`, `https://h${i}.example/p/x`]);
+    const data = packLinkTable(() => rows);
+    expect(data.prefixes.length).toBe(0xffff);
+    const t = new LinkTable(data);
+    for (const [id, url] of rows) expect(t.lookupUrl(id)).toBe(url);
   });
 
   it('agrees with a Map on random sets and probes (property)', () => {
