@@ -49,4 +49,13 @@ describe('systemd unit', () => {
     expect(unit).toMatch(/^ExecStart=.*dist\/cli\/main\.js serve --config \/etc\/clickrelay\/clickrelay\.toml$/m);
     expect(unit).not.toMatch(/^AmbientCapabilities=CAP_NET_BIND_SERVICE/m);
   });
+
+  it('lets the mirror thread lower its priority: setpriority is allowed again after the @resources deny list', () => {
+    const unit = readFileSync(UNIT, 'utf8');
+    const filters = [...unit.matchAll(/^SystemCallFilter=(.*)$/gm)].map((m) => m[1]!);
+    const denies = filters.findIndex((f) => f.startsWith('~') && f.split(/\s+/).includes('@resources'));
+    expect(denies).toBeGreaterThan(0); // after the @system-service allow list, so it removes from it
+    expect(analyze(['syscall-filter', '@resources'], tmpdir())).toMatch(/^\s+setpriority$/m); // what the deny list takes away
+    expect(filters.slice(denies + 1)).toContain('setpriority'); // and the later allow puts back
+  });
 });
