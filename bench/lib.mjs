@@ -85,6 +85,25 @@ export async function wrkAsync(base, opts) {
   return parseWrk(out);
 }
 
+/**
+ * Runs wrk from now until `done()` turns true (polled every 100 ms), then stops it with
+ * SIGINT, on which wrk ends the run and prints its figures as usual. For load that must
+ * span exactly one event of unknown length (a re-sync).
+ */
+export async function wrkUntil(base, opts, done, maxSeconds = 600) {
+  const { spawn } = await import('node:child_process');
+  const child = spawn('wrk', wrkArgs(base, { ...opts, seconds: maxSeconds }), { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const started = Date.now();
+  while (!done() && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+  const seconds = (Date.now() - started) / 1000;
+  child.kill('SIGINT');
+  await exited;
+  return { ...parseWrk(out), seconds };
+}
+
 function parseWrk(out) {
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
   const pct = (p) => toMs(new RegExp(`^\\s+${p}%\\s+([\\d.]+\\w+)`, 'm').exec(out)?.[1]);
