@@ -16,6 +16,7 @@ export { SyncScheduler, validateSchedule, type SchedulerOptions } from './schedu
 export { MirrorWatcher } from './watcher.js';
 export { MirrorWriter, mirrorPath, fileIdentity, peekSyncState, quarantineMirror, readMirrorTable, type SyncState, type MirrorTable } from './store.js';
 export { loadMirror, type LoadedMirror } from './build-thread.js';
+export { threadPriorityUnavailable, MIRROR_THREAD_NICE } from './thread-priority.js';
 export { readMirrorStatus, readSyncRecord, SYNC_RECORD_FILE, type MirrorStatus, type SyncRecord } from './status.js';
 export { readApiKey, ApiKey, API_KEY_ENV, CREDENTIAL_NAME } from './api-key.js';
 export { MainSystemClient } from './http-client.js';

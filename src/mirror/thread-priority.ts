@@ -9,20 +9,40 @@
  * when the machine is busy.
  */
 import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 
 /** Nice value of the mirror thread: ~10× less CPU than a nice-0 thread when both want it. */
 export const MIRROR_THREAD_NICE = 10;
 
-/** Sets this thread's nice value; false where the OS has no per-thread priority (not Linux). */
+/** This thread's id: /proc/thread-self -> "<pid>/task/<tid>" (Linux 3.17+). */
+function threadId(): number {
+  const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+  if (!Number.isInteger(tid) || tid <= 0) throw new Error('no thread id in /proc/thread-self');
+  return tid;
+}
+
+/** Sets this thread's nice value; false where it cannot be (not Linux, or setpriority denied). */
 export function niceThisThread(nice: number): boolean {
   try {
-    // /proc/thread-self -> "<pid>/task/<tid>" (Linux 3.17+)
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (!Number.isInteger(tid) || tid <= 0) return false;
-    setPriority(tid, nice);
+    setPriority(threadId(), nice);
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Null when this process may set a thread's nice value, else why not. Probed by setting
+ * the calling thread's to what it already is: a seccomp filter (e.g. a systemd unit that
+ * denies @resources) refuses the call whatever the value, and the mirror thread would then
+ * fail silently.
+ */
+export function threadPriorityUnavailable(): string | null {
+  try {
+    const tid = threadId();
+    setPriority(tid, getPriority(tid));
+    return null;
+  } catch (err) {
+    return (err as Error).message;
   }
 }

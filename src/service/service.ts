@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import cron from 'node-cron';
 import type { Config } from '../config/schema.js';
 import { SessionKeyStore } from '../keys/index.js';
-import { Mirror, readApiKey } from '../mirror/index.js';
+import { Mirror, MIRROR_THREAD_NICE, readApiKey, threadPriorityUnavailable } from '../mirror/index.js';
 import type { Logger } from '../observe/logger.js';
 import { createMetrics, type Metrics } from '../observe/metrics.js';
 import { Outbox } from '../outbox/index.js';
@@ -63,6 +63,8 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const keys = SessionKeyStore.open(dataDir);
   if (keys.recovered) log.warn({ event: 'session_keys_recovered' }, keys.recovered);
   const mirror = await Mirror.open({ config, hooks: mirrorEvents(log, metrics) });
+  const noNice = threadPriorityUnavailable();
+  if (noNice) log.warn({ event: 'mirror_priority_unavailable', reason: noNice }, `the mirror thread cannot lower its priority to nice ${MIRROR_THREAD_NICE} (${noNice}): a full re-sync will compete with redirects for the CPU. Allow setpriority (systemd: SystemCallFilter=setpriority)`);
 
   const shipping = config.main_system.base_url !== '';
   const shipper = shipping

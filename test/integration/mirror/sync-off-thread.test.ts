@@ -1,7 +1,7 @@
 /**
- * A sync must not hold up the thread that answers redirects: the build and the read of the
- * new index into a packed table run in a mirror thread; the serving thread only swaps the
- * table in. And it stays atomic: whatever stops a sync part-way leaves the old index serving.
+ * A sync must not hold up the thread that answers redirects: the build, and then the read
+ * of the new index into a packed table, run in mirror threads; the serving thread only
+ * swaps the table in. And it stays atomic: whatever stops a sync part-way leaves the old index serving.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
