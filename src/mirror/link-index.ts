@@ -70,6 +70,11 @@ export class LinkIndex {
     const t = this.#table;
     return { links: t.links, active: t.links - t.inactive, inactive: t.inactive };
   }
+
+  /** Bytes of the packed table (outside the JS heap). */
+  get bytes(): number {
+    return this.#table.bytes;
+  }
 }
 
 /**

@@ -143,6 +143,11 @@ export class LinkTable {
     this.inactive = data.inactive;
   }
 
+  /** Bytes held outside the JS heap (arena and slots); a re-sync briefly needs as much again. */
+  get bytes(): number {
+    return this.#arena.byteLength + this.#slots.byteLength;
+  }
+
   /** URL of an active link, null for a known inactive one, undefined for an unknown id. */
   lookupUrl(id: string): string | null | undefined {
     const n = id.length;

@@ -125,6 +125,7 @@ export function createMetrics() {
     outboxDeadLetter: new Gauge({ name: 'clickrelay_outbox_dead_letter', help: 'Clicks the main system rejected permanently, waiting for an operator', registers: [registry] }),
     outboxOldestPendingSeconds: new Gauge({ name: 'clickrelay_outbox_oldest_pending_seconds', help: 'Age of the oldest pending click', registers: [registry] }),
     mirrorLinks: new Gauge({ name: 'clickrelay_mirror_links', help: 'Links in the mirror by state', labelNames: ['state'] as const, registers: [registry] }),
+    mirrorIndexBytes: new Gauge({ name: 'clickrelay_mirror_index_bytes', help: 'Bytes of the in-memory link table (outside the JS heap); a full re-sync holds a second one until the swap', registers: [registry] }),
     mirrorLastSync: new Gauge({ name: 'clickrelay_mirror_last_sync_timestamp_seconds', help: 'Unix time of the last successful sync', registers: [registry] }),
     syncSeconds: new Histogram({ name: 'clickrelay_sync_duration_seconds', help: 'Duration of mirror syncs', buckets: [0.01, 0.1, 0.5, 1, 5, 15, 30, 60, 120], registers: [registry] }),
     syncFailures: new Counter({ name: 'clickrelay_sync_failures_total', help: 'Mirror syncs that failed (the old mirror kept serving)', registers: [registry] }),

@@ -127,7 +127,9 @@ export async function startService(config: Config, log: Logger): Promise<Running
     metrics.outboxDeadLetter.set(s.dead_letter);
     metrics.outboxOldestPendingSeconds.set(s.oldest_pending ? Math.max(0, (Date.now() - Date.parse(s.oldest_pending)) / 1000) : 0);
     if (shipper) metrics.shipInFlight.set(shipper.stats().inFlight);
-    const counts = mirror.holder.current.counts();
+    const index = mirror.holder.current;
+    const counts = index.counts();
+    metrics.mirrorIndexBytes.set(index.bytes);
     metrics.mirrorLinks.set({ state: 'active' }, counts.active);
     metrics.mirrorLinks.set({ state: 'inactive' }, counts.inactive);
   };

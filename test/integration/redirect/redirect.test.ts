@@ -216,6 +216,10 @@ describe('admin listener', () => {
     for (const name of ['clickrelay_redirects_total{status="302"}', 'clickrelay_clicks_recorded_total', 'clickrelay_clicks_anonymous_total', 'clickrelay_outbox_commit_seconds_bucket', 'clickrelay_outbox_pending', 'clickrelay_uws_build_info{'])
       expect(m).toContain(name);
     expect(m).toMatch(/clickrelay_uws_build_info\{package="@[^"]+",version="[^"]+",native="true"/);
+    // The sample links' table: a few hundred bytes of arena plus its slots, never zero once loaded.
+    const indexBytes = Number(/^clickrelay_mirror_index_bytes (\d+)$/m.exec(m)?.[1]);
+    expect(indexBytes).toBeGreaterThan(0);
+    expect(indexBytes).toBeLessThan(64 * 1024);
   });
 
   it('logs never carry client addresses or query strings', () => {

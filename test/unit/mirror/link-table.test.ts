@@ -66,6 +66,7 @@ describe('the packed link table', () => {
     const t = new LinkTable(data);
     for (const [id, url] of rows) expect(t.lookupUrl(id)).toBe(url);
     expect([...t.entries()]).toEqual(rows);
+    expect(t.bytes).toBe(data.arena.byteLength + data.slots.byteLength);
   });
 
   it('keeps indexing when the prefix dictionary is full, storing later URLs whole', () => {
