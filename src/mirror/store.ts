@@ -116,8 +116,9 @@ export function readMirrorTable(dataDir: string): MirrorTable {
   const db = openReadOnly(path);
   if (!db) return empty();
   try {
-    // One pass in key order: a page is read once, so a cache (16 MiB by default in this
-    // SQLite build) would only add to the process's peak memory during a swap.
+    // Each pass reads the pages in key order, once: a cache (16 MiB by default in this SQLite
+    // build) would only add to the process's peak memory during a swap, and the second pass
+    // finds the pages in the OS's page cache anyway.
     db.pragma('cache_size = -1024');
     if (db.pragma('user_version', { simple: true }) !== SCHEMA_VERSION) return empty();
     db.exec('BEGIN');
