@@ -1,10 +1,11 @@
 /**
  * The mirror thread: runs one job and exits. A build fetches, parses, validates and
  * writes a new mirror.db (build.ts); a read packs mirror.db into a link table and
- * transfers it to the serving thread. Everything a full sync costs — measured on a 1M-link re-sync: 20,000 ~10 ms slices of parse + validate +
- * insert, and one ~900 ms synchronous stretch for the diff query and the fsync — happens
- * here, where it cannot delay a redirect. The thread's heap dies with it, so the
- * garbage a build makes never stays in the serving process.
+ * transfers it to the serving thread. Everything a full sync costs (measured on a 1M-link
+ * re-sync: 20,000 ~10 ms slices of parse + validate + insert, one ~900 ms synchronous
+ * stretch for the diff query and the fsync, then ~2 s to pack the table) happens in such
+ * threads, where it cannot delay a redirect. A thread's heap dies with it, so the garbage
+ * a sync makes never stays in the serving process.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { toWire, type BuildJob, type FromBuildThread, type ToBuildThread } from './build-protocol.js';
