@@ -5,7 +5,7 @@
  * it exits instead of lingering between syncs. A sync that swaps a new file in is two
  * jobs, so the new table is packed after the build's garbage is gone (measured, 1M-link
  * re-sync under load: the build thread alone holds ~50 MiB of heap, buffers and SQLite
- * cache, and a table is ~75 MB).
+ * cache, and a table of 1M links is ~50 MB).
  */
 import type { BuildOutcome } from './build.js';
 import { fromWire, type BuildJob, type FromBuildThread, type ToBuildThread } from './build-protocol.js';
