@@ -113,6 +113,9 @@ export function createMetrics() {
     clicksRecorded: new Counter({ name: 'clickrelay_clicks_recorded_total', help: 'Clicks committed to the outbox', registers: [registry] }),
     clicksAnonymous: new Counter({ name: 'clickrelay_clicks_anonymous_total', help: 'Clicks recorded without personal fields because of DNT/GPC', registers: [registry] }),
     clicksDropped: new Counter({ name: 'clickrelay_clicks_dropped_total', help: 'Clicks deliberately not recorded', labelNames: ['reason'] as const, registers: [registry] }),
+    // With clicks_recorded_total, clicks per transaction: how well group commit is sharing
+    // each fsync (durable) under the current load.
+    outboxTransactions: new Counter({ name: 'clickrelay_outbox_transactions_total', help: 'Outbox transactions that stored clicks (durable: one fsync each)', registers: [registry] }),
     clickWriteErrors: new Counter({ name: 'clickrelay_click_write_errors_total', help: 'Clicks that could not be stored in the outbox (disk full, read-only)', registers: [registry] }),
     // Observed once per click, from the commit listener (see service/events.ts).
     commitSeconds: new FastHistogram(

@@ -84,6 +84,7 @@ export function clickEvents(log: Logger, m: Metrics) {
   return {
     recorded(r: CommitReport) {
       m.clicksRecorded.inc(r.count);
+      m.outboxTransactions.inc();
       if (r.anonymous > 0) m.clicksAnonymous.inc(r.anonymous);
       for (const q of r.queuedAt) m.commitSeconds.observe((r.committedAt - q) / 1000);
     },

@@ -220,6 +220,12 @@ describe('admin listener', () => {
     const indexBytes = Number(/^clickrelay_mirror_index_bytes (\d+)$/m.exec(m)?.[1]);
     expect(indexBytes).toBeGreaterThan(0);
     expect(indexBytes).toBeLessThan(64 * 1024);
+    // Every recorded click came in some transaction; a transaction holds one click or more.
+    const recorded = Number(/^clickrelay_clicks_recorded_total (\d+)$/m.exec(m)?.[1]);
+    const transactions = Number(/^clickrelay_outbox_transactions_total (\d+)$/m.exec(m)?.[1]);
+    expect(recorded).toBeGreaterThan(0);
+    expect(transactions).toBeGreaterThan(0);
+    expect(transactions).toBeLessThanOrEqual(recorded);
   });
 
   it('logs never carry client addresses or query strings', () => {
