@@ -1,7 +1,7 @@
 // Shared helpers for the benchmark scripts: start processes, wait for ports, run wrk and
 // read its figures. Benchmarks never run in CI; they need wrk (Debian: apt-get install -y wrk).
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
@@ -109,7 +109,8 @@ function parseWrk(out) {
   const pct = (p) => toMs(new RegExp(`^\\s+${p}%\\s+([\\d.]+\\w+)`, 'm').exec(out)?.[1]);
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? '0';
   const socketErrors = /Socket errors: (.*)/.exec(out)?.[1] ?? 'none';
-  return { rps, p50: pct(50), p90: pct(90), p99: pct(99), non3xx: Number(errors), socketErrors, raw: out };
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
+  return { rps, requests, p50: pct(50), p90: pct(90), p99: pct(99), non3xx: Number(errors), socketErrors, raw: out };
 }
 
 function toMs(s) {
@@ -124,4 +125,45 @@ export function table(rows) {
   const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
   const line = (vals) => vals.map((v, i) => String(v).padEnd(width[i])).join('  ');
   return [line(cols), line(width.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((c) => r[c])))].join('\n');
+}
+
+/**
+ * CPU seconds so far, from /proc (Linux): the server's main thread (tid = pid), its other
+ * threads together (worker threads, V8 and libuv helpers), and this process's waited-for
+ * children (cutime + cstime), which across one synchronous wrk() call is wrk alone. null when
+ * /proc is not there. Two snapshots around a run give CPU per request for each side: the
+ * shared cores are split between them, so this is where a ratio to bare comes from.
+ */
+export function cpuSnapshot(pid) {
+  try {
+    const ticks = (stat, from) => {
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // the name may hold spaces
+      return Number(f[from - 3]) + Number(f[from - 2]);
+    };
+    let main = 0;
+    let others = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const t = ticks(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'), 14); // utime + stime
+      if (Number(tid) === pid) main += t;
+      else others += t;
+    }
+    const children = ticks(readFileSync('/proc/self/stat', 'utf8'), 16); // cutime + cstime
+    const hz = clockTicks();
+    return { main: main / hz, others: others / hz, children: children / hz };
+  } catch {
+    return null;
+  }
+}
+
+let hzCache = 0;
+function clockTicks() {
+  hzCache ||= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  return hzCache;
+}
+
+/** µs of CPU per request for each side between two cpuSnapshot()s; null if either is missing. */
+export function cpuPerRequest(before, after, requests) {
+  if (!before || !after || !(requests > 0)) return null;
+  const us = (k) => ((after[k] - before[k]) * 1e6) / requests;
+  return { main: us('main'), others: us('others'), wrk: us('children') };
 }

@@ -9,9 +9,12 @@
 // BENCH_DIST=/path/to/dist measures another build of clickrelay (e.g. a private tsc --outDir
 // under node_modules/.cache, so a concurrent `tsc -p .` cannot change what is measured);
 // BENCH_DIST=before=/a/dist,after=/b/dist measures each build in every round (A/B in one run).
+// The CPU columns (Linux) say where the time goes, in µs of CPU per request: the server's main
+// thread, its other threads (clickrelay: mostly the outbox writer) and wrk, which shares the
+// cores. A ratio to bare is roughly (wrk + bare) / (wrk + clickrelay) in these terms.
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { freePort, requireWrk, start, stop, table, tempDir, waitFor, wrk, writeLinks } from './lib.mjs';
+import { cpuPerRequest, cpuSnapshot, freePort, requireWrk, start, stop, table, tempDir, waitFor, wrk, writeLinks } from './lib.mjs';
 
 requireWrk();
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -33,9 +36,11 @@ let round = 0;
 async function measure(name, child, base, readyUrl) {
   await waitFor(readyUrl);
   wrk(base, { idsFile, seconds: 2, connections }); // warm-up: JIT, page cache, SQLite
+  const before = cpuSnapshot(child.pid);
   const r = wrk(base, { idsFile, seconds, connections });
+  const cpu = cpuPerRequest(before, cpuSnapshot(child.pid), r.requests);
   await stop(child);
-  return { name, ...r };
+  return { name, ...r, cpuMain: cpu?.main ?? NaN, cpuOthers: cpu?.others ?? NaN, cpuWrk: cpu?.wrk ?? NaN };
 }
 
 async function clickrelay(durability, { label, cli }) {
@@ -83,6 +88,9 @@ const fmt = (r) => ({
   'p99 ms': r.p99.toFixed(3),
   'non-3xx': r.non3xx,
   'socket errors': r.socketErrors,
+  'CPU µs/req: main': r.cpuMain.toFixed(1),
+  'other threads': r.cpuOthers.toFixed(1),
+  wrk: r.cpuWrk.toFixed(1),
 });
 console.log(`\n${seconds}s per run, ${connections} connections, wrk -t2, 1,000 rotating links, ${new Date().toISOString()}\n`);
 console.log(table(rows.map(fmt)));
@@ -95,7 +103,7 @@ if (repeat > 1) {
   const med = names.map((name) => {
     const rs = rows.filter((r) => r.name === name);
     const m = {};
-    for (const k of ['rps', 'ratio', 'p50', 'p90', 'p99', 'non3xx']) m[k] = median(rs.map((r) => r[k]));
+    for (const k of ['rps', 'ratio', 'p50', 'p90', 'p99', 'non3xx', 'cpuMain', 'cpuOthers', 'cpuWrk']) m[k] = median(rs.map((r) => r[k]));
     return { name, round: 'median', ...m, socketErrors: rs.filter((r) => r.socketErrors !== 'none').length ? 'some' : 'none' };
   });
   console.log(`\nmedian of ${repeat} rounds\n`);
