@@ -12,6 +12,7 @@ import type { AuditCounts, AuditPolicyReport, AuditReport } from './report.js';
 import { checkRow, METADATA_KEYS, type RowPolicy } from './row-checks.js';
 import { checkSessionKeys } from './session-keys.js';
 import { ViolationLog } from './violations.js';
+import type { WeakenedSetting } from './weakened.js';
 
 /**
  * Retention purges and session-key deletion run hourly in `serve`: an audit between two runs
@@ -29,7 +30,14 @@ export interface AuditOptions {
   now?: Date;
   /** Violations listed per rule (all are counted). */
   maxListedPerRule?: number;
+  /** Settings weaker than the defaults (weakened.ts): listed in the report; with `strict`, a failure. */
+  weakened?: WeakenedSetting[];
+  strict?: boolean;
+  /** Told the number of rows checked so far, every PROGRESS_EVERY rows (the CLI's progress bar). */
+  progress?: (rowsChecked: number) => void;
 }
+
+const PROGRESS_EVERY = 1000;
 
 export function policyReport(privacy: PrivacyPolicy, retentionDays: number): AuditPolicyReport {
   return {
@@ -72,6 +80,7 @@ export function runAudit(reader: OutboxReadOnly, opts: AuditOptions): AuditRepor
         const clickId = String(c[0]);
         const bot = checkRow(c, r.state, r.shipped_at, rowPolicy, (rule, detail) => log.add(rule, clickId, r.seq, detail));
         counts.total++;
+        if (opts.progress && counts.total % PROGRESS_EVERY === 0) opts.progress(counts.total);
         counts.by_state[r.state as DeliveryState] = (counts.by_state[r.state as DeliveryState] ?? 0) + 1;
         if (c[9] === 1) counts.anonymous++;
         if (bot) counts.bots++;
@@ -106,8 +115,11 @@ export function runAudit(reader: OutboxReadOnly, opts: AuditOptions): AuditRepor
   }
   for (const day of [...byDay.keys()].sort()) counts.by_day[day] = byDay.get(day)!;
 
+  const weakened = opts.weakened ?? [];
   return {
-    ok: log.total === 0,
+    ok: log.total === 0 && !(opts.strict && weakened.length > 0),
+    strict: opts.strict ?? false,
+    weakened_settings: weakened,
     checked_at: now.toISOString(),
     data_dir: reader.dataDir,
     policy: policyReport(opts.privacy, opts.retentionDays),

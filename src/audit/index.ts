@@ -26,3 +26,5 @@ export { METADATA_KEYS } from './row-checks.js';
 export { RULE_ORDER, RULE_TEXT, type AuditRule, type FileRule, type RowRule } from './rules.js';
 export { clickStatistics, createAnalyticsRoute, type AnalyticsAnswer, type AnalyticsRoute, type ClickStatistics } from './statistics.js';
 export type { AuditViolation } from './violations.js';
+export { describeWeakened, weakenedSettings, type WeakenedSetting } from './weakened.js';
+export { renderAuditHtml } from './report-html.js';

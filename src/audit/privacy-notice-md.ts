@@ -12,6 +12,16 @@ export function renderPrivacyNoticeMarkdown(n: PrivacyNotice): string {
     `Generated ${n.generated_at} from the configuration in force (${n.config}).`,
     'It describes what this server records when someone follows a tracked link, in what form, for how long, and where it goes.',
     '',
+    ...(n.weakened.length > 0
+      ? [
+          '## Settings weaker than the defaults',
+          '',
+          'This server is configured to keep more than clickrelay does by default:',
+          '',
+          ...n.weakened.map((w) => `- **${code(w.key)} = ${code(JSON.stringify(w.value))}** (default ${code(JSON.stringify(w.default))}): ${w.effect}`),
+          '',
+        ]
+      : []),
     '## What is recorded for each click',
     '',
     '| Field | Stored | In what form | Example (received → stored) |',

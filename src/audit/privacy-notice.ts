@@ -15,7 +15,8 @@
  *   "retention": { "shipped_days", "text": [string] },
  *   "recipients": { "main_system_host": string|null, "text" },
  *   "local_access": [string],
- *   "settings": { "<section.key>": value }   // the privacy-relevant configuration
+ *   "settings": { "<section.key>": value },  // the privacy-relevant configuration
+ *   "weakened": [{ "key", "value", "default", "effect" }]  // settings weaker than the defaults
  * }
  */
 import { join } from 'node:path';
@@ -35,6 +36,7 @@ import {
   type PrivacyPolicy,
 } from '../privacy/index.js';
 import { CLICK_SOURCES, UTM_KEYS } from '../types.js';
+import { weakenedSettings, type WeakenedSetting } from './weakened.js';
 
 /** Fixed sample inputs for the examples (documentation ranges: RFC 5737, RFC 3849). */
 export const SAMPLES = {
@@ -67,6 +69,8 @@ export interface PrivacyNotice {
   recipients: { main_system_host: string | null; text: string };
   local_access: string[];
   settings: Record<string, string | number | boolean | readonly string[]>;
+  /** Settings weaker than the built-in defaults, each with what it means (empty when none). */
+  weakened: WeakenedSetting[];
 }
 
 const show = (v: string | null): string => (v === null ? '(nothing)' : v);
@@ -74,13 +78,17 @@ const show = (v: string | null): string => (v === null ? '(nothing)' : v);
 function ipField(p: PrivacyPolicy): NoticeField {
   const v4 = truncateIp(SAMPLES.ipv4, p.ipv4Prefix, p.ipv6Prefix);
   const v6 = truncateIp(SAMPLES.ipv6, p.ipv4Prefix, p.ipv6Prefix);
-  const whole = p.ipv4Prefix === 32 || p.ipv6Prefix === 128 ? ' WARNING: a prefix of 32 (IPv4) or 128 (IPv6) keeps the whole address.' : '';
+  const whole = p.ipv4Prefix === 32 || p.ipv6Prefix === 128 ? ` WARNING: ${p.ipv4Prefix === 32 ? 'IPv4 /32' : 'IPv6 /128'} keeps the whole address: the full client IP address IS recorded.` : '';
+  // Never claim the full address is never written when a prefix keeps all of it.
+  const zeroed = whole
+    ? 'The bits past the prefix are zeroed before the click is stored; a full-length prefix zeroes nothing. '
+    : 'The bits past the prefix are zeroed before the click is stored, so the full address is never written anywhere. ';
   return {
     field: 'ip_address',
     stored: 'unless anonymous',
     form:
       `IPv4 truncated to /${p.ipv4Prefix}: ${SAMPLES.ipv4} → ${show(v4)}; IPv6 truncated to /${p.ipv6Prefix}: ${SAMPLES.ipv6} → ${show(v6)}. ` +
-      `The bits past the prefix are zeroed before the click is stored, so the full address is never written anywhere. ` +
+      zeroed +
       `IPv4-mapped IPv6 is stored as IPv4.${whole}`,
     example: { received: SAMPLES.ipv4, stored: show(v4) },
   };
@@ -167,7 +175,13 @@ export function buildPrivacyNotice(config: Config, now: Date = new Date()): Priv
     config: config.source || 'built-in defaults',
     fields: fields(p),
     never_stored: [
-      'The full client IP address (only the truncated prefix above, or nothing).',
+      ...(p.ipv4Prefix < 32 && p.ipv6Prefix < 128
+        ? ['The full client IP address (only the truncated prefix above, or nothing).']
+        : p.ipv4Prefix < 32
+          ? ['The full client IPv4 address (only the truncated prefix above, or nothing). IPv6 addresses, however, are kept whole (/128).']
+          : p.ipv6Prefix < 128
+            ? ['The full client IPv6 address (only the truncated prefix above, or nothing). IPv4 addresses, however, are kept whole (/32).']
+            : []),
       'Query parameters other than the five utm_* keys; the src parameter is used for click_source and then dropped.',
       'Cookies, request bodies, and request headers other than those listed above (User-Agent, Referer, DNT, Sec-GPC, and X-Forwarded-For / X-Real-IP from trusted proxies, read to find the client address).',
       'The session keys are never stored in outbox.db and never sent anywhere.',
@@ -208,6 +222,7 @@ export function buildPrivacyNotice(config: Config, now: Date = new Date()): Priv
       `The redirect answers with Referrer-Policy: ${config.server.referrer_policy}${config.server.referrer_policy === 'no-referrer' ? ', so the destination site does not learn the tracked link' : ''}.`,
       ...(config.server.rate_limit_per_second > 0 ? ['Rate limiting keeps per-network request counters (keyed by the truncated prefix) in memory only; they are never written to disk.'] : []),
     ],
+    weakened: weakenedSettings(config),
     settings: {
       'privacy.ipv4_prefix': p.ipv4Prefix,
       'privacy.ipv6_prefix': p.ipv6Prefix,

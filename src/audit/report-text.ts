@@ -5,6 +5,7 @@
  */
 import type { AuditReport } from './report.js';
 import { RULE_ORDER, RULE_TEXT } from './rules.js';
+import { describeWeakened } from './weakened.js';
 
 const DAYS_SHOWN = 31;
 
@@ -14,10 +15,12 @@ export function formatAuditReport(r: AuditReport, perRule = 20): string {
   const p = r.policy;
   const c = r.counts;
   const out: string[] = [];
+  const weak = r.weakened_settings;
+  const failedOnPolicy = r.strict && weak.length > 0;
   out.push(
     r.ok
-      ? 'clickrelay audit: PASSED — no violations'
-      : `clickrelay audit: FAILED — ${total} violation${total === 1 ? '' : 's'} of ${rules} rule${rules === 1 ? '' : 's'}`,
+      ? `clickrelay audit: PASSED — no violations${weak.length > 0 ? `, but ${weak.length} setting${weak.length === 1 ? ' is' : 's are'} weaker than the defaults (see below; --strict fails on them)` : ''}`
+      : `clickrelay audit: FAILED — ${total} violation${total === 1 ? '' : 's'} of ${rules} rule${rules === 1 ? '' : 's'}${failedOnPolicy ? `${total > 0 ? ' and ' : ' — '}${weak.length} setting${weak.length === 1 ? '' : 's'} weaker than the defaults (--strict)` : ''}`,
     '',
     `  checked at    ${r.checked_at}`,
     `  data dir      ${r.data_dir}`,
@@ -30,6 +33,10 @@ export function formatAuditReport(r: AuditReport, perRule = 20): string {
     `  chain         ${r.chain.ok ? 'verifies' : 'BROKEN'}: ${r.chain.rows} rows, last position ${r.chain.last_seq}, ${r.chain.checkpoints} purge checkpoints, outbox.head at ${r.chain.head_seq ?? 'none'}`,
     `  session keys  ${r.session_keys.oldest_age_hours === null ? 'none' : `oldest ${r.session_keys.oldest_age_hours} h`}${r.session_keys.mode ? `, file mode ${r.session_keys.mode}` : ''}`,
   );
+  if (weak.length > 0) {
+    out.push('', `Policy weaker than the defaults${r.strict ? ' (a failure under --strict)' : ' (a warning; --strict fails on it)'}`);
+    for (const w of weak) out.push(`  ${describeWeakened(w)}`, `    ${w.effect}`);
+  }
   const days = Object.entries(c.by_day);
   if (days.length > 0) {
     const shown = days.slice(-DAYS_SHOWN);
@@ -38,7 +45,7 @@ export function formatAuditReport(r: AuditReport, perRule = 20): string {
       out.push(`    ${shown.slice(i, i + 4).map(([d, n]) => `${d} ${String(n).padStart(8)}`).join('   ')}`);
     }
   }
-  if (!r.ok) {
+  if (total > 0) {
     out.push('', 'Violations');
     for (const rule of RULE_ORDER) {
       const count = r.violation_counts[rule];

@@ -3,7 +3,9 @@
  * or retype one):
  *
  * {
- *   "ok": boolean,                      // false when any violation was found (exit status 1)
+ *   "ok": boolean,                      // false when any violation was found (exit status 1), or with --strict any weakened setting
+ *   "strict": boolean,                  // --strict: settings weaker than the defaults fail the audit
+ *   "weakened_settings": [ { "key", "value", "default", "effect" } ],   // src/audit/weakened.ts
  *   "checked_at": "ISO 8601 UTC",
  *   "data_dir": "/var/lib/clickrelay",
  *   "policy": {                         // the configuration the values were checked against
@@ -38,6 +40,7 @@ import type { DeliveryState } from '../outbox/index.js';
 import type { AuditRule } from './rules.js';
 import type { SessionKeyFindings } from './session-keys.js';
 import type { AuditViolation } from './violations.js';
+import type { WeakenedSetting } from './weakened.js';
 
 export interface AuditPolicyReport {
   ipv4_prefix: number;
@@ -63,6 +66,8 @@ export interface AuditCounts {
 
 export interface AuditReport {
   ok: boolean;
+  strict: boolean;
+  weakened_settings: WeakenedSetting[];
   checked_at: string;
   data_dir: string;
   policy: AuditPolicyReport;

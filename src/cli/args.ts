@@ -36,3 +36,35 @@ export function parseCommand<O extends Options>(argv: string[], options: O): Par
 export function usageError(message: string): never {
   throw new ClickrelayError('CR_ERR_CONFIG_INVALID', message);
 }
+
+/** Terminal width the help text is written for: a classic 80-column terminal. */
+export const HELP_WIDTH = 80;
+
+/**
+ * Wraps each line to HELP_WIDTH columns, continuation lines indented like the line's own
+ * text plus two, so help written as one long sentence still reads on an 80-column console.
+ */
+export function wrapText(text: string, width = HELP_WIDTH): string {
+  return text
+    .split('\n')
+    .flatMap((line) => {
+      if (line.length <= width) return [line];
+      const indent = /^\s*/.exec(line)![0];
+      const [first = '', ...words] = line.slice(indent.length).split(' ').filter((w, i) => i === 0 || w !== '');
+      const out: string[] = [];
+      let cur = indent + first;
+      for (const word of words) {
+        if (cur.length + 1 + word.length > width) {
+          out.push(cur);
+          cur = `${indent}  ${word}`;
+        } else cur += ` ${word}`;
+      }
+      out.push(cur);
+      return out;
+    })
+    .join('\n');
+}
+
+export function printHelp(text: string): void {
+  process.stdout.write(wrapText(text));
+}

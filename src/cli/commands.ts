@@ -1,4 +1,5 @@
 /** The command table: name → module, and the usage text built from it. */
+import { wrapText } from './args.js';
 import { serve } from './commands/serve.js';
 import { status } from './commands/status.js';
 import { sync } from './commands/sync.js';
@@ -33,7 +34,9 @@ export const SUMMARIES: Record<string, string> = {
 };
 
 export function usage(): string {
-  const width = Math.max(...Object.keys(SUMMARIES).map((k) => k.length));
-  const lines = Object.entries(SUMMARIES).map(([k, v]) => `  clickrelay ${k.padEnd(width)}  ${v}`);
-  return `Usage:\n${lines.join('\n')}\n\nEvery command takes --config FILE (default: $CLICKRELAY_CONFIG, else ./config/clickrelay.toml, else built-in defaults) and --help.\n`;
+  // One line for the command, its summary indented below: fits 80 columns (--help test).
+  const lines = Object.entries(SUMMARIES).map(([k, v]) => `  clickrelay ${k}\n      ${v}`);
+  return wrapText(
+    `Usage:\n${lines.join('\n')}\n  clickrelay --version\n\nEvery command takes --config FILE (default: $CLICKRELAY_CONFIG, else ./config/clickrelay.toml, else built-in defaults) and --help.\n`,
+  );
 }

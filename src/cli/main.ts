@@ -6,12 +6,17 @@
  */
 import { ClickrelayError } from '../errors.js';
 import { COMMANDS, usage } from './commands.js';
+import { version } from './version.js';
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage());
     return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`clickrelay ${version()}\n`);
+    return 0;
   }
   const command = COMMANDS[name];
   if (!command) {
@@ -21,13 +26,26 @@ async function main(argv: string[]): Promise<number> {
   return command(rest);
 }
 
+/**
+ * Every failure is one line with a code, whatever raised it: a sysadmin reads it in
+ * `systemctl status` (which shows the last lines) and searches docs/errors.md for the code.
+ * An error without a code of its own still names its errno and where it was raised.
+ */
+function oneLine(err: unknown): string {
+  if (err instanceof ClickrelayError) return `clickrelay: ${err.code}: ${err.message}`;
+  const e = err as NodeJS.ErrnoException | undefined;
+  const message = (e?.message ?? String(err)).split('\n')[0];
+  const errno = e?.code ? ` (${e.code})` : '';
+  const at = /\n\s+at (?:.*\()?(.+?:\d+):\d+\)?/.exec(e?.stack ?? '')?.[1];
+  return `clickrelay: CR_ERR_UNEXPECTED: ${message}${errno}${at ? ` [at ${at}]` : ''}`;
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof ClickrelayError) process.stderr.write(`clickrelay: ${err.code}: ${err.message}\n`);
-    else process.stderr.write(`clickrelay: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.stderr.write(`${oneLine(err)}\n`);
     process.exitCode = err instanceof ClickrelayError && err.code === 'CR_ERR_CONFIG_INVALID' ? 2 : 1;
   },
 );

@@ -59,9 +59,48 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   for (const section of Object.keys(fromFile)) {
     if (!(section in SCHEMA)) fail(section, fromFile[section], `one of the known sections: ${Object.keys(SCHEMA).join(', ')}`);
   }
+  checkEnvNames(env);
   const config = Object.freeze({ ...out, source: file }) as unknown as Config;
   crossCheck(config);
   return config;
+}
+
+/**
+ * `CLICKRELAY_*` variables that are not configuration keys but are read elsewhere. Names under
+ * the prefixes are the test and benchmark harnesses' own (they pass their environment on to
+ * the processes they start).
+ */
+const OTHER_ENV_NAMES: ReadonlySet<string> = new Set(['CLICKRELAY_CONFIG', 'CLICKRELAY_MAIN_SYSTEM_API_KEY']);
+const OTHER_ENV_PREFIXES = ['CLICKRELAY_TEST_', 'CLICKRELAY_BENCH_', 'CLICKRELAY_FUZZ_', 'CLICKRELAY_DEMO_'];
+
+/** Every environment name the configuration answers to: CLICKRELAY_<SECTION>_<KEY>. */
+export function configEnvNames(): string[] {
+  return Object.entries(SCHEMA).flatMap(([section, keys]) => Object.keys(keys).map((key) => `CLICKRELAY_${section}_${key}`.toUpperCase()));
+}
+
+/**
+ * A misspelled file key stops start-up; a misspelled variable must too, or
+ * `CLICKRELAY_PRIVACY_IPV4_PREFX=16` runs on the default without a word. Named, with the
+ * closest real name.
+ */
+function checkEnvNames(env: NodeJS.ProcessEnv): void {
+  const known = configEnvNames();
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith('CLICKRELAY_') || OTHER_ENV_NAMES.has(name) || known.includes(name)) continue;
+    if (OTHER_ENV_PREFIXES.some((p) => name.startsWith(p))) continue;
+    const closest = [...known, ...OTHER_ENV_NAMES].map((k) => [k, editDistance(name, k)] as const).sort((a, b) => a[1] - b[1])[0]!;
+    throw new ConfigError(`environment variable ${name} is not a configuration key${closest[1] <= Math.max(3, name.length / 4) ? ` (did you mean ${closest[0]}?)` : ''}: unset it, or use one of CLICKRELAY_<SECTION>_<KEY> as listed in config/clickrelay.toml`);
+  }
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
 }
 
 /** Where the config comes from when --config is not given: $CLICKRELAY_CONFIG, else ./config/clickrelay.toml. */

@@ -38,7 +38,9 @@ export interface WireError {
 export type FromBuildThread =
   | { type: 'built'; outcome: BuildOutcome }
   | { type: 'read'; loaded: MirrorTable }
-  | { type: 'failed'; error: WireError };
+  | { type: 'failed'; error: WireError }
+  /** rows read from the source so far (for `clickrelay sync`'s progress bar) */
+  | { type: 'progress'; rows: number };
 
 export function toWire(e: MirrorError): WireError {
   return { code: e.code, message: e.message, ...(e.status !== undefined ? { status: e.status } : {}) };

@@ -17,10 +17,10 @@ import { startBuildWorker } from './worker-launch.js';
 /** How long an aborted job may take to notice before its thread is terminated. */
 const ABORT_GRACE_MS = 5_000;
 
-type Done = Exclude<FromBuildThread, { type: 'failed' }>;
+type Done = Exclude<FromBuildThread, { type: 'failed' | 'progress' }>;
 
 /** Runs one job in a thread of its own; resolves with its answer once the thread has exited. */
-function runInThread(job: BuildJob, signal?: AbortSignal): Promise<Done> {
+function runInThread(job: BuildJob, signal?: AbortSignal, onProgress?: (rows: number) => void): Promise<Done> {
   return new Promise<Done>((resolve, reject) => {
     const worker = startBuildWorker(job);
     let settled: { done: Done } | { error: MirrorError } | null = null;
@@ -36,6 +36,7 @@ function runInThread(job: BuildJob, signal?: AbortSignal): Promise<Done> {
     else signal?.addEventListener('abort', onAbort, { once: true });
 
     worker.on('message', (m: FromBuildThread) => {
+      if (m.type === 'progress') return onProgress?.(m.rows);
       settled = m.type === 'failed' ? { error: fromWire(m.error) } : { done: m };
     });
     worker.on('error', (err) => {
@@ -59,8 +60,8 @@ function runInThread(job: BuildJob, signal?: AbortSignal): Promise<Done> {
 }
 
 /** Syncs mirror.db from `source` in the mirror thread (build.ts): swapped in, or found unchanged. */
-export async function buildInThread(job: BuildJob & { source: NonNullable<BuildJob['source']> }, signal?: AbortSignal): Promise<BuildOutcome> {
-  const done = await runInThread(job, signal);
+export async function buildInThread(job: BuildJob & { source: NonNullable<BuildJob['source']> }, signal?: AbortSignal, onProgress?: (rows: number) => void): Promise<BuildOutcome> {
+  const done = await runInThread(job, signal, onProgress);
   if (done.type !== 'built') throw new MirrorError('CR_ERR_MIRROR_STORE', 'the mirror thread returned no outcome');
   return done.outcome;
 }

@@ -31,7 +31,7 @@ export type BuildOutcome =
 const ROWS_BETWEEN_TURNS = 2_000;
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-export async function buildMirror(source: LinkSource, opts: { dataDir: string; signal?: AbortSignal; startedAt: number }): Promise<BuildOutcome> {
+export async function buildMirror(source: LinkSource, opts: { dataDir: string; signal?: AbortSignal; startedAt: number; onProgress?: (rows: number) => void }): Promise<BuildOutcome> {
   const { dataDir, signal } = opts;
   const prev = peekSyncState(mirrorPath(dataDir));
   // The ETag only vouches for what this source sent last time, and only while the file
@@ -50,7 +50,10 @@ export async function buildMirror(source: LinkSource, opts: { dataDir: string; s
       if (signal?.aborted) throw new MirrorError('CR_ERR_MIRROR_ABORTED', 'sync aborted');
       for (const raw of page) {
         builder.add(raw);
-        if (++n % ROWS_BETWEEN_TURNS === 0) await turn();
+        if (++n % ROWS_BETWEEN_TURNS === 0) {
+          opts.onProgress?.(n);
+          await turn();
+        }
       }
     }
     if (signal?.aborted) throw new MirrorError('CR_ERR_MIRROR_ABORTED', 'sync aborted');

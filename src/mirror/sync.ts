@@ -64,6 +64,8 @@ export interface SyncDeps {
    */
   onSwapped?: (identity: string | null) => void;
   env?: NodeJS.ProcessEnv;
+  /** Rows read from the source so far, every few thousand (`clickrelay sync` draws a progress bar). */
+  onProgress?: (rows: number) => void;
 }
 
 const running = new Set<string>();
@@ -77,7 +79,7 @@ export async function runSync(deps: SyncDeps): Promise<SyncResult> {
   try {
     const { spec, id } = describeSource(deps);
     if (spec.kind === 'http') secret = spec.apiKey;
-    const outcome = await buildInThread({ dataDir, source: spec, startedAt: Date.now() }, deps.signal);
+    const outcome = await buildInThread({ dataDir, source: spec, startedAt: Date.now() }, deps.signal, deps.onProgress);
     const result = await settle(outcome, deps, id, t0);
     recordSyncOutcome(dataDir, { result });
     emit(deps.hooks, 'onSync', result);

@@ -106,7 +106,8 @@ export class FastCounter<L extends string = never> {
 
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'clickrelay_process_' });
+  // prom-client's own names already start with process_ / nodejs_: the prefix is only ours.
+  collectDefaultMetrics({ register: registry, prefix: 'clickrelay_' });
   const m = {
     registry,
     redirects: new FastCounter('clickrelay_redirects_total', 'Answers on /track by HTTP status', ['status'] as const, registry),
@@ -126,7 +127,11 @@ export function createMetrics() {
     ),
     outboxPending: new Gauge({ name: 'clickrelay_outbox_pending', help: 'Clicks stored and not yet acknowledged by the main system', registers: [registry] }),
     outboxDeadLetter: new Gauge({ name: 'clickrelay_outbox_dead_letter', help: 'Clicks the main system rejected permanently, waiting for an operator', registers: [registry] }),
-    outboxOldestPendingSeconds: new Gauge({ name: 'clickrelay_outbox_oldest_pending_seconds', help: 'Age of the oldest pending click', registers: [registry] }),
+    outboxOldestPendingSeconds: new Gauge({ name: 'clickrelay_outbox_oldest_pending_seconds', help: 'Age of the oldest click waiting to be shipped (0 in standalone mode, where nothing waits)', registers: [registry] }),
+    // Standalone, nothing is shipped: clicks are kept here until retention, not waiting.
+    outboxKeptLocal: new Gauge({ name: 'clickrelay_outbox_kept_local', help: 'Clicks kept on this server only (standalone mode: nothing to ship them to), purged at retention', registers: [registry] }),
+    outboxOldestKeptSeconds: new Gauge({ name: 'clickrelay_outbox_oldest_kept_seconds', help: 'Age of the oldest click kept locally (standalone); stays below privacy.retention_days', registers: [registry] }),
+    shipLastAttempt: new Gauge({ name: 'clickrelay_shipper_last_failure_timestamp_seconds', help: 'Unix time of the last failed shipping attempt (0: none since start)', registers: [registry] }),
     mirrorLinks: new Gauge({ name: 'clickrelay_mirror_links', help: 'Links in the mirror by state', labelNames: ['state'] as const, registers: [registry] }),
     mirrorIndexBytes: new Gauge({ name: 'clickrelay_mirror_index_bytes', help: 'Bytes of the in-memory link table (outside the JS heap); a full re-sync holds a second one until the swap', registers: [registry] }),
     mirrorLastSync: new Gauge({ name: 'clickrelay_mirror_last_sync_timestamp_seconds', help: 'Unix time of the last successful sync', registers: [registry] }),

@@ -1,5 +1,6 @@
 /** Listen on host:port (0 = any free port) and report the real port; close by listen socket. */
 import { ClickrelayError } from '../errors.js';
+import { lowPortRefusal } from './bind-privilege.js';
 import type { TemplatedApp, Uws, us_listen_socket } from './uws.js';
 
 export interface Listening {
@@ -15,7 +16,7 @@ export function listen(uws: Uws, app: TemplatedApp, host: string, port: number, 
     // bind the same port silently and split the traffic (and the outbox) between them.
     const listenExclusive = app.listen as unknown as (h: string, p: number, options: number, cb: (s: us_listen_socket | false) => void) => void;
     listenExclusive.call(app, host, port, LIBUS_LISTEN_EXCLUSIVE_PORT, (socket: us_listen_socket | false) => {
-      if (!socket) return reject(new ClickrelayError('CR_ERR_LISTEN_FAILED', `${what} could not listen on ${host}:${port} (in use by another process, or not an address of this host)`));
+      if (!socket) return reject(lowPortRefusal(host, port, what) ?? new ClickrelayError('CR_ERR_LISTEN_FAILED', `${what} could not listen on ${host}:${port} (in use by another process, or not an address of this host)`));
       let open = true;
       resolve({
         port: uws.us_socket_local_port(socket as never),

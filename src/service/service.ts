@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import cron from 'node-cron';
 import type { Config } from '../config/schema.js';
+import { ClickrelayError } from '../errors.js';
 import { SessionKeyStore } from '../keys/index.js';
 import { Mirror, MIRROR_THREAD_NICE, readApiKey, threadPriorityUnavailable } from '../mirror/index.js';
 import type { Logger } from '../observe/logger.js';
@@ -53,7 +54,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
   if (build.native) log.info({ event: 'uws_loaded', uws_build: build }, `uWebSockets.js: ${describeBuild(build)}`);
   else log.warn({ event: 'uws_loaded', uws_build: build }, `uWebSockets.js: ${describeBuild(build)} — no native build loads here (${build.skipped.join('; ')})`);
   const tls = config.server.tls_cert_file ? { certFile: config.server.tls_cert_file, keyFile: config.server.tls_key_file } : null;
-  if (tls && !build.tls) throw new Error(`server.tls_cert_file is set, but the loaded uWebSockets.js build (${describeBuild(build)}) cannot serve TLS: terminate TLS in a proxy (README) or run a Node/glibc pair with a TLS build`);
+  if (tls && !build.tls) throw new ClickrelayError('CR_ERR_TLS_UNAVAILABLE', `server.tls_cert_file is set, but the loaded uWebSockets.js build (${describeBuild(build)}) cannot serve TLS: terminate TLS in a proxy (README, TLS) or run Node 22/24 on glibc >= 2.38`);
 
   const metrics = createMetrics();
   metrics.uwsBuild.set({ package: build.package, version: build.version, native: String(build.native), tls: String(build.tls) }, 1);

@@ -43,7 +43,7 @@ export async function withRetry<T>(ctx: ShipContext, attempt: () => Promise<Step
         const delayMs = retryDelay({ attempt: n, retryAfterMs: step.retryAfterMs, baseMs: ctx.baseMs, capMs: ctx.capMs, random: ctx.random });
         n++;
         bump(ctx, step.reason);
-        ctx.emit({ type: 'retry', reason: step.reason, delayMs, count: hooks.count(), attempt: n, ...(step.status !== undefined ? { status: step.status } : {}) });
+        ctx.emit({ type: 'retry', reason: step.reason, detail: step.detail, delayMs, count: hooks.count(), attempt: n, ...(step.status !== undefined ? { status: step.status } : {}) });
         await hooks.note(step.detail);
         await sleep(delayMs, ctx.stopping);
         continue;

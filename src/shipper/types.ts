@@ -39,7 +39,7 @@ export type ShipperEvent =
   /** The outbox recorded `count` clicks as shipped; `duplicates` of them the main system already had. */
   | { type: 'shipped'; count: number; duplicates: number }
   /** A request for `count` clicks failed and is tried again in `delayMs`. */
-  | { type: 'retry'; reason: RetryReason; delayMs: number; count: number; attempt: number; status?: number }
+  | { type: 'retry'; reason: RetryReason; delayMs: number; count: number; attempt: number; status?: number; /** why, as stored in last_error (e.g. "ECONNREFUSED 127.0.0.1:8095") */ detail?: string }
   /** `count` clicks moved to dead letter. `kind`: rejected in a batch result, or a permanent HTTP status. */
   | { type: 'dead_letter'; count: number; kind: 'rejected' | 'http'; reason: string; status?: number }
   /** The key was refused (401/403): shipping is paused, retried every max_backoff_ms. Once per pause. */

@@ -3,24 +3,29 @@
  * "Audit"). Exit status 1 on any violation. The logic is src/audit/; this file parses
  * arguments and prints.
  */
-import { formatAuditReport, runAudit } from '../../audit/index.js';
+import { writeFileSync } from 'node:fs';
+import { formatAuditReport, renderAuditHtml, runAudit, weakenedSettings } from '../../audit/index.js';
 import { openOutboxReadOnly } from '../../outbox/index.js';
 import { policyFromConfig } from '../../privacy/index.js';
-import { parseCommand, usageError } from '../args.js';
+import { parseCommand, usageError, printHelp } from '../args.js';
+import { progress } from '../progress.js';
+import { version } from '../version.js';
 
-const HELP = `clickrelay audit [--json] [--limit N] [--config FILE]
+const HELP = `clickrelay audit [--json] [--limit N] [--strict] [--html FILE] [--config FILE]
   Verifies the whole outbox: the hash chain (edits, deletions, insertions, reordering, a cut
   tail), the privacy rules on every stored value (IP prefix, anonymous clicks, referrer and
   user-agent form, metadata allow-list, retention) and the session-key file (48 h, mode 0600).
   Prints counts, the oldest record and the policy in force. Exit status 1 on any violation.
   --json     machine-readable report (shape documented in src/audit/report.ts)
   --limit N  violations listed per rule; all are counted (default 20, with --json 1000)
+  --strict   also fail when a privacy setting is weaker than its default (ipv4_prefix above 24, ipv6_prefix above 48, full user agent or referrer, DNT/GPC ignored, retention above 30 days)
+  --html FILE  also write the report as one self-contained HTML page to FILE
 `;
 
 export async function audit(argv: string[]): Promise<number> {
-  const cmd = parseCommand(argv, { json: { type: 'boolean' }, limit: { type: 'string' } });
+  const cmd = parseCommand(argv, { json: { type: 'boolean' }, limit: { type: 'string' }, strict: { type: 'boolean' }, html: { type: 'string' } });
   if (cmd.help) {
-    process.stdout.write(HELP);
+    printHelp(HELP);
     return 0;
   }
   const json = cmd.values.json === true;
@@ -32,16 +37,22 @@ export async function audit(argv: string[]): Promise<number> {
   const config = cmd.config();
   const reader = openOutboxReadOnly(config.storage.data_dir);
   let report;
+  const bar = progress('audit', 'rows', process.stderr.isTTY ? reader.countRows() : 0);
   try {
     report = runAudit(reader, {
+      weakened: weakenedSettings(config),
+      strict: cmd.values.strict === true,
+      progress: (rows) => bar.update(rows),
       privacy: policyFromConfig(config.privacy, config.main_system.base_url),
       retentionDays: config.privacy.retention_days,
       standalone: config.main_system.base_url === '',
       maxListedPerRule: limit,
     });
   } finally {
+    bar.stop();
     reader.close();
   }
+  if (typeof cmd.values.html === 'string') writeFileSync(cmd.values.html, renderAuditHtml(report, version()));
   process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : formatAuditReport(report, limit));
   return report.ok ? 0 : 1;
 }

@@ -4,13 +4,13 @@
  * purge them (recorded as a chain checkpoint, so the audit still verifies).
  */
 import { Outbox, openOutboxReadOnly } from '../../outbox/index.js';
-import { parseCommand, usageError } from '../args.js';
+import { parseCommand, usageError, printHelp } from '../args.js';
 
 export async function deadLetters(argv: string[]): Promise<number> {
   const [action, ...rest] = argv;
-  const cmd = parseCommand(rest, { id: { type: 'string', multiple: true }, json: { type: 'boolean' } });
+  const cmd = parseCommand(rest, { id: { type: 'string', multiple: true }, all: { type: 'boolean' }, json: { type: 'boolean' } });
   if (cmd.help || !action || action === '--help') {
-    process.stdout.write('clickrelay dead-letters list [--json] | requeue [--id ID]… | purge [--id ID]…  [--config FILE]\n  Without --id, requeue and purge act on every dead letter.\n');
+    printHelp('clickrelay dead-letters list [--json] | requeue [--id ID]… | purge --id ID… | purge --all  [--config FILE]\n  Without --id, requeue acts on every dead letter. purge deletes for good, so it needs the ids, or --all to delete every dead letter.\n');
     return action ? 0 : 2;
   }
   const config = cmd.config();
@@ -25,6 +25,10 @@ export async function deadLetters(argv: string[]): Promise<number> {
     return 0;
   }
   if (action !== 'requeue' && action !== 'purge') usageError(`dead-letters: unknown action "${action}" (list, requeue or purge)`);
+  // Purging cannot be undone: "every dead letter" must be asked for, not the fallout of a
+  // forgotten --id.
+  if (action === 'purge' && !ids && cmd.values.all !== true) usageError('dead-letters purge deletes for good: name the clicks with --id ID (repeatable), or pass --all to purge every dead letter');
+  if (action === 'purge' && ids && cmd.values.all === true) usageError('dead-letters purge: --id and --all exclude each other');
   const outbox = await Outbox.open({ dataDir: config.storage.data_dir, durability: 'durable', commitIntervalMs: config.outbox.commit_interval_ms });
   try {
     const n = action === 'requeue' ? await outbox.requeueDead(ids) : await outbox.purgeDead(ids);

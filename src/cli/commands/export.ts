@@ -6,7 +6,8 @@
 import { EXPORT_FORMATS, writeExport, type ExportFormat } from '../../audit/index.js';
 import { parseTimeBound } from '../../audit/export-range.js';
 import { openOutboxReadOnly, type RowRange } from '../../outbox/index.js';
-import { parseCommand, usageError } from '../args.js';
+import { parseCommand, usageError, printHelp } from '../args.js';
+import { progress } from '../progress.js';
 
 const HELP = `clickrelay export [--format ndjson|csv] [--since ISO] [--until ISO] [--config FILE]
   Every click in the outbox (pending, shipped and dead letters) to stdout, oldest position first.
@@ -26,23 +27,10 @@ function bound(name: string, value: string | boolean | undefined): string | unde
   return iso;
 }
 
-function progressBar(total: number): (rows: number) => void {
-  let last = 0;
-  return (rows) => {
-    const now = Date.now();
-    if (now - last < 100 && rows < total) return;
-    last = now;
-    const frac = total > 0 ? Math.min(1, rows / total) : 1;
-    const width = 30;
-    const done = Math.round(frac * width);
-    process.stderr.write(`\r[${'#'.repeat(done)}${'-'.repeat(width - done)}] ${(frac * 100).toFixed(0).padStart(3)}%  ${rows}/${total} rows`);
-  };
-}
-
 export async function exportCommand(argv: string[]): Promise<number> {
   const cmd = parseCommand(argv, { format: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' } });
   if (cmd.help) {
-    process.stdout.write(HELP);
+    printHelp(HELP);
     return 0;
   }
   const format = (cmd.values.format ?? 'ndjson') as ExportFormat;
@@ -60,9 +48,9 @@ export async function exportCommand(argv: string[]): Promise<number> {
   process.stdout.on('error', () => undefined);
   const reader = openOutboxReadOnly(config.storage.data_dir);
   try {
-    const progress = process.stderr.isTTY ? progressBar(reader.countRows(range)) : undefined;
-    const result = await writeExport(reader.rows(range), format, process.stdout, progress);
-    if (progress) process.stderr.write('\n');
+    const bar = progress('export', 'rows', process.stderr.isTTY ? reader.countRows(range) : 0);
+    const result = await writeExport(reader.rows(range), format, process.stdout, (rows) => bar.update(rows));
+    bar.stop();
     if (result.error && (result.error as NodeJS.ErrnoException).code !== 'EPIPE') {
       process.stderr.write(`clickrelay export: output failed after ${result.rows} rows: ${result.error.message}\n`);
       return 1;

@@ -3,12 +3,12 @@
  * long and where it goes, generated from the configuration in force (src/audit/privacy-notice.ts).
  */
 import { buildPrivacyNotice, renderPrivacyNoticeMarkdown } from '../../audit/index.js';
-import { parseCommand, usageError } from '../args.js';
+import { parseCommand, usageError, printHelp } from '../args.js';
 
 export async function privacyNotice(argv: string[]): Promise<number> {
   const cmd = parseCommand(argv, { format: { type: 'string' } });
   if (cmd.help) {
-    process.stdout.write('clickrelay privacy-notice [--format md|json] [--config FILE]\n  The privacy notice for this configuration: every stored field and its form, retention, recipients, DNT/GPC, bots, cookies, session ids. Markdown by default.\n');
+    printHelp('clickrelay privacy-notice [--format md|json] [--config FILE]\n  The privacy notice for this configuration: every stored field and its form, retention, recipients, DNT/GPC, bots, cookies, session ids. Markdown by default.\n');
     return 0;
   }
   const format = cmd.values.format ?? 'md';

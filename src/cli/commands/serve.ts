@@ -1,12 +1,12 @@
 /** `clickrelay serve`: run until SIGTERM/SIGINT, then drain and exit 0. */
 import { createLogger } from '../../observe/logger.js';
 import { startService } from '../../service/service.js';
-import { parseCommand } from '../args.js';
+import { parseCommand, printHelp } from '../args.js';
 
 export async function serve(argv: string[]): Promise<number> {
   const cmd = parseCommand(argv, {});
   if (cmd.help) {
-    process.stdout.write('clickrelay serve [--config FILE]\n  Redirects /track/{id}, syncs the mirror on schedule, ships clicks. SIGTERM/SIGINT drains and exits 0.\n');
+    printHelp('clickrelay serve [--config FILE]\n  Redirects /track/{id}, syncs the mirror on schedule, ships clicks. SIGTERM/SIGINT drains and exits 0.\n');
     return 0;
   }
   const config = cmd.config();

@@ -6,12 +6,12 @@
 import { readApiKey } from '../../mirror/index.js';
 import { Outbox } from '../../outbox/index.js';
 import { createShipper } from '../../shipper/index.js';
-import { parseCommand, usageError } from '../args.js';
+import { parseCommand, usageError, printHelp } from '../args.js';
 
 export async function ship(argv: string[]): Promise<number> {
   const cmd = parseCommand(argv, { once: { type: 'boolean' }, timeout: { type: 'string' } });
   if (cmd.help || !cmd.values.once) {
-    process.stdout.write('clickrelay ship --once [--timeout S] [--config FILE]\n  Ships every pending click now (waiting out backoffs up to S seconds, default 60), then exits; non-zero if any is still pending.\n');
+    printHelp('clickrelay ship --once [--timeout S] [--config FILE]\n  Ships every pending click now (waiting out backoffs up to S seconds, default 60), then exits; non-zero if any is still pending.\n');
     return cmd.help ? 0 : 2;
   }
   const timeoutS = cmd.values.timeout === undefined ? 60 : Number(cmd.values.timeout);

@@ -7,12 +7,12 @@ import { readMirrorStatus } from '../../mirror/index.js';
 import { openOutboxReadOnly } from '../../outbox/index.js';
 import { describeBuild, loadUws, type UwsBuild } from '../../redirect/uws.js';
 import { readRuntimeFile } from '../../service/runtime-file.js';
-import { parseCommand } from '../args.js';
+import { parseCommand, printHelp } from '../args.js';
 
 export async function status(argv: string[]): Promise<number> {
   const cmd = parseCommand(argv, { json: { type: 'boolean' } });
   if (cmd.help) {
-    process.stdout.write('clickrelay status [--json] [--config FILE]\n  Mirror size and last sync, outbox backlog, last shipment, dead letters, uWebSockets.js build.\n');
+    printHelp('clickrelay status [--json] [--config FILE]\n  Mirror size and last sync, outbox backlog, last shipment, dead letters, uWebSockets.js build.\n');
     return 0;
   }
   const config = cmd.config();

@@ -3,17 +3,20 @@
  * mirror.db and reloads it. Exit 1 when the sync failed (the old mirror stays).
  */
 import { runSync } from '../../mirror/index.js';
-import { parseCommand } from '../args.js';
+import { parseCommand, printHelp } from '../args.js';
+import { progress } from '../progress.js';
 
 export async function sync(argv: string[]): Promise<number> {
   const cmd = parseCommand(argv, { json: { type: 'boolean' } });
   if (cmd.help) {
-    process.stdout.write('clickrelay sync [--json] [--config FILE]\n  Syncs the mirror once (from main_system.base_url, else sync.file) and prints what changed.\n');
+    printHelp('clickrelay sync [--json] [--config FILE]\n  Syncs the mirror once (from main_system.base_url, else sync.file) and prints what changed.\n');
     return 0;
   }
   const config = cmd.config();
   try {
-    const r = await runSync({ config });
+    // The listing's size is not known before its last page: the bar counts rows read.
+    const bar = progress('sync', 'rows read');
+    const r = await runSync({ config, onProgress: (rows) => bar.update(rows) }).finally(() => bar.stop());
     if (cmd.values.json) process.stdout.write(JSON.stringify({ ok: true, ...r }, null, 2) + '\n');
     else {
       const rejected = Object.entries(r.rejected).map(([k, n]) => `${k}: ${n}`).join(', ');
