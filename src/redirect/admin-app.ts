@@ -12,6 +12,8 @@ export interface AdminAppDeps {
   token: string | null;
   isReady(): boolean;
   metrics(): Promise<{ contentType: string; body: string }>;
+  /** `GET /`: the status page (HTML, no script), under the same token rule as every route. */
+  statusPage?: () => Promise<string>;
   /** Extra GET routes answering JSON: path pattern (uWS syntax) → handler(params). null = 404. */
   jsonRoutes?: Record<string, (params: string[]) => Promise<unknown | null>>;
 }
@@ -51,6 +53,22 @@ export function createAdminApp(d: AdminAppDeps): TemplatedApp {
     const m = await d.metrics();
     text(res, '200 OK', m.body, m.contentType);
   });
+  const statusPage = d.statusPage;
+  if (statusPage) {
+    route('/', 0, async (res) => {
+      const html = await statusPage();
+      res.cork(() => {
+        res
+          .writeStatus('200 OK')
+          .writeHeader('Content-Type', 'text/html; charset=utf-8')
+          .writeHeader('Cache-Control', 'no-store')
+          // Nothing on the page runs or loads: say so to the browser as well.
+          .writeHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'")
+          .writeHeader('X-Content-Type-Options', 'nosniff')
+          .end(html);
+      });
+    });
+  }
   for (const [pattern, handler] of Object.entries(d.jsonRoutes ?? {})) {
     const paramCount = (pattern.match(/:/g) ?? []).length;
     route(pattern, paramCount, async (res, params) => {

@@ -8,6 +8,7 @@ import type { Outbox } from '../outbox/index.js';
 import type { CommitReport } from '../outbox/outbox.js';
 import { anonymizeClick, utcDay, type PrivacyPolicy, type RawClick } from '../privacy/index.js';
 import type { PublicAppDeps } from '../redirect/public-app.js';
+import type { ClickRate } from '../observe/click-rate.js';
 
 export interface RecordClickDeps {
   policy: PrivacyPolicy;
@@ -24,6 +25,8 @@ export interface RecordClickDeps {
   };
   /** Told after each commit, so the shipper picks the clicks up without polling. */
   committed(): void;
+  /** Per-minute click counts for the status page (O(1) per click; see observe/click-rate.ts). */
+  rate?: ClickRate;
 }
 
 export function createRecordClick(d: RecordClickDeps): PublicAppDeps['record'] {
@@ -51,6 +54,7 @@ export function createRecordClick(d: RecordClickDeps): PublicAppDeps['record'] {
       return 'answered';
     }
     if (failing && d.failClosed && !d.durable) return 'unavailable';
+    d.rate?.note(raw.receivedAt.getTime(), click.metadata.bot === true);
     if (d.durable) {
       d.outbox.record(click, done);
       return 'wait';

@@ -1,11 +1,16 @@
 /**
  * `<data_dir>/serve.json`: what the running `serve` is (pid, uWS build, ports, start time),
- * so `clickrelay status` — another process — can say which native build is serving.
+ * the settings it runs with and what its shipper is doing, so `clickrelay status` —
+ * another process, possibly started with another config or environment — reports the
+ * service, not its own configuration, and says where the two differ.
  * Removed on a clean stop; a stale one is recognised by its dead pid.
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Config } from '../config/schema.js';
 import type { UwsBuild } from '../redirect/uws.js';
+import type { WeakenedSetting } from '../audit/weakened.js';
+import type { ShippingSnapshot } from './shipping-state.js';
 
 export const RUNTIME_FILE = 'serve.json';
 
@@ -17,6 +22,58 @@ export interface RuntimeInfo {
   public_port: number;
   admin_port: number;
   tls: boolean;
+  /** Added with version 0.2; absent in a file written by an older serve. */
+  version?: string;
+  outbox_schema_version?: number;
+  /** The settings status shows or compares (runtimeSettings), as the service resolved them. */
+  settings?: RuntimeSettings;
+  /** Privacy settings weaker than the defaults the service runs with. */
+  weakened?: WeakenedSetting[];
+  shipping?: ShippingSnapshot;
+}
+
+export type RuntimeSettings = Record<string, string | number | boolean | readonly string[]>;
+
+/**
+ * The settings `status` reports from the running service and compares with its own
+ * configuration. The main system is named by its origin only (no user info, no path).
+ */
+export function runtimeSettings(c: Config): RuntimeSettings {
+  let main = '';
+  try {
+    main = c.main_system.base_url === '' ? '' : new URL(c.main_system.base_url).origin;
+  } catch {
+    main = '(invalid)';
+  }
+  return {
+    config: c.source || 'built-in defaults',
+    'storage.data_dir': c.storage.data_dir,
+    'main_system.base_url': main,
+    'shipper.mode': c.shipper.mode,
+    'outbox.durability': c.outbox.durability,
+    'server.host': c.server.host,
+    'server.port': c.server.port,
+    'admin.host': c.admin.host,
+    'admin.port': c.admin.port,
+    'privacy.ipv4_prefix': c.privacy.ipv4_prefix,
+    'privacy.ipv6_prefix': c.privacy.ipv6_prefix,
+    'privacy.user_agent': c.privacy.user_agent,
+    'privacy.referrer': c.privacy.referrer,
+    'privacy.honor_dnt': c.privacy.honor_dnt,
+    'privacy.honor_gpc': c.privacy.honor_gpc,
+    'privacy.dnt_mode': c.privacy.dnt_mode,
+    'privacy.retention_days': c.privacy.retention_days,
+    'sync.schedule': c.sync.schedule,
+  };
+}
+
+/** Keys whose values differ between the running service and another configuration. */
+export function settingsDiff(running: RuntimeSettings, mine: RuntimeSettings): { key: string; running: unknown; here: unknown }[] {
+  const out: { key: string; running: unknown; here: unknown }[] = [];
+  for (const [key, value] of Object.entries(running)) {
+    if (JSON.stringify(value) !== JSON.stringify(mine[key])) out.push({ key, running: value, here: mine[key] });
+  }
+  return out;
 }
 
 export function writeRuntimeFile(dataDir: string, info: RuntimeInfo): void {

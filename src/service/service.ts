@@ -26,7 +26,14 @@ import { describeBuild, loadUws, type UwsBuild } from '../redirect/uws.js';
 import { createShipper, type Shipper } from '../shipper/index.js';
 import { clickEvents, mirrorEvents, shipperEvents } from './events.js';
 import { createRecordClick } from './record-click.js';
-import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
+import { removeRuntimeFile, runtimeSettings, writeRuntimeFile, type RuntimeInfo } from './runtime-file.js';
+import { ShippingState } from './shipping-state.js';
+import { describeWeakened, weakenedSettings } from '../audit/weakened.js';
+import { SCHEMA_VERSION } from '../outbox/schema.js';
+import { readHead } from '../outbox/head.js';
+import { readSyncRecord } from '../mirror/status.js';
+import { ClickRate } from '../observe/click-rate.js';
+import { renderStatusPage, type StatusData } from '../observe/status-page.js';
 
 export interface RunningService {
   publicPort: number;
@@ -49,7 +56,15 @@ const RETENTION_SCHEDULE = '17 * * * *';
 /** No proxy is trusted (the default): forwarding headers are not even read. */
 const NO_FORWARDING = Object.freeze({});
 
-export async function startService(config: Config, log: Logger): Promise<RunningService> {
+export interface ServiceOptions {
+  /** clickrelay's version, for serve.json and the status page */
+  version: string;
+}
+
+export async function startService(config: Config, log: Logger, opts: ServiceOptions = { version: 'unknown' }): Promise<RunningService> {
+  // A weakened policy must never start silently: one warn line per setting, with what it means.
+  const weakened = weakenedSettings(config);
+  for (const w of weakened) log.warn({ event: 'privacy_weakened', code: 'CR_ERR_POLICY_WEAKENED', key: w.key, value: w.value, default: w.default }, `${describeWeakened(w)}: ${w.effect}`);
   const { uws, build } = loadUws({ allowJsFallback: config.server.allow_js_fallback });
   if (build.native) log.info({ event: 'uws_loaded', uws_build: build }, `uWebSockets.js: ${describeBuild(build)}`);
   else log.warn({ event: 'uws_loaded', uws_build: build }, `uWebSockets.js: ${describeBuild(build)} — no native build loads here (${build.skipped.join('; ')})`);
@@ -68,6 +83,12 @@ export async function startService(config: Config, log: Logger): Promise<Running
   if (noNice) log.warn({ event: 'mirror_priority_unavailable', reason: noNice }, `the mirror thread cannot lower its priority to nice ${MIRROR_THREAD_NICE} (${noNice}): a full re-sync will compete with redirects for the CPU. Allow setpriority (systemd: SystemCallFilter=setpriority)`);
 
   const shipping = config.main_system.base_url !== '';
+  // serve.json is written once listening; until then the shipper's state only lives here.
+  let runtime: RuntimeInfo | null = null;
+  const shippingState = new ShippingState(shipping, (snapshot) => {
+    if (runtime) writeRuntimeFile(dataDir, (runtime = { ...runtime, shipping: snapshot }));
+  });
+  const onShipperEvent = shipperEvents(log, metrics);
   const shipper = shipping
     ? createShipper({
         outbox,
@@ -79,7 +100,10 @@ export async function startService(config: Config, log: Logger): Promise<Running
         concurrency: config.shipper.concurrency,
         timeoutMs: config.main_system.timeout_ms,
         maxBackoffMs: config.shipper.max_backoff_ms,
-        onEvent: shipperEvents(log, metrics),
+        onEvent: (e) => {
+          onShipperEvent(e);
+          shippingState.note(e);
+        },
       })
     : null;
 
@@ -87,6 +111,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const trusted = parseTrustedProxies(config.server.trust_proxy);
   const limiter = config.server.rate_limit_per_second > 0 ? createRateLimiter(config.server.rate_limit_per_second, config.server.rate_limit_burst) : null;
   const redirectsByStatus = new Map<number, { inc(): void }>();
+  const rate = new ClickRate();
 
   const publicDeps: PublicAppDeps = {
     uws,
@@ -106,6 +131,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
       failClosed: config.outbox.on_write_error === 'fail-closed',
       events: clickEvents(log, metrics),
       committed: shipper ? () => shipper.notify() : () => undefined,
+      rate,
     }),
     clientIp: (peer, forwarded) => resolveClientIp(peer, trusted.size === 0 ? NO_FORWARDING : forwarded(), trusted),
     ...(limiter
@@ -124,9 +150,14 @@ export async function startService(config: Config, log: Logger): Promise<Running
 
   const refreshGauges = async () => {
     const s = await outbox.stats();
-    metrics.outboxPending.set(s.pending);
+    const oldestAge = s.oldest_pending ? Math.max(0, (Date.now() - Date.parse(s.oldest_pending)) / 1000) : 0;
+    // Standalone, unshipped clicks wait for nothing: they are kept until retention. Reported
+    // as pending they would keep an "oldest pending" alert firing for the whole retention.
+    metrics.outboxPending.set(shipping ? s.pending : 0);
+    metrics.outboxOldestPendingSeconds.set(shipping ? oldestAge : 0);
+    metrics.outboxKeptLocal.set(shipping ? 0 : s.pending);
+    metrics.outboxOldestKeptSeconds.set(shipping ? 0 : oldestAge);
     metrics.outboxDeadLetter.set(s.dead_letter);
-    metrics.outboxOldestPendingSeconds.set(s.oldest_pending ? Math.max(0, (Date.now() - Date.parse(s.oldest_pending)) / 1000) : 0);
     if (shipper) metrics.shipInFlight.set(shipper.stats().inFlight);
     const index = mirror.holder.current;
     const counts = index.counts();
@@ -145,7 +176,47 @@ export async function startService(config: Config, log: Logger): Promise<Running
       return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
     },
     jsonRoutes: { '/api/link-tracking/analytics/:id': ([id]) => analytics(id ?? '') },
+    statusPage: async () => renderStatusPage(await statusData()),
   });
+
+  // Figures for the status page: counters in memory, the writer thread's running counts
+  // (outbox.stats() answers from counters, no scan), two small files. Nothing here reads
+  // the outbox's rows, so a page view costs the redirect thread next to nothing.
+  const statusData = async (): Promise<StatusData> => {
+    const s = await outbox.stats();
+    const counts = mirror.holder.current.counts();
+    const sync = readSyncRecord(dataDir);
+    let head: { seq: number } | null = null;
+    let headError: string | null = null;
+    try {
+      head = readHead(dataDir);
+    } catch (err) {
+      headError = (err as Error).message;
+    }
+    return {
+      version: opts.version,
+      now: new Date().toISOString(),
+      started_at: new Date(rate.startedAt).toISOString(),
+      pid: process.pid,
+      uws_build: describeBuild(build),
+      standalone: !shipping,
+      main_system: shipping ? new URL(config.main_system.base_url).origin : '',
+      mirror: {
+        links: counts.active + counts.inactive,
+        active: counts.active,
+        inactive: counts.inactive,
+        last_sync: sync.last_success_at,
+        last_error: sync.last_error && (!sync.last_success_at || sync.last_error.at > sync.last_success_at) ? sync.last_error : null,
+        ready: mirror.holder.size > 0 || mirror.lastResult !== null,
+      },
+      outbox: { pending: s.pending, oldest_pending: s.oldest_pending, shipped: s.shipped, dead_letter: s.dead_letter, last_seq: s.last_seq, durability: config.outbox.durability, retention_days: config.privacy.retention_days },
+      shipping: shippingState.snapshot(),
+      rate: rate.read(),
+      policy: Object.fromEntries(Object.entries(config.privacy).map(([k, v]) => [`privacy.${k}`, v])) as Record<string, string | number | boolean>,
+      weakened,
+      chain: { tip_seq: s.last_seq, head_seq: head?.seq ?? null, head_error: headError },
+    };
+  };
 
   let publicApp = createPublicApp(publicDeps);
   const opened: Listening[] = [];
@@ -163,7 +234,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     { event: 'listening', public: `${config.server.host}:${publicListener.port}`, admin: `${config.admin.host}:${adminListener.port}`, tls: tls !== null, durability: config.outbox.durability, shipping },
     `serving ${tls ? 'https' : 'http'}://${config.server.host}:${publicListener.port}/track/{id}, admin on ${config.admin.host}:${adminListener.port}`,
   );
-  writeRuntimeFile(dataDir, {
+  runtime = {
     pid: process.pid,
     started_at: new Date().toISOString(),
     node: process.versions.node,
@@ -171,7 +242,13 @@ export async function startService(config: Config, log: Logger): Promise<Running
     public_port: publicListener.port,
     admin_port: adminListener.port,
     tls: tls !== null,
-  });
+    version: opts.version,
+    outbox_schema_version: SCHEMA_VERSION,
+    settings: runtimeSettings(config),
+    weakened,
+    shipping: shippingState.snapshot(),
+  };
+  writeRuntimeFile(dataDir, runtime);
 
   mirror.start({ runAtStart: true });
   shipper?.start();

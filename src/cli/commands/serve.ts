@@ -2,6 +2,7 @@
 import { createLogger } from '../../observe/logger.js';
 import { startService } from '../../service/service.js';
 import { parseCommand, printHelp } from '../args.js';
+import { version } from '../version.js';
 
 export async function serve(argv: string[]): Promise<number> {
   const cmd = parseCommand(argv, {});
@@ -11,8 +12,9 @@ export async function serve(argv: string[]): Promise<number> {
   }
   const config = cmd.config();
   const log = createLogger(config.log.level);
+  log.info({ event: 'starting', version: version(), node: process.versions.node, pid: process.pid }, `clickrelay ${version()} starting (Node ${process.versions.node})`);
   log.info({ event: 'config', config: { ...config } }, `configuration from ${config.source || 'built-in defaults'}`);
-  const service = await startService(config, log);
+  const service = await startService(config, log, { version: version() });
 
   // SIGHUP would otherwise end the process: it reloads the TLS certificate instead.
   process.on('SIGHUP', () => {

@@ -6,7 +6,9 @@
 import { readApiKey } from '../../mirror/index.js';
 import { Outbox } from '../../outbox/index.js';
 import { createShipper } from '../../shipper/index.js';
+import { ShippingState } from '../../service/shipping-state.js';
 import { parseCommand, usageError, printHelp } from '../args.js';
+import { progress } from '../progress.js';
 
 export async function ship(argv: string[]): Promise<number> {
   const cmd = parseCommand(argv, { once: { type: 'boolean' }, timeout: { type: 'string' } });
@@ -22,6 +24,10 @@ export async function ship(argv: string[]): Promise<number> {
     return 1;
   }
   const outbox = await Outbox.open({ dataDir: config.storage.data_dir, durability: config.outbox.durability, commitIntervalMs: config.outbox.commit_interval_ms });
+  // The shipper's events feed both.
+  const state = new ShippingState(true);
+  let done = 0;
+  const bar = progress('ship', 'clicks', process.stderr.isTTY ? (await outbox.stats()).pending : 0);
   const shipper = createShipper({
     outbox,
     baseUrl: config.main_system.base_url,
@@ -32,17 +38,26 @@ export async function ship(argv: string[]): Promise<number> {
     concurrency: config.shipper.concurrency,
     timeoutMs: config.main_system.timeout_ms,
     maxBackoffMs: config.shipper.max_backoff_ms,
+    onEvent: (e) => {
+      state.note(e);
+      if (e.type === 'shipped' || e.type === 'dead_letter') bar.update((done += e.count));
+    },
   });
   try {
     const r = await shipper.drain({ timeoutMs: timeoutS * 1000 });
+    bar.stop();
     const s = shipper.stats();
+    const now = state.snapshot();
     process.stdout.write(
       `shipped ${s.shipped} clicks (${s.duplicates} already recorded by the main system), ${r.pending} still pending, ${r.dead_letter} dead letters` +
         (r.paused ? '; the main system rejected the API key' : '') +
-        '\n',
+        '\n' +
+        // "3 still pending" alone leaves the operator to dig in SQLite and the log for why.
+        (r.pending > 0 && now.last_error ? `why: ${now.last_error}${now.attempt ? ` (attempt ${now.attempt}${now.next_attempt_at ? `, next would be in ${Math.max(0, Math.round((Date.parse(now.next_attempt_at) - Date.now()) / 1000))} s` : ''})` : ''}; gave up after --timeout ${timeoutS} s\n` : ''),
     );
     return r.pending > 0 ? 1 : 0;
   } finally {
+    bar.stop();
     await shipper.stop({ graceMs: 1000 });
     await outbox.close();
   }
