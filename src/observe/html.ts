@@ -16,7 +16,7 @@ export const PAGE_CSS = `
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1.5rem auto;max-width:60rem;padding:0 1rem;color:#1b1f24;background:#fff}
 h1{font-size:1.45rem;margin:.2rem 0 .8rem}h2{font-size:1.1rem;margin:1.6rem 0 .5rem;border-bottom:1px solid #d0d7de;padding-bottom:.2rem}
 table{border-collapse:collapse;width:100%;margin:.3rem 0}th,td{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #eaeef2;vertical-align:top}
-th{font-weight:600;width:16rem}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;width:auto}
+th{font-weight:600;width:16rem}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;width:4rem}
 code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em}
 .ok{color:#116329;font-weight:600}.bad{color:#b3261e;font-weight:600}.warn{color:#8a4b00;font-weight:600}
 .banner{padding:.6rem .8rem;border-radius:6px;margin:.6rem 0;font-weight:600}
