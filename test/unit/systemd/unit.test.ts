@@ -42,6 +42,15 @@ describe('systemd unit', () => {
     expect(exposure(dir)).toBeLessThanOrEqual(1.5);
   });
 
+  it('the README quotes the exposure level systemd-analyze security prints for the unit', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cr-unit-'));
+    copyFileSync(UNIT, join(dir, 'clickrelay.service'));
+    const readme = readFileSync(resolve('README.md'), 'utf8');
+    const quoted = /sandbox scoring ([\d.]+) in `systemd-analyze security`/.exec(readme);
+    expect(quoted, 'README: "a sandbox scoring N in `systemd-analyze security`"').not.toBeNull();
+    expect(Number(quoted![1])).toBe(exposure(dir));
+  });
+
   it('runs serve as a dynamic user with state, config and the API key as a credential', () => {
     const unit = readFileSync(UNIT, 'utf8');
     for (const line of ['DynamicUser=yes', 'StateDirectory=clickrelay', 'ConfigurationDirectory=clickrelay', 'LoadCredential=main_system_api_key:', 'Restart=on-failure', 'TimeoutStopSec='])
