@@ -131,7 +131,7 @@ export function createMetrics() {
     // Standalone, nothing is shipped: clicks are kept here until retention, not waiting.
     outboxKeptLocal: new Gauge({ name: 'clickrelay_outbox_kept_local', help: 'Clicks kept on this server only (standalone mode: nothing to ship them to), purged at retention', registers: [registry] }),
     outboxOldestKeptSeconds: new Gauge({ name: 'clickrelay_outbox_oldest_kept_seconds', help: 'Age of the oldest click kept locally (standalone); stays below privacy.retention_days', registers: [registry] }),
-    shipLastAttempt: new Gauge({ name: 'clickrelay_shipper_last_failure_timestamp_seconds', help: 'Unix time of the last failed shipping attempt (0: none since start)', registers: [registry] }),
+    shipLastFailure: new Gauge({ name: 'clickrelay_shipper_last_failure_timestamp_seconds', help: 'Unix time of the last failed shipping attempt (0: none since start)', registers: [registry] }),
     mirrorLinks: new Gauge({ name: 'clickrelay_mirror_links', help: 'Links in the mirror by state', labelNames: ['state'] as const, registers: [registry] }),
     mirrorIndexBytes: new Gauge({ name: 'clickrelay_mirror_index_bytes', help: 'Bytes of the in-memory link table (outside the JS heap); a full re-sync holds a second one until the swap', registers: [registry] }),
     mirrorLastSync: new Gauge({ name: 'clickrelay_mirror_last_sync_timestamp_seconds', help: 'Unix time of the last successful sync', registers: [registry] }),

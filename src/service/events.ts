@@ -46,7 +46,8 @@ export function shipperEvents(log: Logger, m: Metrics): (e: ShipperEvent) => voi
         break;
       case 'retry':
         m.shipRetries.inc({ reason: e.reason });
-        log.warn({ event: 'ship_retry', code: 'CR_ERR_SHIP_RETRYING', reason: e.reason, status: e.status, delay_ms: e.delayMs, clicks: e.count, attempt: e.attempt }, 'shipping failed, will retry');
+        m.shipLastFailure.set(Date.now() / 1000);
+        log.warn({ event: 'ship_retry', code: 'CR_ERR_SHIP_RETRYING', reason: e.reason, status: e.status, delay_ms: e.delayMs, clicks: e.count, attempt: e.attempt, detail: e.detail }, `shipping failed, will retry in ${Math.round(e.delayMs / 1000)} s: ${e.detail ?? e.reason}`);
         break;
       case 'dead_letter':
         m.shipDeadLettered.inc(e.count);
