@@ -34,6 +34,8 @@ async function main(argv: string[]): Promise<number> {
 function oneLine(err: unknown): string {
   if (err instanceof ClickrelayError) return `clickrelay: ${err.code}: ${err.message}`;
   const e = err as NodeJS.ErrnoException | undefined;
+  // The stages' own error classes (mirror, outbox) carry catalogued codes too.
+  if (typeof e?.code === 'string' && e.code.startsWith('CR_ERR_')) return `clickrelay: ${e.code}: ${e.message.replace(` (${e.code})`, '').split('\n')[0]}`;
   const message = (e?.message ?? String(err)).split('\n')[0];
   const errno = e?.code ? ` (${e.code})` : '';
   const at = /\n\s+at (?:.*\()?(.+?:\d+):\d+\)?/.exec(e?.stack ?? '')?.[1];

@@ -91,7 +91,13 @@ export async function status(argv: string[]): Promise<number> {
   }
   const buildText = 'error' in build ? `NONE: ${build.error}` : describeBuild(build);
   const schema =
-    o.schema_version === null ? 'no outbox yet' : o.schema_version === SCHEMA_VERSION ? `outbox schema ${o.schema_version}` : `outbox schema ${o.schema_version}, this build reads ${SCHEMA_VERSION}: UPGRADE NEEDED`;
+    o.schema_version === null
+      ? 'no outbox yet'
+      : o.schema_version === SCHEMA_VERSION
+        ? `outbox schema ${o.schema_version}`
+        : o.schema_version > SCHEMA_VERSION
+          ? `outbox schema ${o.schema_version}, this build reads ${SCHEMA_VERSION}: UPGRADE NEEDED (written by a newer clickrelay; serve will refuse it)`
+          : `outbox schema ${o.schema_version}, this build reads ${SCHEMA_VERSION}: MIGRATION NEEDED (see CHANGELOG.md; serve will refuse it)`;
   const backlog = standalone
     ? `${kept} kept locally (standalone: nothing to ship to; purged after ${settings['privacy.retention_days']} days)${o.oldest_pending ? `, oldest ${o.oldest_pending}` : ''}`
     : `${pending} pending${o.oldest_pending ? ` (oldest ${o.oldest_pending})` : ''}`;
