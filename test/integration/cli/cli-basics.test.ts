@@ -4,7 +4,7 @@
  * dead-letters purge needing --id or --all, progress bars only on a terminal, pretty logs
  * only on a terminal.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadUws } from '../../../src/redirect/uws.js';
@@ -143,6 +143,33 @@ describe.skipIf(skipUnless(scriptProgram))('progress bars and pretty logs on a t
       const piped = await cli(args, dataDirEnv(dir));
       expect(piped.code).toBe(0);
       expect(piped.stderr, args[0]).toBe('');
+    }
+  });
+
+  it('sync counts the rows it reads, and ship --once its clicks, on a terminal only', async () => {
+    const dir = tempDataDir();
+    const links = join(dir, 'links.ndjson');
+    const now = new Date().toISOString();
+    writeFileSync(links, Array.from({ length: 5000 }, (_, i) => JSON.stringify({ tracking_id: `lt_p${i}`, original_url: `https://example.com/${i}`, is_active: true, created_at: now, updated_at: now })).join('\n'));
+    const sync = await onTty(['sync'], dataDirEnv(dir, { CLICKRELAY_SYNC_FILE: links }));
+    expect(sync.code, sync.screen).toBe(0);
+    expect(sync.screen).toMatch(/sync \d+ rows read \(/);
+    expect((await cli(['sync'], dataDirEnv(dir, { CLICKRELAY_SYNC_FILE: links }))).stderr).toBe('');
+
+    const { startRefMainSystem } = await import('../../support/ref-main-system/server.js');
+    const main = await startRefMainSystem({ apiKey: 'progress-key-0123456789' });
+    try {
+      await writeOutbox(dir, mixedClicks(1500));
+      const env = dataDirEnv(dir, { CLICKRELAY_MAIN_SYSTEM_BASE_URL: main.url, CLICKRELAY_MAIN_SYSTEM_API_KEY: 'progress-key-0123456789' });
+      const ship = await onTty(['ship', '--once'], env);
+      expect(ship.code, ship.screen).toBe(0);
+      expect(ship.screen).toMatch(/ship .*1500\/1500 clicks 100%/);
+      await writeOutbox(dir, mixedClicks(10));
+      const piped = await cli(['ship', '--once'], env);
+      expect(piped.code).toBe(0);
+      expect(piped.stderr).toBe('');
+    } finally {
+      await main.close();
     }
   });
 
