@@ -200,7 +200,7 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
       handle(res, req, isHead);
     } catch (err) {
       d.onError(err);
-      fail(res, 'internal', null, '', isHead);
+      fail(res, 'internal', null, req.getHeader('accept'), isHead); // still synchronous: req is alive
     } finally {
       requestStart = 0; // an answer still to come (durable, miss lookup) takes it from its snapshot
     }

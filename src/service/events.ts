@@ -120,7 +120,8 @@ export function adminEvents(log: Logger) {
     routeFailed(err: unknown) {
       const part = err instanceof AdminRouteError ? err.part : 'unexpected';
       const cause = err instanceof AdminRouteError ? err.cause : err;
-      log.error({ event: 'admin_route_failed', part, err: cause }, `an admin route answered 500: ${err instanceof Error ? err.message : String(err)}`);
+      const code = part === 'mirror' || part === 'outbox' ? 'CR_ERR_ANALYTICS_READ' : undefined;
+      log.error({ event: 'admin_route_failed', code, part, err: cause }, `an admin route answered 500: ${err instanceof Error ? err.message : String(err)}`);
     },
   };
 }

@@ -185,7 +185,7 @@ describe('admin analytics: "Server Error (500)"', () => {
     expect(body).toStrictEqual({ error: 'Internal server error', message: 'Link mirror could not be read', timestamp: expect.stringMatching(ISO) });
     expect(text).not.toMatch(/mirror\.db|\/tmp|at .*\.ts|SQLITE|malformed/i);
     const logged = broken.logs.find((l) => l.event === 'admin_route_failed');
-    expect(logged).toMatchObject({ part: 'mirror' });
+    expect(logged).toMatchObject({ code: 'CR_ERR_ANALYTICS_READ', part: 'mirror' });
     expect(JSON.stringify(logged)).toMatch(/malformed|not a database|corrupt/i);
     // The redirects keep working from the in-memory index.
     expect((await fetch(`${broken.base}/track/lt_test123456789`, { redirect: 'manual' })).status).toBe(302);
