@@ -57,6 +57,8 @@ export async function startService(config: Config, log: Logger): Promise<Running
 
   const metrics = createMetrics();
   metrics.outboxWritable.set(1);
+  // Standalone there is no main system to be up or down: a 0 would page someone for nothing.
+  if (config.main_system.base_url === '') metrics.registry.removeSingleMetric('clickrelay_main_system_up');
   metrics.uwsBuild.set({ package: build.package, version: build.version, native: String(build.native), tls: String(build.tls) }, 1);
   const dataDir = config.storage.data_dir;
 

@@ -243,6 +243,9 @@ describe('admin listener', () => {
     for (const name of ['clickrelay_redirects_total{status="302"}', 'clickrelay_clicks_recorded_total', 'clickrelay_clicks_anonymous_total', 'clickrelay_outbox_commit_seconds_bucket', 'clickrelay_outbox_pending', 'clickrelay_uws_build_info{'])
       expect(m).toContain(name);
     expect(m).toMatch(/clickrelay_uws_build_info\{package="@[^"]+",version="[^"]+",native="true"/);
+    // Standalone (links from a file): nothing to report about a main system, not even a 0.
+    expect(m).toMatch(/^clickrelay_outbox_writable 1$/m);
+    expect(m).not.toContain('clickrelay_main_system_up');
     // The sample links' table: a few hundred bytes of arena plus its slots, never zero once loaded.
     const indexBytes = Number(/^clickrelay_mirror_index_bytes (\d+)$/m.exec(m)?.[1]);
     expect(indexBytes).toBeGreaterThan(0);
