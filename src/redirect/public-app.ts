@@ -45,10 +45,10 @@ export interface PublicAppDeps {
   failClosed: boolean;
   /**
    * Every answer on the public listener. `startedAt` is the performance.now() at which the
-   * request arrived when this request was timed (one in TIMED_EVERY), else 0.
+   * request arrived when this request was timed (one in 16, TIMED_MASK), else 0.
    */
   onAnswer(status: number, startedAt: number): void;
-  /** An unexpected exception while answering (a bug); the request got a 503. */
+  /** An unexpected exception while answering (a bug); the request got the guide's 500. */
   onError(err: unknown): void;
 }
 

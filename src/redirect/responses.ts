@@ -70,12 +70,12 @@ const HTML_INTERNAL = page('Something went wrong', 'The link could not be opened
 /**
  * The 429 page reloads itself once Retry-After has passed (RFC 9110 §10.2.3; a browser does
  * not retry on its own), so the person clicking gets to the link without doing anything. One
- * page per wait, built on first use: the limiter answers whole seconds, a handful of values.
+ * page per wait, built on first use: the limiter answers whole seconds up to 1 / its rate, a
+ * handful of values (the same N as Retry-After, so the page never retries too early).
  */
 const tooManyPages = new Map<number, string>();
-const MAX_REFRESH_SECONDS = 3600;
 export function tooManyPage(retryAfterSeconds: number): string {
-  const n = Math.min(MAX_REFRESH_SECONDS, Math.max(1, Math.ceil(retryAfterSeconds)));
+  const n = Math.max(1, Math.ceil(retryAfterSeconds));
   let html = tooManyPages.get(n);
   if (!html) {
     const when = n === 1 ? '1 second' : `${n} seconds`;
