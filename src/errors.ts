@@ -21,6 +21,7 @@ export const ERRORS = {
   CR_ERR_TLS_UNAVAILABLE: { recoverable: false, action: 'server.tls_cert_file is set but the loaded uWebSockets.js build has no TLS: terminate TLS in a proxy (README, TLS), or run Node 22/24 on glibc >= 2.38.' },
   CR_ERR_UNEXPECTED: { recoverable: false, action: 'An error without a code of its own: the line names its cause and where it was raised. Report it with the log.' },
   CR_ERR_POLICY_WEAKENED: { recoverable: true, action: 'A privacy setting is weaker than its default (start-up warning, status, privacy notice; audit --strict fails). Restore the default unless a documented need requires it.' },
+  CR_ERR_ANALYTICS_READ: { recoverable: true, action: 'Local analytics (admin /api/link-tracking/analytics) could not read mirror.db or outbox.db and answered 500; redirects are unaffected. The log line names the file part and the cause: check the file, its permissions and the disk.' },
   CR_ERR_AUDIT_VIOLATION: { recoverable: false, action: 'The outbox breaks a privacy rule or its hash chain: keep a copy of outbox.db and outbox.head and investigate the named click ids.' },
 } as const satisfies Record<string, ErrorInfo>;
 

@@ -13,7 +13,8 @@
  *   report.ts             the --json shape; report-text.ts the human report
  *   csv.ts, export.ts     streaming NDJSON / CSV export with backpressure
  *   privacy-notice.ts     the notice built from the configuration; privacy-notice-md.ts renders it
- *   statistics.ts         click_statistics for one link, and the admin route handler
+ *   statistics.ts         the guide's analytics answer for one link (link_info + click_statistics)
+ *   analytics-thread.ts   runs it in a thread of its own (analytics-worker.ts), off the redirect thread
  */
 export { PURGE_GRACE_HOURS, policyReport, runAudit, type AuditOptions } from './audit.js';
 export { csvField, csvRecord } from './csv.js';
@@ -24,7 +25,8 @@ export type { AuditCounts, AuditPolicyReport, AuditReport } from './report.js';
 export { formatAuditReport } from './report-text.js';
 export { METADATA_KEYS } from './row-checks.js';
 export { RULE_ORDER, RULE_TEXT, type AuditRule, type FileRule, type RowRule } from './rules.js';
-export { clickStatistics, createAnalyticsRoute, type AnalyticsAnswer, type AnalyticsRoute, type ClickStatistics } from './statistics.js';
+export { analyticsOf, clickStatistics, type AnalyticsAnswer, type AnalyticsOutcome, type ClickQuality, type ClickStatistics } from './statistics.js';
+export { createAnalyticsThread, type AnalyticsThread } from './analytics-thread.js';
 export type { AuditViolation } from './violations.js';
 export { describeWeakened, weakenedSettings, type WeakenedSetting } from './weakened.js';
 export { renderAuditHtml } from './report-html.js';

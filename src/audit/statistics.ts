@@ -1,14 +1,15 @@
 /**
- * Local analytics: the guide's `click_statistics` for one link, answered from the outbox
- * on the admin listener (`/api/link-tracking/analytics/:id`). It covers the clicks this
- * server still holds: shipped clicks leave after privacy.retention_days, so totals are "the
- * last retention_days days plus anything unshipped"; the main system keeps the history.
- * Bots are counted like the main system counts them (the bot flag is in metadata for
- * whoever wants them out); anonymous clicks have no session, so they add to total_clicks
- * but not to unique_sessions.
+ * Local analytics: the guide's `GET /api/link-tracking/analytics/{tracking_id}` answer for one
+ * link — `link_info` from the mirror, `click_statistics` from the outbox — answered on the admin
+ * listener. Statistics cover the clicks this server still holds: shipped clicks leave after
+ * privacy.retention_days, so totals are "the last retention_days days plus anything unshipped";
+ * the main system keeps the history. Bots and link scanners are counted like the main system
+ * counts them (the guide has no field for them), and split out beside the guide's keys in
+ * `click_quality`; anonymous clicks have no session, so they add to total_clicks but not to
+ * unique_sessions.
  */
-import { TRACKING_ID_PATTERN } from '../mirror/validate.js';
-import { openOutboxReadOnly, type OutboxReadOnly } from '../outbox/index.js';
+import type { GuideLinkInfo, LinkReader } from '../mirror/link-reader.js';
+import type { OutboxReadOnly } from '../outbox/read-only.js';
 
 /** The guide's `click_statistics` object, field for field. */
 export interface ClickStatistics {
@@ -20,50 +21,65 @@ export interface ClickStatistics {
   clicks_7d: number;
 }
 
-export interface AnalyticsAnswer {
-  tracking_id: string;
-  click_statistics: ClickStatistics;
+/** Not in the guide: the same clicks split by the bot / scanner flags in their metadata. */
+export interface ClickQuality {
+  human_clicks: number;
+  /** `metadata.bot` or `metadata.scanner` set */
+  automated_clicks: number;
 }
+
+/** The guide's analytics answer, plus clickrelay's `click_quality` beside its two keys. */
+export interface AnalyticsAnswer {
+  link_info: GuideLinkInfo;
+  click_statistics: ClickStatistics;
+  click_quality: ClickQuality;
+}
+
+/** What one analytics call comes to; service/analytics-route.ts turns it into the guide's HTTP answers. */
+export type AnalyticsOutcome =
+  | { kind: 'found'; answer: AnalyticsAnswer }
+  | { kind: 'unknown'; trackingId: string }
+  | { kind: 'failed'; part: 'mirror' | 'outbox' | 'unexpected'; detail: string };
 
 const DAY_MS = 86_400_000;
 
-export function clickStatistics(reader: Pick<OutboxReadOnly, 'trackingStats'>, trackingId: string, now: Date = new Date()): ClickStatistics {
+function counts(reader: Pick<OutboxReadOnly, 'trackingStats'>, trackingId: string, now: Date): { stats: ClickStatistics; quality: ClickQuality } {
   const at = now.getTime();
   const s = reader.trackingStats(trackingId, [new Date(at - DAY_MS).toISOString(), new Date(at - 7 * DAY_MS).toISOString()]);
   return {
-    total_clicks: s.total,
-    unique_sessions: s.sessions,
-    first_click: s.first,
-    last_click: s.last,
-    clicks_24h: s.since[0] ?? 0,
-    clicks_7d: s.since[1] ?? 0,
+    stats: {
+      total_clicks: s.total,
+      unique_sessions: s.sessions,
+      first_click: s.first,
+      last_click: s.last,
+      clicks_24h: s.since[0] ?? 0,
+      clicks_7d: s.since[1] ?? 0,
+    },
+    quality: { human_clicks: s.total - s.automated, automated_clicks: s.automated },
   };
 }
 
-export interface AnalyticsRoute {
-  /** null for a malformed id (the admin app answers 404); zeros for a link without clicks. */
-  (trackingId: string): Promise<AnalyticsAnswer | null>;
-  close(): void;
+export function clickStatistics(reader: Pick<OutboxReadOnly, 'trackingStats'>, trackingId: string, now: Date = new Date()): ClickStatistics {
+  return counts(reader, trackingId, now).stats;
 }
 
 /**
- * The admin route's handler. One read-only connection, opened on first use and kept: WAL
- * readers never block the writer, and the query is one index range on tracking_id.
+ * One analytics answer. The mirror is asked first: an id it does not know is the guide's 404,
+ * and costs no scan of the outbox (which has no tracking_id index, see outbox/schema.ts).
+ * Synchronous and a full scan: run it in the analytics thread, never on the redirect thread.
  */
-export function createAnalyticsRoute(dataDir: string, now: () => Date = () => new Date()): AnalyticsRoute {
-  let reader: OutboxReadOnly | null = null;
-  const handler = async (trackingId: string): Promise<AnalyticsAnswer | null> => {
-    if (!TRACKING_ID_PATTERN.test(trackingId)) return null;
-    if (!reader?.exists) {
-      reader?.close();
-      reader = openOutboxReadOnly(dataDir); // until outbox.db exists, try again on each call
-    }
-    return { tracking_id: trackingId, click_statistics: clickStatistics(reader, trackingId, now()) };
-  };
-  return Object.assign(handler, {
-    close: () => {
-      reader?.close();
-      reader = null;
-    },
-  });
+export function analyticsOf(links: LinkReader, outbox: () => Pick<OutboxReadOnly, 'trackingStats'>, trackingId: string, now: Date): AnalyticsOutcome {
+  let link: GuideLinkInfo | null;
+  try {
+    link = links.link(trackingId);
+  } catch (err) {
+    return { kind: 'failed', part: 'mirror', detail: (err as Error).message };
+  }
+  if (!link) return { kind: 'unknown', trackingId };
+  try {
+    const { stats, quality } = counts(outbox(), trackingId, now);
+    return { kind: 'found', answer: { link_info: link, click_statistics: stats, click_quality: quality } };
+  } catch (err) {
+    return { kind: 'failed', part: 'outbox', detail: (err as Error).message };
+  }
 }

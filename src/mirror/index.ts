@@ -14,6 +14,7 @@ export { LinkIndex, MirrorIndexHolder, OVERLAY_MAX, type LinkEntry, type LinkMap
 export { MissLookup, type MissOutcome, type MissLookupOptions } from './miss-lookup.js';
 export { SyncScheduler, validateSchedule, type SchedulerOptions } from './scheduler.js';
 export { MirrorWatcher } from './watcher.js';
+export { openLinkReader, LINK_INFO_FIELDS, type GuideLinkInfo, type LinkReader } from './link-reader.js';
 export { MirrorWriter, mirrorPath, fileIdentity, peekSyncState, quarantineMirror, readMirrorTable, type SyncState, type MirrorTable } from './store.js';
 export { loadMirror, type LoadedMirror } from './build-thread.js';
 export { threadPriorityUnavailable, MIRROR_THREAD_NICE } from './thread-priority.js';

@@ -145,6 +145,16 @@ export function createMetrics() {
     shipInFlight: new Gauge({ name: 'clickrelay_shipper_in_flight', help: 'Clicks in requests awaiting an answer', registers: [registry] }),
     shipDeadLettered: new Counter({ name: 'clickrelay_shipper_dead_lettered_total', help: 'Clicks moved to dead letter', registers: [registry] }),
     shipLastSuccess: new Gauge({ name: 'clickrelay_shipper_last_success_timestamp_seconds', help: 'Unix time of the last acknowledged shipment', registers: [registry] }),
+    // The integration guide's "Monitoring Metrics" (README, Monitoring): average redirect
+    // response time, database connection health.
+    redirectSeconds: new FastHistogram(
+      'clickrelay_redirect_duration_seconds',
+      'Time from a request on /track arriving to its answer being written (durable: includes the commit); one request in 16 is timed',
+      [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registry,
+    ),
+    outboxWritable: new Gauge({ name: 'clickrelay_outbox_writable', help: '1 while the last write to outbox.db succeeded, 0 after one failed (disk full, read-only)', registers: [registry] }),
+    mainSystemUp: new Gauge({ name: 'clickrelay_main_system_up', help: '1 when the last call to the main system (sync, shipment) got an answer it could use, 0 when it failed; absent in standalone mode', registers: [registry] }),
     uwsBuild: new Gauge({ name: 'clickrelay_uws_build_info', help: 'The uWebSockets.js build in use (value 1)', labelNames: ['package', 'version', 'native', 'tls'] as const, registers: [registry] }),
   };
   return m;

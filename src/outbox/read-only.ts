@@ -66,6 +66,8 @@ export interface TrackingStats {
   last: string | null;
   /** clicks at or after each of the `since` times asked for, in the same order */
   since: number[];
+  /** clicks whose metadata flags them as a bot (`bot: true`) or a link scanner (`scanner`, any truthy value) */
+  automated: number;
 }
 
 /** `since` inclusive, `until` exclusive; both ISO 8601 UTC, compared as stored text. */
@@ -94,6 +96,10 @@ export interface OutboxReadOnly extends ChainReader {
 }
 
 const COLS = CLICK_COLUMNS.join(', ');
+// json_valid in a CASE (evaluated lazily, unlike AND): a hand-edited metadata value must not fail
+// the whole count, and json_extract raises on malformed JSON. A scanner flag counts whatever its
+// form (true, or the scanner's name).
+const AUTOMATED = `coalesce(sum(CASE WHEN json_valid(metadata) THEN json_extract(metadata, '$.bot') = 1 OR coalesce(json_extract(metadata, '$.scanner'), 0) NOT IN (0, '') ELSE 0 END), 0) AS automated`;
 type FullRow = ClickRow & Omit<StoredClick, 'click'>;
 
 export function openOutboxReadOnly(dataDir: string): OutboxReadOnly {
@@ -134,14 +140,14 @@ export function openOutboxReadOnly(dataDir: string): OutboxReadOnly {
       return db.prepare(`SELECT count(*) FROM clicks ${where}`).pluck().get(...args) as number;
     },
     trackingStats(trackingId, since) {
-      if (!db) return { total: 0, sessions: 0, first: null, last: null, since: since.map(() => 0) };
+      if (!db) return { total: 0, sessions: 0, first: null, last: null, since: since.map(() => 0), automated: 0 };
       const sums = since.map((_, i) => `coalesce(sum(clicked_at >= @s${i}), 0) AS s${i}`).join(', ');
       const params: Record<string, string> = { id: trackingId };
       since.forEach((s, i) => (params[`s${i}`] = s));
       const r = db
-        .prepare(`SELECT count(*) AS total, count(DISTINCT session_id) AS sessions, min(clicked_at) AS first, max(clicked_at) AS last${sums ? `, ${sums}` : ''} FROM clicks WHERE tracking_id = @id`)
+        .prepare(`SELECT count(*) AS total, count(DISTINCT session_id) AS sessions, min(clicked_at) AS first, max(clicked_at) AS last, ${AUTOMATED}${sums ? `, ${sums}` : ''} FROM clicks WHERE tracking_id = @id`)
         .get(params) as Record<string, number | string | null>;
-      return { total: r.total as number, sessions: r.sessions as number, first: r.first as string | null, last: r.last as string | null, since: since.map((_, i) => r[`s${i}`] as number) };
+      return { total: r.total as number, sessions: r.sessions as number, first: r.first as string | null, last: r.last as string | null, since: since.map((_, i) => r[`s${i}`] as number), automated: r.automated as number };
     },
     checkpoints() {
       if (!db) return empty<StoredCheckpoint>();

@@ -4,7 +4,30 @@
  * loopback, every request must carry the admin bearer token.
  */
 import { timingSafeEqual } from 'node:crypto';
+import { notFoundBody, serverErrorBody, SERVER_MESSAGES, type ServerMessageKind } from './guide-errors.js';
 import type { HttpResponse, TemplatedApp, Uws } from './uws.js';
+
+/** A JSON route's answer other than a plain 200: status and an already-serialized body (guide-errors.ts). */
+export class JsonReply {
+  constructor(
+    readonly status: '200 OK' | '400 Bad Request' | '404 Not Found' | '500 Internal Server Error',
+    readonly body: string,
+  ) {}
+}
+
+/**
+ * An error a route may throw to say which part failed: answered as the guide's 500 with that
+ * part's fixed message (never the cause's text, which goes to onError and the log).
+ */
+export class AdminRouteError extends Error {
+  constructor(
+    readonly part: ServerMessageKind,
+    options?: { cause?: unknown },
+  ) {
+    super(SERVER_MESSAGES[part], options);
+    this.name = 'AdminRouteError';
+  }
+}
 
 export interface AdminAppDeps {
   uws: Uws;
@@ -14,23 +37,40 @@ export interface AdminAppDeps {
   metrics(): Promise<{ contentType: string; body: string }>;
   /** `GET /`: the status page (HTML, no script), under the same token rule as every route. */
   statusPage?: () => Promise<string>;
-  /** Extra GET routes answering JSON: path pattern (uWS syntax) → handler(params). null = 404. */
-  jsonRoutes?: Record<string, (params: string[]) => Promise<unknown | null>>;
+  /**
+   * Extra GET routes answering JSON: path pattern (uWS syntax) → handler(params). A value is
+   * answered 200; null is the guide's 404; a JsonReply is answered as it says.
+   */
+  jsonRoutes?: Record<string, (params: string[]) => Promise<unknown>>;
+  /** A route failed (logged by the caller; the client got the guide's 500 without the detail). */
+  onError?(err: unknown): void;
+}
+
+/**
+ * `Authorization: Bearer <token>`: the scheme is case-insensitive and followed by one or more
+ * spaces (RFC 9110 §11.1, §11.4; RFC 6750 §2.1), so "bearer" and "BEARER" are the same
+ * credential. The token itself is compared in constant time.
+ */
+export function bearerMatcher(token: string | null): (header: string) => boolean {
+  if (token === null) return () => true;
+  const expected = Buffer.from(token);
+  return (header) => {
+    const m = /^bearer +(\S+) *$/i.exec(header);
+    if (!m) return false;
+    const given = Buffer.from(m[1]!);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  };
 }
 
 export function createAdminApp(d: AdminAppDeps): TemplatedApp {
   const app = d.uws.App();
-  const expected = d.token ? Buffer.from(`Bearer ${d.token}`) : null;
-  const authorized = (header: string) => {
-    if (!expected) return true;
-    const given = Buffer.from(header);
-    return given.length === expected.length && timingSafeEqual(given, expected);
-  };
+  const authorized = bearerMatcher(d.token);
   const text = (res: HttpResponse, status: string, body: string, type = 'text/plain; charset=utf-8'): void => {
     res.cork(() => {
       res.writeStatus(status).writeHeader('Content-Type', type).writeHeader('Cache-Control', 'no-store').end(body);
     });
   };
+  const json = (res: HttpResponse, status: string, body: string) => text(res, status, body, 'application/json');
 
   /** Wraps a GET route with the token check and async-safe answering. */
   const route = (pattern: string, paramCount: number, fn: (res: HttpResponse, params: string[]) => Promise<void> | void) => {
@@ -41,9 +81,15 @@ export function createAdminApp(d: AdminAppDeps): TemplatedApp {
       res.onAborted(() => {
         aborted = true;
       });
-      Promise.resolve(fn(res, params)).catch((err: unknown) => {
-        if (!aborted) text(res, '500 Internal Server Error', `${String((err as Error)?.message ?? err)}\n`);
-      });
+      const failed = (err: unknown) => {
+        d.onError?.(err);
+        if (!aborted) json(res, '500 Internal Server Error', serverErrorBody(err instanceof AdminRouteError ? err.message : SERVER_MESSAGES.unexpected));
+      };
+      try {
+        Promise.resolve(fn(res, params)).catch(failed);
+      } catch (err) {
+        failed(err); // a synchronous throw must still answer: uWS aborts the process otherwise
+      }
     });
   };
 
@@ -73,8 +119,9 @@ export function createAdminApp(d: AdminAppDeps): TemplatedApp {
     const paramCount = (pattern.match(/:/g) ?? []).length;
     route(pattern, paramCount, async (res, params) => {
       const value = await handler(params);
-      if (value === null) text(res, '404 Not Found', JSON.stringify({ error: 'not found', timestamp: new Date().toISOString() }), 'application/json');
-      else text(res, '200 OK', JSON.stringify(value), 'application/json');
+      if (value instanceof JsonReply) json(res, value.status, value.body);
+      else if (value === null) json(res, '404 Not Found', notFoundBody(null, 'Not found'));
+      else json(res, '200 OK', JSON.stringify(value));
     });
   }
   app.any('/*', (res) => text(res, '404 Not Found', 'not found\n'));

@@ -4,6 +4,7 @@
  * and the only echo of input is the tracking id inside JSON, and only once it has
  * matched the id pattern.
  */
+import { INVALID_TRACKING_ID, invalidRequestBody, MISSING_TRACKING_ID, notFoundBody, serverErrorBody, SERVER_MESSAGES, TRACKING_ID_REQUIRED } from './guide-errors.js';
 import type { HttpResponse } from './uws.js';
 
 const STATUS_TEXT: Record<number, string> = {
@@ -16,6 +17,7 @@ const STATUS_TEXT: Record<number, string> = {
   404: '404 Not Found',
   405: '405 Method Not Allowed',
   429: '429 Too Many Requests',
+  500: '500 Internal Server Error',
   503: '503 Service Unavailable',
 };
 
@@ -58,18 +60,44 @@ export function redirectWriter(h: RedirectHeaders): (res: HttpResponse, location
   };
 }
 
-const HTML_NOT_FOUND = page('Link not found or expired', 'This link does not exist or is no longer active.');
-const HTML_BAD_REQUEST = page('Invalid link', 'This link is malformed.');
-const HTML_UNAVAILABLE = page('Temporarily unavailable', 'Please try again in a moment.');
-const HTML_TOO_MANY = page('Too many requests', 'Please slow down and try again shortly.');
+// Each page says what happened and gives the person who clicked one thing to do about it.
+const HTML_NOT_FOUND = page('Link not found or expired', 'This link does not exist or is no longer active.', 'If it came in an email or a message, ask its sender for a current link.');
+const HTML_BAD_REQUEST = page('Invalid link', 'This link is malformed.', 'Part of it was probably lost when it was copied: open it again from the original message, or copy the whole link.');
+const HTML_UNAVAILABLE = page('Temporarily unavailable', 'Please try again in a moment.', 'Reload this page in a few seconds.');
+const HTML_METHOD = page('Method not allowed', 'This address only opens links.', 'Open the link itself in your browser.');
+const HTML_INTERNAL = page('Something went wrong', 'The link could not be opened because of a fault on this server.', 'Reload this page; if it keeps failing, tell the sender of the link.');
 
-export type ErrorKind = 'not_found' | 'bad_request' | 'unavailable' | 'too_many';
+/**
+ * The 429 page reloads itself once Retry-After has passed (RFC 9110 §10.2.3; a browser does
+ * not retry on its own), so the person clicking gets to the link without doing anything. One
+ * page per wait, built on first use: the limiter answers whole seconds up to 1 / its rate, a
+ * handful of values (the same N as Retry-After, so the page never retries too early).
+ */
+const tooManyPages = new Map<number, string>();
+export function tooManyPage(retryAfterSeconds: number): string {
+  const n = Math.max(1, Math.ceil(retryAfterSeconds));
+  let html = tooManyPages.get(n);
+  if (!html) {
+    const when = n === 1 ? '1 second' : `${n} seconds`;
+    html = page('Too many requests', 'Please slow down and try again shortly.', `This page tries again by itself in ${when}.`, `<meta http-equiv="refresh" content="${n}">`);
+    tooManyPages.set(n, html);
+  }
+  return html;
+}
 
-const ERRORS: Record<ErrorKind, { code: number; message: string; html: string }> = {
-  not_found: { code: 404, message: 'Link not found or expired', html: HTML_NOT_FOUND },
-  bad_request: { code: 400, message: 'Invalid tracking id', html: HTML_BAD_REQUEST },
-  unavailable: { code: 503, message: 'Service temporarily unavailable', html: HTML_UNAVAILABLE },
-  too_many: { code: 429, message: 'Too many requests', html: HTML_TOO_MANY },
+export type ErrorKind = 'not_found' | 'bad_request' | 'missing_id' | 'unavailable' | 'too_many' | 'method_not_allowed' | 'internal';
+
+/** The methods /track answers (RFC 9110 §15.5.6: a 405 names them in Allow). */
+export const TRACK_METHODS = 'GET, HEAD';
+
+const ERRORS: Record<ErrorKind, { code: number; json: (trackingId: string | null) => string; html: string }> = {
+  not_found: { code: 404, json: (id) => notFoundBody(id), html: HTML_NOT_FOUND },
+  bad_request: { code: 400, json: () => invalidRequestBody(INVALID_TRACKING_ID, TRACKING_ID_REQUIRED), html: HTML_BAD_REQUEST },
+  missing_id: { code: 400, json: () => invalidRequestBody(MISSING_TRACKING_ID, TRACKING_ID_REQUIRED), html: HTML_BAD_REQUEST },
+  unavailable: { code: 503, json: (id) => notFoundBody(id, 'Service temporarily unavailable'), html: HTML_UNAVAILABLE },
+  too_many: { code: 429, json: (id) => notFoundBody(id, 'Too many requests'), html: tooManyPage(1) },
+  method_not_allowed: { code: 405, json: (id) => notFoundBody(id, 'Method not allowed'), html: HTML_METHOD },
+  internal: { code: 500, json: () => serverErrorBody(SERVER_MESSAGES.unexpected), html: HTML_INTERNAL },
 };
 
 export interface ErrorAnswer {
@@ -82,16 +110,22 @@ export interface ErrorAnswer {
   retryAfterSeconds?: number;
 }
 
-/** The guide's error shape, {"error","tracking_id","timestamp"}, or a small static HTML page. */
+/**
+ * The guide's JSON error shapes (guide-errors.ts: 404 `{"error","tracking_id","timestamp"}`,
+ * 400 with `required_fields`, 500 with `message`; 405, 429 and 503, which the guide does not
+ * define, in the 404 shape), or a small static HTML page.
+ */
 export function writeError(res: HttpResponse, a: ErrorAnswer): number {
   const e = ERRORS[a.kind];
-  const body = a.wantsJson ? JSON.stringify({ error: e.message, tracking_id: a.trackingId, timestamp: new Date().toISOString() }) : e.html;
+  const html = a.kind === 'too_many' && a.retryAfterSeconds !== undefined ? tooManyPage(a.retryAfterSeconds) : e.html;
+  const body = a.wantsJson ? e.json(a.trackingId) : html;
   res
     .writeStatus(statusLine(e.code))
     .writeHeader('Content-Type', a.wantsJson ? 'application/json' : 'text/html; charset=utf-8')
     .writeHeader('Cache-Control', 'private, no-store')
     .writeHeader('X-Content-Type-Options', 'nosniff')
     .writeHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+  if (a.kind === 'method_not_allowed') res.writeHeader('Allow', TRACK_METHODS);
   if (a.retryAfterSeconds !== undefined) res.writeHeader('Retry-After', String(a.retryAfterSeconds));
   if (a.hsts) res.writeHeader('Strict-Transport-Security', a.hsts);
   // No reported length for HEAD: uWebSockets.js 20.30 aborts the process when
@@ -106,6 +140,7 @@ export function wantsJson(accept: string): boolean {
   return accept.includes('application/json') && !accept.includes('text/html');
 }
 
-function page(title: string, text: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title}</title><style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:15vh auto;padding:0 1rem;color:#222}h1{font-size:1.4rem}</style></head><body><h1>${title}</h1><p>${text}</p></body></html>`;
+/** Fixed texts only: nothing from a request ever reaches a page. */
+function page(title: string, text: string, help: string, head = ''): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">${head}<title>${title}</title><style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:15vh auto;padding:0 1rem;color:#222}h1{font-size:1.4rem}.help{color:#444}</style></head><body><h1>${title}</h1><p>${text}</p><p class="help">${help}</p></body></html>`;
 }

@@ -65,6 +65,7 @@ export function loadUws(opts: { allowJsFallback: boolean }): { uws: Uws; build: 
     const file = join(dirname(entry), c.binary(process.versions.modules));
     try {
       const uws = require(file) as Uws;
+      silence(uws);
       loaded = { uws, build: { package: c.pkg, version: versionOf(entry), native: true, tls: c.tls, file, skipped } };
       return loaded;
     } catch (err) {
@@ -83,6 +84,18 @@ export function loadUws(opts: { allowJsFallback: boolean }): { uws: Uws; build: 
   const uws = require(file) as Uws;
   loaded = { uws, build: { package: '@trufflesuite/uws-js-unofficial', version: versionOf(entry), native: false, tls: false, file, skipped } };
   return loaded;
+}
+
+/**
+ * uWebSockets adds `uWebSockets: 20` to every answer, naming the server software to anyone
+ * who asks. Both builds (20.30 and 20.57) export the undocumented `_cfg`, whose key "silent"
+ * calls the C++ Loop::setSilent(true) (it sets the loop's noMark, which writeMark checks):
+ * from then on no answer of this process carries the header. `writeHeader('uWebSockets', …)`
+ * cannot do it: the mark is appended, not replaced. uWS's own error pages (a malformed
+ * request, an oversized header) are unaffected: their HTML names uWebSockets/20 in 20.57.
+ */
+function silence(uws: Uws): void {
+  (uws as unknown as { _cfg?: (key: string) => void })._cfg?.('silent');
 }
 
 /** One line for logs and `status`, e.g. "@btc-vision/uwebsockets.js 20.57.0 (native, TLS)". */

@@ -6,12 +6,15 @@
 import type { MirrorError, MirrorHooks, SyncResult } from '../mirror/index.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
+import { AdminRouteError } from '../redirect/admin-app.js';
 import type { CommitReport } from '../outbox/outbox.js';
 import type { ShipperEvent } from '../shipper/index.js';
 
-export function mirrorEvents(log: Logger, m: Metrics): MirrorHooks {
+/** `mainSystem`: the mirror syncs from the main system (not a local file), so a sync's outcome says whether it is reachable. */
+export function mirrorEvents(log: Logger, m: Metrics, opts: { mainSystem?: boolean } = {}): MirrorHooks {
   return {
     onSync(r: SyncResult) {
+      if (opts.mainSystem) m.mainSystemUp.set(1);
       m.syncSeconds.observe(r.durationMs / 1000);
       m.mirrorLastSync.set(Date.now() / 1000);
       m.mirrorLinks.set({ state: 'active' }, r.active);
@@ -21,6 +24,7 @@ export function mirrorEvents(log: Logger, m: Metrics): MirrorHooks {
     },
     onSyncError(err: MirrorError) {
       m.syncFailures.inc();
+      if (opts.mainSystem) m.mainSystemUp.set(0);
       log.error({ event: 'sync_failed', code: err.code, status: err.status }, `mirror sync failed, the last good mirror keeps serving: ${err.message}`);
     },
     onMissLookup(outcome) {
@@ -39,12 +43,15 @@ export function shipperEvents(log: Logger, m: Metrics): (e: ShipperEvent) => voi
   return (e) => {
     switch (e.type) {
       case 'shipped':
+        m.mainSystemUp.set(1);
         m.shipped.inc(e.count);
         m.shippedDuplicates.inc(e.duplicates);
         m.shipLastSuccess.set(Date.now() / 1000);
         log.debug({ event: 'shipped', count: e.count, duplicates: e.duplicates }, 'clicks shipped');
         break;
       case 'retry':
+        // A 429 is an answer from a healthy main system asking for patience; the rest are not.
+        if (e.reason !== 'rate_limited') m.mainSystemUp.set(0);
         m.shipRetries.inc({ reason: e.reason });
         m.shipLastFailure.set(Date.now() / 1000);
         log.warn({ event: 'ship_retry', code: 'CR_ERR_SHIP_RETRYING', reason: e.reason, status: e.status, delay_ms: e.delayMs, clicks: e.count, attempt: e.attempt, detail: e.detail }, `shipping failed, will retry in ${Math.round(e.delayMs / 1000)} s: ${e.detail ?? e.reason}`);
@@ -54,6 +61,7 @@ export function shipperEvents(log: Logger, m: Metrics): (e: ShipperEvent) => voi
         log.error({ event: 'dead_letter', count: e.count, kind: e.kind, status: e.status, reason: e.reason }, 'clicks rejected by the main system moved to dead letter');
         break;
       case 'unauthorized':
+        m.mainSystemUp.set(0);
         log.error({ event: 'ship_unauthorized', code: 'CR_ERR_SHIP_UNAUTHORIZED', status: e.status }, 'the main system rejected the API key: shipping paused, clicks stay pending');
         break;
       case 'resumed':
@@ -84,12 +92,14 @@ export function clickEvents(log: Logger, m: Metrics) {
   let lastLog = 0;
   return {
     recorded(r: CommitReport) {
+      m.outboxWritable.set(1);
       m.clicksRecorded.inc(r.count);
       m.outboxTransactions.inc();
       if (r.anonymous > 0) m.clicksAnonymous.inc(r.anonymous);
       for (const q of r.queuedAt) m.commitSeconds.observe((r.committedAt - q) / 1000);
     },
     writeFailed(err: Error, clicks: number) {
+      m.outboxWritable.set(0);
       m.clickWriteErrors.inc(clicks);
       unlogged += clicks;
       const now = Date.now();
@@ -101,6 +111,18 @@ export function clickEvents(log: Logger, m: Metrics) {
     },
     dropped(reason: 'dnt_drop') {
       m.clicksDropped.inc({ reason });
+    },
+  };
+}
+
+/** The admin listener's routes: a failure is logged with its detail, which the client never sees. */
+export function adminEvents(log: Logger) {
+  return {
+    routeFailed(err: unknown) {
+      const part = err instanceof AdminRouteError ? err.part : 'unexpected';
+      const cause = err instanceof AdminRouteError ? err.cause : err;
+      const code = part === 'mirror' || part === 'outbox' ? 'CR_ERR_ANALYTICS_READ' : undefined;
+      log.error({ event: 'admin_route_failed', code, part, err: cause }, `an admin route answered 500: ${err instanceof Error ? err.message : String(err)}`);
     },
   };
 }

@@ -16,7 +16,6 @@ import { Mirror, MIRROR_THREAD_NICE, readApiKey, threadPriorityUnavailable } fro
 import type { Logger } from '../observe/logger.js';
 import { createMetrics, type Metrics } from '../observe/metrics.js';
 import { Outbox } from '../outbox/index.js';
-import { createAnalyticsRoute } from '../audit/index.js';
 import { parseTrustedProxies, policyFromConfig, resolveClientIp, truncateIp } from '../privacy/index.js';
 import { createAdminApp } from '../redirect/admin-app.js';
 import { listen, type Listening } from '../redirect/listen.js';
@@ -24,7 +23,8 @@ import { createPublicApp, type PublicAppDeps } from '../redirect/public-app.js';
 import { createRateLimiter } from '../redirect/rate-limit.js';
 import { describeBuild, loadUws, type UwsBuild } from '../redirect/uws.js';
 import { createShipper, type Shipper } from '../shipper/index.js';
-import { clickEvents, mirrorEvents, shipperEvents } from './events.js';
+import { analyticsRoutes } from './analytics-route.js';
+import { adminEvents, clickEvents, mirrorEvents, shipperEvents } from './events.js';
 import { createRecordClick } from './record-click.js';
 import { removeRuntimeFile, runtimeSettings, writeRuntimeFile, type RuntimeInfo } from './runtime-file.js';
 import { ShippingState } from './shipping-state.js';
@@ -72,13 +72,16 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   if (tls && !build.tls) throw new ClickrelayError('CR_ERR_TLS_UNAVAILABLE', `server.tls_cert_file is set, but the loaded uWebSockets.js build (${describeBuild(build)}) cannot serve TLS: terminate TLS in a proxy (README, TLS) or run Node 22/24 on glibc >= 2.38`);
 
   const metrics = createMetrics();
+  metrics.outboxWritable.set(1);
+  // Standalone there is no main system to be up or down: a 0 would page someone for nothing.
+  if (config.main_system.base_url === '') metrics.registry.removeSingleMetric('clickrelay_main_system_up');
   metrics.uwsBuild.set({ package: build.package, version: build.version, native: String(build.native), tls: String(build.tls) }, 1);
   const dataDir = config.storage.data_dir;
 
   const outbox = await Outbox.open({ dataDir, durability: config.outbox.durability, commitIntervalMs: config.outbox.commit_interval_ms });
   const keys = SessionKeyStore.open(dataDir);
   if (keys.recovered) log.warn({ event: 'session_keys_recovered' }, keys.recovered);
-  const mirror = await Mirror.open({ config, hooks: mirrorEvents(log, metrics) });
+  const mirror = await Mirror.open({ config, hooks: mirrorEvents(log, metrics, { mainSystem: config.main_system.base_url !== '' }) });
   const noNice = threadPriorityUnavailable();
   if (noNice) log.warn({ event: 'mirror_priority_unavailable', reason: noNice }, `the mirror thread cannot lower its priority to nice ${MIRROR_THREAD_NICE} (${noNice}): a full re-sync will compete with redirects for the CPU. Allow setpriority (systemd: SystemCallFilter=setpriority)`);
 
@@ -141,10 +144,11 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     referrerPolicy: config.server.referrer_policy,
     failClosed: config.outbox.on_write_error === 'fail-closed',
     onError: (err) => log.error({ event: 'request_failed', err }, 'unexpected error while answering a request'),
-    onAnswer: (status) => {
+    onAnswer: (status, startedAt) => {
       let c = redirectsByStatus.get(status);
       if (!c) redirectsByStatus.set(status, (c = metrics.redirects.labels({ status: String(status) })));
       c.inc();
+      if (startedAt !== 0) metrics.redirectSeconds.observe((performance.now() - startedAt) / 1000);
     },
   };
 
@@ -166,7 +170,8 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     metrics.mirrorLinks.set({ state: 'inactive' }, counts.inactive);
   };
 
-  const analytics = createAnalyticsRoute(dataDir);
+  const admin = adminEvents(log);
+  const analytics = analyticsRoutes(dataDir);
   const adminApp = createAdminApp({
     uws,
     token: config.admin.token_file ? readFileSync(config.admin.token_file, 'utf8').trim() : null,
@@ -175,7 +180,8 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       await refreshGauges();
       return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
     },
-    jsonRoutes: { '/api/link-tracking/analytics/:id': ([id]) => analytics(id ?? '') },
+    jsonRoutes: analytics.routes,
+    onError: (err) => admin.routeFailed(err),
     statusPage: async () => renderStatusPage(await statusData()),
   });
 
@@ -299,7 +305,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
         await mirror.stop();
         await shipper?.stop({ graceMs: SHIP_STOP_GRACE_MS });
         await outbox.close();
-        analytics.close();
+        await analytics.close();
         removeRuntimeFile(dataDir);
         log.info({ event: 'stopped' }, 'stopped: every queued click committed');
       })();

@@ -1,62 +1,193 @@
 /**
- * Local analytics on the admin listener: the real service, real redirects, then the guide's
- * click_statistics for the link from /api/link-tracking/analytics/:id.
+ * The guide's `GET /api/link-tracking/analytics/{tracking_id}` on the admin listener, checked
+ * field by field against the guide's text ("Response Structure", "Error Handling"): the real
+ * service, a real mirror synced from a links file holding the guide's own example link and
+ * its sample test link, real redirects recorded in the real outbox.
  */
+import { mkdtempSync, openSync, readSync, statSync, writeSync, closeSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestService, type TestService } from '../../support/service.js';
+import type { LinkInfo } from '../../../src/types.js';
+import { SAMPLE_LINKS, startTestService, type TestService } from '../../support/service.js';
 
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0';
+const GOOGLEBOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z$/;
 
+/** The guide's "Essential Link Data Structure", with its description from "Response Structure". */
+const GUIDE_LINK: LinkInfo & { redirect_url: string } = {
+  tracking_id: 'lt_abc123def456',
+  original_url: 'https://linkedin.com/in/steve-glen',
+  redirect_url: 'https://yourdomain.com/track/lt_abc123def456',
+  link_function: 'LinkedIn',
+  link_type: 'profile',
+  job_id: '550e8400-e29b-41d4-a716-446655440000',
+  application_id: '550e8400-e29b-41d4-a716-446655440001',
+  is_active: true,
+  created_at: '2025-07-27T21:00:00Z',
+  description: 'Professional LinkedIn profile',
+};
+
+const TOKEN = 'guide-admin-token';
 let s: TestService;
 beforeAll(async () => {
-  s = await startTestService(); // durable: each redirect is answered after its click is committed
+  const tokenFile = join(mkdtempSync(join(tmpdir(), 'cr-analytics-')), 'token');
+  writeFileSync(tokenFile, `${TOKEN}\n`);
+  // durable: each redirect is answered after its click is committed
+  s = await startTestService({ CLICKRELAY_ADMIN_TOKEN_FILE: tokenFile }, [GUIDE_LINK, ...SAMPLE_LINKS]);
 });
 afterAll(async () => {
   await s.stop();
 });
 
 const click = (id: string, headers: Record<string, string>) => fetch(`${s.base}/track/${id}`, { headers, redirect: 'manual' });
-const analytics = (id: string) => fetch(`${s.admin}/api/link-tracking/analytics/${id}`);
+/** As the guide's client sends it: `Authorization: Bearer …`, `Content-Type: application/json`. */
+const analytics = (id: string, auth = `Bearer ${TOKEN}`) =>
+  fetch(`${s.admin}/api/link-tracking/analytics/${id}`, { headers: { Authorization: auth, 'Content-Type': 'application/json' } });
 
-describe('admin /api/link-tracking/analytics/:id', () => {
-  it("answers the guide's click_statistics for a link after real redirects", async () => {
+describe("admin GET /api/link-tracking/analytics/{tracking_id}: the guide's Response Structure", () => {
+  it('answers link_info from the mirror and click_statistics from the outbox, field by field', async () => {
     const started = new Date().toISOString();
-    const requests: Record<string, string>[] = [{ 'User-Agent': CHROME }, { 'User-Agent': CHROME }, { 'User-Agent': FIREFOX }, { 'User-Agent': CHROME, DNT: '1' }];
-    for (const headers of requests) {
-      expect((await click('lt_test123456789', headers)).status).toBe(302);
+    for (const headers of [{ 'User-Agent': CHROME }, { 'User-Agent': CHROME }, { 'User-Agent': FIREFOX }, { 'User-Agent': CHROME, DNT: '1' }, { 'User-Agent': GOOGLEBOT }]) {
+      expect((await click('lt_abc123def456', headers)).status).toBe(302);
     }
     expect((await click('lt_other', { 'User-Agent': CHROME })).status).toBe(302);
 
-    const r = await analytics('lt_test123456789');
+    const r = await analytics('lt_abc123def456');
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toMatch(/application\/json/);
-    const body = (await r.json()) as { tracking_id: string; click_statistics: Record<string, unknown> };
-    expect(body).toEqual({
-      tracking_id: 'lt_test123456789',
-      click_statistics: {
-        total_clicks: 4,
-        unique_sessions: 2, // one network: Chrome and Firefox sessions; the DNT click has none
-        first_click: expect.any(String),
-        last_click: expect.any(String),
-        clicks_24h: 4,
-        clicks_7d: 4,
-      },
+    const body = (await r.json()) as Record<string, Record<string, unknown>>;
+    // The guide's two keys, and clickrelay's click_quality beside them (not in the guide).
+    expect(Object.keys(body)).toEqual(['link_info', 'click_statistics', 'click_quality']);
+    expect(body.link_info).toStrictEqual({
+      tracking_id: 'lt_abc123def456',
+      original_url: 'https://linkedin.com/in/steve-glen',
+      link_function: 'LinkedIn',
+      link_type: 'profile',
+      job_id: '550e8400-e29b-41d4-a716-446655440000',
+      application_id: '550e8400-e29b-41d4-a716-446655440001',
+      is_active: true,
+      description: 'Professional LinkedIn profile',
     });
-    const { first_click, last_click } = body.click_statistics as { first_click: string; last_click: string };
-    expect(first_click >= started.slice(0, 19)).toBe(true);
-    expect(last_click >= first_click).toBe(true);
+    const st = body.click_statistics!;
+    expect(Object.keys(st)).toEqual(['total_clicks', 'unique_sessions', 'first_click', 'last_click', 'clicks_24h', 'clicks_7d']);
+    expect(st).toStrictEqual({
+      total_clicks: 5,
+      unique_sessions: 3, // one network: Chrome, Firefox and Googlebot sessions; the DNT click has none
+      first_click: expect.stringMatching(ISO),
+      last_click: expect.stringMatching(ISO),
+      clicks_24h: 5,
+      clicks_7d: 5,
+    });
+    expect((st.first_click as string) >= started.slice(0, 19)).toBe(true);
+    expect((st.last_click as string) >= (st.first_click as string)).toBe(true);
+    expect(body.click_quality).toStrictEqual({ human_clicks: 4, automated_clicks: 1 });
   });
 
-  it('answers zeros for a well-formed id without clicks, and 404 for a malformed one', async () => {
-    const none = (await (await analytics('lt_never_clicked')).json()) as { click_statistics: Record<string, unknown> };
-    expect(none.click_statistics).toEqual({ total_clicks: 0, unique_sessions: 0, first_click: null, last_click: null, clicks_24h: 0, clicks_7d: 0 });
-    const bad = await analytics('bad%20id');
-    expect(bad.status).toBe(404);
-    expect(await bad.json()).toMatchObject({ error: 'not found' });
+  it('a link the mirror holds without the optional fields answers them as null, and an inactive link as is_active: false', async () => {
+    const r = await analytics('lt_inactive');
+    expect(r.status).toBe(200);
+    const body = (await r.json()) as { link_info: unknown; click_statistics: unknown };
+    expect(body.link_info).toStrictEqual({
+      tracking_id: 'lt_inactive', original_url: 'https://example.com/old', link_function: null, link_type: null, job_id: null, application_id: null, is_active: false, description: null,
+    });
+    expect(body.click_statistics).toStrictEqual({ total_clicks: 0, unique_sessions: 0, first_click: null, last_click: null, clicks_24h: 0, clicks_7d: 0 });
+  });
+
+  it("the guide's own LinkRedirectHandler.getLinkData reads link_info, and gets null for a link that does not exist", async () => {
+    // The guide's "External Domain Redirect Handler (Minimal)", getLinkData as written there.
+    const apiBaseUrl = s.admin;
+    const apiKey = TOKEN;
+    async function getLinkData(trackingId: string): Promise<{ original_url: string; is_active: boolean } | null> {
+      const response = await fetch(`${apiBaseUrl}/api/link-tracking/analytics/${trackingId}`, {
+        headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' },
+      });
+      if (response.ok) {
+        const data = (await response.json()) as { link_info: { original_url: string; is_active: boolean } };
+        return data.link_info;
+      }
+      return null;
+    }
+    const linkData = await getLinkData('lt_test123456789');
+    expect(linkData).toMatchObject({ original_url: 'https://linkedin.com/in/steve-glen', is_active: true });
+    expect(await getLinkData('lt_inactive')).toMatchObject({ is_active: false }); // the handler's "!linkData.is_active"
+    expect(await getLinkData('lt_does_not_exist')).toBeNull();
+  });
+
+  it('the bearer scheme is case-insensitive (RFC 9110 §11.1); a wrong token or scheme is 401', async () => {
+    for (const auth of [`bearer ${TOKEN}`, `BEARER ${TOKEN}`, `Bearer  ${TOKEN}`]) expect((await analytics('lt_test123456789', auth)).status, auth).toBe(200);
+    for (const auth of ['', `Bearer ${TOKEN}x`, `Basic ${TOKEN}`, `Bearer${TOKEN}`, TOKEN]) expect((await analytics('lt_test123456789', auth)).status, auth).toBe(401);
+  });
+});
+
+describe("admin analytics: the guide's Error Handling shapes", () => {
+  it('an id unknown to the mirror is the guide\'s "Link Not Found (404)"', async () => {
+    const r = await analytics('lt_abc123def999');
+    expect(r.status).toBe(404);
+    expect(r.headers.get('content-type')).toMatch(/application\/json/);
+    const body = (await r.json()) as Record<string, unknown>;
+    expect(Object.keys(body)).toEqual(['error', 'tracking_id', 'timestamp']);
+    expect(body).toStrictEqual({ error: 'Link not found or expired', tracking_id: 'lt_abc123def999', timestamp: expect.stringMatching(ISO) });
+  });
+
+  it('a malformed id is the guide\'s "Invalid Request (400)", never echoed back', async () => {
+    for (const id of ['bad%20id', 'a.b', '%3Cscript%3E', 'a'.repeat(101)]) {
+      const r = await analytics(id);
+      expect(r.status, id).toBe(400);
+      const text = await r.text();
+      const body = JSON.parse(text) as Record<string, unknown>;
+      expect(Object.keys(body)).toEqual(['error', 'required_fields', 'timestamp']);
+      expect(body).toStrictEqual({ error: expect.stringMatching(/^Invalid field: tracking_id/), required_fields: ['tracking_id'], timestamp: expect.stringMatching(ISO) });
+      expect(text).not.toContain('script');
+    }
+  });
+
+  it('a missing id is "Missing required field: tracking_id" with required_fields', async () => {
+    for (const path of ['/api/link-tracking/analytics/', '/api/link-tracking/analytics']) {
+      const r = await fetch(`${s.admin}${path}`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+      expect(r.status, path).toBe(400);
+      expect(await r.json()).toStrictEqual({ error: 'Missing required field: tracking_id', required_fields: ['tracking_id'], timestamp: expect.stringMatching(ISO) });
+    }
   });
 
   it('is on the admin listener only, never the public one', async () => {
     expect((await fetch(`${s.base}/api/link-tracking/analytics/lt_test123456789`)).status).toBe(404);
+  });
+});
+
+describe('admin analytics: "Server Error (500)"', () => {
+  let broken: TestService;
+  beforeAll(async () => {
+    broken = await startTestService();
+    // Corrupt every page of mirror.db after the first, in place: the schema (page 1) still
+    // opens, the link table cannot be read. Same inode, so the serving index is left alone.
+    const path = join(broken.dataDir, 'mirror.db');
+    const fd = openSync(path, 'r+');
+    const header = Buffer.alloc(100);
+    readSync(fd, header, 0, 100, 0);
+    const pageSize = header.readUInt16BE(16) === 1 ? 65536 : header.readUInt16BE(16);
+    const size = statSync(path).size;
+    writeSync(fd, Buffer.alloc(size - pageSize, 0xa5), 0, size - pageSize, pageSize);
+    closeSync(fd);
+  });
+  afterAll(async () => {
+    await broken.stop();
+  });
+
+  it('a mirror that cannot be read answers the guide\'s 500 with a message, no path, no stack; the log has the detail', async () => {
+    const r = await fetch(`${broken.admin}/api/link-tracking/analytics/lt_test123456789`);
+    expect(r.status).toBe(500);
+    const text = await r.text();
+    const body = JSON.parse(text) as Record<string, unknown>;
+    expect(Object.keys(body)).toEqual(['error', 'message', 'timestamp']);
+    expect(body).toStrictEqual({ error: 'Internal server error', message: 'Link mirror could not be read', timestamp: expect.stringMatching(ISO) });
+    expect(text).not.toMatch(/mirror\.db|\/tmp|at .*\.ts|SQLITE|malformed/i);
+    const logged = broken.logs.find((l) => l.event === 'admin_route_failed');
+    expect(logged).toMatchObject({ code: 'CR_ERR_ANALYTICS_READ', part: 'mirror' });
+    expect(JSON.stringify(logged)).toMatch(/malformed|not a database|corrupt/i);
+    // The redirects keep working from the in-memory index.
+    expect((await fetch(`${broken.base}/track/lt_test123456789`, { redirect: 'manual' })).status).toBe(302);
   });
 });

@@ -24,6 +24,17 @@ describe('admin listener protection', () => {
     }
   });
 
+  it('the auth scheme is case-insensitive (RFC 9110 §11.1): bearer, BEARER and Bearer are the same credential', async () => {
+    for (const path of ['/metrics', '/healthz', '/readyz']) {
+      for (const scheme of ['bearer', 'BEARER', 'bEaReR']) {
+        expect((await fetch(`${s.admin}${path}`, { headers: { Authorization: `${scheme} sekrit-token` } })).status, `${scheme} ${path}`).toBe(200);
+      }
+      for (const wrong of ['bearer wrong', 'Basic sekrit-token', 'Bearersekrit-token', 'sekrit-token', 'bearer sekrit-token extra']) {
+        expect((await fetch(`${s.admin}${path}`, { headers: { Authorization: wrong } })).status, `${wrong} ${path}`).toBe(401);
+      }
+    }
+  });
+
   it('binding the admin listener beyond loopback without a token is refused at start-up', () => {
     expect(() => loadConfig({ env: { CLICKRELAY_ADMIN_HOST: '0.0.0.0' } })).toThrow(/admin\.token_file .*not loopback/);
   });

@@ -33,10 +33,13 @@ describe('an outbox that cannot be written', () => {
     expect(await writeErrors(s)).toBe(errorsBefore + 3);
     expect(s.logs.some((l) => l.event === 'click_write_failed' && l.code === 'CR_ERR_OUTBOX_WRITE')).toBe(true);
     expect(s.clicks().length).toBe(stored);
+    // The guide's "database connection health": the outbox reads as not writable meanwhile.
+    expect(await (await fetch(`${s.admin}/metrics`)).text()).toMatch(/^clickrelay_outbox_writable 0$/m);
 
     await s.service.outbox.limitPages(null);
     expect((await fetch(`${s.base}/track/lt_other`, { redirect: 'manual' })).status).toBe(302);
     expect(s.clicks().length).toBe(stored + 1);
+    expect(await (await fetch(`${s.admin}/metrics`)).text()).toMatch(/^clickrelay_outbox_writable 1$/m);
   });
 
   it('fail-closed: answers 503 instead of redirecting without a record', async () => {

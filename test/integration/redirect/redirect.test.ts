@@ -63,8 +63,10 @@ describe('redirects', () => {
     const before = s.clicks().length;
     const r = await get(`/track/${id}`, { Accept: 'application/json' });
     expect(r.status).toBe(400);
-    const body = (await r.json()) as Record<string, unknown>;
-    expect(body.tracking_id).toBeNull();
+    const text = await r.text();
+    // The guide's "Invalid Request (400)" shape (it has no tracking_id key: the id is not echoed).
+    expect(JSON.parse(text)).toStrictEqual({ error: expect.stringMatching(/^Invalid field: tracking_id/), required_fields: ['tracking_id'], timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    expect(text).not.toContain(decodeURIComponent(id).slice(0, 20));
     expect(s.clicks().length).toBe(before);
   });
 
@@ -76,10 +78,35 @@ describe('redirects', () => {
     }
   });
 
-  it('other methods on /track are refused without recording', async () => {
+  it('other methods on /track are refused with 405 and Allow: GET, HEAD, without recording', async () => {
     const before = s.clicks().length;
-    for (const method of ['POST', 'PUT', 'DELETE']) expect((await get('/track/lt_test123456789', {}, method)).status).toBe(404);
+    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
+      const r = await get('/track/lt_test123456789', { Accept: 'application/json' }, method);
+      expect(r.status, method).toBe(405);
+      expect(r.headers.get('allow'), method).toBe('GET, HEAD');
+      expect(r.headers.get('location'), method).toBeNull();
+      expect(await r.json()).toStrictEqual({ error: 'Method not allowed', tracking_id: 'lt_test123456789', timestamp: expect.any(String) });
+    }
+    const post = await fetch(`${s.base}/track/lt_test123456789`, { method: 'POST', body: 'tracking_id=lt_test123456789', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
     expect(s.clicks().length).toBe(before);
+  });
+
+  it('/track/ without an id is the guide\'s "Missing required field" 400', async () => {
+    const r = await get('/track/', { Accept: 'application/json' });
+    expect(r.status).toBe(400);
+    expect(await r.json()).toStrictEqual({ error: 'Missing required field: tracking_id', required_fields: ['tracking_id'], timestamp: expect.any(String) });
+  });
+
+  it('answers carry no uWebSockets header: the server software is not announced', async () => {
+    for (const [path, method] of [['/track/lt_test123456789', 'GET'], ['/track/lt_test123456789', 'HEAD'], ['/track/lt_unknown', 'GET'], ['/track/a.b', 'GET'], ['/track/lt_test123456789', 'POST'], ['/nowhere', 'GET']] as const) {
+      const r = await get(path, {}, method);
+      expect(r.headers.get('uwebsockets'), `${method} ${path}`).toBeNull();
+    }
+    expect((await fetch(`${s.admin}/metrics`)).headers.get('uwebsockets')).toBeNull();
+    // Raw bytes too: fetch would hide a header it cannot parse.
+    expect(await rawRequest(Number(new URL(s.base).port), 'GET /track/lt_test123456789 HTTP/1.1\r\nHost: x\r\n\r\n')).not.toMatch(/uwebsockets/i);
   });
 });
 
@@ -216,6 +243,9 @@ describe('admin listener', () => {
     for (const name of ['clickrelay_redirects_total{status="302"}', 'clickrelay_clicks_recorded_total', 'clickrelay_clicks_anonymous_total', 'clickrelay_outbox_commit_seconds_bucket', 'clickrelay_outbox_pending', 'clickrelay_uws_build_info{'])
       expect(m).toContain(name);
     expect(m).toMatch(/clickrelay_uws_build_info\{package="@[^"]+",version="[^"]+",native="true"/);
+    // Standalone (links from a file): nothing to report about a main system, not even a 0.
+    expect(m).toMatch(/^clickrelay_outbox_writable 1$/m);
+    expect(m).not.toContain('clickrelay_main_system_up');
     // The sample links' table: a few hundred bytes of arena plus its slots, never zero once loaded.
     const indexBytes = Number(/^clickrelay_mirror_index_bytes (\d+)$/m.exec(m)?.[1]);
     expect(indexBytes).toBeGreaterThan(0);

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { clickStatistics, createAnalyticsRoute } from '../../../src/audit/index.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { analyticsOf, clickStatistics } from '../../../src/audit/index.js';
+import { MirrorIndexHolder } from '../../../src/mirror/link-index.js';
+import { openLinkReader } from '../../../src/mirror/link-reader.js';
+import { runSync } from '../../../src/mirror/sync.js';
 import { openOutboxReadOnly } from '../../../src/outbox/index.js';
-import { storedClick, tempDataDir, writeOutbox } from './helpers.js';
+import { mirrorConfig } from '../../integration/mirror/helpers.js';
+import { GOOGLEBOT, sqlite, storedClick, tempDataDir, writeOutbox } from './helpers.js';
 
 const NOW = new Date('2025-08-30T12:00:00.000Z');
 const ago = (h: number) => new Date(NOW.getTime() - h * 3_600_000);
@@ -35,17 +41,101 @@ describe('click_statistics from the outbox', () => {
     }
   });
 
-  it('the route answers null for a malformed id and zeros before outbox.db exists', async () => {
+  it('counts clicks flagged bot or scanner apart from the rest, and survives a hand-corrupted metadata value', async () => {
     const dir = tempDataDir();
-    const route = createAnalyticsRoute(dir, () => NOW);
+    await writeOutbox(dir, [
+      storedClick({ receivedAt: ago(1) }),
+      storedClick({ userAgent: GOOGLEBOT, receivedAt: ago(1) }), // metadata.bot = true
+      storedClick({ receivedAt: ago(1) }),
+      storedClick({ receivedAt: ago(1) }),
+    ]);
+    // The click-quality work adds metadata.scanner; a scanner flag is counted whatever its form.
+    const db = sqlite(dir);
+    const seqs = db.prepare("SELECT seq FROM clicks ORDER BY seq").pluck().all() as number[];
+    db.prepare("UPDATE clicks SET metadata = json_set(metadata, '$.scanner', 'proofpoint') WHERE seq = ?").run(seqs[2]);
+    db.prepare("UPDATE clicks SET metadata = '{not json' WHERE seq = ?").run(seqs[3]);
+    db.close();
+    const reader = openOutboxReadOnly(dir);
     try {
-      expect(await route('../etc/passwd')).toBeNull();
-      expect(await route('x'.repeat(101))).toBeNull();
-      expect(await route('lt_a')).toEqual({ tracking_id: 'lt_a', click_statistics: expect.objectContaining({ total_clicks: 0 }) });
-      await writeOutbox(dir, [storedClick({ trackingId: 'lt_a', receivedAt: ago(1) })]);
-      expect((await route('lt_a'))!.click_statistics).toMatchObject({ total_clicks: 1, clicks_24h: 1 });
+      const s = reader.trackingStats('lt_test123456789', []);
+      expect(s.total).toBe(4);
+      expect(s.automated).toBe(2);
     } finally {
-      route.close();
+      reader.close();
+    }
+  });
+});
+
+describe('analyticsOf: link_info from the mirror, statistics from the outbox', () => {
+  const linksFile = (dir: string, links: object[]) => {
+    const file = join(dir, 'links.json');
+    writeFileSync(file, JSON.stringify(links));
+    return file;
+  };
+  const sync = (dir: string, file: string) => runSync({ config: mirrorConfig(dir, { sync: { file } }), holder: new MirrorIndexHolder() });
+  const GUIDE_LINK = {
+    tracking_id: 'lt_abc123def456',
+    original_url: 'https://linkedin.com/in/steve-glen',
+    redirect_url: 'https://yourdomain.com/track/lt_abc123def456',
+    link_function: 'LinkedIn',
+    link_type: 'profile',
+    job_id: '550e8400-e29b-41d4-a716-446655440000',
+    application_id: '550e8400-e29b-41d4-a716-446655440001',
+    is_active: true,
+    created_at: '2025-07-27T21:00:00Z',
+    description: 'Professional LinkedIn profile',
+  };
+
+  it("answers the guide's link_info, null where the mirror has no value, and follows a sync that swaps mirror.db", async () => {
+    const dir = tempDataDir();
+    await sync(dir, linksFile(dir, [GUIDE_LINK, { tracking_id: 'lt_bare', original_url: 'https://example.com/', is_active: false }]));
+    await writeOutbox(dir, [storedClick({ trackingId: 'lt_abc123def456', receivedAt: ago(1) })]);
+    const links = openLinkReader(dir);
+    const outbox = openOutboxReadOnly(dir);
+    try {
+      const found = analyticsOf(links, () => outbox, 'lt_abc123def456', NOW);
+      expect(found).toEqual({
+        kind: 'found',
+        answer: {
+          link_info: {
+            tracking_id: 'lt_abc123def456',
+            original_url: 'https://linkedin.com/in/steve-glen',
+            link_function: 'LinkedIn',
+            link_type: 'profile',
+            job_id: '550e8400-e29b-41d4-a716-446655440000',
+            application_id: '550e8400-e29b-41d4-a716-446655440001',
+            is_active: true,
+            description: 'Professional LinkedIn profile',
+          },
+          click_statistics: { total_clicks: 1, unique_sessions: 1, first_click: ago(1).toISOString(), last_click: ago(1).toISOString(), clicks_24h: 1, clicks_7d: 1 },
+          click_quality: { human_clicks: 1, automated_clicks: 0 },
+        },
+      });
+      const bare = analyticsOf(links, () => outbox, 'lt_bare', NOW);
+      expect(bare.kind === 'found' && bare.answer.link_info).toEqual({
+        tracking_id: 'lt_bare', original_url: 'https://example.com/', link_function: null, link_type: null, job_id: null, application_id: null, is_active: false, description: null,
+      });
+      expect(analyticsOf(links, () => outbox, 'lt_nobody', NOW)).toEqual({ kind: 'unknown', trackingId: 'lt_nobody' });
+
+      // A sync renames a new mirror.db into place: the reader sees the new file, not the one it had open.
+      await sync(dir, linksFile(dir, [{ tracking_id: 'lt_new', original_url: 'https://example.com/new', is_active: true }]));
+      expect(analyticsOf(links, () => outbox, 'lt_abc123def456', NOW).kind).toBe('unknown');
+      expect(analyticsOf(links, () => outbox, 'lt_new', NOW).kind).toBe('found');
+    } finally {
+      links.close();
+      outbox.close();
+    }
+  });
+
+  it('an unreadable mirror.db is a failure of the mirror part, not an unknown link', () => {
+    const dir = tempDataDir();
+    writeFileSync(join(dir, 'mirror.db'), 'this is not an SQLite database, it is long enough to have a header '.repeat(10));
+    const links = openLinkReader(dir);
+    try {
+      const o = analyticsOf(links, () => ({ trackingStats: () => { throw new Error('not reached'); } }), 'lt_a', NOW);
+      expect(o).toMatchObject({ kind: 'failed', part: 'mirror' });
+    } finally {
+      links.close();
     }
   });
 });
