@@ -221,6 +221,8 @@ export function buildPrivacyNotice(config: Config, now: Date = new Date()): Priv
       `The admin listener on ${config.admin.host}:${config.admin.port} answers aggregate counts per link (/api/link-tracking/analytics/{tracking_id}) and metrics${config.admin.token_file ? ', to holders of the admin token' : ', to local processes only'}.`,
       `The redirect answers with Referrer-Policy: ${config.server.referrer_policy}${config.server.referrer_policy === 'no-referrer' ? ', so the destination site does not learn the tracked link' : ''}.`,
       ...(config.server.rate_limit_per_second > 0 ? ['Rate limiting keeps per-network request counters (keyed by the truncated prefix) in memory only; they are never written to disk.'] : []),
+      'Lookups of links the local copy does not know are capped per network (truncated prefix); those counters too are in memory only.',
+      `${join(config.storage.data_dir, 'mirror.db')} is a copy of the main system's links: id, target URL, active flag, link function and type, job and application ids${config.sync.store_descriptions ? ", and, because sync.store_descriptions is on, each link's free-text description and creator (created_by)" : '; not their free-text description or creator'}. Nothing about clicks or visitors.`,
     ],
     weakened: weakenedSettings(config),
     settings: {

@@ -134,6 +134,10 @@ function check(name: string, value: unknown, spec: KeySpec): unknown {
       if (spec.oneOf && !spec.oneOf.includes(value)) fail(name, value, `one of ${spec.oneOf.join(', ')}`);
       if (value < spec.min || value > spec.max) fail(name, value, `a whole number from ${spec.min} to ${spec.max}`);
       return value;
+    case 'number':
+      if (typeof value === 'bigint') value = Number(value);
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < spec.min || value > spec.max) fail(name, value, `a number from ${spec.min} to ${spec.max}`);
+      return value;
     case 'bool':
       if (typeof value !== 'boolean') fail(name, value, 'true or false');
       return value;
@@ -148,6 +152,8 @@ function fromEnv(spec: KeySpec, raw: string): unknown {
   switch (spec.kind) {
     case 'int':
       return /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw;
+    case 'number':
+      return raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
     case 'bool':
       return raw === 'true' ? true : raw === 'false' ? false : raw;
     case 'string[]':

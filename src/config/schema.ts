@@ -8,6 +8,7 @@ export type KeySpec =
   | { kind: 'string'; default: string; allowed?: readonly string[]; note: string; secret?: boolean }
   | { kind: 'int'; default: number; min: number; max: number; note: string; oneOf?: readonly number[] }
   | { kind: 'bool'; default: boolean; note: string }
+  | { kind: 'number'; default: number; min: number; max: number; note: string }
   | { kind: 'string[]'; default: readonly string[]; note: string };
 
 // The helpers keep each key's literal kind (and allowed values) in its type, so `Config`
@@ -19,6 +20,7 @@ function str(d: string, note: string, allowed?: readonly string[]): KeySpec {
 }
 const int = (d: number, min: number, max: number, note: string, oneOf?: readonly number[]) =>
   ({ kind: 'int', default: d, min, max, note, ...(oneOf ? { oneOf } : {}) }) as { kind: 'int'; default: number; min: number; max: number; note: string; oneOf?: readonly number[] };
+const num = (d: number, min: number, max: number, note: string) => ({ kind: 'number', default: d, min, max, note }) as { kind: 'number'; default: number; min: number; max: number; note: string };
 const bool = (d: boolean, note: string) => ({ kind: 'bool', default: d, note }) as const;
 const list = (d: readonly string[], note: string) => ({ kind: 'string[]', default: d, note }) as { kind: 'string[]'; default: readonly string[]; note: string };
 
@@ -55,6 +57,15 @@ export const SCHEMA = {
     miss_timeout_ms: int(1_500, 50, 60_000, 'timeout of one miss lookup'),
     page_size: int(5_000, 1, 10_000, 'links per page when syncing over HTTP'),
     file: str('', 'local links file (JSON array or NDJSON); used when main_system.base_url is empty'),
+    max_change_ratio: num(0.1, 0, 1, 'a listing that would reject, remove or deactivate more than this share of the current mirror is refused unless `clickrelay sync --force`; 1 = never refuse'),
+    max_pages: int(0, 0, 100_000_000, 'listing pages one sync may read; 0 = enough for 10,000,000 links at page_size'),
+    deadline_seconds: int(900, 1, 86_400, 'longest one sync may take, fetching included'),
+    store_descriptions: bool(false, 'keep the free-text description and created_by of each link in mirror.db (the redirect never needs them)'),
+    miss_max_in_flight: int(8, 1, 1_000, 'miss lookups outstanding at once; more are shed'),
+    miss_rate_per_second: int(20, 1, 100_000, 'miss lookups sent to the main system per second, all clients together (token bucket)'),
+    miss_burst: int(40, 1, 100_000, 'token bucket size of miss_rate_per_second'),
+    miss_client_rate_per_second: int(2, 1, 100_000, 'miss lookups per second per client prefix (privacy.ipv4_prefix / ipv6_prefix)'),
+    miss_client_burst: int(10, 1, 100_000, 'token bucket size of miss_client_rate_per_second'),
   },
   privacy: {
     ipv4_prefix: int(24, 0, 32, 'bits of an IPv4 client address kept'),
@@ -84,7 +95,7 @@ export const SCHEMA = {
 } as const satisfies Record<string, Record<string, KeySpec>>;
 
 type Schema = typeof SCHEMA;
-type ValueOf<S> = S extends { kind: 'int' }
+type ValueOf<S> = S extends { kind: 'int' | 'number' }
   ? number
   : S extends { kind: 'bool' }
     ? boolean

@@ -25,6 +25,22 @@ export interface BuildJob {
   source: SourceSpec | null;
   /** Date.now() when the sync started (performance.now() has another origin in each thread). */
   startedAt: number;
+  /** What a build may do (build.ts); for a read job, only storeDescriptions matters (an old file's migration). */
+  limits: BuildLimits;
+}
+
+/** The sync's guard rails, applied to every source alike (build.ts). */
+export interface BuildLimits {
+  /** sync.max_change_ratio: share of the current mirror a listing may reject, remove or deactivate. */
+  maxChangeRatio: number;
+  /** `clickrelay sync --force`: accept a listing the ratio would refuse. */
+  force: boolean;
+  /** Listing pages one sync may read (already resolved: never 0). */
+  maxPages: number;
+  /** Longest the build may take, from startedAt. */
+  deadlineMs: number;
+  /** sync.store_descriptions. */
+  storeDescriptions: boolean;
 }
 
 export type ToBuildThread = { type: 'abort' };
@@ -33,6 +49,7 @@ export interface WireError {
   code: MirrorErrorCode;
   message: string;
   status?: number;
+  details?: Record<string, unknown>;
 }
 
 export type FromBuildThread =
@@ -43,9 +60,9 @@ export type FromBuildThread =
   | { type: 'progress'; rows: number };
 
 export function toWire(e: MirrorError): WireError {
-  return { code: e.code, message: e.message, ...(e.status !== undefined ? { status: e.status } : {}) };
+  return { code: e.code, message: e.message, ...(e.status !== undefined ? { status: e.status } : {}), ...(e.details ? { details: e.details } : {}) };
 }
 
 export function fromWire(w: WireError): MirrorError {
-  return new MirrorError(w.code, w.message, w.status !== undefined ? { status: w.status } : {});
+  return new MirrorError(w.code, w.message, { ...(w.status !== undefined ? { status: w.status } : {}), ...(w.details ? { details: w.details } : {}) });
 }

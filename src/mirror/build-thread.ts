@@ -77,9 +77,15 @@ function loadedMirror(t: MirrorTable): LoadedMirror {
   return { index: new LinkIndex(t.table), state: t.state, identity: t.identity };
 }
 
-/** Reads mirror.db into a fresh LinkIndex, in the mirror thread: the serving thread only receives it. */
-export async function loadMirror(dataDir: string, signal?: AbortSignal): Promise<LoadedMirror> {
-  const done = await runInThread({ dataDir, source: null, startedAt: Date.now() }, signal);
+/** What a read job needs of the build's limits: nothing is built, only an old layout migrated. */
+const READ_ONLY_LIMITS = { maxChangeRatio: 1, force: false, maxPages: 0, deadlineMs: 0 };
+
+/**
+ * Reads mirror.db into a fresh LinkIndex, in the mirror thread: the serving thread only
+ * receives it. A file of the previous layout is migrated first (migrate.ts).
+ */
+export async function loadMirror(dataDir: string, signal?: AbortSignal, storeDescriptions = false): Promise<LoadedMirror> {
+  const done = await runInThread({ dataDir, source: null, startedAt: Date.now(), limits: { ...READ_ONLY_LIMITS, storeDescriptions } }, signal);
   if (done.type !== 'read') throw new MirrorError('CR_ERR_MIRROR_STORE', 'the mirror thread returned no index');
   return loadedMirror(done.loaded);
 }

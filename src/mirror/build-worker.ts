@@ -11,6 +11,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { toWire, type BuildJob, type FromBuildThread, type ToBuildThread } from './build-protocol.js';
 import { toMirrorError } from './errors.js';
 import type { OpenedSource } from './sources/from-spec.js';
+import { migrateOldMirror } from './migrate.js';
 import { readMirrorTable } from './store.js';
 import { MIRROR_THREAD_NICE, niceThisThread } from './thread-priority.js';
 
@@ -29,8 +30,11 @@ try {
     // Imported here, not above: a read job's thread never loads undici, the parsers or the builder.
     const [{ openSource }, { buildMirror }] = await Promise.all([import('./sources/from-spec.js'), import('./build.js')]);
     opened = openSource(job.source);
-    reply({ type: 'built', outcome: await buildMirror(opened.source, { dataDir: job.dataDir, signal: stop.signal, startedAt: job.startedAt, onProgress: (rows) => reply({ type: 'progress', rows }) }) });
+    reply({ type: 'built', outcome: await buildMirror(opened.source, { dataDir: job.dataDir, signal: stop.signal, startedAt: job.startedAt, limits: job.limits, onProgress: (rows) => reply({ type: 'progress', rows }) }) });
   } else {
+    // A mirror.db of the previous layout is rewritten first (once), here rather than on
+    // the serving thread: it is a whole rebuild.
+    migrateOldMirror(job.dataDir, { storeDescriptions: job.limits.storeDescriptions });
     // ~2 s of CPU and ~50 MB for 1M links, none of it on the thread that answers redirects.
     const loaded = readMirrorTable(job.dataDir);
     reply({ type: 'read', loaded }, [loaded.table.arena, loaded.table.slots]);

@@ -16,7 +16,7 @@ import { MirrorError } from './errors.js';
 import { CREATE_LINK_TRACKING, CREATE_SYNC_STATE, INSERT_LINK_POSITIONAL, MIRROR_DB, SCHEMA_VERSION } from './schema.js';
 import { BAD_JSON_ROW } from './sources/types.js';
 import { fileIdentity, mirrorPath, type SyncState } from './store.js';
-import { validateLink, type MirrorLink, type RejectReason } from './validate.js';
+import { TRACKING_ID_PATTERN, validateLink, type MirrorLink, type RejectReason } from './validate.js';
 
 export interface BuildDiff {
   added: number;
@@ -28,7 +28,18 @@ export interface BuildDiff {
 
 export interface BuilderOptions {
   dataDir: string;
+  /** sync.store_descriptions: keep description and created_by (NULL otherwise). */
+  storeDescriptions?: boolean;
 }
+
+/** The mirror a build replaces: every row, and the active ones (zeros when there is none). */
+export interface Before {
+  links: number;
+  active: number;
+}
+
+/** Ids (or `row N` when the row has no usable id) kept per reject reason, for the operator. */
+export const SAMPLES_PER_REASON = 5;
 
 const TMP_RE = /^mirror\.db\.tmp-(\d+)$/;
 /** A temp file this old is abandoned whatever its pid says (pids get reused). */
@@ -42,12 +53,17 @@ export class MirrorBuilder {
   readonly #hash: Hash = createHash('sha256');
   #fingerprint: string | null = null;
   readonly rejected: Partial<Record<RejectReason, number>> = {};
+  /** The first few ids per reject reason: counts alone do not tell an operator where to look. */
+  readonly rejectedSamples: Partial<Record<RejectReason, string[]>> = {};
+  readonly #storeDescriptions: boolean;
+  #row = 0;
   active = 0;
   inactive = 0;
   #sealed = false;
 
   constructor(opts: BuilderOptions) {
     this.#dataDir = opts.dataDir;
+    this.#storeDescriptions = opts.storeDescriptions ?? false;
     this.tmpPath = join(opts.dataDir, `${MIRROR_DB}.tmp-${process.pid}`);
     removeStaleTemps(opts.dataDir);
     rmQuiet(this.tmpPath);
@@ -70,29 +86,45 @@ export class MirrorBuilder {
       this.abort();
       throw storeError(`cannot create ${this.tmpPath}`, err);
     }
-    this.#hash.update(`clickrelay-mirror-v${SCHEMA_VERSION}\n`);
+    this.#hash.update(`clickrelay-mirror-v${SCHEMA_VERSION}${this.#storeDescriptions ? '+descriptions' : ''}\n`);
   }
 
   /** Validate one raw row and, if good, add it. Never throws for bad data: it is counted. */
   add(raw: unknown): void {
-    if (raw === BAD_JSON_ROW) return this.#reject('bad_json');
+    const row = ++this.#row;
+    if (raw === BAD_JSON_ROW) return this.#reject('bad_json', raw, row);
     const v = validateLink(raw);
-    if (!v.ok) return this.#reject(v.reason);
+    if (!v.ok) return this.#reject(v.reason, raw, row);
     const l = v.link;
+    const keep = this.#storeDescriptions;
+    const description = keep ? (l.description ?? null) : null;
+    const createdBy = keep ? (l.created_by ?? null) : null;
     const ins = this.#insert.run(
       l.tracking_id, l.job_id ?? null, l.application_id ?? null, l.link_function ?? null, l.link_type ?? null,
-      l.original_url, l.redirect_url ?? null, l.created_at ?? null, l.created_by ?? null, l.is_active ? 1 : 0, l.description ?? null,
+      l.original_url, l.is_active ? 1 : 0, description, createdBy,
     );
     // First one wins: a listing that names an id twice is the main system's bug, and
     // keeping the first makes the result independent of how often it repeats.
-    if (ins.changes === 0) return this.#reject('duplicate_tracking_id');
+    if (ins.changes === 0) return this.#reject('duplicate_tracking_id', raw, row);
     if (l.is_active) this.active++;
     else this.inactive++;
-    this.#hash.update(fingerprintLine(l));
+    this.#hash.update(fingerprintLine(l, description, createdBy));
   }
 
-  #reject(reason: RejectReason): void {
-    this.rejected[reason] = (this.rejected[reason] ?? 0) + 1;
+  #reject(reason: RejectReason, raw: unknown, row: number): void {
+    const n = (this.rejected[reason] = (this.rejected[reason] ?? 0) + 1);
+    if (n > SAMPLES_PER_REASON) return;
+    // Only an id that matches the id pattern is named (it is then plain ASCII, safe in a log
+    // line or on a terminal); anything else is named by its position in the listing.
+    const id = (raw as { tracking_id?: unknown } | null)?.tracking_id;
+    const name = typeof id === 'string' && TRACKING_ID_PATTERN.test(id) ? id : `row ${row}`;
+    (this.rejectedSamples[reason] ??= []).push(name);
+  }
+
+  get rejectedTotal(): number {
+    let n = 0;
+    for (const v of Object.values(this.rejected)) n += v ?? 0;
+    return n;
   }
 
   get links(): number {
@@ -116,11 +148,14 @@ export class MirrorBuilder {
     this.#sealed = true;
   }
 
-  /** What changes against the live mirror.db, computed by SQL so `clickrelay sync` need not load the old set. */
-  diff(): BuildDiff {
+  /**
+   * What changes against the live mirror.db, computed by SQL so `clickrelay sync` need not
+   * load the old set; with the old set's size, which the change guard measures against.
+   */
+  diff(): { diff: BuildDiff; before: Before } {
     const db = this.#mustDb();
     const old = mirrorPath(this.#dataDir);
-    const none: BuildDiff = { added: this.links, removed: 0, changedUrl: 0, deactivated: 0, reactivated: 0 };
+    const none = { diff: { added: this.links, removed: 0, changedUrl: 0, deactivated: 0, reactivated: 0 }, before: { links: 0, active: 0 } };
     if (!existsSync(old)) return none;
     try {
       db.prepare('ATTACH DATABASE ? AS old').run(old);
@@ -128,7 +163,8 @@ export class MirrorBuilder {
       return none;
     }
     try {
-      const oldCount = (db.prepare('SELECT count(*) AS n FROM old.link_tracking').get() as { n: number }).n;
+      const before = db.prepare('SELECT count(*) AS links, coalesce(sum(is_active = 1), 0) AS active FROM old.link_tracking').get() as Before;
+      const oldCount = before.links;
       const m = db
         .prepare(
           `SELECT count(*) AS matched,
@@ -138,7 +174,7 @@ export class MirrorBuilder {
              FROM main.link_tracking n JOIN old.link_tracking o ON o.tracking_id = n.tracking_id`,
         )
         .get() as { matched: number; changed_url: number; deactivated: number; reactivated: number };
-      return { added: this.links - m.matched, removed: oldCount - m.matched, changedUrl: m.changed_url, deactivated: m.deactivated, reactivated: m.reactivated };
+      return { diff: { added: this.links - m.matched, removed: oldCount - m.matched, changedUrl: m.changed_url, deactivated: m.deactivated, reactivated: m.reactivated }, before };
     } catch {
       return none; // an old file of another shape: everything counts as added
     } finally {
@@ -206,10 +242,10 @@ export class MirrorBuilder {
 }
 
 /** One canonical line per link for the fingerprint: every stored column, fixed order. */
-function fingerprintLine(l: MirrorLink): string {
+function fingerprintLine(l: MirrorLink, description: string | null, createdBy: string | null): string {
   return JSON.stringify([
     l.tracking_id, l.original_url, l.is_active, l.job_id ?? null, l.application_id ?? null, l.link_function ?? null,
-    l.link_type ?? null, l.description ?? null, l.created_at ?? null, l.redirect_url ?? null, l.created_by ?? null,
+    l.link_type ?? null, description, createdBy,
   ]) + '\n';
 }
 

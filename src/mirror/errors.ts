@@ -23,6 +23,9 @@ export const MIRROR_ERROR_CODES = {
   CR_ERR_MIRROR_CORRUPT: { recoverable: true, action: 'mirror.db is unreadable; it is moved aside and rebuilt by the next sync' },
   CR_ERR_MIRROR_BUSY: { recoverable: true, action: 'a sync is already running in this process' },
   CR_ERR_MIRROR_ABORTED: { recoverable: true, action: 'the sync was stopped (shutdown); the old mirror stays' },
+  CR_ERR_MIRROR_REFUSED: { recoverable: false, action: 'the listing would reject, remove or deactivate more than sync.max_change_ratio of the mirror, so it was refused and the old mirror keeps serving; check the main system (the error names the first ids per reason), then accept it on purpose with `clickrelay sync --force`' },
+  CR_ERR_MIRROR_DEADLINE: { recoverable: true, action: 'the sync took longer than sync.deadline_seconds and was abandoned; the old mirror stays. Check the main system\'s speed, or raise the deadline' },
+  CR_ERR_MIRROR_PAGE_CAP: { recoverable: true, action: 'the listing went on past sync.max_pages pages (a main system handing out cursors for ever?); the old mirror stays. Check the main system, or raise sync.max_pages' },
 } as const;
 
 export type MirrorErrorCode = keyof typeof MIRROR_ERROR_CODES;
@@ -33,12 +36,15 @@ export class MirrorError extends Error {
   readonly recoverable: boolean;
   /** HTTP status from the main system, when there was one. */
   readonly status: number | undefined;
+  /** Plain data for the operator (a refusal's counts and sample ids); crosses threads, lands in mirror-sync.json. */
+  readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: MirrorErrorCode, message: string, opts: { status?: number; cause?: unknown } = {}) {
+  constructor(code: MirrorErrorCode, message: string, opts: { status?: number; cause?: unknown; details?: Record<string, unknown> } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.code = code;
     this.recoverable = MIRROR_ERROR_CODES[code].recoverable;
     this.status = opts.status;
+    this.details = opts.details;
   }
 }
 

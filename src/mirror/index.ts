@@ -8,10 +8,10 @@
  * for anyone who must agree with the mirror about what a valid link or id is.
  */
 export { Mirror, type MirrorOptions } from './mirror.js';
-export { runSync, type SyncResult, type SyncDeps, type MirrorConfig } from './sync.js';
+export { runSync, buildLimits, type SyncResult, type SyncDeps, type MirrorConfig } from './sync.js';
 export { validateLink, TRACKING_ID_PATTERN, MAX_URL_LENGTH, REJECT_REASONS, type RejectReason, type MirrorLink, type ValidateResult } from './validate.js';
 export { LinkIndex, MirrorIndexHolder, OVERLAY_MAX, type LinkEntry, type LinkMap } from './link-index.js';
-export { MissLookup, type MissOutcome, type MissLookupOptions } from './miss-lookup.js';
+export { MissLookup, isShed, type MissOutcome, type MissLookupOptions, type MissShed, type MissAdmission } from './miss-lookup.js';
 export { SyncScheduler, validateSchedule, type SchedulerOptions } from './scheduler.js';
 export { MirrorWatcher } from './watcher.js';
 export { openLinkReader, LINK_INFO_FIELDS, type GuideLinkInfo, type LinkReader } from './link-reader.js';

@@ -9,7 +9,7 @@ import { MirrorError } from './errors.js';
 import { emit, type MirrorHooks } from './hooks.js';
 import { MainSystemClient } from './http-client.js';
 import { MirrorIndexHolder, type LinkEntry } from './link-index.js';
-import { MissLookup } from './miss-lookup.js';
+import { MissLookup, type MissAdmission, type MissShed } from './miss-lookup.js';
 import { SyncScheduler, validateSchedule } from './scheduler.js';
 import { loadMirror } from './build-thread.js';
 import { MirrorWriter, quarantineMirror } from './store.js';
@@ -23,6 +23,8 @@ export interface MirrorOptions {
   /** Defaults to readApiKey(config.main_system) when base_url is set. */
   apiKey?: ApiKey;
   env?: NodeJS.ProcessEnv;
+  /** Rate caps on miss lookups (the service builds them from sync.miss_*). */
+  missAdmission?: MissAdmission;
 }
 
 export class Mirror {
@@ -49,7 +51,7 @@ export class Mirror {
     this.#config = config;
     this.#hooks = opts.hooks;
     validateSchedule(config.sync.schedule); // fail at start-up, not at the first tick
-    this.#writer = new MirrorWriter(config.storage.data_dir);
+    this.#writer = new MirrorWriter(config.storage.data_dir, { storeDescriptions: config.sync.store_descriptions });
     if (config.main_system.base_url !== '') {
       this.#apiKey = opts.apiKey ?? readApiKey(config.main_system, opts.env);
       this.#client = new MainSystemClient({
@@ -69,6 +71,8 @@ export class Mirror {
       enabled: config.sync.miss_lookup,
       timeoutMs: config.sync.miss_timeout_ms,
       ttlSeconds: config.sync.miss_ttl_seconds,
+      maxInFlight: config.sync.miss_max_in_flight,
+      ...(opts.missAdmission ? { admission: opts.missAdmission } : {}),
       ...(this.#hooks ? { hooks: this.#hooks } : {}),
     });
   }
@@ -92,6 +96,11 @@ export class Mirror {
 
   lookupMiss(id: string): Promise<LinkInfo | null> {
     return this.missLookup.lookupMiss(id);
+  }
+
+  /** For the redirect: as lookupMiss, capped per client prefix; a shed lookup says when to retry. */
+  answerMiss(id: string, clientKey: string): Promise<LinkInfo | null | MissShed> {
+    return this.missLookup.answerMiss(id, clientKey);
   }
 
   /** Sync now; a call while one runs shares it. Rejects with a MirrorError (the old mirror stays). */
@@ -188,7 +197,7 @@ export class Mirror {
     const t0 = performance.now();
     const gen = this.holder.generation;
     try {
-      const loaded = await loadMirror(this.#config.storage.data_dir, this.#stop.signal);
+      const loaded = await loadMirror(this.#config.storage.data_dir, this.#stop.signal, this.#config.sync.store_descriptions);
       // A sync of ours swapped in something newer while we read: keep that.
       if (this.holder.generation !== gen) return;
       this.holder.replace(loaded.index);

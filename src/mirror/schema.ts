@@ -1,15 +1,20 @@
 /**
  * mirror.db layout. The mirror is a cache of the main system, rebuilt whole by every
- * changed sync, so there are no migrations: a file with another `user_version` is
- * simply replaced by the next sync (and loads as empty until then).
+ * changed sync. A file of the previous layout (v1) still loads, and is rewritten to this
+ * one at start-up (migrate.ts), so an upgrade never starts with an empty index.
  *
- * `link_tracking` keeps every column of the guide's table so an operator can answer
- * "what exactly did we get?" with the sqlite3 shell. Types are SQLite's: UUIDs and
- * timestamps as TEXT, is_active as 0/1.
+ * `link_tracking` keeps what the redirect needs (tracking_id, original_url, is_active)
+ * and the guide's `link_info` fields an operator may want to see (link_function,
+ * link_type, job_id, application_id). The free-text `description` and `created_by` are
+ * copied only when `sync.store_descriptions` asks for them (NULL otherwise): nothing the
+ * redirect uses, and nothing the privacy notice has to explain. v1 also kept redirect_url
+ * and created_at; neither is used. Types are SQLite's: UUIDs as TEXT, is_active as 0/1.
  */
 
 export const MIRROR_DB = 'mirror.db';
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+/** Layouts this code can still read (rows by tracking_id, is_active, original_url; sync_state). */
+export const READABLE_VERSIONS: readonly number[] = [1, 2];
 
 export const CREATE_LINK_TRACKING = `
 CREATE TABLE IF NOT EXISTS link_tracking (
@@ -19,11 +24,9 @@ CREATE TABLE IF NOT EXISTS link_tracking (
   link_function  TEXT,
   link_type      TEXT,
   original_url   TEXT NOT NULL,
-  redirect_url   TEXT,
-  created_at     TEXT,
-  created_by     TEXT,
   is_active      INTEGER NOT NULL CHECK (is_active IN (0, 1)),
-  description    TEXT
+  description    TEXT,   -- NULL unless sync.store_descriptions
+  created_by     TEXT    -- NULL unless sync.store_descriptions
 ) WITHOUT ROWID`;
 // WITHOUT ROWID: the text primary key is the only access path, so the table is the index
 // (one B-tree instead of two: smaller file, faster bulk insert).
@@ -45,7 +48,7 @@ CREATE TABLE IF NOT EXISTS sync_state (
 
 export const LINK_COLUMNS = [
   'tracking_id', 'job_id', 'application_id', 'link_function', 'link_type',
-  'original_url', 'redirect_url', 'created_at', 'created_by', 'is_active', 'description',
+  'original_url', 'is_active', 'description', 'created_by',
 ] as const;
 
 export const UPSERT_LINK = `

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MirrorError } from './errors.js';
-import { SCHEMA_VERSION } from './schema.js';
+import { READABLE_VERSIONS } from './schema.js';
 import { mirrorPath, readSyncState } from './store.js';
 import type { SyncResult } from './sync.js';
 
@@ -22,7 +22,8 @@ export interface SyncRecord {
   /** Last sync that swapped in a new mirror. */
   last_change_at: string | null;
   last_result: SyncResult | null;
-  last_error: { at: string; code: string; message: string } | null;
+  /** `details`: a refused listing's counts and first ids per reason (change-guard.ts). */
+  last_error: { at: string; code: string; message: string; details?: Record<string, unknown> } | null;
 }
 
 const EMPTY: SyncRecord = { last_attempt_at: null, last_success_at: null, last_change_at: null, last_result: null, last_error: null };
@@ -45,7 +46,7 @@ export function recordSyncOutcome(dataDir: string, outcome: { result: SyncResult
     if (outcome.result.changed) rec.last_change_at = iso;
     rec.last_result = outcome.result;
   } else {
-    rec.last_error = { at: iso, code: outcome.error.code, message: outcome.error.message };
+    rec.last_error = { at: iso, code: outcome.error.code, message: outcome.error.message, ...(outcome.error.details ? { details: outcome.error.details } : {}) };
   }
   const path = join(dataDir, SYNC_RECORD_FILE);
   const tmp = `${path}.tmp-${process.pid}`;
@@ -68,7 +69,11 @@ export interface MirrorStatus {
   built_at: string | null;
   source: string | null;
   rejected: Record<string, number>;
+  /** First ids per reject reason of the last sync that read a listing. */
+  rejected_samples: Record<string, string[]>;
   last_error: SyncRecord['last_error'];
+  /** True when the last error is newer than the last success: the mirror is being kept, not refreshed. */
+  failing: boolean;
 }
 
 /** Read-only summary of `<data_dir>` for the status command; never throws for a missing or odd mirror. */
@@ -76,14 +81,17 @@ export function readMirrorStatus(dataDir: string): MirrorStatus {
   const rec = readSyncRecord(dataDir);
   const out: MirrorStatus = {
     links: 0, active: 0, inactive: 0,
-    last_sync: rec.last_success_at, built_at: null, source: null, rejected: {}, last_error: rec.last_error,
+    last_sync: rec.last_success_at, built_at: null, source: null, rejected: {},
+    rejected_samples: (rec.last_result?.rejectedSamples ?? {}) as Record<string, string[]>,
+    last_error: rec.last_error,
+    failing: rec.last_error !== null && (rec.last_success_at === null || rec.last_error.at >= rec.last_success_at),
   };
   const path = mirrorPath(dataDir);
   if (!existsSync(path)) return out;
   let db: Database.Database | null = null;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
-    if (db.pragma('user_version', { simple: true }) !== SCHEMA_VERSION) return out;
+    if (!READABLE_VERSIONS.includes(db.pragma('user_version', { simple: true }) as number)) return out;
     const st = readSyncState(db);
     const c = db.prepare('SELECT count(*) AS links, coalesce(sum(is_active), 0) AS active FROM link_tracking').get() as { links: number; active: number };
     out.links = c.links;

@@ -12,7 +12,7 @@ import { existsSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MirrorError } from './errors.js';
 import { packLinkTable, type LinkRow, type LinkTableData } from './link-table.js';
-import { MIRROR_DB, SCHEMA_VERSION, UPSERT_LINK } from './schema.js';
+import { MIRROR_DB, READABLE_VERSIONS, SCHEMA_VERSION, UPSERT_LINK } from './schema.js';
 import type { MirrorLink } from './validate.js';
 
 export interface SyncState {
@@ -103,7 +103,8 @@ export interface MirrorTable {
 
 /**
  * Reads every row of mirror.db into a packed link table (link-table.ts). A missing file
- * or an older schema reads as empty. One read transaction spans the whole read, so the
+ * or a layout this code does not know reads as empty; the previous layout (v1) reads as
+ * it is, so a failed migration still serves. One read transaction spans the whole read, so the
  * state row and the rows come from the same version of the file.
  *
  * Synchronous, ~2 s of CPU for a million links: a serving process runs it in a worker
@@ -120,7 +121,7 @@ export function readMirrorTable(dataDir: string): MirrorTable {
     // build) would only add to the process's peak memory during a swap, and the second pass
     // finds the pages in the OS's page cache anyway.
     db.pragma('cache_size = -1024');
-    if (db.pragma('user_version', { simple: true }) !== SCHEMA_VERSION) return empty();
+    if (!READABLE_VERSIONS.includes(db.pragma('user_version', { simple: true }) as number)) return empty();
     db.exec('BEGIN');
     const state = readSyncState(db);
     // Two passes over the rows (packLinkTable sizes its arena first), in the one read
@@ -163,8 +164,11 @@ export class MirrorWriter {
   #upsert: Database.Statement | null = null;
   #forget: Database.Statement | null = null;
 
-  constructor(dataDir: string) {
+  readonly #storeDescriptions: boolean;
+
+  constructor(dataDir: string, opts: { storeDescriptions?: boolean } = {}) {
     this.#path = mirrorPath(dataDir);
+    this.#storeDescriptions = opts.storeDescriptions ?? false;
   }
 
   /** Persist one link. False when it could not be (no mirror yet, busy, other schema); the caller's overlay still has it. */
@@ -183,7 +187,7 @@ export class MirrorWriter {
         continue; // swapped under us: reopen the new file and try once more
       }
       try {
-        this.#upsert.run(toRow(link));
+        this.#upsert.run(toRow(link, this.#storeDescriptions));
         // The set no longer equals the listing it was built from: the next sync must not
         // answer "unchanged" (neither by fingerprint nor by 304).
         this.#forget.run();
@@ -241,7 +245,8 @@ export class MirrorWriter {
   }
 }
 
-export function toRow(l: MirrorLink): Record<string, string | number | null> {
+/** The stored columns of a link; the free text only when sync.store_descriptions asks for it. */
+export function toRow(l: MirrorLink, storeDescriptions: boolean): Record<string, string | number | null> {
   return {
     tracking_id: l.tracking_id,
     job_id: l.job_id ?? null,
@@ -249,10 +254,8 @@ export function toRow(l: MirrorLink): Record<string, string | number | null> {
     link_function: l.link_function ?? null,
     link_type: l.link_type ?? null,
     original_url: l.original_url,
-    redirect_url: l.redirect_url ?? null,
-    created_at: l.created_at ?? null,
-    created_by: l.created_by ?? null,
     is_active: l.is_active ? 1 : 0,
-    description: l.description ?? null,
+    description: storeDescriptions ? (l.description ?? null) : null,
+    created_by: storeDescriptions ? (l.created_by ?? null) : null,
   };
 }

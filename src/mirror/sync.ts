@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { readApiKey, type ApiKey } from './api-key.js';
 import type { BuildDiff } from './builder.js';
 import type { BuildOutcome } from './build.js';
-import type { SourceSpec } from './build-protocol.js';
+import type { BuildLimits, SourceSpec } from './build-protocol.js';
 import { buildInThread, loadMirror } from './build-thread.js';
 import { MirrorError, safeUrl, toMirrorError } from './errors.js';
 import { emit, type MirrorHooks } from './hooks.js';
@@ -33,6 +33,29 @@ export interface MirrorConfig {
     readonly miss_timeout_ms: number;
     readonly page_size: number;
     readonly file: string;
+    readonly max_change_ratio: number;
+    readonly max_pages: number;
+    readonly deadline_seconds: number;
+    readonly store_descriptions: boolean;
+    readonly miss_max_in_flight: number;
+    readonly miss_rate_per_second: number;
+    readonly miss_burst: number;
+    readonly miss_client_rate_per_second: number;
+    readonly miss_client_burst: number;
+  };
+}
+
+/** sync.max_pages = 0: enough pages for this many links at sync.page_size. */
+export const DEFAULT_MAX_LINKS = 10_000_000;
+
+/** The build's guard rails from the configuration (and `--force`). */
+export function buildLimits(sync: MirrorConfig['sync'], force = false): BuildLimits {
+  return {
+    maxChangeRatio: sync.max_change_ratio,
+    force,
+    maxPages: sync.max_pages > 0 ? sync.max_pages : Math.ceil(DEFAULT_MAX_LINKS / sync.page_size),
+    deadlineMs: sync.deadline_seconds * 1000,
+    storeDescriptions: sync.store_descriptions,
   };
 }
 
@@ -43,6 +66,10 @@ export interface SyncResult extends BuildDiff {
   active: number;
   inactive: number;
   rejected: Partial<Record<RejectReason, number>>;
+  /** The first few ids (or `row N`) per reject reason. */
+  rejectedSamples: Partial<Record<RejectReason, string[]>>;
+  /** True when `--force` accepted a listing the change guard would have refused. */
+  forced?: boolean;
   durationMs: number;
   /** The main system's base URL (scheme://host/path, no credentials) or 'file:<path>'. */
   source: string;
@@ -66,6 +93,8 @@ export interface SyncDeps {
   env?: NodeJS.ProcessEnv;
   /** Rows read from the source so far, every few thousand (`clickrelay sync` draws a progress bar). */
   onProgress?: (rows: number) => void;
+  /** `clickrelay sync --force`: accept a listing sync.max_change_ratio would refuse. */
+  force?: boolean;
 }
 
 const running = new Set<string>();
@@ -79,7 +108,7 @@ export async function runSync(deps: SyncDeps): Promise<SyncResult> {
   try {
     const { spec, id } = describeSource(deps);
     if (spec.kind === 'http') secret = spec.apiKey;
-    const outcome = await buildInThread({ dataDir, source: spec, startedAt: Date.now() }, deps.signal, deps.onProgress);
+    const outcome = await buildInThread({ dataDir, source: spec, startedAt: Date.now(), limits: buildLimits(deps.config.sync, deps.force) }, deps.signal, deps.onProgress);
     const result = await settle(outcome, deps, id, t0);
     recordSyncOutcome(dataDir, { result });
     emit(deps.hooks, 'onSync', result);
@@ -110,7 +139,7 @@ function describeSource(deps: SyncDeps): { spec: SourceSpec; id: string } {
 
 /** Bring the serving process's index in line with what the build did, and say what happened. */
 async function settle(outcome: BuildOutcome, deps: SyncDeps, source: string, t0: number): Promise<SyncResult> {
-  const common = { active: outcome.active, inactive: outcome.inactive, rejected: outcome.rejected, source };
+  const common = { active: outcome.active, inactive: outcome.inactive, rejected: outcome.rejected, rejectedSamples: outcome.rejectedSamples, source };
   if (outcome.kind === 'unchanged') {
     return {
       changed: false, added: 0, removed: 0, changedUrl: 0, deactivated: 0, reactivated: 0,
@@ -127,7 +156,7 @@ async function settle(outcome: BuildOutcome, deps: SyncDeps, source: string, t0:
     let loaded;
     try {
       // A second thread: the build's is gone by now, and its memory with it (build-thread.ts).
-      loaded = await loadMirror(deps.config.storage.data_dir, deps.signal);
+      loaded = await loadMirror(deps.config.storage.data_dir, deps.signal, deps.config.sync.store_descriptions);
     } catch (err) {
       // The new mirror is on disk but the index still holds the old one: say so.
       deps.onSwapped?.(null);
@@ -136,5 +165,5 @@ async function settle(outcome: BuildOutcome, deps: SyncDeps, source: string, t0:
     holder.replace(loaded.index);
     if (loaded.identity !== outcome.identity) deps.onSwapped?.(loaded.identity);
   }
-  return { changed: true, ...outcome.diff, ...common, durationMs: Math.round(performance.now() - t0) };
+  return { changed: true, ...outcome.diff, ...common, ...(outcome.forced ? { forced: true } : {}), durationMs: Math.round(performance.now() - t0) };
 }

@@ -24,6 +24,7 @@ export const REJECT_REASONS = [
   'bad_original_url',
   'url_too_long',
   'url_has_control_chars',
+  'url_has_whitespace',
   'url_not_absolute',
   'bad_url_scheme',
   'url_missing_host',
@@ -43,10 +44,14 @@ export type MirrorLink = LinkInfo & { redirect_url?: string | null; created_by?:
 
 export type ValidateResult = { ok: true; link: MirrorLink } | { ok: false; reason: RejectReason };
 
-// C0, DEL, C1 controls and every Unicode space/separator (incl. NBSP, U+2028/9, BOM):
-// none is legal unescaped in a URL, and browsers strip or reinterpret them silently,
-// so a URL carrying one could mean something else to the browser than to us.
-const CONTROL_OR_SPACE = /[\u0000-\u0020\u007f-\u009f\s\u200b-\u200d\u2060\ufeff]/u;
+// C0 (CR/LF/TAB included), DEL and C1 controls, and the invisible format characters
+// (zero-width space/joiners, word joiner, BOM), then every Unicode space (U+0020, NBSP,
+// U+2000–U+200A, U+2028/9, U+3000…): none is legal unescaped in a URL, and browsers strip
+// or reinterpret them silently, so a URL carrying one could mean something else to the
+// browser than to us. Told apart because the fixes differ: a space is usually a main
+// system that did not percent-encode, a control character an injection attempt.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200d\u2060\ufeff]/u;
+const WHITESPACE = /\s/u;
 
 const OPTIONAL_STRING_FIELDS = ['job_id', 'application_id', 'link_function', 'link_type', 'description', 'created_at', 'redirect_url', 'created_by'] as const;
 
@@ -78,7 +83,8 @@ function checkUrl(v: unknown): string | { ok: false; reason: RejectReason } {
   if (v === undefined || v === null || v === '') return { ok: false, reason: 'missing_original_url' };
   if (typeof v !== 'string') return { ok: false, reason: 'bad_original_url' };
   if (v.length > MAX_URL_LENGTH) return { ok: false, reason: 'url_too_long' };
-  if (CONTROL_OR_SPACE.test(v)) return { ok: false, reason: 'url_has_control_chars' };
+  if (CONTROL.test(v)) return { ok: false, reason: 'url_has_control_chars' };
+  if (WHITESPACE.test(v)) return { ok: false, reason: 'url_has_whitespace' };
   let u: URL;
   try {
     u = new URL(v);

@@ -139,6 +139,7 @@ export function createMetrics() {
     syncFailures: new Counter({ name: 'clickrelay_sync_failures_total', help: 'Mirror syncs that failed (the old mirror kept serving)', registers: [registry] }),
     syncRejected: new Counter({ name: 'clickrelay_sync_rows_rejected_total', help: 'Link rows rejected during sync, by reason', labelNames: ['reason'] as const, registers: [registry] }),
     missLookups: new Counter({ name: 'clickrelay_miss_lookups_total', help: 'Main-system lookups of ids missing from the mirror, by outcome', labelNames: ['outcome'] as const, registers: [registry] }),
+    missLookupsShed: new Counter({ name: 'clickrelay_miss_lookups_shed_total', help: 'Miss lookups not sent to the main system because a cap was reached (answered 503 + Retry-After), by cap', labelNames: ['reason'] as const, registers: [registry] }),
     shipped: new Counter({ name: 'clickrelay_shipper_shipped_total', help: 'Clicks acknowledged by the main system', registers: [registry] }),
     shippedDuplicates: new Counter({ name: 'clickrelay_shipper_duplicates_total', help: 'Clicks the main system reported as already recorded', registers: [registry] }),
     shipRetries: new Counter({ name: 'clickrelay_shipper_retries_total', help: 'Shipping attempts retried, by reason', labelNames: ['reason'] as const, registers: [registry] }),

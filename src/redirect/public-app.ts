@@ -22,8 +22,11 @@ export interface PublicAppDeps {
   /** Present when serving HTTPS. */
   tls: { certFile: string; keyFile: string } | null;
   lookup(id: string): LinkHit | undefined;
-  /** Asked when the mirror does not know a well-formed id (main-system lookup, cached). */
-  lookupMiss?(id: string): Promise<LinkHit | null>;
+  /**
+   * Asked when the mirror does not know a well-formed id (main-system lookup, cached, capped
+   * per client). `retryAfterSeconds`: the lookup was shed, answered 503 + Retry-After.
+   */
+  lookupMiss?(id: string, clientIp: string): Promise<LinkHit | { retryAfterSeconds: number } | null>;
   /**
    * Records a click. Returns 'wait' when `done` will be called once the click is stored
    * (durable mode); 'answered' when the caller may redirect now (fast mode, or nothing
@@ -178,11 +181,12 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
     res.onAborted(() => {
       aborted = true;
     });
-    d.lookupMiss!(id).then(
+    d.lookupMiss!(id, clientIp).then(
       (found) => {
         if (aborted) return;
         requestStart = snap.startedAt;
-        if (found?.active) serveHit(res, snap, found.url, false);
+        if (found && 'retryAfterSeconds' in found) res.cork(() => fail(res, 'unavailable', id, snap.accept, isHead, found.retryAfterSeconds));
+        else if (found?.active) serveHit(res, snap, found.url, false);
         else res.cork(() => fail(res, 'not_found', id, snap.accept, isHead));
       },
       () => {

@@ -20,15 +20,17 @@ export function mirrorEvents(log: Logger, m: Metrics, opts: { mainSystem?: boole
       m.mirrorLinks.set({ state: 'active' }, r.active);
       m.mirrorLinks.set({ state: 'inactive' }, r.inactive);
       for (const [reason, n] of Object.entries(r.rejected)) m.syncRejected.inc({ reason }, n ?? 0);
-      log.info({ event: 'sync_done', ...r }, r.changed ? 'mirror synced' : 'mirror unchanged');
+      if (r.forced) log.warn({ event: 'sync_forced', ...r }, 'mirror synced with --force: a listing sync.max_change_ratio would have refused was accepted');
+      else log.info({ event: 'sync_done', ...r }, r.changed ? 'mirror synced' : 'mirror unchanged');
     },
     onSyncError(err: MirrorError) {
       m.syncFailures.inc();
       if (opts.mainSystem) m.mainSystemUp.set(0);
-      log.error({ event: 'sync_failed', code: err.code, status: err.status }, `mirror sync failed, the last good mirror keeps serving: ${err.message}`);
+      log.error({ event: 'sync_failed', code: err.code, status: err.status, ...(err.details ? { details: err.details } : {}) }, `mirror sync failed, the last good mirror keeps serving: ${err.message}`);
     },
     onMissLookup(outcome) {
       m.missLookups.inc({ outcome });
+      if (outcome === 'saturated' || outcome === 'shed_global_rate' || outcome === 'shed_client_rate') m.missLookupsShed.inc({ reason: outcome });
     },
     onReload(info) {
       log.info({ event: 'mirror_loaded', ...info }, 'mirror index loaded');

@@ -12,7 +12,7 @@ import cron from 'node-cron';
 import type { Config } from '../config/schema.js';
 import { ClickrelayError } from '../errors.js';
 import { SessionKeyStore } from '../keys/index.js';
-import { Mirror, MIRROR_THREAD_NICE, readApiKey, threadPriorityUnavailable } from '../mirror/index.js';
+import { isShed, Mirror, MIRROR_THREAD_NICE, readApiKey, threadPriorityUnavailable } from '../mirror/index.js';
 import type { Logger } from '../observe/logger.js';
 import { createMetrics, type Metrics } from '../observe/metrics.js';
 import { Outbox } from '../outbox/index.js';
@@ -25,6 +25,7 @@ import { describeBuild, loadUws, type UwsBuild } from '../redirect/uws.js';
 import { createShipper, type Shipper } from '../shipper/index.js';
 import { analyticsRoutes } from './analytics-route.js';
 import { adminEvents, clickEvents, mirrorEvents, shipperEvents } from './events.js';
+import { createMissAdmission } from './miss-admission.js';
 import { createRecordClick } from './record-click.js';
 import { removeRuntimeFile, runtimeSettings, writeRuntimeFile, type RuntimeInfo } from './runtime-file.js';
 import { ShippingState } from './shipping-state.js';
@@ -81,7 +82,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   const outbox = await Outbox.open({ dataDir, durability: config.outbox.durability, commitIntervalMs: config.outbox.commit_interval_ms });
   const keys = SessionKeyStore.open(dataDir);
   if (keys.recovered) log.warn({ event: 'session_keys_recovered' }, keys.recovered);
-  const mirror = await Mirror.open({ config, hooks: mirrorEvents(log, metrics, { mainSystem: config.main_system.base_url !== '' }) });
+  const mirror = await Mirror.open({ config, hooks: mirrorEvents(log, metrics, { mainSystem: config.main_system.base_url !== '' }), missAdmission: createMissAdmission(config.sync) });
   const noNice = threadPriorityUnavailable();
   if (noNice) log.warn({ event: 'mirror_priority_unavailable', reason: noNice }, `the mirror thread cannot lower its priority to nice ${MIRROR_THREAD_NICE} (${noNice}): a full re-sync will compete with redirects for the CPU. Allow setpriority (systemd: SystemCallFilter=setpriority)`);
 
@@ -121,8 +122,9 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     tls,
     lookup: (id) => mirror.lookup(id),
     ...(config.main_system.base_url !== '' && config.sync.miss_lookup
-      ? { lookupMiss: async (id: string) => {
-          const link = await mirror.lookupMiss(id);
+      ? { lookupMiss: async (id: string, ip: string) => {
+          const link = await mirror.answerMiss(id, truncateIp(ip, config.privacy.ipv4_prefix, config.privacy.ipv6_prefix) ?? ip);
+          if (isShed(link)) return { retryAfterSeconds: link.retryAfterSeconds };
           return link ? { url: link.original_url, active: link.is_active } : null;
         } }
       : {}),

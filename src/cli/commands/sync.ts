@@ -1,39 +1,58 @@
 /**
- * `clickrelay sync`: one mirror sync now. A running `serve` notices the replaced
- * mirror.db and reloads it. Exit 1 when the sync failed (the old mirror stays).
+ * `clickrelay sync [--force] [--json]`: one mirror sync now. A running `serve` notices the
+ * replaced mirror.db and reloads it. Exit 1 when the sync failed, 3 when the listing was
+ * refused by sync.max_change_ratio (the old mirror stays either way); `--force` accepts
+ * such a listing on purpose.
  */
-import { runSync } from '../../mirror/index.js';
+import { runSync, type SyncResult } from '../../mirror/index.js';
 import { parseCommand, printHelp } from '../args.js';
 import { progress } from '../progress.js';
 
+/** Exit status of a refused listing: a script can tell "the main system looks broken" from "unreachable". */
+export const EXIT_REFUSED = 3;
+
 export async function sync(argv: string[]): Promise<number> {
-  const cmd = parseCommand(argv, { json: { type: 'boolean' } });
+  const cmd = parseCommand(argv, { json: { type: 'boolean' }, force: { type: 'boolean' } });
   if (cmd.help) {
-    printHelp('clickrelay sync [--json] [--config FILE]\n  Syncs the mirror once (from main_system.base_url, else sync.file) and prints what changed.\n');
+    printHelp(
+      'clickrelay sync [--force] [--json] [--config FILE]\n' +
+        '  Syncs the mirror once (from main_system.base_url, else sync.file) and prints what changed.\n' +
+        '  A listing that would reject, remove or deactivate more than sync.max_change_ratio of the mirror\n' +
+        `  is refused (exit ${EXIT_REFUSED}) unless --force. Exit 1 when the sync failed. The old mirror stays either way.\n`,
+    );
     return 0;
   }
   const config = cmd.config();
   try {
     // The listing's size is not known before its last page: the bar counts rows read.
     const bar = progress('sync', 'rows read');
-    const r = await runSync({ config, onProgress: (rows) => bar.update(rows) }).finally(() => bar.stop());
+    const r = await runSync({ config, force: cmd.values.force === true, onProgress: (rows) => bar.update(rows) }).finally(() => bar.stop());
     if (cmd.values.json) process.stdout.write(JSON.stringify({ ok: true, ...r }, null, 2) + '\n');
-    else {
-      const rejected = Object.entries(r.rejected).map(([k, n]) => `${k}: ${n}`).join(', ');
-      process.stdout.write(
-        (r.changed
-          ? `mirror synced from ${r.source}: ${r.added} added, ${r.removed} removed, ${r.changedUrl} URLs changed, ${r.deactivated} deactivated; `
-          : `mirror unchanged (${r.unchangedBy ?? 'same set'}) from ${r.source}; `) +
-          `${r.active} active, ${r.inactive} inactive, ${Math.round(r.durationMs)} ms` +
-          (rejected ? `\nrejected rows (not served): ${rejected}` : '') +
-          '\n',
-      );
-    }
+    else process.stdout.write(describe(r));
     return 0;
   } catch (err) {
-    const e = err as Error & { code?: string };
-    if (cmd.values.json) process.stdout.write(JSON.stringify({ ok: false, code: e.code, error: e.message }, null, 2) + '\n');
-    process.stderr.write(`clickrelay sync failed, the old mirror stays: ${e.code ? `${e.code}: ` : ''}${e.message}\n`);
-    return 1;
+    const e = err as Error & { code?: string; details?: Record<string, unknown> };
+    const refused = e.code === 'CR_ERR_MIRROR_REFUSED';
+    if (cmd.values.json) process.stdout.write(JSON.stringify({ ok: false, refused, code: e.code, error: e.message, ...(e.details ? { details: e.details } : {}) }, null, 2) + '\n');
+    process.stderr.write(`clickrelay sync ${refused ? 'refused the listing' : 'failed'}, the old mirror stays: ${e.code ? `${e.code}: ` : ''}${e.message}\n`);
+    return refused ? EXIT_REFUSED : 1;
   }
+}
+
+function describe(r: SyncResult): string {
+  const rejected = Object.entries(r.rejected)
+    .map(([k, n]) => {
+      const ids = r.rejectedSamples[k as keyof typeof r.rejectedSamples] ?? [];
+      return `${k}: ${n}${ids.length ? ` (${ids.join(', ')}${(n ?? 0) > ids.length ? ', …' : ''})` : ''}`;
+    })
+    .join(', ');
+  return (
+    (r.forced ? 'forced: accepted a listing sync.max_change_ratio would have refused\n' : '') +
+    (r.changed
+      ? `mirror synced from ${r.source}: ${r.added} added, ${r.removed} removed, ${r.changedUrl} URLs changed, ${r.deactivated} deactivated; `
+      : `mirror unchanged (${r.unchangedBy ?? 'same set'}) from ${r.source}; `) +
+    `${r.active} active, ${r.inactive} inactive, ${Math.round(r.durationMs)} ms` +
+    (rejected ? `\nrejected rows (not served): ${rejected}` : '') +
+    '\n'
+  );
 }

@@ -48,7 +48,7 @@ async function* followPages(
   first: Page,
   buffers: [ByteBuffer, ByteBuffer],
   signal?: AbortSignal,
-): AsyncGenerator<unknown[]> {
+): AsyncGenerator<Iterable<unknown>> {
   const seen = new Set<string>();
   let page = first;
   let spare = 1; // buffers[spare] is free: the current page lives in the other one
@@ -62,17 +62,22 @@ async function* followPages(
       spare ^= 1; // once nextP is current, the page we are about to finish is the spare
       nextP.catch(() => undefined); // consumed below; silence the unhandled-rejection warning if we stop early
     }
-    for (let k = 0; k < page.split.count; k += BATCH) {
-      let batch: unknown[];
-      try {
-        batch = parseElements(page.body, page.split, k, k + BATCH);
-      } catch {
-        throw client.badJson(page.path, { body: page.body, contentType: 'application/json' }, `link ${k + 1}ff. is not JSON`);
-      }
-      yield batch;
-    }
+    yield rowsOf(client, page);
     if (nextP === null) return;
     page = await nextP;
+  }
+}
+
+/** One page's links, parsed BATCH at a time as they are consumed. */
+function* rowsOf(client: MainSystemClient, page: Page): Generator<unknown> {
+  for (let k = 0; k < page.split.count; k += BATCH) {
+    let batch: unknown[];
+    try {
+      batch = parseElements(page.body, page.split, k, k + BATCH);
+    } catch {
+      throw client.badJson(page.path, { body: page.body, contentType: 'application/json' }, `link ${k + 1}ff. is not JSON`);
+    }
+    yield* batch;
   }
 }
 

@@ -9,7 +9,12 @@ export type Listing =
       unchanged: false;
       /** Validator for the next sync's If-None-Match, when the source has one. */
       etag: string | null;
-      pages: AsyncIterable<unknown[]>;
+      /**
+       * One element per page the source read (an HTTP page, a keyset page, a slice of a
+       * file), each iterating that page's raw rows, so the sync can cap pages whatever the
+       * source: an empty page still counts.
+       */
+      pages: AsyncIterable<Iterable<unknown>>;
     };
 
 export interface LinkSource {

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -59,18 +59,32 @@ describe('sync over HTTP from the main system', () => {
     expect(loaded.state).toMatchObject({ links: 10, active: 10, inactive: 0, source: `${ms.url}/` });
   });
 
-  it('sends the Bearer key on every request and keeps every guide column in mirror.db', async () => {
-    ms.addLinks([{ tracking_id: 'lt_full', original_url: 'https://linkedin.com/in/x', link_function: 'LinkedIn', link_type: 'profile', job_id: 'j-1', application_id: 'a-1', description: 'd', created_by: 'me' }]);
+  // Changed on purpose (issue #16): mirror.db keeps what the redirect and the guide's
+  // link_info need; the free text only when sync.store_descriptions asks for it.
+  it('sends the Bearer key on every request and keeps the link_info columns, without free text, in mirror.db', async () => {
+    ms.addLinks([{ tracking_id: 'lt_full', original_url: 'https://linkedin.com/in/x', link_function: 'LinkedIn', link_type: 'profile', job_id: 'j-1', application_id: 'a-1', description: 'Private note about Jane', created_by: 'jane.doe' }]);
     await sync();
     const { default: Database } = await import('better-sqlite3');
     const db = new Database(mirrorPath(dir), { readonly: true });
     const row = db.prepare('SELECT * FROM link_tracking').get() as Record<string, unknown>;
     db.close();
-    expect(row).toMatchObject({
+    expect(row).toEqual({
       tracking_id: 'lt_full', original_url: 'https://linkedin.com/in/x', link_function: 'LinkedIn', link_type: 'profile',
-      job_id: 'j-1', application_id: 'a-1', description: 'd', created_by: 'me', redirect_url: 'https://go.example.com/track/lt_full', is_active: 1,
+      job_id: 'j-1', application_id: 'a-1', is_active: 1, description: null, created_by: null,
     });
-    expect(typeof row['created_at']).toBe('string');
+    const bytes = readFileSync(mirrorPath(dir));
+    expect(bytes.includes('Private note about Jane')).toBe(false);
+    expect(bytes.includes('jane.doe')).toBe(false);
+  });
+
+  it('keeps description and created_by when sync.store_descriptions = true', async () => {
+    ms.addLinks([{ tracking_id: 'lt_full', original_url: 'https://linkedin.com/in/x', description: 'd', created_by: 'me' }]);
+    await runSync({ config: mirrorConfig(dir, { main_system: { base_url: ms.url }, sync: { store_descriptions: true } }), apiKey: key });
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(mirrorPath(dir), { readonly: true });
+    const row = db.prepare('SELECT description, created_by FROM link_tracking').get() as Record<string, unknown>;
+    db.close();
+    expect(row).toEqual({ description: 'd', created_by: 'me' });
   });
 
   it('propagates an added, a changed, a deactivated and a removed link to lookups and counts them', async () => {

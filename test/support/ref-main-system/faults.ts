@@ -6,7 +6,7 @@
  *
  * Order in which they are consulted for a request: slowMs → dropBeforeStore →
  * unauthorized → API key → notFoundRoutes → status429 → status5xx → garbage →
- * (route) → dropAfterStore.
+ * (route: the listing's emptyListing / driftIsActive / endlessCursors) → dropAfterStore.
  */
 
 export type RouteName = 'links' | 'analytics' | 'record-click' | 'record-clicks' | 'other';
@@ -55,6 +55,15 @@ export class Faults {
   notFoundRoutes = new Set<RouteName>();
   /** record-clicks with more clicks than this answers 413. */
   maxBatch: number | null = null;
+  /**
+   * Listing: serve every link's `is_active` as a string ("true"/"false"), a main system
+   * whose serializer drifted. Each listing request counts once (rules narrow by request).
+   */
+  driftIsActive: FaultRule | null = null;
+  /** Listing: answer `{"links":[],"next_cursor":null}`, as a main system with an empty or unreachable table might. */
+  emptyListing: FaultRule | null = null;
+  /** Listing: never end; past the last link, every page is empty and hands out a new cursor. */
+  endlessCursors = false;
 
   #rng: () => number;
   readonly #state = new WeakMap<object, { seen: number; fired: number }>();
@@ -97,6 +106,9 @@ export class Faults {
     this.poisonTrackingIds.clear();
     this.notFoundRoutes.clear();
     this.maxBatch = null;
+    this.driftIsActive = null;
+    this.emptyListing = null;
+    this.endlessCursors = false;
   }
 
   /** Whether `rule` hits this request (and count it if so). */

@@ -83,7 +83,7 @@ export function createHandler(store: RefStore, faults: Faults, apiKey: string, l
     try {
       switch (route) {
         case 'links':
-          return links(req, res, url, store);
+          return links(req, res, url, store, faults);
         case 'analytics':
           return analytics(res, store, id ?? '');
         case 'record-click':
@@ -101,14 +101,20 @@ export function createHandler(store: RefStore, faults: Faults, apiKey: string, l
   };
 }
 
-function links(req: IncomingMessage, res: ServerResponse, url: URL, store: RefStore): void {
-  const etag = store.etag;
+function links(req: IncomingMessage, res: ServerResponse, url: URL, store: RefStore, faults: Faults): void {
+  const empty = faults.fires(faults.emptyListing, 'links');
+  const drift = !empty && faults.fires(faults.driftIsActive, 'links');
+  // A faulty listing is another version of it: its own ETag, so a client's If-None-Match
+  // for the good one does not turn it into a 304.
+  const etag = empty ? `"${store.epoch}-empty"` : drift ? `"${store.epoch}-${store.version}-drift"` : store.etag;
   // The ETag names the whole listing's version, so a match on any page means "unchanged".
   if (req.headers['if-none-match'] === etag) {
     res.writeHead(304, { etag });
     res.end();
     return;
   }
+  res.setHeader('etag', etag);
+  if (empty) return json(res, 200, { links: [], next_cursor: null });
   const limitRaw = url.searchParams.get('limit');
   const limit = limitRaw === null || limitRaw === '' ? DEFAULT_LIMIT : Number(limitRaw);
   if (!Number.isInteger(limit) || limit < 1) return json(res, 400, { error: 'Invalid limit', timestamp: now() });
@@ -116,13 +122,24 @@ function links(req: IncomingMessage, res: ServerResponse, url: URL, store: RefSt
   let after: string | null = null;
   if (cursorRaw) {
     after = Buffer.from(cursorRaw, 'base64url').toString('utf8');
+    if (after.startsWith('endless:')) return json(res, 200, { links: [], next_cursor: endlessCursor(Number(after.slice(8)) + 1) });
     if (!after.startsWith('after:')) return json(res, 400, { error: 'Invalid cursor', timestamp: now() });
     after = after.slice('after:'.length);
   }
   const page = store.listLinks(after, Math.min(limit, MAX_LIMIT));
-  const next_cursor = page.more && page.last !== null ? Buffer.from('after:' + page.last).toString('base64url') : null;
-  res.setHeader('etag', etag);
-  json(res, 200, { links: page.links, next_cursor });
+  const next_cursor = page.more && page.last !== null
+    ? Buffer.from('after:' + page.last).toString('base64url')
+    : faults.endlessCursors ? endlessCursor(1) : null;
+  const served = drift ? page.links.map(driftRow) : page.links;
+  json(res, 200, { links: served, next_cursor });
+}
+
+const endlessCursor = (n: number): string => Buffer.from(`endless:${n}`).toString('base64url');
+
+/** `is_active` as the string a drifted serializer sends; anything else untouched. */
+function driftRow(l: unknown): unknown {
+  if (typeof l !== 'object' || l === null || typeof (l as { is_active?: unknown }).is_active !== 'boolean') return l;
+  return { ...l, is_active: String((l as { is_active: boolean }).is_active) };
 }
 
 function analytics(res: ServerResponse, store: RefStore, id: string): void {

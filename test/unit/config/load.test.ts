@@ -79,3 +79,13 @@ describe('configuration', () => {
     expect(() => loadConfig({ file: file('broken.toml', '[server\n'), env: {} })).toThrow(/is not valid TOML/);
   });
 });
+
+describe('sync guard keys', () => {
+  it('sync.max_change_ratio takes a fraction from the file or the environment, and refuses one outside 0..1', () => {
+    expect(loadConfig({ env: {}, cwd: dir }).sync.max_change_ratio).toBe(0.1);
+    expect(loadConfig({ file: file('ratio.toml', '[sync]\nmax_change_ratio = 0.25\n'), env: {} }).sync.max_change_ratio).toBe(0.25);
+    expect(loadConfig({ env: { CLICKRELAY_SYNC_MAX_CHANGE_RATIO: '0.5' }, cwd: dir }).sync.max_change_ratio).toBe(0.5);
+    expect(() => loadConfig({ file: file('ratio-bad.toml', '[sync]\nmax_change_ratio = 1.5\n'), env: {} })).toThrow(/sync\.max_change_ratio = 1\.5 is not allowed: expected a number from 0 to 1/);
+    expect(() => loadConfig({ env: { CLICKRELAY_SYNC_MAX_CHANGE_RATIO: 'ten percent' }, cwd: dir })).toThrow(/sync\.max_change_ratio \(from CLICKRELAY_SYNC_MAX_CHANGE_RATIO\) = "ten percent" is not allowed/);
+  });
+});

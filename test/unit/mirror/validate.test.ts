@@ -51,11 +51,18 @@ describe('validateLink', () => {
     expect(reason({ ...good, original_url: base + 'a'.repeat(1001 - base.length) })).toBe('url_too_long');
   });
 
-  it('rejects control characters and whitespace anywhere in the URL (header injection, hidden text)', () => {
-    for (const bad of ['\r\nSet-Cookie: a=b', '\n', '\t', ' ', '\u0000', '\u001f', '\u007f', '\u0085', '\u00a0', '\u2028', '\u200b', '\ufeff', '\u3000']) {
+  it('rejects control characters anywhere in the URL (header injection, hidden text)', () => {
+    for (const bad of ['\r\nSet-Cookie: a=b', '\n', '\t', '\u0000', '\u001f', '\u007f', '\u0085', '\u200b', '\ufeff']) {
       expect(reason({ ...good, original_url: `https://example.com/a${bad}b` }), JSON.stringify(bad)).toBe('url_has_control_chars');
     }
-    expect(reason({ ...good, original_url: ' https://example.com/' })).toBe('url_has_control_chars');
+  });
+
+  it('rejects a space (or any Unicode space) in the URL under its own reason, not as a control character', () => {
+    for (const bad of [' ', '\u00a0', '\u2028', '\u3000', '\u2003']) {
+      expect(reason({ ...good, original_url: `https://example.com/a${bad}b` }), JSON.stringify(bad)).toBe('url_has_whitespace');
+    }
+    expect(reason({ ...good, original_url: ' https://example.com/' })).toBe('url_has_whitespace');
+    expect(reason({ ...good, original_url: 'https://example.com/my cv.pdf' })).toBe('url_has_whitespace');
   });
 
   it('requires an absolute URL', () => {
