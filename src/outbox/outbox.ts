@@ -24,6 +24,11 @@ export interface OutboxOptions {
   commitIntervalMs: number;
   /** Clicks allowed to wait for the writer before record() refuses more (default 100 000). */
   maxQueued?: number;
+  /**
+   * Go on past a damaged, emptied or cut-back outbox instead of refusing with
+   * CR_ERR_OUTBOX_BEHIND_HEAD / _WAL_DAMAGED / _CORRUPT / _OPEN (`serve --accept-new-outbox`).
+   */
+  acceptNewOutbox?: boolean;
 }
 
 export interface OutboxStats extends StoreStats {
@@ -44,8 +49,14 @@ export class Outbox {
     if (opts.durability !== 'durable' && opts.durability !== 'fast') throw new TypeError(`durability must be durable or fast, not ${String(opts.durability)}`);
     if (!(opts.commitIntervalMs >= 0)) throw new TypeError(`commitIntervalMs must be >= 0, not ${opts.commitIntervalMs}`);
     const lingerMs = opts.durability === 'fast' ? Math.floor(opts.commitIntervalMs / 2) : 0;
-    const link = await WriterLink.start({ dataDir: opts.dataDir, durability: opts.durability }, opts.maxQueued ?? 100_000, lingerMs);
+    const boot = { dataDir: opts.dataDir, durability: opts.durability, acceptNewOutbox: opts.acceptNewOutbox ?? false };
+    const link = await WriterLink.start(boot, opts.maxQueued ?? 100_000, lingerMs);
     return new Outbox(link);
+  }
+
+  /** What was accepted at open because of acceptNewOutbox (damaged files set aside, a gap); empty when nothing was wrong. */
+  get startupNotes(): readonly string[] {
+    return this.link.startupNotes;
   }
 
   /**

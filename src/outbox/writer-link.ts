@@ -20,7 +20,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { ClickRecord } from '../types.js';
 import { CLICK_COLUMNS, CLICK_STRIDE, pushClickColumns } from './columns.js';
-import { OutboxError } from './errors.js';
+import { OutboxError, type OutboxErrorCode } from './errors.js';
 import type { FromWorker, OpMap, OpName, OpRequest, WorkerBoot } from './protocol.js';
 import { startWriterWorker } from './worker-launch.js';
 
@@ -66,7 +66,9 @@ export class WriterLink {
   private worker!: Worker;
   private ready = false; // the current thread has opened the database
   private everReady = false;
-  private onStarted: ((failure: string | null) => void) | null = null; // until the first thread is ready or failed
+  private onStarted: ((failure: string | null, code?: OutboxErrorCode) => void) | null = null; // until the first thread is ready or failed
+  /** What the first thread reported accepting at open (serve --accept-new-outbox). */
+  startupNotes: string[] = [];
   private round = new Round(); // being filled
   private ops: OpRequest[] = [];
   /** Rounds sent whose clicks are not committed yet, oldest first. */
@@ -106,8 +108,10 @@ export class WriterLink {
   static start(boot: WorkerBoot, maxQueued: number, lingerMs = 0): Promise<WriterLink> {
     const link = new WriterLink(boot, maxQueued, lingerMs);
     return new Promise((resolve, reject) => {
-      link.onStarted = (failure) =>
-        failure === null ? resolve(link) : reject(new OutboxError('CR_ERR_OUTBOX_OPEN', `cannot open the outbox in ${boot.dataDir}: ${failure}`));
+      link.onStarted = (failure, code) =>
+        failure === null
+          ? resolve(link)
+          : reject(new OutboxError(code ?? 'CR_ERR_OUTBOX_OPEN', code ? failure : `cannot open the outbox in ${boot.dataDir}: ${failure}`));
       link.spawn();
     });
   }
@@ -307,12 +311,13 @@ export class WriterLink {
         this.ready = true;
         this.everReady = true;
         this.respawnDelay = RESPAWN_MIN_MS;
+        if (this.onStarted) this.startupNotes = m.notes;
         this.onStarted?.(null);
         this.onStarted = null;
         this.pump();
         break;
       case 'fatal':
-        this.onStarted?.(m.error);
+        this.onStarted?.(m.error, m.code);
         this.onStarted = null;
         break; // the thread exits next: onExit
       case 'closed':

@@ -48,7 +48,12 @@ const RETENTION_SCHEDULE = '17 * * * *';
 /** No proxy is trusted (the default): forwarding headers are not even read. */
 const NO_FORWARDING = Object.freeze({});
 
-export async function startService(config: Config, log: Logger): Promise<RunningService> {
+export interface StartOptions {
+  /** `serve --accept-new-outbox`: start past a damaged, emptied or cut-back outbox (src/outbox/open-checked.ts). */
+  acceptNewOutbox?: boolean;
+}
+
+export async function startService(config: Config, log: Logger, opts: StartOptions = {}): Promise<RunningService> {
   const { uws, build } = loadUws({ allowJsFallback: config.server.allow_js_fallback });
   if (build.native) log.info({ event: 'uws_loaded', uws_build: build }, `uWebSockets.js: ${describeBuild(build)}`);
   else log.warn({ event: 'uws_loaded', uws_build: build }, `uWebSockets.js: ${describeBuild(build)} — no native build loads here (${build.skipped.join('; ')})`);
@@ -59,7 +64,8 @@ export async function startService(config: Config, log: Logger): Promise<Running
   metrics.uwsBuild.set({ package: build.package, version: build.version, native: String(build.native), tls: String(build.tls) }, 1);
   const dataDir = config.storage.data_dir;
 
-  const outbox = await Outbox.open({ dataDir, durability: config.outbox.durability, commitIntervalMs: config.outbox.commit_interval_ms });
+  const outbox = await Outbox.open({ dataDir, durability: config.outbox.durability, commitIntervalMs: config.outbox.commit_interval_ms, acceptNewOutbox: opts.acceptNewOutbox ?? false });
+  for (const note of outbox.startupNotes) log.error({ event: 'outbox_loss_accepted' }, note);
   const keys = SessionKeyStore.open(dataDir);
   if (keys.recovered) log.warn({ event: 'session_keys_recovered' }, keys.recovered);
   const mirror = await Mirror.open({ config, hooks: mirrorEvents(log, metrics) });

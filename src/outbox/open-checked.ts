@@ -1,0 +1,131 @@
+/**
+ * Opening outbox.db at start-up without trusting it: SQLite itself forgives too much. It
+ * replays a damaged WAL only up to the damage and says nothing; it opens a file with garbage
+ * in the middle and fails only when a query happens to touch the bad page (hours later, as a
+ * failed retention purge); and an emptied or deleted outbox.db is simply created afresh.
+ * Each of these refuses the start with a coded error naming the files and the way out, and
+ * goes ahead only when the operator said so (`serve --accept-new-outbox`): then the damaged
+ * files are kept beside the new ones as evidence, and what was accepted is reported.
+ */
+import Database from 'better-sqlite3';
+import { copyFileSync, existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { OutboxError } from './errors.js';
+import { HEAD_FILE, type ChainHead } from './head.js';
+import { OUTBOX_DB } from './schema.js';
+import { checkWal } from './wal-check.js';
+
+export const ACCEPT_FLAG = '--accept-new-outbox';
+/** Suffix of files set aside as evidence; the audit reports any it finds. */
+export const DAMAGED_MARK = '.damaged-';
+
+export interface OpenChecks {
+  /** The operator accepts losing what the damaged or missing files held. */
+  acceptNewOutbox: boolean;
+  /** What was accepted, for the service's log (empty when nothing was wrong). */
+  notes: string[];
+}
+
+const stamp = (): string => new Date().toISOString().replace(/[:.]/g, '-');
+const sqliteCode = (err: unknown): string => String((err as { code?: unknown }).code ?? '');
+
+/**
+ * Before any connection: SQLite would create a missing (or take an empty) outbox.db as a new
+ * one, so a file deleted or emptied under a head that records clicks is refused here,
+ * before the refused start leaves a fresh file behind.
+ */
+export function checkPresentBeforeOpen(dataDir: string, head: ChainHead | null, c: OpenChecks): void {
+  const path = join(dataDir, OUTBOX_DB);
+  let size = 0;
+  try {
+    size = statSync(path).size;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  if (size > 0 || !head || head.seq === 0) return;
+  const what = `${path} is ${size === 0 && existsSync(path) ? 'empty' : 'missing'} but ${join(dataDir, HEAD_FILE)} records ${head.seq} committed click position(s)`;
+  if (!c.acceptNewOutbox) {
+    throw new OutboxError('CR_ERR_OUTBOX_BEHIND_HEAD', `${what}. Restore ${OUTBOX_DB} (with its -wal) from a backup, or start with ${ACCEPT_FLAG} to begin a new outbox without them (the audit keeps reporting the gap)`);
+  }
+  c.notes.push(`${what}; accepted (${ACCEPT_FLAG}), a new outbox continues the chain from position ${head.seq} and the audit reports the gap`);
+}
+
+/** Before any connection: the WAL as SQLite's recovery would read it. */
+export function checkWalBeforeOpen(dataDir: string, c: OpenChecks): void {
+  const wal = join(dataDir, `${OUTBOX_DB}-wal`);
+  const damage = checkWal(wal);
+  if (!damage) return;
+  const what = `${wal} is damaged at frame ${damage.frame + 1} of ${damage.frames} (${damage.reason}); SQLite would silently drop the ${damage.droppedCommits} committed transaction(s) after it`;
+  if (!c.acceptNewOutbox) {
+    throw new OutboxError('CR_ERR_OUTBOX_WAL_DAMAGED', `${what}. Copy ${OUTBOX_DB}, ${OUTBOX_DB}-wal and ${HEAD_FILE} somewhere safe, then repair them, or start with ${ACCEPT_FLAG} to go on without those clicks`);
+  }
+  const kept = `${wal}${DAMAGED_MARK}${stamp()}`;
+  copyFileSync(wal, kept); // a copy: SQLite still replays the intact frames before the damage
+  c.notes.push(`${what}; accepted (${ACCEPT_FLAG}), the damaged WAL is kept as ${kept}`);
+}
+
+/** Opens outbox.db and runs PRAGMA quick_check (O(file size), once per start). */
+export function openVerified(dataDir: string, c: OpenChecks): Database.Database {
+  const path = join(dataDir, OUTBOX_DB);
+  try {
+    return verified(path);
+  } catch (err) {
+    if (err instanceof OutboxError && err.code !== 'CR_ERR_OUTBOX_CORRUPT') throw err;
+    const damaged = err instanceof OutboxError || ['SQLITE_NOTADB', 'SQLITE_CORRUPT'].includes(sqliteCode(err));
+    const code = err instanceof OutboxError ? err.code : 'CR_ERR_OUTBOX_OPEN';
+    const what = err instanceof OutboxError ? err.message : `${path} cannot be read as a SQLite database: ${(err as Error).message}`;
+    if (!damaged || !c.acceptNewOutbox) {
+      throw new OutboxError(code, damaged ? `${what}. Copy the ${OUTBOX_DB}* files somewhere safe, try "sqlite3 ${path} .recover", or start with ${ACCEPT_FLAG} to set them aside and begin a new outbox` : what);
+    }
+    const kept = setAside(dataDir);
+    c.notes.push(`${what}; accepted (${ACCEPT_FLAG}), a new outbox was started and the damaged files are kept as ${kept.join(', ')}`);
+    return verified(path);
+  }
+}
+
+function verified(path: string): Database.Database {
+  const db = new Database(path);
+  try {
+    const problems = db.pragma('quick_check(5)', { simple: false }) as { quick_check: string }[];
+    const found = problems.map((p) => p.quick_check).filter((p) => p !== 'ok');
+    if (found.length > 0) throw new OutboxError('CR_ERR_OUTBOX_CORRUPT', `${path} fails SQLite's integrity check: ${found.join('; ')}`);
+    return db;
+  } catch (err) {
+    db.close();
+    if (sqliteCode(err) === 'SQLITE_CORRUPT') throw new OutboxError('CR_ERR_OUTBOX_CORRUPT', `${path} fails SQLite's integrity check: ${(err as Error).message}`);
+    throw err;
+  }
+}
+
+function setAside(dataDir: string): string[] {
+  const at = stamp();
+  const kept: string[] = [];
+  for (const suffix of ['', '-wal']) {
+    const file = join(dataDir, `${OUTBOX_DB}${suffix}`);
+    if (!existsSync(file)) continue;
+    renameSync(file, `${file}${DAMAGED_MARK}${at}`);
+    kept.push(`${file}${DAMAGED_MARK}${at}`);
+  }
+  rmSync(join(dataDir, `${OUTBOX_DB}-shm`), { force: true }); // an index of the WAL set aside: meaningless now
+  return kept;
+}
+
+/**
+ * The database against the head kept outside it. The head may lag the database, never lead
+ * it: a head ahead of the newest position (or naming another hash there) means rows the
+ * writer committed are gone. Accepted, the chain continues from the head, so the missing
+ * positions stay visible to the audit as a gap.
+ */
+export function checkAgainstHead(dataDir: string, tip: ChainHead, head: ChainHead | null, c: OpenChecks): void {
+  if (!head || head.seq < tip.seq || (head.seq === tip.seq && head.chain_hash === tip.chain_hash)) return;
+  if (tip.seq === 0 && c.notes.length > 0) return; // a new outbox, already accepted and noted above
+  const db = join(dataDir, OUTBOX_DB);
+  const what =
+    head.seq > tip.seq
+      ? `${db} ends at position ${tip.seq} but ${join(dataDir, HEAD_FILE)} records position ${head.seq}: ${head.seq - tip.seq} committed click(s) are not in it (deleted, emptied or an older copy restored)`
+      : `${db} differs from ${join(dataDir, HEAD_FILE)} at its last position ${tip.seq}: its tail was rewritten`;
+  if (!c.acceptNewOutbox) {
+    throw new OutboxError('CR_ERR_OUTBOX_BEHIND_HEAD', `${what}. Restore ${OUTBOX_DB} (with its -wal) from a backup, or start with ${ACCEPT_FLAG} to go on without them (the audit keeps reporting the gap)`);
+  }
+  c.notes.push(`${what}; accepted (${ACCEPT_FLAG}), the chain continues from position ${head.seq} and the audit reports the gap`);
+}
