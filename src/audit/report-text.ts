@@ -18,6 +18,8 @@ export function formatAuditReport(r: AuditReport, perRule = 20): string {
     r.ok
       ? 'clickrelay audit: PASSED — no violations'
       : `clickrelay audit: FAILED — ${total} violation${total === 1 ? '' : 's'} of ${rules} rule${rules === 1 ? '' : 's'}`,
+    // No outbox, or a damaged one, undermines every other line: said before them.
+    ...r.violations.filter((v) => v.rule === 'outbox.missing' || v.rule === 'outbox.damaged').map((v) => `  ${v.rule}: ${v.detail}`),
     '',
     `  checked at    ${r.checked_at}`,
     `  data dir      ${r.data_dir}`,

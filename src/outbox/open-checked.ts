@@ -8,7 +8,7 @@
  * files are kept beside the new ones as evidence, and what was accepted is reported.
  */
 import Database from 'better-sqlite3';
-import { copyFileSync, existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { OutboxError } from './errors.js';
 import { HEAD_FILE, type ChainHead } from './head.js';
@@ -84,6 +84,7 @@ export function openVerified(dataDir: string, c: OpenChecks): Database.Database 
 }
 
 function verified(path: string): Database.Database {
+  createPrivate(path);
   const db = new Database(path);
   try {
     const problems = db.pragma('quick_check(5)', { simple: false }) as { quick_check: string }[];
@@ -94,6 +95,19 @@ function verified(path: string): Database.Database {
     db.close();
     if (sqliteCode(err) === 'SQLITE_CORRUPT') throw new OutboxError('CR_ERR_OUTBOX_CORRUPT', `${path} fails SQLite's integrity check: ${(err as Error).message}`);
     throw err;
+  }
+}
+
+/**
+ * Click data is for this user only (the audit's outbox.file_mode rule). SQLite gives the -wal
+ * and -shm files the mode of the database file, so creating that one 0600 covers all three;
+ * an existing file keeps its mode.
+ */
+function createPrivate(path: string): void {
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
 }
 

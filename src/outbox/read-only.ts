@@ -86,6 +86,8 @@ export interface OutboxReadOnly extends ChainReader {
   head(): ChainHead | null;
   snapshot<T>(read: () => T): T;
   summary(): OutboxSummary;
+  /** PRAGMA quick_check's findings (at most `max`); empty when the file is sound or absent. Never throws for a damaged file. */
+  integrity(max?: number): string[];
   close(): void;
 }
 
@@ -167,6 +169,15 @@ export function openOutboxReadOnly(dataDir: string): OutboxReadOnly {
         last_seq: one<number>('SELECT max(coalesce((SELECT max(seq) FROM clicks), 0), coalesce((SELECT max(last_seq) FROM chain_checkpoints), 0))'),
         checkpoints: one<number>('SELECT count(*) FROM chain_checkpoints'),
       };
+    },
+    integrity(max = 20) {
+      if (!db) return [];
+      try {
+        const rows = db.pragma(`quick_check(${Math.max(1, Math.trunc(max))})`) as { quick_check: string }[];
+        return rows.map((r) => r.quick_check).filter((r) => r !== 'ok');
+      } catch (err) {
+        return [(err as Error).message]; // not a database at all, or too damaged to check
+      }
     },
     close: () => db?.close(),
   };

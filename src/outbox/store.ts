@@ -72,7 +72,7 @@ export class OutboxStore {
     durability: 'durable' | 'fast',
     acceptNewOutbox = false,
   ) {
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 }); // click data is for this user only (audit: outbox.file_mode)
     const checks: OpenChecks = { acceptNewOutbox, notes: [] };
     this.startupNotes = checks.notes;
     checkPresentBeforeOpen(dataDir, readHeadOrNull(dataDir), checks);
