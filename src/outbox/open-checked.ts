@@ -8,8 +8,8 @@
  * files are kept beside the new ones as evidence, and what was accepted is reported.
  */
 import Database from 'better-sqlite3';
-import { closeSync, copyFileSync, existsSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, copyFileSync, existsSync, openSync, renameSync, rmSync, statfsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { OutboxError } from './errors.js';
 import { HEAD_FILE, type ChainHead } from './head.js';
 import { OUTBOX_DB } from './schema.js';
@@ -62,6 +62,38 @@ export function checkWalBeforeOpen(dataDir: string, c: OpenChecks): void {
   const kept = `${wal}${DAMAGED_MARK}${stamp()}`;
   copyFileSync(wal, kept); // a copy: SQLite still replays the intact frames before the damage
   c.notes.push(`${what}; accepted (${ACCEPT_FLAG}), the damaged WAL is kept as ${kept}`);
+}
+
+/** Free space below which a failed open is put down to a full disk. */
+const FULL_BELOW_BYTES = 256 * 1024;
+
+/**
+ * Runs `open`; when it fails for anything but a refusal of the checks above while the
+ * file system is (nearly) full, the failure becomes CR_ERR_OUTBOX_WRITE: a full disk is
+ * recoverable, and the writer is retried until it opens (a restart during a disk-full
+ * episode must not turn into an outage). SQLite in WAL mode cannot even read without
+ * creating its -shm file, so a full disk fails the open itself, as "disk I/O error".
+ */
+export function whenSpaceAllows<T>(dataDir: string, open: () => T): T {
+  try {
+    return open();
+  } catch (err) {
+    if (err instanceof OutboxError && err.code !== 'CR_ERR_OUTBOX_OPEN') throw err;
+    const free = freeBytes(dataDir);
+    if (free === null || free >= FULL_BELOW_BYTES) throw err;
+    throw new OutboxError('CR_ERR_OUTBOX_WRITE', `${join(dataDir, OUTBOX_DB)} cannot be opened with ${free} bytes free in ${dataDir}: ${(err as Error).message}`);
+  }
+}
+
+function freeBytes(dataDir: string): number | null {
+  for (let dir = dataDir; ; dir = dirname(dir)) {
+    try {
+      const s = statfsSync(dir);
+      return s.bavail * s.bsize;
+    } catch {
+      if (dirname(dir) === dir) return null; // the folder may not exist yet: ask its parent
+    }
+  }
 }
 
 /** Opens outbox.db and runs PRAGMA quick_check (O(file size), once per start). */

@@ -65,6 +65,8 @@ export interface OpMap {
   requeueDead: { args: { ids: string[] | null }; result: number };
   purgeStep: { args: PurgeStepArgs; result: PurgedCounts };
   stats: { args: Record<string, never>; result: StoreStats };
+  /** One tiny write transaction, no click: can the disk take a commit now? */
+  probe: { args: Record<string, never>; result: number };
   /** Caps the database size in pages (null = no cap): a disk quota, and how tests make a disk "full". */
   limitPages: { args: { pages: number | null }; result: number };
 }

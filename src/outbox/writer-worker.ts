@@ -29,6 +29,8 @@ function runOp(store: OutboxStore, r: OpRequest): OpResult {
         return { id: r.id, ok: true, value: store.purgeStep(r.args) };
       case 'stats':
         return { id: r.id, ok: true, value: store.stats() };
+      case 'probe':
+        return { id: r.id, ok: true, value: store.probe() };
       case 'limitPages':
         return { id: r.id, ok: true, value: store.limitPages(r.args) };
     }

@@ -53,6 +53,15 @@ export interface StartOptions {
   acceptNewOutbox?: boolean;
 }
 
+/** serve.json only tells `status` which build runs: a full disk must not stop the start for it. */
+function writeRuntimeFileOrWarn(log: Logger, dataDir: string, info: Parameters<typeof writeRuntimeFile>[1]): void {
+  try {
+    writeRuntimeFile(dataDir, info);
+  } catch (err) {
+    log.warn({ event: 'runtime_file_unwritten' }, `${dataDir}/serve.json could not be written (status will not see this serve): ${(err as Error).message}`);
+  }
+}
+
 export async function startService(config: Config, log: Logger, opts: StartOptions = {}): Promise<RunningService> {
   const { uws, build } = loadUws({ allowJsFallback: config.server.allow_js_fallback });
   if (build.native) log.info({ event: 'uws_loaded', uws_build: build }, `uWebSockets.js: ${describeBuild(build)}`);
@@ -64,10 +73,14 @@ export async function startService(config: Config, log: Logger, opts: StartOptio
   metrics.uwsBuild.set({ package: build.package, version: build.version, native: String(build.native), tls: String(build.tls) }, 1);
   const dataDir = config.storage.data_dir;
 
-  const outbox = await Outbox.open({ dataDir, durability: config.outbox.durability, commitIntervalMs: config.outbox.commit_interval_ms, acceptNewOutbox: opts.acceptNewOutbox ?? false });
+  const outbox = await Outbox.open({ dataDir, durability: config.outbox.durability, commitIntervalMs: config.outbox.commit_interval_ms, acceptNewOutbox: opts.acceptNewOutbox ?? false, startWhenFull: true });
   for (const note of outbox.startupNotes) log.error({ event: 'outbox_loss_accepted' }, note);
+  // A restart during a disk-full episode still serves (fail-open: redirects without records;
+  // fail-closed: 503 and /readyz not ready) and recording starts by itself once there is room.
+  if (outbox.unavailable) log.error({ event: 'outbox_unavailable', code: 'CR_ERR_OUTBOX_WRITE' }, `serving without an outbox until it can be opened: ${outbox.unavailable}`);
   const keys = SessionKeyStore.open(dataDir);
   if (keys.recovered) log.warn({ event: 'session_keys_recovered' }, keys.recovered);
+  if (keys.unsaved) log.warn({ event: 'session_keys_unsaved' }, keys.unsaved);
   const mirror = await Mirror.open({ config, hooks: mirrorEvents(log, metrics) });
   const noNice = threadPriorityUnavailable();
   if (noNice) log.warn({ event: 'mirror_priority_unavailable', reason: noNice }, `the mirror thread cannot lower its priority to nice ${MIRROR_THREAD_NICE} (${noNice}): a full re-sync will compete with redirects for the CPU. Allow setpriority (systemd: SystemCallFilter=setpriority)`);
@@ -88,6 +101,7 @@ export async function startService(config: Config, log: Logger, opts: StartOptio
       })
     : null;
 
+  const failClosed = config.outbox.on_write_error === 'fail-closed';
   const policy = policyFromConfig(config.privacy, config.main_system.base_url);
   const trusted = parseTrustedProxies(config.server.trust_proxy);
   const limiter = config.server.rate_limit_per_second > 0 ? createRateLimiter(config.server.rate_limit_per_second, config.server.rate_limit_burst) : null;
@@ -128,10 +142,14 @@ export async function startService(config: Config, log: Logger, opts: StartOptio
   };
 
   const refreshGauges = async () => {
-    const s = await outbox.stats();
-    metrics.outboxPending.set(s.pending);
-    metrics.outboxDeadLetter.set(s.dead_letter);
-    metrics.outboxOldestPendingSeconds.set(s.oldest_pending ? Math.max(0, (Date.now() - Date.parse(s.oldest_pending)) / 1000) : 0);
+    // An outbox that cannot be opened (disk full) has no figures: /metrics still answers,
+    // with clickrelay_click_write_errors_total counting what is lost.
+    const s = await outbox.stats().catch(() => null);
+    if (s) {
+      metrics.outboxPending.set(s.pending);
+      metrics.outboxDeadLetter.set(s.dead_letter);
+      metrics.outboxOldestPendingSeconds.set(s.oldest_pending ? Math.max(0, (Date.now() - Date.parse(s.oldest_pending)) / 1000) : 0);
+    }
     if (shipper) metrics.shipInFlight.set(shipper.stats().inFlight);
     const index = mirror.holder.current;
     const counts = index.counts();
@@ -144,7 +162,13 @@ export async function startService(config: Config, log: Logger, opts: StartOptio
   const adminApp = createAdminApp({
     uws,
     token: config.admin.token_file ? readFileSync(config.admin.token_file, 'utf8').trim() : null,
-    isReady: () => mirror.holder.size > 0 || mirror.lastResult !== null,
+    isReady: async () => {
+      if (!(mirror.holder.size > 0 || mirror.lastResult !== null)) return 'mirror not loaded';
+      // Fail-closed answers 503 to every click while the outbox cannot store them: not ready.
+      // The probe lets readiness come back without clicks (a balancer sends none meanwhile).
+      if (failClosed && !outbox.writable && !(await outbox.probe().then(() => true, () => false))) return 'the outbox cannot store clicks (disk full?): fail-closed answers 503';
+      return true;
+    },
     metrics: async () => {
       await refreshGauges();
       return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
@@ -168,7 +192,7 @@ export async function startService(config: Config, log: Logger, opts: StartOptio
     { event: 'listening', public: `${config.server.host}:${publicListener.port}`, admin: `${config.admin.host}:${adminListener.port}`, tls: tls !== null, durability: config.outbox.durability, shipping },
     `serving ${tls ? 'https' : 'http'}://${config.server.host}:${publicListener.port}/track/{id}, admin on ${config.admin.host}:${adminListener.port}`,
   );
-  writeRuntimeFile(dataDir, {
+  writeRuntimeFileOrWarn(log, dataDir, {
     pid: process.pid,
     started_at: new Date().toISOString(),
     node: process.versions.node,
