@@ -120,7 +120,8 @@ function verified(path: string): Database.Database {
   const db = new Database(path);
   try {
     const problems = db.pragma('quick_check(5)', { simple: false }) as { quick_check: string }[];
-    const found = problems.map((p) => p.quick_check).filter((p) => p !== 'ok');
+    // Its findings span lines ("*** in database main ***\nPage 5: …"); a coded error is one line.
+    const found = problems.map((p) => p.quick_check.replace(/\s*\n\s*/g, ' ')).filter((p) => p !== 'ok');
     if (found.length > 0) throw new OutboxError('CR_ERR_OUTBOX_CORRUPT', `${path} fails SQLite's integrity check: ${found.join('; ')}`);
     return db;
   } catch (err) {

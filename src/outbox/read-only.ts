@@ -174,7 +174,7 @@ export function openOutboxReadOnly(dataDir: string): OutboxReadOnly {
       if (!db) return [];
       try {
         const rows = db.pragma(`quick_check(${Math.max(1, Math.trunc(max))})`) as { quick_check: string }[];
-        return rows.map((r) => r.quick_check).filter((r) => r !== 'ok');
+        return rows.map((r) => r.quick_check.replace(/\s*\n\s*/g, ' ')).filter((r) => r !== 'ok');
       } catch (err) {
         return [(err as Error).message]; // not a database at all, or too damaged to check
       }
