@@ -12,6 +12,9 @@ const OUTBOX_ERRORS = {
   CR_ERR_OUTBOX_QUEUE_FULL: { recoverable: true, action: 'More clicks wait for the writer than it can hold: the disk is far too slow or stuck. Check I/O on storage.data_dir.' },
   CR_ERR_OUTBOX_CLOSED: { recoverable: false, action: 'A click arrived while the service was stopping; nothing to do.' },
   CR_ERR_OUTBOX_OPEN: { recoverable: false, action: 'outbox.db could not be opened: check permissions of storage.data_dir, or whether it was written by a newer clickrelay.' },
+  CR_ERR_OUTBOX_BEHIND_HEAD: { recoverable: false, action: 'outbox.db holds fewer clicks than outbox.head records (deleted, emptied or an older copy restored): serve refuses to start. Restore outbox.db (with its -wal) from a backup, or accept the loss with `clickrelay serve --accept-new-outbox` (the audit keeps reporting the missing positions).' },
+  CR_ERR_OUTBOX_WAL_DAMAGED: { recoverable: false, action: 'outbox.db-wal is damaged and SQLite would silently drop the committed clicks after the damage: serve refuses to start. Copy outbox.db, outbox.db-wal and outbox.head somewhere safe first; then repair, or accept the loss with `clickrelay serve --accept-new-outbox` (the WAL is kept as outbox.db-wal.damaged-<time>).' },
+  CR_ERR_OUTBOX_CORRUPT: { recoverable: false, action: 'outbox.db fails SQLite\'s integrity check: serve refuses to start. Copy the outbox files somewhere safe, try `sqlite3 outbox.db .recover`, or start a new outbox with `clickrelay serve --accept-new-outbox` (the damaged files are kept as outbox.db.damaged-<time>).' },
 } as const satisfies Record<string, ErrorInfo>;
 
 export const ERROR_CATALOGUE: Readonly<Record<string, ErrorInfo>> = Object.freeze({ ...ERRORS, ...MIRROR_ERROR_CODES, ...OUTBOX_ERRORS });

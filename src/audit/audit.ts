@@ -6,9 +6,11 @@
  * (a bug, or a policy tightened since the clicks were recorded).
  */
 import { MAX_KEY_AGE_HOURS } from '../keys/index.js';
-import { verifyChain, type ChainReader, type ChainRow, type DeliveryState, type OutboxReadOnly } from '../outbox/index.js';
+import { verifyChain, type ChainReader, type ChainReport, type ChainRow, type DeliveryState, type OutboxReadOnly } from '../outbox/index.js';
 import type { PrivacyPolicy } from '../privacy/index.js';
 import type { AuditCounts, AuditPolicyReport, AuditReport } from './report.js';
+import type { AuditRule } from './rules.js';
+import { checkOutboxFiles } from './outbox-files.js';
 import { checkRow, METADATA_KEYS, type RowPolicy } from './row-checks.js';
 import { checkSessionKeys } from './session-keys.js';
 import { ViolationLog } from './violations.js';
@@ -71,6 +73,11 @@ export function runAudit(reader: OutboxReadOnly, opts: AuditOptions): AuditRepor
   let checkpoints = 0;
   let walked = false;
 
+  // The folder and files first: no outbox, a damaged one, or one others can read.
+  const fileFlag = (rule: AuditRule, detail: string): void => log.add(rule, null, null, detail);
+  const present = checkOutboxFiles(reader.dataDir, fileFlag);
+  for (const problem of present === 'present' ? reader.integrity() : []) fileFlag('outbox.damaged', `${reader.dataDir}/outbox.db fails SQLite's integrity check: ${problem}`);
+
   // The chain walk pulls the rows; each row is checked as it passes, so the database is
   // read once, inside the one snapshot verifyChain takes.
   const walk: ChainReader = {
@@ -101,7 +108,16 @@ export function runAudit(reader: OutboxReadOnly, opts: AuditOptions): AuditRepor
     head: () => reader.head(),
     snapshot: (read) => reader.snapshot(read),
   };
-  const chain = verifyChain(walk);
+  let chain: ChainReport = { ok: false, rows: counts.total, last_seq: 0, violations: [] };
+  try {
+    chain = verifyChain(walk);
+  } catch (err) {
+    // A damaged page stops the walk where it lies: a finding, and the rows after it unread.
+    const code = String((err as { code?: unknown }).code ?? '');
+    if (!code.startsWith('SQLITE_')) throw err;
+    fileFlag('outbox.damaged', `reading outbox.db stopped after ${counts.total} rows (${code}: ${(err as Error).message}): the rows after that point were not checked`);
+    walked = true;
+  }
   if (!walked) throw new Error('internal: the chain walk stopped before the last row, so the privacy rules were not applied to every row');
   for (const v of chain.violations) log.add(v.rule, v.click_id, v.seq, v.detail);
 
@@ -110,6 +126,11 @@ export function runAudit(reader: OutboxReadOnly, opts: AuditOptions): AuditRepor
   let headSeq: number | null = null;
   try {
     headSeq = reader.head()?.seq ?? null;
+    // verifyChain only misses it when there are no rows: an empty outbox without its head
+    // (both deleted, or the wrong folder) is no proof of anything either.
+    if (headSeq === null && !log.has('chain.head_missing') && present !== 'no-folder') {
+      fileFlag('chain.head_missing', `${reader.dataDir}/outbox.head is missing: a cut-off or deleted outbox cannot be ruled out`);
+    }
   } catch {
     headSeq = null; // reported as chain.head_missing by verifyChain
   }

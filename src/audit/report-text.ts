@@ -21,6 +21,8 @@ export function formatAuditReport(r: AuditReport, perRule = 20): string {
     r.ok
       ? `clickrelay audit: PASSED — no violations${weak.length > 0 ? `, but ${weak.length} setting${weak.length === 1 ? ' is' : 's are'} weaker than the defaults (see below; --strict fails on them)` : ''}`
       : `clickrelay audit: FAILED — ${total} violation${total === 1 ? '' : 's'} of ${rules} rule${rules === 1 ? '' : 's'}${failedOnPolicy ? `${total > 0 ? ' and ' : ' — '}${weak.length} setting${weak.length === 1 ? '' : 's'} weaker than the defaults (--strict)` : ''}`,
+    // No outbox, or a damaged one, undermines every other line: said before them.
+    ...r.violations.filter((v) => v.rule === 'outbox.missing' || v.rule === 'outbox.damaged').map((v) => `  ${v.rule}: ${v.detail}`),
     '',
     `  checked at    ${r.checked_at}`,
     `  data dir      ${r.data_dir}`,

@@ -18,10 +18,16 @@ export type RowRule =
 /** Rules checked on the data folder besides the outbox rows. */
 export type FileRule = 'session_key_age' | 'session_key_mode';
 
-export type AuditRule = RowRule | ChainRule | FileRule;
+/** Rules on the outbox files themselves, reported first: without an outbox nothing else was checked. */
+export type OutboxFileRule = 'outbox.missing' | 'outbox.damaged' | 'outbox.file_mode';
+
+export type AuditRule = OutboxFileRule | RowRule | ChainRule | FileRule;
 
 /** One line per rule, in the order the report lists them: what a violation of it means. */
 export const RULE_TEXT: Record<AuditRule, string> = {
+  'outbox.missing': 'there is no outbox (or no data folder) where the configuration points: nothing could be audited',
+  'outbox.damaged': 'outbox.db or its WAL is damaged, or damaged files were set aside: clicks were lost or could not be read',
+  'outbox.file_mode': 'outbox.db, its WAL or the data folder can be read by other users (must be 0600, the folder 0700)',
   ip_prefix: 'an IP address keeps bits past the configured prefix (or is not an address the truncation could have produced)',
   anonymous_personal_data: 'an anonymous (DNT/GPC) click carries an IP address, user agent, referrer or session id',
   referrer_form: 'a referrer holds more than privacy.referrer allows',

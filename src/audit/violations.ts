@@ -30,6 +30,10 @@ export class ViolationLog {
     list.push({ rule, click_id, seq, detail });
   }
 
+  has(rule: AuditRule): boolean {
+    return (this.counts.get(rule) ?? 0) > 0;
+  }
+
   get total(): number {
     let n = 0;
     for (const c of this.counts.values()) n += c;

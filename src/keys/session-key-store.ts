@@ -162,8 +162,19 @@ export class SessionKeyStore {
       this.currentDay = '';
       this.currentKey = Buffer.alloc(0);
     }
-    if (changed) writeKeysAtomically(this.dir, this.file, this.keys);
+    if (!changed && this.unsaved === null) return;
+    try {
+      writeKeysAtomically(this.dir, this.file, this.keys);
+      this.unsaved = null;
+    } catch (err) {
+      // A full disk must not stop redirects (keyFor runs on the hot path) nor start-up: the
+      // keys stay in memory and the write is tried again at the next purge or rotation.
+      this.unsaved = `${this.file} could not be written (${(err as Error).message}); session keys are kept in memory until it can`;
+    }
   }
+
+  /** Why the last rewrite of the file failed (disk full…); null once it is written. */
+  unsaved: string | null = null;
 
   /** Days that currently have a key, oldest first. */
   listKeyDays(): string[] {

@@ -9,7 +9,13 @@ export type OutboxErrorCode =
   /** The outbox is closing or closed. */
   | 'CR_ERR_OUTBOX_CLOSED'
   /** outbox.db could not be opened (permissions, schema from a newer build). Not recoverable without the operator. */
-  | 'CR_ERR_OUTBOX_OPEN';
+  | 'CR_ERR_OUTBOX_OPEN'
+  /** outbox.db holds fewer clicks than outbox.head records (deleted, emptied, restored, cut): start-up refused. */
+  | 'CR_ERR_OUTBOX_BEHIND_HEAD'
+  /** outbox.db-wal has a damaged frame with committed transactions after it, which SQLite would drop: start-up refused. */
+  | 'CR_ERR_OUTBOX_WAL_DAMAGED'
+  /** outbox.db fails SQLite's integrity check (garbage in its pages): start-up refused. */
+  | 'CR_ERR_OUTBOX_CORRUPT';
 
 export class OutboxError extends Error {
   constructor(

@@ -16,6 +16,8 @@
  *   writer-link.ts    the event loop's end: queue, group-commit rounds, callbacks, restarts
  *   outbox.ts         Outbox: the API the redirect server and the shipper call
  *   read-only.ts      synchronous read-only access for the CLI
+ *   wal-check.ts      reads outbox.db-wal as SQLite's recovery would: what it would drop
+ *   open-checked.ts   start-up refusals (damaged WAL, corrupt file, behind its head) and --accept-new-outbox
  */
 export { Outbox, type CommitCallback, type OutboxOptions, type OutboxStats } from './outbox.js';
 export { OutboxError, type OutboxErrorCode } from './errors.js';
@@ -45,3 +47,5 @@ export {
 export { CLICK_COLUMNS, type ClickColumns } from './columns.js';
 export { HEAD_FILE, readHead, type ChainHead } from './head.js';
 export { OUTBOX_DB, SCHEMA_VERSION } from './schema.js';
+export { ACCEPT_FLAG, DAMAGED_MARK } from './open-checked.js';
+export { checkWal, type WalDamage } from './wal-check.js';

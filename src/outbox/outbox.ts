@@ -24,6 +24,16 @@ export interface OutboxOptions {
   commitIntervalMs: number;
   /** Clicks allowed to wait for the writer before record() refuses more (default 100 000). */
   maxQueued?: number;
+  /**
+   * Go on past a damaged, emptied or cut-back outbox instead of refusing with
+   * CR_ERR_OUTBOX_BEHIND_HEAD / _WAL_DAMAGED / _CORRUPT / _OPEN (`serve --accept-new-outbox`).
+   */
+  acceptNewOutbox?: boolean;
+  /**
+   * When the database cannot be opened because the disk is full, resolve anyway: clicks are
+   * refused with CR_ERR_OUTBOX_WRITE and the writer is retried until it opens (`unavailable`).
+   */
+  startWhenFull?: boolean;
 }
 
 export interface OutboxStats extends StoreStats {
@@ -44,8 +54,30 @@ export class Outbox {
     if (opts.durability !== 'durable' && opts.durability !== 'fast') throw new TypeError(`durability must be durable or fast, not ${String(opts.durability)}`);
     if (!(opts.commitIntervalMs >= 0)) throw new TypeError(`commitIntervalMs must be >= 0, not ${opts.commitIntervalMs}`);
     const lingerMs = opts.durability === 'fast' ? Math.floor(opts.commitIntervalMs / 2) : 0;
-    const link = await WriterLink.start({ dataDir: opts.dataDir, durability: opts.durability }, opts.maxQueued ?? 100_000, lingerMs);
+    const boot = { dataDir: opts.dataDir, durability: opts.durability, acceptNewOutbox: opts.acceptNewOutbox ?? false };
+    const link = await WriterLink.start(boot, opts.maxQueued ?? 100_000, lingerMs, opts.startWhenFull ?? false);
     return new Outbox(link);
+  }
+
+  /** What was accepted at open because of acceptNewOutbox (damaged files set aside, a gap); empty when nothing was wrong. */
+  get startupNotes(): readonly string[] {
+    return this.link.startupNotes;
+  }
+
+  /** Why the database cannot be opened right now (disk full, see startWhenFull); null while it is open. */
+  get unavailable(): string | null {
+    return this.link.unavailable;
+  }
+
+  /** Open, and the last transaction of clicks committed: what readiness asks in fail-closed mode. */
+  get writable(): boolean {
+    return this.link.writable;
+  }
+
+  /** Commits one tiny write (no click): resolves once the disk takes writes again, rejects while it does not. */
+  async probe(): Promise<void> {
+    await this.link.call('probe', {});
+    this.link.noteWritable();
   }
 
   /**

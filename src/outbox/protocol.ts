@@ -9,9 +9,13 @@
  * operations in order, answered by one `results` when `committed` said `opsFollow`.
  */
 
+import type { OutboxErrorCode } from './errors.js';
+
 export interface WorkerBoot {
   dataDir: string;
   durability: 'durable' | 'fast';
+  /** `serve --accept-new-outbox`: go on past a damaged or short outbox (see open-checked.ts). */
+  acceptNewOutbox?: boolean;
 }
 
 export interface PendingRows {
@@ -61,6 +65,8 @@ export interface OpMap {
   requeueDead: { args: { ids: string[] | null }; result: number };
   purgeStep: { args: PurgeStepArgs; result: PurgedCounts };
   stats: { args: Record<string, never>; result: StoreStats };
+  /** One tiny write transaction, no click: can the disk take a commit now? */
+  probe: { args: Record<string, never>; result: number };
   /** Caps the database size in pages (null = no cap): a disk quota, and how tests make a disk "full". */
   limitPages: { args: { pages: number | null }; result: number };
 }
@@ -72,8 +78,8 @@ export type OpResult = { id: number; ok: true; value: unknown } | { id: number; 
 export type ToWorker = { kind: 'round'; batch: unknown[] | null; ops: OpRequest[] } | { kind: 'close' };
 
 export type FromWorker =
-  | { kind: 'ready'; lastSeq: number }
-  | { kind: 'fatal'; error: string }
+  | { kind: 'ready'; lastSeq: number; notes: string[] }
+  | { kind: 'fatal'; error: string; code?: OutboxErrorCode }
   | { kind: 'committed'; rounds: number; count: number; error: string | null; opsFollow: boolean }
   | { kind: 'results'; results: OpResult[] }
   | { kind: 'closed' };

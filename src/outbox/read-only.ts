@@ -92,6 +92,8 @@ export interface OutboxReadOnly extends ChainReader {
   head(): ChainHead | null;
   snapshot<T>(read: () => T): T;
   summary(): OutboxSummary;
+  /** PRAGMA quick_check's findings (at most `max`); empty when the file is sound or absent. Never throws for a damaged file. */
+  integrity(max?: number): string[];
   close(): void;
 }
 
@@ -180,6 +182,15 @@ export function openOutboxReadOnly(dataDir: string): OutboxReadOnly {
         pending_error: (db.prepare("SELECT attempts, last_error FROM clicks WHERE state = 'pending' AND last_error IS NOT NULL ORDER BY seq LIMIT 1").get() as { attempts: number; last_error: string } | undefined) ?? null,
         schema_version: Number(one<string | undefined>("SELECT value FROM meta WHERE key = 'schema_version'") ?? NaN) || null,
       };
+    },
+    integrity(max = 20) {
+      if (!db) return [];
+      try {
+        const rows = db.pragma(`quick_check(${Math.max(1, Math.trunc(max))})`) as { quick_check: string }[];
+        return rows.map((r) => r.quick_check.replace(/\s*\n\s*/g, ' ')).filter((r) => r !== 'ok');
+      } catch (err) {
+        return [(err as Error).message]; // not a database at all, or too damaged to check
+      }
     },
     close: () => db?.close(),
   };

@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { chainHash, GENESIS_HASH } from './chain.js';
 import { CLICK_COLUMNS, CLICK_STRIDE, columnsAt } from './columns.js';
 import { readHead, writeHead, type ChainHead } from './head.js';
+import { checkAgainstHead, checkPresentBeforeOpen, checkWalBeforeOpen, openVerified, whenSpaceAllows, type OpenChecks } from './open-checked.js';
 import type { OpMap, PendingRows, PurgedCounts, StoreStats } from './protocol.js';
 import { makePurger } from './purge.js';
-import { applySchema, applyWriterPragmas, OUTBOX_DB } from './schema.js';
+import { applySchema, applyWriterPragmas } from './schema.js';
 
 const COLS = CLICK_COLUMNS.join(', ');
 /** Rough JSON size of one click besides its values (keys, quotes, commas). */
@@ -62,15 +63,26 @@ export class OutboxStore {
   private readonly insertBatchTx: (flats: readonly (readonly unknown[])[]) => ChainHead;
   private readonly purger: (a: OpMap['purgeStep']['args']) => PurgedCounts;
   private readonly s: ReturnType<typeof prepareStatements>;
+  /** What the operator accepted at this start (--accept-new-outbox); empty when nothing was wrong. */
+  readonly startupNotes: string[];
 
+  /** Throws an OutboxError (CR_ERR_OUTBOX_*) when the files are damaged or behind their head (see open-checked.ts). */
   constructor(
     private readonly dataDir: string,
     durability: 'durable' | 'fast',
+    acceptNewOutbox = false,
   ) {
-    mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(join(dataDir, OUTBOX_DB));
-    applyWriterPragmas(this.db, durability);
-    applySchema(this.db);
+    const checks: OpenChecks = { acceptNewOutbox, notes: [] };
+    this.startupNotes = checks.notes;
+    this.db = whenSpaceAllows(dataDir, () => {
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 }); // click data is for this user only (audit: outbox.file_mode)
+      checkPresentBeforeOpen(dataDir, readHeadOrNull(dataDir), checks);
+      checkWalBeforeOpen(dataDir, checks);
+      const db = openVerified(dataDir, checks);
+      applyWriterPragmas(db, durability);
+      applySchema(db);
+      return db;
+    });
     const db = this.db;
     this.inserts = INSERT_CHUNKS.map((rows) => ({ rows, stmt: db.prepare(insertSql(rows)), args: new Array<unknown>(rows * INSERT_WIDTH) }));
     this.s = prepareStatements(db);
@@ -97,17 +109,17 @@ export class OutboxStore {
       return { seq, chain_hash: hash };
     });
     this.purger = makePurger(db);
-    this.tip = this.recoverTip();
+    this.tip = this.recoverTip(checks);
     this.counts = this.countStates();
   }
 
   /**
    * Where the chain continues: the newest of the last row, the last checkpoint, and the head
-   * file. A head file ahead of the database (a cut tail, a restored backup) is continued from,
-   * not overwritten, so the missing positions stay visible to the audit as a gap (and a
-   * rewritten last row as a break).
+   * file. A head file ahead of the database (a cut tail, a restored backup, a deleted file)
+   * refuses the start; accepted by the operator, it is continued from, not overwritten, so
+   * the missing positions stay visible to the audit as a gap (and a rewritten last row as a break).
    */
-  private recoverTip(): ChainHead {
+  private recoverTip(checks: OpenChecks): ChainHead {
     const row = this.db.prepare('SELECT seq, chain_hash FROM clicks ORDER BY seq DESC LIMIT 1').get() as ChainHead | undefined;
     const cp = this.db.prepare('SELECT last_seq AS seq, last_hash AS chain_hash FROM chain_checkpoints ORDER BY last_seq DESC LIMIT 1').get() as
       | ChainHead
@@ -116,12 +128,8 @@ export class OutboxStore {
     for (const c of [row, cp]) if (c && c.seq > tip.seq) tip = c;
     const hw = this.db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'clicks'").get() as { seq: number } | undefined;
     if (hw && hw.seq > tip.seq) tip = { seq: hw.seq, chain_hash: tip.chain_hash };
-    let head: ChainHead | null = null;
-    try {
-      head = readHead(this.dataDir);
-    } catch {
-      head = null; // unreadable: the audit reports it; rewrite it from the database
-    }
+    const head = readHeadOrNull(this.dataDir);
+    checkAgainstHead(this.dataDir, tip, head, checks);
     if (head && (head.seq > tip.seq || (head.seq === tip.seq && head.chain_hash !== tip.chain_hash))) return head;
     if (!head || head.seq < tip.seq) this.writeHead(tip);
     return tip;
@@ -222,6 +230,11 @@ export class OutboxStore {
     };
   }
 
+  /** Rewrites one meta row unchanged: a commit (a WAL frame) that needs the room a click would. */
+  probe(): number {
+    return this.db.prepare("UPDATE meta SET value = value WHERE key = 'schema_version'").run().changes;
+  }
+
   limitPages({ pages }: OpMap['limitPages']['args']): number {
     return this.db.pragma(`max_page_count = ${Math.trunc(pages ?? NO_PAGE_CAP)}`, { simple: true }) as number;
   }
@@ -229,6 +242,15 @@ export class OutboxStore {
   close(): void {
     this.db.close();
     this.writeHead(this.tip, true);
+  }
+}
+
+/** An unreadable head counts as none: the audit reports it, and the writer rewrites it from the database. */
+function readHeadOrNull(dataDir: string): ChainHead | null {
+  try {
+    return readHead(dataDir);
+  } catch {
+    return null;
   }
 }
 

@@ -20,7 +20,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { ClickRecord } from '../types.js';
 import { CLICK_COLUMNS, CLICK_STRIDE, pushClickColumns } from './columns.js';
-import { OutboxError } from './errors.js';
+import { OutboxError, type OutboxErrorCode } from './errors.js';
 import type { FromWorker, OpMap, OpName, OpRequest, WorkerBoot } from './protocol.js';
 import { startWriterWorker } from './worker-launch.js';
 
@@ -66,7 +66,9 @@ export class WriterLink {
   private worker!: Worker;
   private ready = false; // the current thread has opened the database
   private everReady = false;
-  private onStarted: ((failure: string | null) => void) | null = null; // until the first thread is ready or failed
+  private onStarted: ((failure: string | null, code?: OutboxErrorCode) => void) | null = null; // until the first thread is ready or failed
+  /** What the first thread reported accepting at open (serve --accept-new-outbox). */
+  startupNotes: string[] = [];
   private round = new Round(); // being filled
   private ops: OpRequest[] = [];
   /** Rounds sent whose clicks are not committed yet, oldest first. */
@@ -87,6 +89,12 @@ export class WriterLink {
   private onClosed: (() => void) | null = null;
   private closePromise: Promise<void> | null = null;
   private respawnDelay = RESPAWN_MIN_MS;
+  private respawnTimer: NodeJS.Timeout | null = null;
+  /** Started on a disk too full to open the database: the writer is retried until it opens. */
+  private startedUnopened = false;
+  /** Why the last writer thread could not open the database; null once one has. */
+  private openFailure: string | null = null;
+  private lastCommitFailed = false;
   private readonly maxAhead: number;
   commits = 0;
   writeErrors = 0;
@@ -103,13 +111,38 @@ export class WriterLink {
    * Starts the writer thread; rejects with CR_ERR_OUTBOX_OPEN if it cannot open the database.
    * `lingerMs`: how long a click may wait for more to share its round (0: none; see above).
    */
-  static start(boot: WorkerBoot, maxQueued: number, lingerMs = 0): Promise<WriterLink> {
+  static start(boot: WorkerBoot, maxQueued: number, lingerMs = 0, startWhenFull = false): Promise<WriterLink> {
     const link = new WriterLink(boot, maxQueued, lingerMs);
     return new Promise((resolve, reject) => {
-      link.onStarted = (failure) =>
-        failure === null ? resolve(link) : reject(new OutboxError('CR_ERR_OUTBOX_OPEN', `cannot open the outbox in ${boot.dataDir}: ${failure}`));
+      link.onStarted = (failure, code) =>
+        failure === null
+          ? resolve(link)
+          : startWhenFull && code === 'CR_ERR_OUTBOX_WRITE'
+            ? resolve(link.unopened(failure))
+            : reject(new OutboxError(code ?? 'CR_ERR_OUTBOX_OPEN', code ? failure : `cannot open the outbox in ${boot.dataDir}: ${failure}`));
       link.spawn();
     });
+  }
+
+  private unopened(failure: string): this {
+    this.startedUnopened = true;
+    this.openFailure = failure;
+    return this;
+  }
+
+  /** Why the writer cannot open the database right now (disk full); null while it is open. */
+  get unavailable(): string | null {
+    return this.ready ? null : this.openFailure;
+  }
+
+  /** The database is open and the last transaction of clicks committed. */
+  get writable(): boolean {
+    return this.ready && !this.lastCommitFailed;
+  }
+
+  /** A write that committed outside the click path (a probe): the disk has room again. */
+  noteWritable(): void {
+    this.lastCommitFailed = false;
   }
 
   /** Clicks recorded and not committed yet (queued, or with the writer). */
@@ -124,7 +157,7 @@ export class WriterLink {
 
   record(click: ClickRecord, onCommitted?: CommitCallback): void {
     const r = this.round;
-    if (this.closing || r.callbacks.length >= this.maxQueued) {
+    if (this.closing || r.callbacks.length >= this.maxQueued || this.unavailable !== null) {
       this.refuse(click, onCommitted);
       return;
     }
@@ -139,6 +172,7 @@ export class WriterLink {
 
   call<K extends OpName>(op: K, args: OpMap[K]['args']): Promise<OpMap[K]['result']> {
     if (this.closeSent) return Promise.reject(closedError());
+    if (this.unavailable !== null) return Promise.reject(new OutboxError('CR_ERR_OUTBOX_WRITE', `the outbox cannot be opened: ${this.unavailable}`));
     return new Promise<OpMap[K]['result']>((resolve, reject) => {
       const id = this.nextOpId++;
       this.waiting.set(id, { resolve, reject });
@@ -151,6 +185,13 @@ export class WriterLink {
 
   close(): Promise<void> {
     this.closing = true;
+    if (!this.closeSent && this.unavailable !== null) {
+      // No open database to commit into: stop retrying and let go of the thread being tried.
+      if (this.respawnTimer) clearTimeout(this.respawnTimer);
+      this.closeSent = true;
+      this.failQueued(closedError());
+      this.closePromise = this.worker.terminate().then(() => undefined);
+    }
     this.closePromise ??= new Promise<void>((resolve) => {
       this.onClosed = resolve;
       this.cancelLinger();
@@ -162,7 +203,9 @@ export class WriterLink {
   private refuse(click: ClickRecord, cb: CommitCallback | undefined): void {
     const err = this.closing
       ? closedError()
-      : new OutboxError('CR_ERR_OUTBOX_QUEUE_FULL', `${this.maxQueued} clicks are already waiting for the outbox writer`);
+      : this.unavailable !== null
+        ? new OutboxError('CR_ERR_OUTBOX_WRITE', `the outbox cannot be opened: ${this.unavailable}`)
+        : new OutboxError('CR_ERR_OUTBOX_QUEUE_FULL', `${this.maxQueued} clicks are already waiting for the outbox writer`);
     this.writeErrors++;
     const now = performance.now();
     queueMicrotask(() => {
@@ -279,6 +322,7 @@ export class WriterLink {
         if (count > 0) {
           if (err) this.writeErrors += count;
           else this.commits++;
+          this.lastCommitFailed = err !== null;
         }
         if (m.opsFollow) this.awaitingResults.push(m.rounds);
         else this.outstanding -= m.rounds;
@@ -307,12 +351,16 @@ export class WriterLink {
         this.ready = true;
         this.everReady = true;
         this.respawnDelay = RESPAWN_MIN_MS;
+        this.openFailure = null;
+        this.lastCommitFailed = false;
+        if (this.onStarted) this.startupNotes = m.notes;
         this.onStarted?.(null);
         this.onStarted = null;
         this.pump();
         break;
       case 'fatal':
-        this.onStarted?.(m.error);
+        this.openFailure = m.error;
+        this.onStarted?.(m.error, m.code);
         this.onStarted = null;
         break; // the thread exits next: onExit
       case 'closed':
@@ -334,7 +382,7 @@ export class WriterLink {
 
   private onExit(code: number, lastError: string): void {
     this.cancelLinger();
-    if (!this.everReady) {
+    if (!this.everReady && !this.startedUnopened) {
       // open() fails; nothing was queued yet and nobody holds this link.
       this.onStarted?.(lastError || `the writer thread exited with code ${code}`);
       this.onStarted = null;
@@ -363,7 +411,10 @@ export class WriterLink {
     if (!wasReady) this.failQueued(died);
     const delay = this.respawnDelay;
     this.respawnDelay = Math.min(RESPAWN_MAX_MS, delay * 2);
-    setTimeout(() => this.spawn(), delay);
+    this.respawnTimer = setTimeout(() => {
+      this.respawnTimer = null;
+      this.spawn();
+    }, delay);
   }
 
   private failQueued(err: Error): void {

@@ -5,6 +5,7 @@
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { FromWorker, OpRequest, OpResult, ToWorker, WorkerBoot } from './protocol.js';
 import { CLICK_STRIDE } from './columns.js';
+import { OutboxError } from './errors.js';
 import { OutboxStore } from './store.js';
 
 const port = parentPort!;
@@ -28,6 +29,8 @@ function runOp(store: OutboxStore, r: OpRequest): OpResult {
         return { id: r.id, ok: true, value: store.purgeStep(r.args) };
       case 'stats':
         return { id: r.id, ok: true, value: store.stats() };
+      case 'probe':
+        return { id: r.id, ok: true, value: store.probe() };
       case 'limitPages':
         return { id: r.id, ok: true, value: store.limitPages(r.args) };
     }
@@ -52,9 +55,9 @@ function main(): void {
   const boot = workerData as WorkerBoot;
   let store: OutboxStore;
   try {
-    store = new OutboxStore(boot.dataDir, boot.durability);
+    store = new OutboxStore(boot.dataDir, boot.durability, boot.acceptNewOutbox ?? false);
   } catch (err) {
-    post({ kind: 'fatal', error: message(err) });
+    post({ kind: 'fatal', error: message(err), ...(err instanceof OutboxError ? { code: err.code } : {}) });
     return;
   }
   let headTimer: NodeJS.Timeout | null = null;
@@ -116,7 +119,7 @@ function main(): void {
     if (ops.length > 0) post({ kind: 'results', results: ops.map((r) => runOp(store, r)) });
     if (closeAfter) close();
   });
-  post({ kind: 'ready', lastSeq: store.head.seq });
+  post({ kind: 'ready', lastSeq: store.head.seq, notes: store.startupNotes });
 }
 
 main();

@@ -33,7 +33,8 @@ export interface AdminAppDeps {
   uws: Uws;
   /** null: no token required (loopback only, enforced by config). */
   token: string | null;
-  isReady(): boolean;
+  /** true, or why not (a string), answered as 503 with that text. */
+  isReady(): boolean | string | Promise<boolean | string>;
   metrics(): Promise<{ contentType: string; body: string }>;
   /** `GET /`: the status page (HTML, no script), under the same token rule as every route. */
   statusPage?: () => Promise<string>;
@@ -94,7 +95,11 @@ export function createAdminApp(d: AdminAppDeps): TemplatedApp {
   };
 
   route('/healthz', 0, (res) => text(res, '200 OK', 'ok\n'));
-  route('/readyz', 0, (res) => (d.isReady() ? text(res, '200 OK', 'ready\n') : text(res, '503 Service Unavailable', 'mirror not loaded\n')));
+  route('/readyz', 0, async (res) => {
+    const ready = await d.isReady();
+    if (ready === true) text(res, '200 OK', 'ready\n');
+    else text(res, '503 Service Unavailable', `${ready === false ? 'not ready' : ready}\n`);
+  });
   route('/metrics', 0, async (res) => {
     const m = await d.metrics();
     text(res, '200 OK', m.body, m.contentType);

@@ -60,12 +60,24 @@ const NO_FORWARDING = Object.freeze({});
 export interface ServiceOptions {
   /** clickrelay's version, for serve.json and the status page */
   version: string;
+  /** `serve --accept-new-outbox`: start past a damaged, emptied or cut-back outbox (src/outbox/open-checked.ts). */
+  acceptNewOutbox?: boolean;
 }
 
 export async function startService(config: Config, log: Logger, opts: ServiceOptions = { version: 'unknown' }): Promise<RunningService> {
   // A weakened policy must never start silently: one warn line per setting, with what it means.
   const weakened = weakenedSettings(config);
   for (const w of weakened) log.warn({ event: 'privacy_weakened', code: 'CR_ERR_POLICY_WEAKENED', key: w.key, value: w.value, default: w.default }, `${describeWeakened(w)}: ${w.effect}`);
+
+/** serve.json only tells `status` which build runs: a full disk must not stop the start for it. */
+function writeRuntimeFileOrWarn(log: Logger, dataDir: string, info: Parameters<typeof writeRuntimeFile>[1]): void {
+  try {
+    writeRuntimeFile(dataDir, info);
+  } catch (err) {
+    log.warn({ event: 'runtime_file_unwritten' }, `${dataDir}/serve.json could not be written (status will not see this serve): ${(err as Error).message}`);
+  }
+}
+
   const { uws, build } = loadUws({ allowJsFallback: config.server.allow_js_fallback });
   if (build.native) log.info({ event: 'uws_loaded', uws_build: build }, `uWebSockets.js: ${describeBuild(build)}`);
   else log.warn({ event: 'uws_loaded', uws_build: build }, `uWebSockets.js: ${describeBuild(build)} — no native build loads here (${build.skipped.join('; ')})`);
@@ -79,9 +91,14 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   metrics.uwsBuild.set({ package: build.package, version: build.version, native: String(build.native), tls: String(build.tls) }, 1);
   const dataDir = config.storage.data_dir;
 
-  const outbox = await Outbox.open({ dataDir, durability: config.outbox.durability, commitIntervalMs: config.outbox.commit_interval_ms });
+  const outbox = await Outbox.open({ dataDir, durability: config.outbox.durability, commitIntervalMs: config.outbox.commit_interval_ms, acceptNewOutbox: opts.acceptNewOutbox ?? false, startWhenFull: true });
+  for (const note of outbox.startupNotes) log.error({ event: 'outbox_loss_accepted' }, note);
+  // A restart during a disk-full episode still serves (fail-open: redirects without records;
+  // fail-closed: 503 and /readyz not ready) and recording starts by itself once there is room.
+  if (outbox.unavailable) log.error({ event: 'outbox_unavailable', code: 'CR_ERR_OUTBOX_WRITE' }, `serving without an outbox until it can be opened: ${outbox.unavailable}`);
   const keys = SessionKeyStore.open(dataDir);
   if (keys.recovered) log.warn({ event: 'session_keys_recovered' }, keys.recovered);
+  if (keys.unsaved) log.warn({ event: 'session_keys_unsaved' }, keys.unsaved);
   const mirror = await Mirror.open({ config, hooks: mirrorEvents(log, metrics, { mainSystem: config.main_system.base_url !== '' }), missAdmission: createMissAdmission(config.sync) });
   const noNice = threadPriorityUnavailable();
   if (noNice) log.warn({ event: 'mirror_priority_unavailable', reason: noNice }, `the mirror thread cannot lower its priority to nice ${MIRROR_THREAD_NICE} (${noNice}): a full re-sync will compete with redirects for the CPU. Allow setpriority (systemd: SystemCallFilter=setpriority)`);
@@ -90,7 +107,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   // serve.json is written once listening; until then the shipper's state only lives here.
   let runtime: RuntimeInfo | null = null;
   const shippingState = new ShippingState(shipping, (snapshot) => {
-    if (runtime) writeRuntimeFile(dataDir, (runtime = { ...runtime, shipping: snapshot }));
+    if (runtime) writeRuntimeFileOrWarn(log, dataDir, (runtime = { ...runtime, shipping: snapshot }));
   });
   const onShipperEvent = shipperEvents(log, metrics);
   const shipper = shipping
@@ -111,6 +128,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       })
     : null;
 
+  const failClosed = config.outbox.on_write_error === 'fail-closed';
   const policy = policyFromConfig(config.privacy, config.main_system.base_url);
   const trusted = parseTrustedProxies(config.server.trust_proxy);
   const limiter = config.server.rate_limit_per_second > 0 ? createRateLimiter(config.server.rate_limit_per_second, config.server.rate_limit_burst) : null;
@@ -155,15 +173,19 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   };
 
   const refreshGauges = async () => {
-    const s = await outbox.stats();
-    const oldestAge = s.oldest_pending ? Math.max(0, (Date.now() - Date.parse(s.oldest_pending)) / 1000) : 0;
-    // Standalone, unshipped clicks wait for nothing: they are kept until retention. Reported
-    // as pending they would keep an "oldest pending" alert firing for the whole retention.
-    metrics.outboxPending.set(shipping ? s.pending : 0);
-    metrics.outboxOldestPendingSeconds.set(shipping ? oldestAge : 0);
-    metrics.outboxKeptLocal.set(shipping ? 0 : s.pending);
-    metrics.outboxOldestKeptSeconds.set(shipping ? 0 : oldestAge);
-    metrics.outboxDeadLetter.set(s.dead_letter);
+    // An outbox that cannot be opened (disk full) has no figures: /metrics still answers,
+    // with clickrelay_click_write_errors_total counting what is lost.
+    const s = await outbox.stats().catch(() => null);
+    if (s) {
+      const oldestAge = s.oldest_pending ? Math.max(0, (Date.now() - Date.parse(s.oldest_pending)) / 1000) : 0;
+      // Standalone, unshipped clicks wait for nothing: they are kept until retention. Reported
+      // as pending they would keep an "oldest pending" alert firing for the whole retention.
+      metrics.outboxPending.set(shipping ? s.pending : 0);
+      metrics.outboxOldestPendingSeconds.set(shipping ? oldestAge : 0);
+      metrics.outboxKeptLocal.set(shipping ? 0 : s.pending);
+      metrics.outboxOldestKeptSeconds.set(shipping ? 0 : oldestAge);
+      metrics.outboxDeadLetter.set(s.dead_letter);
+    }
     if (shipper) metrics.shipInFlight.set(shipper.stats().inFlight);
     const index = mirror.holder.current;
     const counts = index.counts();
@@ -177,7 +199,13 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   const adminApp = createAdminApp({
     uws,
     token: config.admin.token_file ? readFileSync(config.admin.token_file, 'utf8').trim() : null,
-    isReady: () => mirror.holder.size > 0 || mirror.lastResult !== null,
+    isReady: async () => {
+      if (!(mirror.holder.size > 0 || mirror.lastResult !== null)) return 'mirror not loaded';
+      // Fail-closed answers 503 to every click while the outbox cannot store them: not ready.
+      // The probe lets readiness come back without clicks (a balancer sends none meanwhile).
+      if (failClosed && !outbox.writable && !(await outbox.probe().then(() => true, () => false))) return 'the outbox cannot store clicks (disk full?): fail-closed answers 503';
+      return true;
+    },
     metrics: async () => {
       await refreshGauges();
       return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
@@ -256,7 +284,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     weakened,
     shipping: shippingState.snapshot(),
   };
-  writeRuntimeFile(dataDir, runtime);
+  writeRuntimeFileOrWarn(log, dataDir, runtime);
 
   mirror.start({ runAtStart: true });
   shipper?.start();

@@ -5,16 +5,21 @@ import { parseCommand, printHelp } from '../args.js';
 import { version } from '../version.js';
 
 export async function serve(argv: string[]): Promise<number> {
-  const cmd = parseCommand(argv, {});
+  const cmd = parseCommand(argv, { 'accept-new-outbox': { type: 'boolean' } });
   if (cmd.help) {
-    printHelp('clickrelay serve [--config FILE]\n  Redirects /track/{id}, syncs the mirror on schedule, ships clicks. SIGTERM/SIGINT drains and exits 0.\n');
+    printHelp(
+      'clickrelay serve [--config FILE] [--accept-new-outbox]\n  Redirects /track/{id}, syncs the mirror on schedule, ships clicks. SIGTERM/SIGINT drains and exits 0.\n' +
+        '  --accept-new-outbox  start even though outbox.db is damaged, emptied or behind outbox.head (start-up refuses\n' +
+        '                       otherwise): damaged files are kept as *.damaged-<time>, the audit keeps reporting the loss.\n' +
+        '                       For one start after an operator decision; do not leave it in the unit file.\n',
+    );
     return 0;
   }
   const config = cmd.config();
   const log = createLogger(config.log.level);
   log.info({ event: 'starting', version: version(), node: process.versions.node, pid: process.pid }, `clickrelay ${version()} starting (Node ${process.versions.node})`);
   log.info({ event: 'config', config: { ...config } }, `configuration from ${config.source || 'built-in defaults'}`);
-  const service = await startService(config, log, { version: version() });
+  const service = await startService(config, log, { version: version(), acceptNewOutbox: cmd.values['accept-new-outbox'] === true });
 
   // SIGHUP would otherwise end the process: it reloads the TLS certificate instead.
   process.on('SIGHUP', () => {

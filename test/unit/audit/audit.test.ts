@@ -52,9 +52,16 @@ describe('audit of an untouched outbox', () => {
     expect(r.policy).toMatchObject({ ipv4_prefix: 24, ipv6_prefix: 48, referrer: 'origin', user_agent: 'reduced', dnt_mode: 'count', retention_days: 30 });
   });
 
-  it('passes an empty data folder', () => {
+  it('fails an empty data folder: no outbox and no head is nothing audited (issue #16)', () => {
     const r = audit(tempDataDir());
-    expect(r).toMatchObject({ ok: true, counts: { total: 0 }, oldest: null, chain: { ok: true, rows: 0 } });
+    expect(r).toMatchObject({ ok: false, counts: { total: 0 }, oldest: null, chain: { ok: true, rows: 0 } });
+    expect(r.violations.map((v) => v.rule)).toEqual(['outbox.missing', 'chain.head_missing']);
+  });
+
+  it('passes a new, empty outbox with its head', async () => {
+    const dir = tempDataDir();
+    await writeOutbox(dir, []);
+    expect(audit(dir)).toMatchObject({ ok: true, counts: { total: 0 }, violations: [] });
   });
 
   it('passes normalizer output under every policy it is configured with', async () => {
@@ -288,12 +295,14 @@ describe('session keys', () => {
 
   it('accepts yesterday\'s key, which the store keeps for clicks queued across midnight', async () => {
     const dir = tempDataDir();
+    await writeOutbox(dir, []);
     writeKeys(dir, [utcDay(DAY), utcDay(0)]);
     expect(audit(dir).ok).toBe(true);
   });
 
-  it('names a session-keys file others can read', () => {
+  it('names a session-keys file others can read', async () => {
     const dir = tempDataDir();
+    await writeOutbox(dir, []);
     writeKeys(dir, [utcDay(0)], 0o644);
     expect(audit(dir).violations).toEqual([expect.objectContaining({ rule: 'session_key_mode', detail: expect.stringContaining('644') })]);
   });

@@ -186,14 +186,17 @@ describe('chain verification', () => {
     expect(rules(audit(dir))).toEqual(['chain.head_missing@0']);
   });
 
-  it('keeps a restored older database visible as a gap after the writer carries on', async () => {
+  it('refuses a restored older database, and keeps it visible as a gap once told to carry on', async () => {
     const dir = tempDataDir();
     await filledOutbox(dir, 5);
     copyFileSync(join(dir, 'outbox.db'), join(dir, 'backup.db'));
     await filledOutbox(dir, 5); // seq 6..10
     copyFileSync(join(dir, 'backup.db'), join(dir, 'outbox.db'));
     expect(rules(audit(dir))).toEqual(['chain.tail_cut@6']);
-    const outbox = await openOutbox(dir);
+    // The writer refuses to carry on over the loss unless told to (serve --accept-new-outbox).
+    await expect(openOutbox(dir)).rejects.toMatchObject({ code: 'CR_ERR_OUTBOX_BEHIND_HEAD' });
+    const outbox = await openOutbox(dir, { acceptNewOutbox: true });
+    expect(outbox.startupNotes).toEqual([expect.stringContaining('records position 10')]);
     await recordAll(outbox, [click()]);
     await outbox.close();
     const r = audit(dir);
