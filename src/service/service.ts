@@ -18,6 +18,7 @@ import { Outbox } from '../outbox/index.js';
 import { createAnalyticsRoute } from '../audit/index.js';
 import { parseTrustedProxies, policyFromConfig, resolveClientIp, truncateIp } from '../privacy/index.js';
 import { createAdminApp } from '../redirect/admin-app.js';
+import { ConnectionDrain } from '../redirect/drain.js';
 import { listen, type Listening } from '../redirect/listen.js';
 import { createPublicApp, type PublicAppDeps } from '../redirect/public-app.js';
 import { createRateLimiter } from '../redirect/rate-limit.js';
@@ -43,6 +44,11 @@ export interface RunningService {
 
 /** How long SIGTERM lets an in-flight shipping request finish before abandoning it (it stays pending). */
 const SHIP_STOP_GRACE_MS = 5_000;
+/**
+ * How long a stop waits for redirects already accepted (a durable commit: milliseconds; a miss
+ * lookup: up to sync.miss_timeout_ms) before closing their connections unanswered.
+ */
+const DRAIN_GRACE_MS = 5_000;
 /** Retention purges (clicks and session keys) run hourly; click purges go in small transactions between commits. */
 const RETENTION_SCHEDULE = '17 * * * *';
 /** No proxy is trusted (the default): forwarding headers are not even read. */
@@ -86,6 +92,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const trusted = parseTrustedProxies(config.server.trust_proxy);
   const limiter = config.server.rate_limit_per_second > 0 ? createRateLimiter(config.server.rate_limit_per_second, config.server.rate_limit_burst) : null;
   const redirectsByStatus = new Map<number, { inc(): void }>();
+  const drain = new ConnectionDrain();
 
   const publicDeps: PublicAppDeps = {
     uws,
@@ -119,6 +126,8 @@ export async function startService(config: Config, log: Logger): Promise<Running
       if (!c) redirectsByStatus.set(status, (c = metrics.redirects.labels({ status: String(status) })));
       c.inc();
     },
+    drain,
+    mirrorLoaded: () => mirror.loaded,
   };
 
   const refreshGauges = async () => {
@@ -138,7 +147,8 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const adminApp = createAdminApp({
     uws,
     token: config.admin.token_file ? readFileSync(config.admin.token_file, 'utf8').trim() : null,
-    isReady: () => mirror.holder.size > 0 || mirror.lastResult !== null,
+    // The same test the public listener makes before it answers 404 (mirror.loaded).
+    isReady: () => mirror.loaded,
     metrics: async () => {
       await refreshGauges();
       return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
@@ -147,6 +157,8 @@ export async function startService(config: Config, log: Logger): Promise<Running
   });
 
   let publicApp = createPublicApp(publicDeps);
+  // Every public app that ever listened: one replaced by a TLS reload keeps its connections.
+  const publicApps = [publicApp];
   const opened: Listening[] = [];
   try {
     opened.push(await listen(uws, publicApp, config.server.host, config.server.port, 'public listener'));
@@ -206,6 +218,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
       try {
         publicListener = await listen(uws, app, config.server.host, port, 'public listener');
         publicApp = app;
+        publicApps.push(app);
       } catch (err) {
         publicListener = await listen(uws, publicApp, config.server.host, port, 'public listener');
         throw err;
@@ -215,8 +228,13 @@ export async function startService(config: Config, log: Logger): Promise<Running
     },
     stop() {
       stopping ??= (async () => {
+        // The outbox closes last, once no connection can deliver a request any more
+        // (drain.ts): a keep-alive client still sending after its click could no longer be
+        // stored would otherwise get a fail-open redirect for a click recorded nowhere.
         publicListener.close();
         adminListener.close();
+        await drain.drain(DRAIN_GRACE_MS);
+        drain.close([...publicApps, adminApp]);
         await retention.stop();
         await mirror.stop();
         await shipper?.stop({ graceMs: SHIP_STOP_GRACE_MS });
