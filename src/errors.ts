@@ -17,6 +17,7 @@ export const ERRORS = {
   CR_ERR_OUTBOX_WRITE: { recoverable: true, action: 'A click could not be stored (disk full or read-only?). Free space or fix permissions on storage.data_dir; recording resumes by itself.' },
   CR_ERR_SHIP_UNAUTHORIZED: { recoverable: true, action: 'Shipping is paused because the main system rejected the API key; clicks stay pending. Fix the key and restart.' },
   CR_ERR_SHIP_RETRYING: { recoverable: true, action: 'The main system is down, slow or refusing; clicks stay pending and are retried with backoff. Watch clickrelay_outbox_oldest_pending_seconds.' },
+  CR_ERR_DATA_DIR: { recoverable: false, action: 'storage.data_dir could not be created: the message names the errno (EACCES: make its parent writable by the service user; ENOENT/ENOTDIR: a parent is missing or is a file; EROFS: a read-only file system).' },
   CR_ERR_AUDIT_VIOLATION: { recoverable: false, action: 'The outbox breaks a privacy rule or its hash chain: keep a copy of outbox.db and outbox.head and investigate the named click ids.' },
 } as const satisfies Record<string, ErrorInfo>;
 
@@ -36,4 +37,15 @@ export class ConfigError extends ClickrelayError {
     super('CR_ERR_CONFIG_INVALID', message);
     this.name = 'ConfigError';
   }
+}
+
+/**
+ * The underlying cause of a failure as one line that names its errno or code: Node's fs
+ * errors carry it in the message ("ENOENT: no such file or directory, open '…'"), SQLite's
+ * only in `.code` ("SQLITE_CANTOPEN" beside "unable to open database file").
+ */
+export function describeCause(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && !err.message.startsWith(code) ? `${code}: ${err.message}` : err.message;
 }

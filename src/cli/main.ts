@@ -26,7 +26,10 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof ClickrelayError) process.stderr.write(`clickrelay: ${err.code}: ${err.message}\n`);
+    // Every stage's errors (ClickrelayError, OutboxError, MirrorError) carry a catalogued code:
+    // one line with it says more to an operator than a stack trace.
+    const code = (err as { code?: unknown } | null)?.code;
+    if (typeof code === 'string' && code.startsWith('CR_ERR_')) process.stderr.write(`clickrelay: ${code}: ${(err as Error).message}\n`);
     else process.stderr.write(`clickrelay: ${(err as Error)?.stack ?? String(err)}\n`);
     process.exitCode = err instanceof ClickrelayError && err.code === 'CR_ERR_CONFIG_INVALID' ? 2 : 1;
   },

@@ -4,8 +4,9 @@
  * only after the commit it describes, by temp file + rename, so it may lag the database but
  * never leads it and is never seen half-written.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 
 export const HEAD_FILE = 'outbox.head';
 
@@ -30,15 +31,7 @@ export function readHead(dataDir: string): ChainHead | null {
   return { seq: v.seq as number, chain_hash: v.chain_hash };
 }
 
-/** `sync` fsyncs the file before the rename (used at close; per commit a lagging head is fine). */
+/** `sync` makes the new head durable (used at close; per commit a lagging head is fine). */
 export function writeHead(dataDir: string, head: ChainHead, sync = false): void {
-  const tmp = join(dataDir, `${HEAD_FILE}.tmp`);
-  const fd = openSync(tmp, 'w', 0o644);
-  try {
-    writeSync(fd, `${JSON.stringify({ seq: head.seq, chain_hash: head.chain_hash })}\n`);
-    if (sync) fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, join(dataDir, HEAD_FILE));
+  writeFileAtomic(join(dataDir, HEAD_FILE), `${JSON.stringify({ seq: head.seq, chain_hash: head.chain_hash })}\n`, { durable: sync });
 }

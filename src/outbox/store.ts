@@ -4,8 +4,8 @@
  * chained in order; the in-memory chain tip and counts advance only after a commit.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureDataDir, preparePrivateDatabase } from '../fs/data-dir.js';
 import { chainHash, GENESIS_HASH } from './chain.js';
 import { CLICK_COLUMNS, CLICK_STRIDE, columnsAt } from './columns.js';
 import { readHead, writeHead, type ChainHead } from './head.js';
@@ -67,7 +67,8 @@ export class OutboxStore {
     private readonly dataDir: string,
     durability: 'durable' | 'fast',
   ) {
-    mkdirSync(dataDir, { recursive: true });
+    ensureDataDir(dataDir);
+    preparePrivateDatabase(join(dataDir, OUTBOX_DB));
     this.db = new Database(join(dataDir, OUTBOX_DB));
     applyWriterPragmas(this.db, durability);
     applySchema(this.db);

@@ -3,8 +3,9 @@
  * so `clickrelay status` — another process — can say which native build is serving.
  * Removed on a clean stop; a stale one is recognised by its dead pid.
  */
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { UwsBuild } from '../redirect/uws.js';
 
 export const RUNTIME_FILE = 'serve.json';
@@ -20,9 +21,7 @@ export interface RuntimeInfo {
 }
 
 export function writeRuntimeFile(dataDir: string, info: RuntimeInfo): void {
-  const file = join(dataDir, RUNTIME_FILE);
-  writeFileSync(`${file}.tmp`, JSON.stringify(info, null, 2) + '\n');
-  renameSync(`${file}.tmp`, file);
+  writeFileAtomic(join(dataDir, RUNTIME_FILE), JSON.stringify(info, null, 2) + '\n', { durable: false });
 }
 
 export function removeRuntimeFile(dataDir: string): void {
