@@ -22,6 +22,7 @@ export const ERRORS = {
   CR_ERR_UNEXPECTED: { recoverable: false, action: 'An error without a code of its own: the line names its cause and where it was raised. Report it with the log.' },
   CR_ERR_POLICY_WEAKENED: { recoverable: true, action: 'A privacy setting is weaker than its default (start-up warning, status, privacy notice; audit --strict fails). Restore the default unless a documented need requires it.' },
   CR_ERR_ANALYTICS_READ: { recoverable: true, action: 'Local analytics (admin /api/link-tracking/analytics) could not read mirror.db or outbox.db and answered 500; redirects are unaffected. The log line names the file part and the cause: check the file, its permissions and the disk.' },
+  CR_ERR_DATA_DIR: { recoverable: false, action: 'storage.data_dir could not be created: the message names the errno (EACCES: make its parent writable by the service user; ENOENT/ENOTDIR: a parent is missing or is a file; EROFS: a read-only file system).' },
   CR_ERR_AUDIT_VIOLATION: { recoverable: false, action: 'The outbox breaks a privacy rule or its hash chain: keep a copy of outbox.db and outbox.head and investigate the named click ids.' },
 } as const satisfies Record<string, ErrorInfo>;
 
@@ -41,4 +42,15 @@ export class ConfigError extends ClickrelayError {
     super('CR_ERR_CONFIG_INVALID', message);
     this.name = 'ConfigError';
   }
+}
+
+/**
+ * The underlying cause of a failure as one line that names its errno or code: Node's fs
+ * errors carry it in the message ("ENOENT: no such file or directory, open '…'"), SQLite's
+ * only in `.code` ("SQLITE_CANTOPEN" beside "unable to open database file").
+ */
+export function describeCause(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && !err.message.startsWith(code) ? `${code}: ${err.message}` : err.message;
 }

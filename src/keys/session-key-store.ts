@@ -11,8 +11,10 @@
  * hand the hot path a key without a callback.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import { ensureDataDir } from '../fs/data-dir.js';
 
 export const SESSION_KEYS_FILE = 'session-keys';
 /** Keys are deleted once this many hours past the start of their UTC day. */
@@ -63,32 +65,15 @@ function readKeys(file: string): { keys: Map<string, Buffer>; problem: string | 
 }
 
 /**
- * Atomic replace: a crash leaves either the old file or the new one, never half a key
- * (which would silently change every session id of the day). fsync before rename makes
- * the data durable; fsync of the folder makes the rename durable.
+ * Atomic and durable replace: a crash leaves either the old file or the new one, never half
+ * a key (which would silently change every session id of the day).
  */
-function writeKeysAtomically(dir: string, file: string, keys: ReadonlyMap<string, Buffer>): void {
+function writeKeysAtomically(file: string, keys: ReadonlyMap<string, Buffer>): void {
   const body = JSON.stringify(Object.fromEntries([...keys].map(([day, key]) => [day, key.toString('hex')])));
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, body);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  chmodSync(tmp, 0o600); // the open mode is filtered by umask and ignored for an existing file
-  renameSync(tmp, file);
-  const dirFd = openSync(dir, 'r');
-  try {
-    fsyncSync(dirFd);
-  } finally {
-    closeSync(dirFd);
-  }
+  writeFileAtomic(file, body, { durable: true });
 }
 
 export class SessionKeyStore {
-  private readonly dir: string;
   private readonly file: string;
   private readonly now: () => Date;
   private readonly keys: Map<string, Buffer>;
@@ -99,7 +84,6 @@ export class SessionKeyStore {
   readonly recovered: string | null;
 
   private constructor(dir: string, now: () => Date) {
-    this.dir = dir;
     this.file = join(dir, SESSION_KEYS_FILE);
     this.now = now;
     const { keys, problem } = readKeys(this.file);
@@ -109,7 +93,7 @@ export class SessionKeyStore {
 
   /** Opens (and tidies) `<dataDir>/session-keys`, creating dataDir if needed. */
   static open(dataDir: string, options: SessionKeyStoreOptions = {}): SessionKeyStore {
-    mkdirSync(dataDir, { recursive: true });
+    ensureDataDir(dataDir);
     const store = new SessionKeyStore(dataDir, options.now ?? (() => new Date()));
     // Expired keys left by a process that stopped before midnight go now, and a file
     // with loose permissions or a dropped entry is rewritten 0600.
@@ -164,7 +148,7 @@ export class SessionKeyStore {
     }
     if (!changed && this.unsaved === null) return;
     try {
-      writeKeysAtomically(this.dir, this.file, this.keys);
+      writeKeysAtomically(this.file, this.keys);
       this.unsaved = null;
     } catch (err) {
       // A full disk must not stop redirects (keyFor runs on the hot path) nor start-up: the

@@ -10,8 +10,11 @@
  */
 import Database from 'better-sqlite3';
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { describeCause } from '../errors.js';
+import { fsyncPath } from '../fs/atomic-write.js';
+import { preparePrivateDatabase } from '../fs/data-dir.js';
 import { MirrorError } from './errors.js';
 import { CREATE_LINK_TRACKING, CREATE_SYNC_STATE, INSERT_LINK_POSITIONAL, MIRROR_DB, SCHEMA_VERSION } from './schema.js';
 import { BAD_JSON_ROW } from './sources/types.js';
@@ -68,6 +71,8 @@ export class MirrorBuilder {
     removeStaleTemps(opts.dataDir);
     rmQuiet(this.tmpPath);
     try {
+      // 0600 whatever the umask, and renamed as it is: mirror.db is private too.
+      preparePrivateDatabase(this.tmpPath);
       const db = new Database(this.tmpPath);
       db.pragma('journal_mode = OFF');
       db.pragma('synchronous = OFF'); // fsynced once, explicitly, before the rename
@@ -280,15 +285,6 @@ function releaseLock(db: Database.Database | null): void {
   db.close();
 }
 
-function fsyncPath(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** Temp files of syncs that died (SIGKILL, power cut) would otherwise pile up. */
 function removeStaleTemps(dataDir: string): void {
   let names: string[];
@@ -330,6 +326,5 @@ function rmQuiet(path: string): void {
 }
 
 function storeError(what: string, cause: unknown): MirrorError {
-  const code = (cause as { code?: string }).code;
-  return new MirrorError('CR_ERR_MIRROR_STORE', `${what}${code ? ` (${code})` : ''}`, { cause });
+  return new MirrorError('CR_ERR_MIRROR_STORE', `${what}: ${describeCause(cause)}`, { cause });
 }

@@ -43,6 +43,7 @@ export class Mirror {
   #recheck = false;
   #recheckAfterSync = false;
   readonly #stop = new AbortController();
+  #loaded = false;
   lastResult: SyncResult | null = null;
   lastError: MirrorError | null = null;
 
@@ -84,6 +85,15 @@ export class Mirror {
     return m;
   }
 
+  /**
+   * True once the index reflects a mirror.db: one found at start-up, or the first successful
+   * sync. Until then an unknown id says nothing about the link (a cold start has no mirror
+   * yet), so the redirect must not call it dead.
+   */
+  get loaded(): boolean {
+    return this.#loaded;
+  }
+
   /** Hot path: one probe of the packed link table (an overlay Map get on a miss). */
   lookup(id: string): LinkEntry | undefined {
     return this.holder.lookup(id);
@@ -120,6 +130,7 @@ export class Mirror {
     })
       .then((r) => {
         this.lastResult = r;
+        this.#loaded = true;
         return r;
       })
       .catch((err: MirrorError) => {
@@ -202,6 +213,8 @@ export class Mirror {
       if (this.holder.generation !== gen) return;
       this.holder.replace(loaded.index);
       this.#identity = loaded.identity;
+      // A file without sync_state (none, or of another schema version) reads as empty: not a mirror yet.
+      if (loaded.state !== null) this.#loaded = true;
       this.#repin();
       emit(this.#hooks, 'onReload', { links: loaded.index.size, reason, durationMs: performance.now() - t0 });
     } catch (err) {

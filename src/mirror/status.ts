@@ -7,8 +7,9 @@
  * tmp + rename so a reader never sees half of it.
  */
 import Database from 'better-sqlite3';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { MirrorError } from './errors.js';
 import { READABLE_VERSIONS } from './schema.js';
 import { mirrorPath, readSyncState } from './store.js';
@@ -48,11 +49,8 @@ export function recordSyncOutcome(dataDir: string, outcome: { result: SyncResult
   } else {
     rec.last_error = { at: iso, code: outcome.error.code, message: outcome.error.message, ...(outcome.error.details ? { details: outcome.error.details } : {}) };
   }
-  const path = join(dataDir, SYNC_RECORD_FILE);
-  const tmp = `${path}.tmp-${process.pid}`;
   try {
-    writeFileSync(tmp, JSON.stringify(rec, null, 2) + '\n');
-    renameSync(tmp, path);
+    writeFileAtomic(join(dataDir, SYNC_RECORD_FILE), JSON.stringify(rec, null, 2) + '\n', { durable: false });
   } catch {
     // see above
   }

@@ -12,6 +12,7 @@
  * Map indexes on the heap during the swap).
  */
 import { performance } from 'node:perf_hooks';
+import { ensureDataDir } from '../fs/data-dir.js';
 import { readApiKey, type ApiKey } from './api-key.js';
 import type { BuildDiff } from './builder.js';
 import type { BuildOutcome } from './build.js';
@@ -106,6 +107,8 @@ export async function runSync(deps: SyncDeps): Promise<SyncResult> {
   const t0 = performance.now();
   let secret: string | undefined = deps.apiKey?.reveal();
   try {
+    // `clickrelay sync` may be the first command on a fresh install: nothing made the folder yet.
+    ensureDataDir(dataDir);
     const { spec, id } = describeSource(deps);
     if (spec.kind === 'http') secret = spec.apiKey;
     const outcome = await buildInThread({ dataDir, source: spec, startedAt: Date.now(), limits: buildLimits(deps.config.sync, deps.force) }, deps.signal, deps.onProgress);

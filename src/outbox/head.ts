@@ -12,8 +12,9 @@
  * reads again), never a new seq with an old hash.
  */
 import { hash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 
 export const HEAD_FILE = 'outbox.head';
 /** One record, padded: room for any safe-integer seq, the hash and the check. */
@@ -71,16 +72,8 @@ export function readHead(dataDir: string): ChainHead | null {
  */
 export function writeHead(dataDir: string, head: ChainHead, sync = false): void {
   const record = formatHead(head);
-  const tmp = join(dataDir, `${HEAD_FILE}.tmp`);
   try {
-    const fd = openSync(tmp, 'w', 0o644);
-    try {
-      writeSync(fd, record);
-      if (sync) fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, join(dataDir, HEAD_FILE));
+    writeFileAtomic(join(dataDir, HEAD_FILE), record, { durable: sync });
   } catch (err) {
     if (!writeHeadInPlace(dataDir, record, sync)) throw err;
   }

@@ -4,15 +4,15 @@
  * chained in order; the in-memory chain tip and counts advance only after a commit.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureDataDir, preparePrivateDatabase } from '../fs/data-dir.js';
 import { chainHash, GENESIS_HASH } from './chain.js';
 import { CLICK_COLUMNS, CLICK_STRIDE, columnsAt } from './columns.js';
 import { readHead, writeHead, type ChainHead } from './head.js';
 import { checkAgainstHead, checkPresentBeforeOpen, checkWalBeforeOpen, openVerified, whenSpaceAllows, type OpenChecks } from './open-checked.js';
 import type { OpMap, PendingRows, PurgedCounts, StoreStats } from './protocol.js';
 import { makePurger } from './purge.js';
-import { applySchema, applyWriterPragmas } from './schema.js';
+import { applySchema, applyWriterPragmas, OUTBOX_DB } from './schema.js';
 
 const COLS = CLICK_COLUMNS.join(', ');
 /** Rough JSON size of one click besides its values (keys, quotes, commas). */
@@ -75,9 +75,10 @@ export class OutboxStore {
     const checks: OpenChecks = { acceptNewOutbox, notes: [] };
     this.startupNotes = checks.notes;
     this.db = whenSpaceAllows(dataDir, () => {
-      mkdirSync(dataDir, { recursive: true, mode: 0o700 }); // click data is for this user only (audit: outbox.file_mode)
+      ensureDataDir(dataDir); // 0700: click data is for this user only (audit: outbox.file_mode)
       checkPresentBeforeOpen(dataDir, readHeadOrNull(dataDir), checks);
       checkWalBeforeOpen(dataDir, checks);
+      preparePrivateDatabase(join(dataDir, OUTBOX_DB));
       const db = openVerified(dataDir, checks);
       applyWriterPragmas(db, durability);
       applySchema(db);

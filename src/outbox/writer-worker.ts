@@ -3,6 +3,7 @@
  * thread and never the event loop. Started by worker-launch.ts; speaks protocol.ts.
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { describeCause } from '../errors.js';
 import type { FromWorker, OpRequest, OpResult, ToWorker, WorkerBoot } from './protocol.js';
 import { CLICK_STRIDE } from './columns.js';
 import { OutboxError } from './errors.js';
@@ -10,7 +11,8 @@ import { OutboxStore } from './store.js';
 
 const port = parentPort!;
 const post = (m: FromWorker): void => port.postMessage(m);
-const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+// With its code: SQLite's messages ("unable to open database file") do not name it.
+const message = describeCause;
 
 function runOp(store: OutboxStore, r: OpRequest): OpResult {
   try {

@@ -8,6 +8,7 @@
  */
 import type { RawClick } from '../privacy/index.js';
 import { TRACKING_ID_PATTERN } from '../types.js';
+import { CLOSED, ConnectionDrain, OPEN } from './drain.js';
 import { redirectWriter, writeError, wantsJson, statusLine, type ErrorKind } from './responses.js';
 import type { HttpRequest, HttpResponse, TemplatedApp, Uws } from './uws.js';
 
@@ -53,6 +54,13 @@ export interface PublicAppDeps {
   onAnswer(status: number, startedAt: number): void;
   /** An unexpected exception while answering (a bug); the request got the guide's 500. */
   onError(err: unknown): void;
+  /** The service's stop (drain.ts): answers close their connection while it drains; nothing is recorded once closed. */
+  drain?: ConnectionDrain;
+  /**
+   * False until the first mirror is loaded (a cold start's first sync): an id the mirror does
+   * not know may then well be a valid link, so it gets 503 + Retry-After, never a 404.
+   */
+  mirrorLoaded?(): boolean;
 }
 
 const HSTS = 'max-age=31536000';
@@ -95,34 +103,59 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
     requestStart = 0;
   };
   const writeRedirect = redirectWriter({ status: statusLine(d.redirectStatus), referrerPolicy: d.referrerPolicy, hsts });
+  const drain = d.drain ?? new ConnectionDrain();
+  const mirrorLoaded = d.mirrorLoaded ?? (() => true);
 
   const fail = (res: HttpResponse, kind: ErrorKind, trackingId: string | null, accept: string, isHead: boolean, retryAfterSeconds?: number) => {
-    counted(writeError(res, { kind, trackingId, wantsJson: wantsJson(accept), isHead, hsts, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) }));
+    counted(writeError(res, { kind, trackingId, wantsJson: wantsJson(accept), isHead, hsts, closeConnection: drain.state !== OPEN, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) }));
+  };
+
+  /** An id the mirror does not know: dead once a mirror is loaded, "try again" before (a cold start). */
+  const unknown = (res: HttpResponse, trackingId: string, accept: string, isHead: boolean) => {
+    if (mirrorLoaded()) fail(res, 'not_found', trackingId, accept, isHead);
+    else fail(res, 'unavailable', trackingId, accept, isHead, 1);
   };
 
   const redirect = (res: HttpResponse, url: string) => {
-    writeRedirect(res, url);
+    writeRedirect(res, url, drain.state !== OPEN);
     counted(d.redirectStatus);
   };
 
-  /** Answer a known, active link: record (GET only), then redirect — or 503 when fail-closed and the click cannot be stored. */
-  const serveHit = (res: HttpResponse, snap: Snapshot, url: string, corked: boolean) => {
+  /**
+   * Answer a known, active link: record (GET only), then redirect — or 503 when fail-closed and
+   * the click cannot be stored. `later`: null inside the request handler (corked); after a miss
+   * lookup, the handler's abort flag (its onAborted is already registered).
+   */
+  const serveHit = (res: HttpResponse, snap: Snapshot, url: string, later: Later | null) => {
+    const corked = later === null;
     if (snap.isHead) {
       if (corked) redirect(res, url);
       else res.cork(() => redirect(res, url));
       return;
     }
     const unavailable = () => fail(res, 'unavailable', snap.click!.trackingId, snap.accept, false, 1);
+    // Stopped: the outbox may be closed already, so nothing may be answered as recorded.
+    if (drain.state === CLOSED) {
+      if (corked) unavailable();
+      else res.cork(unavailable);
+      return;
+    }
     let aborted = false;
     let answered = false;
     let inHandler = true;
+    let waiting = false;
     const outcome = d.record(snap.click!, (err) => {
-      if (aborted || answered) return;
-      answered = true;
-      requestStart = snap.startedAt;
-      const fn = () => (err && d.failClosed ? unavailable() : redirect(res, url));
-      if (inHandler && corked) fn();
-      else res.cork(fn);
+      if (!aborted && !answered && !later?.aborted) {
+        answered = true;
+        requestStart = snap.startedAt;
+        const fn = () => (err && d.failClosed ? unavailable() : redirect(res, url));
+        if (inHandler && corked) fn();
+        else res.cork(fn);
+      }
+      if (waiting) {
+        waiting = false;
+        drain.leave();
+      }
     });
     inHandler = false;
     if (answered) return;
@@ -134,11 +167,20 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
       answered = true;
       if (corked) unavailable();
       else res.cork(unavailable);
-    } else if (corked) {
-      // Answered later, from the outbox's commit callback: uWS needs an abort handler first.
-      res.onAborted(() => {
-        aborted = true;
-      });
+    } else {
+      // Answered later, from the outbox's commit callback: a stop waits for it (drain.ts).
+      waiting = true;
+      drain.enter();
+      // uWS needs an abort handler first (after a miss lookup, the handler registered one).
+      if (corked) {
+        res.onAborted(() => {
+          aborted = true;
+          if (waiting) {
+            waiting = false;
+            drain.leave();
+          }
+        });
+      }
     }
   };
 
@@ -156,7 +198,7 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
     }
     const hit = d.lookup(id);
     if (hit && !hit.active) return fail(res, 'not_found', id, accept(), isHead);
-    if (!hit && !d.lookupMiss) return fail(res, 'not_found', id, accept(), isHead);
+    if (!hit && !d.lookupMiss) return unknown(res, id, accept(), isHead);
     const snap: Snapshot = {
       isHead,
       startedAt: requestStart,
@@ -175,25 +217,30 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
             receivedAt: new Date(),
           },
     };
-    if (hit) return serveHit(res, snap, hit.url, true);
+    if (hit) return serveHit(res, snap, hit.url, null);
 
-    let aborted = false;
+    const later: Later = { aborted: false };
     res.onAborted(() => {
-      aborted = true;
+      later.aborted = true;
     });
-    d.lookupMiss!(id, clientIp).then(
-      (found) => {
-        if (aborted) return;
-        requestStart = snap.startedAt;
-        if (found && 'retryAfterSeconds' in found) res.cork(() => fail(res, 'unavailable', id, snap.accept, isHead, found.retryAfterSeconds));
-        else if (found?.active) serveHit(res, snap, found.url, false);
-        else res.cork(() => fail(res, 'not_found', id, snap.accept, isHead));
-      },
-      () => {
-        requestStart = snap.startedAt;
-        if (!aborted) res.cork(() => fail(res, 'not_found', id, snap.accept, isHead));
-      },
-    );
+    // A stop waits for the lookup's answer too; leave() after serveHit, which may enter() again.
+    drain.enter();
+    d.lookupMiss!(id, clientIp)
+      .then(
+        (found) => {
+          if (later.aborted) return;
+          requestStart = snap.startedAt;
+          if (found && 'retryAfterSeconds' in found) res.cork(() => fail(res, 'unavailable', id, snap.accept, isHead, found.retryAfterSeconds));
+          else if (found?.active) serveHit(res, snap, found.url, later);
+          else if (found) res.cork(() => fail(res, 'not_found', id, snap.accept, isHead));
+          else res.cork(() => unknown(res, id, snap.accept, isHead));
+        },
+        () => {
+          requestStart = snap.startedAt;
+          if (!later.aborted) res.cork(() => unknown(res, id, snap.accept, isHead));
+        },
+      )
+      .finally(() => drain.leave());
   };
 
   // A bug must cost one request, not the process: uWS terminates the process when a
@@ -223,6 +270,11 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
     fail(res, 'not_found', null, req.getHeader('accept'), req.getMethod() === 'head');
   });
   return app;
+}
+
+/** A request answered after an await: whether its client went away meanwhile. */
+interface Later {
+  aborted: boolean;
 }
 
 interface Snapshot {

@@ -5,9 +5,10 @@
  * service, not its own configuration, and says where the two differ.
  * Removed on a clean stop; a stale one is recognised by its dead pid.
  */
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { UwsBuild } from '../redirect/uws.js';
 import type { WeakenedSetting } from '../audit/weakened.js';
 import type { ShippingSnapshot } from './shipping-state.js';
@@ -77,9 +78,7 @@ export function settingsDiff(running: RuntimeSettings, mine: RuntimeSettings): {
 }
 
 export function writeRuntimeFile(dataDir: string, info: RuntimeInfo): void {
-  const file = join(dataDir, RUNTIME_FILE);
-  writeFileSync(`${file}.tmp`, JSON.stringify(info, null, 2) + '\n');
-  renameSync(`${file}.tmp`, file);
+  writeFileAtomic(join(dataDir, RUNTIME_FILE), JSON.stringify(info, null, 2) + '\n', { durable: false });
 }
 
 export function removeRuntimeFile(dataDir: string): void {

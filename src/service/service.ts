@@ -18,6 +18,7 @@ import { createMetrics, type Metrics } from '../observe/metrics.js';
 import { Outbox } from '../outbox/index.js';
 import { parseTrustedProxies, policyFromConfig, resolveClientIp, truncateIp } from '../privacy/index.js';
 import { createAdminApp } from '../redirect/admin-app.js';
+import { ConnectionDrain } from '../redirect/drain.js';
 import { listen, type Listening } from '../redirect/listen.js';
 import { createPublicApp, type PublicAppDeps } from '../redirect/public-app.js';
 import { createRateLimiter } from '../redirect/rate-limit.js';
@@ -52,6 +53,11 @@ export interface RunningService {
 
 /** How long SIGTERM lets an in-flight shipping request finish before abandoning it (it stays pending). */
 const SHIP_STOP_GRACE_MS = 5_000;
+/**
+ * How long a stop waits for redirects already accepted (a durable commit: milliseconds; a miss
+ * lookup: up to sync.miss_timeout_ms) before closing their connections unanswered.
+ */
+const DRAIN_GRACE_MS = 5_000;
 /** Retention purges (clicks and session keys) run hourly; click purges go in small transactions between commits. */
 const RETENTION_SCHEDULE = '17 * * * *';
 /** No proxy is trusted (the default): forwarding headers are not even read. */
@@ -134,6 +140,7 @@ function writeRuntimeFileOrWarn(log: Logger, dataDir: string, info: Parameters<t
   const limiter = config.server.rate_limit_per_second > 0 ? createRateLimiter(config.server.rate_limit_per_second, config.server.rate_limit_burst) : null;
   const redirectsByStatus = new Map<number, { inc(): void }>();
   const rate = new ClickRate();
+  const drain = new ConnectionDrain();
 
   const publicDeps: PublicAppDeps = {
     uws,
@@ -170,6 +177,8 @@ function writeRuntimeFileOrWarn(log: Logger, dataDir: string, info: Parameters<t
       c.inc();
       if (startedAt !== 0) metrics.redirectSeconds.observe((performance.now() - startedAt) / 1000);
     },
+    drain,
+    mirrorLoaded: () => mirror.loaded,
   };
 
   const refreshGauges = async () => {
@@ -200,7 +209,8 @@ function writeRuntimeFileOrWarn(log: Logger, dataDir: string, info: Parameters<t
     uws,
     token: config.admin.token_file ? readFileSync(config.admin.token_file, 'utf8').trim() : null,
     isReady: async () => {
-      if (!(mirror.holder.size > 0 || mirror.lastResult !== null)) return 'mirror not loaded';
+      // The same test the public listener makes before it answers 404 (mirror.loaded).
+      if (!mirror.loaded) return 'mirror not loaded';
       // Fail-closed answers 503 to every click while the outbox cannot store them: not ready.
       // The probe lets readiness come back without clicks (a balancer sends none meanwhile).
       if (failClosed && !outbox.writable && !(await outbox.probe().then(() => true, () => false))) return 'the outbox cannot store clicks (disk full?): fail-closed answers 503';
@@ -243,7 +253,7 @@ function writeRuntimeFileOrWarn(log: Logger, dataDir: string, info: Parameters<t
         inactive: counts.inactive,
         last_sync: sync.last_success_at,
         last_error: sync.last_error && (!sync.last_success_at || sync.last_error.at > sync.last_success_at) ? sync.last_error : null,
-        ready: mirror.holder.size > 0 || mirror.lastResult !== null,
+        ready: mirror.loaded,
       },
       outbox: { pending: s.pending, oldest_pending: s.oldest_pending, shipped: s.shipped, dead_letter: s.dead_letter, last_seq: s.last_seq, durability: config.outbox.durability, retention_days: config.privacy.retention_days },
       shipping: shippingState.snapshot(),
@@ -255,6 +265,8 @@ function writeRuntimeFileOrWarn(log: Logger, dataDir: string, info: Parameters<t
   };
 
   let publicApp = createPublicApp(publicDeps);
+  // Every public app that ever listened: one replaced by a TLS reload keeps its connections.
+  const publicApps = [publicApp];
   const opened: Listening[] = [];
   try {
     opened.push(await listen(uws, publicApp, config.server.host, config.server.port, 'public listener'));
@@ -320,6 +332,7 @@ function writeRuntimeFileOrWarn(log: Logger, dataDir: string, info: Parameters<t
       try {
         publicListener = await listen(uws, app, config.server.host, port, 'public listener');
         publicApp = app;
+        publicApps.push(app);
       } catch (err) {
         publicListener = await listen(uws, publicApp, config.server.host, port, 'public listener');
         throw err;
@@ -329,8 +342,13 @@ function writeRuntimeFileOrWarn(log: Logger, dataDir: string, info: Parameters<t
     },
     stop() {
       stopping ??= (async () => {
+        // The outbox closes last, once no connection can deliver a request any more
+        // (drain.ts): a keep-alive client still sending after its click could no longer be
+        // stored would otherwise get a fail-open redirect for a click recorded nowhere.
         publicListener.close();
         adminListener.close();
+        await drain.drain(DRAIN_GRACE_MS);
+        drain.close([...publicApps, adminApp]);
         await retention.stop();
         await mirror.stop();
         await shipper?.stop({ graceMs: SHIP_STOP_GRACE_MS });
