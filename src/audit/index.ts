@@ -26,3 +26,4 @@ export { METADATA_KEYS } from './row-checks.js';
 export { RULE_ORDER, RULE_TEXT, type AuditRule, type FileRule, type RowRule } from './rules.js';
 export { clickStatistics, createAnalyticsRoute, type AnalyticsAnswer, type AnalyticsRoute, type ClickStatistics } from './statistics.js';
 export type { AuditViolation } from './violations.js';
+export { optOutPages } from './opt-out-page.js';

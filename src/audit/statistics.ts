@@ -5,7 +5,9 @@
  * last retention_days days plus anything unshipped"; the main system keeps the history.
  * Bots are counted like the main system counts them (the bot flag is in metadata for
  * whoever wants them out); anonymous clicks have no session, so they add to total_clicks
- * but not to unique_sessions.
+ * but not to unique_sessions. Besides the guide's fields, total_clicks is split into
+ * human_clicks, scanner_clicks (e-mail security gateways, metadata.scanner) and bot_clicks
+ * (other automated clients, metadata.bot), which add up to it.
  */
 import { TRACKING_ID_PATTERN } from '../mirror/validate.js';
 import { openOutboxReadOnly, type OutboxReadOnly } from '../outbox/index.js';
@@ -18,6 +20,9 @@ export interface ClickStatistics {
   last_click: string | null;
   clicks_24h: number;
   clicks_7d: number;
+  human_clicks: number;
+  scanner_clicks: number;
+  bot_clicks: number;
 }
 
 export interface AnalyticsAnswer {
@@ -37,6 +42,9 @@ export function clickStatistics(reader: Pick<OutboxReadOnly, 'trackingStats'>, t
     last_click: s.last,
     clicks_24h: s.since[0] ?? 0,
     clicks_7d: s.since[1] ?? 0,
+    human_clicks: s.total - s.scanners - s.bots,
+    scanner_clicks: s.scanners,
+    bot_clicks: s.bots,
   };
 }
 

@@ -62,6 +62,10 @@ export interface TrackingStats {
   last: string | null;
   /** clicks at or after each of the `since` times asked for, in the same order */
   since: number[];
+  /** clicks with metadata.scanner (an e-mail security gateway) */
+  scanners: number;
+  /** clicks with metadata.bot and no scanner */
+  bots: number;
 }
 
 /** `since` inclusive, `until` exclusive; both ISO 8601 UTC, compared as stored text. */
@@ -130,14 +134,28 @@ export function openOutboxReadOnly(dataDir: string): OutboxReadOnly {
       return db.prepare(`SELECT count(*) FROM clicks ${where}`).pluck().get(...args) as number;
     },
     trackingStats(trackingId, since) {
-      if (!db) return { total: 0, sessions: 0, first: null, last: null, since: since.map(() => 0) };
+      if (!db) return { total: 0, sessions: 0, first: null, last: null, since: since.map(() => 0), scanners: 0, bots: 0 };
       const sums = since.map((_, i) => `coalesce(sum(clicked_at >= @s${i}), 0) AS s${i}`).join(', ');
       const params: Record<string, string> = { id: trackingId };
       since.forEach((s, i) => (params[`s${i}`] = s));
       const r = db
-        .prepare(`SELECT count(*) AS total, count(DISTINCT session_id) AS sessions, min(clicked_at) AS first, max(clicked_at) AS last${sums ? `, ${sums}` : ''} FROM clicks WHERE tracking_id = @id`)
+        .prepare(
+          `SELECT count(*) AS total, count(DISTINCT session_id) AS sessions, min(clicked_at) AS first, max(clicked_at) AS last${sums ? `, ${sums}` : ''}, ` +
+            // Most metadata is '{}': JSON is parsed only for rows that can hold a flag.
+            `coalesce(sum(metadata <> '{}' AND json_valid(metadata) AND json_type(metadata, '$.scanner') IS NOT NULL), 0) AS scanners, ` +
+            `coalesce(sum(metadata <> '{}' AND json_valid(metadata) AND json_type(metadata, '$.scanner') IS NULL AND json_extract(metadata, '$.bot') = 1), 0) AS bots ` +
+            'FROM clicks WHERE tracking_id = @id',
+        )
         .get(params) as Record<string, number | string | null>;
-      return { total: r.total as number, sessions: r.sessions as number, first: r.first as string | null, last: r.last as string | null, since: since.map((_, i) => r[`s${i}`] as number) };
+      return {
+        total: r.total as number,
+        sessions: r.sessions as number,
+        first: r.first as string | null,
+        last: r.last as string | null,
+        since: since.map((_, i) => r[`s${i}`] as number),
+        scanners: r.scanners as number,
+        bots: r.bots as number,
+      };
     },
     checkpoints() {
       if (!db) return empty<StoredCheckpoint>();

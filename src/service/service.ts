@@ -15,7 +15,7 @@ import { Mirror, MIRROR_THREAD_NICE, readApiKey, threadPriorityUnavailable } fro
 import type { Logger } from '../observe/logger.js';
 import { createMetrics, type Metrics } from '../observe/metrics.js';
 import { Outbox } from '../outbox/index.js';
-import { createAnalyticsRoute } from '../audit/index.js';
+import { buildPrivacyNotice, createAnalyticsRoute, optOutPages } from '../audit/index.js';
 import { parseTrustedProxies, policyFromConfig, resolveClientIp, truncateIp } from '../privacy/index.js';
 import { createAdminApp } from '../redirect/admin-app.js';
 import { listen, type Listening } from '../redirect/listen.js';
@@ -24,6 +24,7 @@ import { createRateLimiter } from '../redirect/rate-limit.js';
 import { describeBuild, loadUws, type UwsBuild } from '../redirect/uws.js';
 import { createShipper, type Shipper } from '../shipper/index.js';
 import { clickEvents, mirrorEvents, shipperEvents } from './events.js';
+import { openCountryDb } from './country-db.js';
 import { createRecordClick } from './record-click.js';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
 
@@ -82,10 +83,13 @@ export async function startService(config: Config, log: Logger): Promise<Running
       })
     : null;
 
-  const policy = policyFromConfig(config.privacy, config.main_system.base_url);
+  const countryDb = config.privacy.country === 'country' ? openCountryDb() : null;
+  if (countryDb) log.info({ event: 'country_db_loaded', file: countryDb.file, built_at: countryDb.builtAt }, `country database ${countryDb.file} (built ${countryDb.builtAt})`);
+  const policy = policyFromConfig(config.privacy, config.main_system.base_url, { countryOf: countryDb?.lookup ?? null });
   const trusted = parseTrustedProxies(config.server.trust_proxy);
   const limiter = config.server.rate_limit_per_second > 0 ? createRateLimiter(config.server.rate_limit_per_second, config.server.rate_limit_burst) : null;
   const redirectsByStatus = new Map<number, { inc(): void }>();
+  const clicks = clickEvents(log, metrics);
 
   const publicDeps: PublicAppDeps = {
     uws,
@@ -103,7 +107,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
       outbox,
       durable: config.outbox.durability === 'durable',
       failClosed: config.outbox.on_write_error === 'fail-closed',
-      events: clickEvents(log, metrics),
+      events: clicks,
       committed: shipper ? () => shipper.notify() : () => undefined,
     }),
     clientIp: (peer, forwarded) => resolveClientIp(peer, trusted.size === 0 ? NO_FORWARDING : forwarded(), trusted),
@@ -114,6 +118,8 @@ export async function startService(config: Config, log: Logger): Promise<Running
     referrerPolicy: config.server.referrer_policy,
     failClosed: config.outbox.on_write_error === 'fail-closed',
     onError: (err) => log.error({ event: 'request_failed', err }, 'unexpected error while answering a request'),
+    onPrefetch: () => clicks.dropped('prefetch'),
+    optOutPages: optOutPages(buildPrivacyNotice(config)),
     onAnswer: (status) => {
       let c = redirectsByStatus.get(status);
       if (!c) redirectsByStatus.set(status, (c = metrics.redirects.labels({ status: String(status) })));

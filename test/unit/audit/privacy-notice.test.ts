@@ -55,7 +55,8 @@ describe('privacy notice', () => {
 
   it('covers cookies, bots, session-id rotation and the query allow-list', () => {
     const n = notice();
-    expect(n.cookies).toMatch(/^None\./);
+    // The opt-out cookie (issue #15) is the one exception, and carries no identifier.
+    expect(n.cookies).toMatch(/^None, except the opt-out cookie: clickrelay_opt_out=1,/);
     expect(n.bots).toContain('"bot": true');
     expect(n.session_ids).toMatchObject({ key_rotation: 'daily (UTC)', key_deleted_after_hours: 48 });
     expect(field(n, 'metadata').example!.stored).toBe('{"utm_source":"newsletter"}');

@@ -64,7 +64,7 @@ describe('row rules against the normalizer', () => {
     const none = (_r: RowRule) => {
       throw new Error('no violation expected');
     };
-    expect(checkRow(clickColumns(make(GOOGLEBOT)), 'pending', null, p, none)).toBe(true);
-    expect(checkRow(clickColumns(make(CHROME)), 'pending', null, p, none)).toBe(false);
+    expect(checkRow(clickColumns(make(GOOGLEBOT)), 'pending', null, p, none).bot).toBe(true);
+    expect(checkRow(clickColumns(make(CHROME)), 'pending', null, p, none).bot).toBe(false);
   });
 });

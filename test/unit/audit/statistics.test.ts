@@ -28,8 +28,11 @@ describe('click_statistics from the outbox', () => {
         last_click: ago(1).toISOString(),
         clicks_24h: 3,
         clicks_7d: 4,
+        human_clicks: 5,
+        scanner_clicks: 0,
+        bot_clicks: 0,
       });
-      expect(clickStatistics(reader, 'lt_nobody', NOW)).toEqual({ total_clicks: 0, unique_sessions: 0, first_click: null, last_click: null, clicks_24h: 0, clicks_7d: 0 });
+      expect(clickStatistics(reader, 'lt_nobody', NOW)).toEqual({ total_clicks: 0, unique_sessions: 0, first_click: null, last_click: null, clicks_24h: 0, clicks_7d: 0, human_clicks: 0, scanner_clicks: 0, bot_clicks: 0 });
     } finally {
       reader.close();
     }

@@ -12,7 +12,7 @@ describe('isAnonymousRequest', () => {
   });
 
   it('treats anything but exactly "1" as no signal', () => {
-    for (const value of [undefined, '', '0', 'true', 'yes', '11', '1,1', '01', 'null']) {
+    for (const value of [undefined, '', '0', 'true', 'yes', '11', '0,0', ',', '01', 'null', '1;1']) {
       expect(isAnonymousRequest(value, value, BOTH), String(value)).toBe(false);
     }
   });
