@@ -41,6 +41,9 @@ describe('admin /api/link-tracking/analytics/:id', () => {
         last_click: expect.any(String),
         clicks_24h: 4,
         clicks_7d: 4,
+        human_clicks: 4,
+        scanner_clicks: 0,
+        bot_clicks: 0,
       },
     });
     const { first_click, last_click } = body.click_statistics as { first_click: string; last_click: string };
@@ -50,10 +53,31 @@ describe('admin /api/link-tracking/analytics/:id', () => {
 
   it('answers zeros for a well-formed id without clicks, and 404 for a malformed one', async () => {
     const none = (await (await analytics('lt_never_clicked')).json()) as { click_statistics: Record<string, unknown> };
-    expect(none.click_statistics).toEqual({ total_clicks: 0, unique_sessions: 0, first_click: null, last_click: null, clicks_24h: 0, clicks_7d: 0 });
+    expect(none.click_statistics).toEqual({ total_clicks: 0, unique_sessions: 0, first_click: null, last_click: null, clicks_24h: 0, clicks_7d: 0, human_clicks: 0, scanner_clicks: 0, bot_clicks: 0 });
     const bad = await analytics('bad%20id');
     expect(bad.status).toBe(404);
     expect(await bad.json()).toMatchObject({ error: 'not found' });
+  });
+
+  it('counts people apart from e-mail security scanners and bots', async () => {
+    const id = 'lt_other';
+    const before = ((await (await analytics(id)).json()) as { click_statistics: Record<string, number> }).click_statistics;
+    // A person; Proofpoint's rewriting host as referrer; Barracuda's own user agent; a crawler; a DNT crawler.
+    for (const headers of [
+      { 'User-Agent': CHROME },
+      { 'User-Agent': CHROME, Referer: 'https://urldefense.proofpoint.com/v2/url?u=https-3A__links.example.com' },
+      { 'User-Agent': 'Mozilla/5.0 (compatible; Barracuda Sentinel (EE))' },
+      { 'User-Agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' },
+      { 'User-Agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)', DNT: '1' },
+    ]) {
+      expect((await click(id, headers)).status).toBe(302);
+    }
+    const after = ((await (await analytics(id)).json()) as { click_statistics: Record<string, number> }).click_statistics;
+    expect(after.total_clicks! - before.total_clicks!).toBe(5);
+    expect(after.human_clicks! - before.human_clicks!).toBe(1);
+    expect(after.scanner_clicks! - before.scanner_clicks!).toBe(2);
+    expect(after.bot_clicks! - before.bot_clicks!).toBe(2);
+    expect(after.human_clicks! + after.scanner_clicks! + after.bot_clicks!).toBe(after.total_clicks);
   });
 
   it('is on the admin listener only, never the public one', async () => {
