@@ -42,7 +42,7 @@ function render(n: PrivacyNotice, page: OptPage, optedOut: boolean): string {
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
     `<title>${title}</title><style>${STYLE}</style></head><body><main>` +
     `<h1>${title}</h1>${state}${form}` +
-    `<h2>How opting out works</h2><p>${esc(n.opt_out.text)}</p><p>${esc(n.cookies)}</p><p>${esc(n.do_not_track.text)}</p>` +
+    `<h2>How opting out works</h2><p>${esc(n.do_not_track.text)}</p><p>${esc(n.opt_out.text)}</p><p><strong>Cookies:</strong> ${esc(n.cookies)}</p>` +
     `<h2>What is recorded when you follow a tracked link</h2><table><thead><tr><th>Field</th><th>Stored</th><th>In what form</th></tr></thead><tbody>${fieldRows(n)}</tbody></table>` +
     `<h2>Automated visitors</h2><p>${esc(n.bots)}</p><p>${esc(n.scanners)}</p><p>${esc(n.prefetch)}</p>` +
     `<h2>Country</h2><p>${esc(n.country)}</p>` +

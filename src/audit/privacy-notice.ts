@@ -196,7 +196,7 @@ export function buildPrivacyNotice(config: Config, now: Date = new Date()): Priv
     ],
     do_not_track: { honor_dnt: p.honorDnt, honor_gpc: p.honorGpc, mode: p.dntMode, text: dntText },
     bots:
-      'Crawlers and link-preview fetchers (detected from the User-Agent with the maintained isbot pattern list) are recorded like people, with "bot": true in metadata, so they can be left out of counts; the User-Agent itself is kept only in the form configured above.',
+      'Crawlers and link-preview fetchers (detected from the User-Agent with the maintained isbot pattern list), and requests without any User-Agent, are recorded like people, with "bot": true in metadata, so they can be left out of counts; the User-Agent itself is kept only in the form configured above.',
     scanners:
       'E-mail security gateways (Microsoft 365 Safe Links, Mimecast, Proofpoint, Barracuda, and any the operator lists) fetch links in delivered mail before, or instead of, the recipient. ' +
       'Such a fetch is recognised from the full client address (the gateways\' published address ranges), a referrer naming the gateway\'s rewriting host, or the gateway\'s own user agent, before anything is truncated; ' +
