@@ -63,7 +63,7 @@ describe('admin /api/link-tracking/analytics/:id', () => {
     const id = 'lt_other';
     const before = ((await (await analytics(id)).json()) as { click_statistics: Record<string, number> }).click_statistics;
     // A person; Proofpoint's rewriting host as referrer; Barracuda's own user agent; a crawler; a DNT crawler.
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       { 'User-Agent': CHROME },
       { 'User-Agent': CHROME, Referer: 'https://urldefense.proofpoint.com/v2/url?u=https-3A__links.example.com' },
       { 'User-Agent': 'Mozilla/5.0 (compatible; Barracuda Sentinel (EE))' },

@@ -54,7 +54,7 @@ describe('what each kind of request stores', () => {
   it('a prefetch is redirected and not recorded, only counted', async () => {
     const before = s.clicks().length;
     const counted = await metric(/^clickrelay_clicks_dropped_total\{reason="prefetch"\}/);
-    for (const headers of [{ 'Sec-Purpose': 'prefetch' }, { 'Sec-Purpose': 'prefetch;prerender' }, { Purpose: 'prefetch' }, { 'X-Moz': 'prefetch' }, { 'X-Purpose': 'preview' }]) {
+    for (const headers of <Record<string, string>[]>[{ 'Sec-Purpose': 'prefetch' }, { 'Sec-Purpose': 'prefetch;prerender' }, { Purpose: 'prefetch' }, { 'X-Moz': 'prefetch' }, { 'X-Purpose': 'preview' }]) {
       const r = await get('/track/lt_test123456789', { 'User-Agent': CHROME, ...headers });
       expect(r.status).toBe(302);
       expect(r.headers.get('location')).toBe('https://linkedin.com/in/steve-glen');
@@ -65,7 +65,7 @@ describe('what each kind of request stores', () => {
   });
 
   it('an opted-out browser and a DNT browser are stored alike: no address, agent, referrer, session or country', async () => {
-    for (const headers of [{ Cookie: 'theme=dark; clickrelay_opt_out=1' }, { DNT: '1' }, { 'Sec-GPC': '1' }]) {
+    for (const headers of <Record<string, string>[]>[{ Cookie: 'theme=dark; clickrelay_opt_out=1' }, { DNT: '1' }, { 'Sec-GPC': '1' }]) {
       await get('/track/lt_test123456789?utm_source=mail', { 'User-Agent': CHROME, Referer: 'https://mail.google.com/mail/u/0/', 'X-Forwarded-For': '81.2.69.160', ...headers });
       const c = last();
       expect(c).toMatchObject({ ip_address: null, user_agent: null, referrer_url: null, session_id: null, click_source: 'email', anonymous: true });
@@ -111,7 +111,7 @@ describe('dnt_mode = "drop"', () => {
   });
 
   it('an opted-out click is redirected and nothing is stored, like a DNT click', async () => {
-    for (const headers of [{ Cookie: 'clickrelay_opt_out=1' }, { DNT: '1' }]) {
+    for (const headers of <Record<string, string>[]>[{ Cookie: 'clickrelay_opt_out=1' }, { DNT: '1' }]) {
       const r = await fetch(`${d.base}/track/lt_test123456789`, { headers: { 'User-Agent': CHROME, ...headers }, redirect: 'manual' });
       expect(r.status).toBe(302);
     }
