@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Reader, type Response } from 'maxmind';
+import { ClickrelayError } from '../errors.js';
 import type { CountryLookup } from '../privacy/policy.js';
 
 export const COUNTRY_DB_PACKAGE = '@ip-location-db/geo-whois-asn-country-mmdb';
@@ -23,19 +24,20 @@ export interface CountryDb {
 }
 
 /**
- * Throws an Error naming the package and file when the database is missing or unreadable;
+ * Throws CR_ERR_COUNTRY_DB naming the package and file when the database is missing or unreadable;
  * the service then refuses to start rather than silently store no country.
  */
 export function openCountryDb(): CountryDb {
   const require = createRequire(import.meta.url);
-  let file: string;
+  let file = `${COUNTRY_DB_PACKAGE}/${COUNTRY_DB_FILE}`;
+  let reader: Reader<Response>;
   try {
-    file = require.resolve(`${COUNTRY_DB_PACKAGE}/${COUNTRY_DB_FILE}`);
+    file = require.resolve(file);
+    // No address cache: its keys would be full client addresses kept in memory.
+    reader = new Reader<Response>(readFileSync(file));
   } catch (err) {
-    throw new Error(`privacy.country = "country" needs the npm package ${COUNTRY_DB_PACKAGE} (npm install): ${(err as Error).message}`);
+    throw new ClickrelayError('CR_ERR_COUNTRY_DB', `privacy.country = "country" needs the IP-to-country database ${file} (npm package ${COUNTRY_DB_PACKAGE}): ${(err as Error).message}`, { cause: err });
   }
-  // No reader cache: its keys would be full client addresses kept in memory.
-  const reader = new Reader<Response>(readFileSync(file));
   return {
     file,
     builtAt: reader.metadata.buildEpoch.toISOString(),
