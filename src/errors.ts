@@ -23,6 +23,7 @@ export const ERRORS = {
   CR_ERR_POLICY_WEAKENED: { recoverable: true, action: 'A privacy setting is weaker than its default (start-up warning, status, privacy notice; audit --strict fails). Restore the default unless a documented need requires it.' },
   CR_ERR_ANALYTICS_READ: { recoverable: true, action: 'Local analytics (admin /api/link-tracking/analytics) could not read mirror.db or outbox.db and answered 500; redirects are unaffected. The log line names the file part and the cause: check the file, its permissions and the disk.' },
   CR_ERR_DATA_DIR: { recoverable: false, action: 'storage.data_dir could not be created: the message names the errno (EACCES: make its parent writable by the service user; ENOENT/ENOTDIR: a parent is missing or is a file; EROFS: a read-only file system).' },
+  CR_ERR_COUNTRY_DB: { recoverable: false, action: 'privacy.country = "country" but the IP-to-country database (npm package @ip-location-db/geo-whois-asn-country-mmdb) is missing or unreadable: npm install (or npm ci) in the install folder, or set privacy.country = "off".' },
   CR_ERR_AUDIT_VIOLATION: { recoverable: false, action: 'The outbox breaks a privacy rule or its hash chain: keep a copy of outbox.db and outbox.head and investigate the named click ids.' },
 } as const satisfies Record<string, ErrorInfo>;
 

@@ -27,8 +27,12 @@ export type ClickSource = (typeof CLICK_SOURCES)[number];
 export const UTM_KEYS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'] as const;
 export type UtmKey = (typeof UTM_KEYS)[number];
 
-/** Everything `metadata` may hold: allow-listed UTM values and the bot flag. Nothing else. */
-export type ClickMetadata = Partial<Record<UtmKey, string>> & { bot?: boolean };
+/**
+ * Everything `metadata` may hold: allow-listed UTM values, the bot flag (a crawler, isbot, or
+ * no User-Agent), the security gateway that fetched the link (scanner) and the ISO 3166-1
+ * alpha-2 country (privacy.country = "country"). Nothing else.
+ */
+export type ClickMetadata = Partial<Record<UtmKey, string>> & { bot?: boolean; scanner?: string; country?: string };
 
 /**
  * One anonymized click, exactly as stored in the outbox and shipped to the main system

@@ -54,6 +54,9 @@ export function policyReport(privacy: PrivacyPolicy, retentionDays: number): Aud
     session_key_max_age_hours: MAX_KEY_AGE_HOURS,
     purge_grace_hours: PURGE_GRACE_HOURS,
     metadata_keys: METADATA_KEYS,
+    country: privacy.country,
+    utm_term_content: privacy.utmTermContent,
+    scanners: privacy.scanners.names,
   };
 }
 
@@ -67,7 +70,7 @@ export function runAudit(reader: OutboxReadOnly, opts: AuditOptions): AuditRepor
     shippedGraceStart: new Date(now.getTime() - graceMs).toISOString(),
     standalone: opts.standalone ?? false,
   };
-  const counts: AuditCounts = { total: 0, by_state: { pending: 0, shipped: 0, dead: 0 }, by_day: {}, anonymous: 0, bots: 0 };
+  const counts: AuditCounts = { total: 0, by_state: { pending: 0, shipped: 0, dead: 0 }, by_day: {}, anonymous: 0, bots: 0, humans: 0, scanners: 0 };
   const byDay = new Map<string, number>();
   let oldest: AuditReport['oldest'] = null;
   let checkpoints = 0;
@@ -85,12 +88,14 @@ export function runAudit(reader: OutboxReadOnly, opts: AuditOptions): AuditRepor
       for (const r of reader.rows()) {
         const c = r.columns;
         const clickId = String(c[0]);
-        const bot = checkRow(c, r.state, r.shipped_at, rowPolicy, (rule, detail) => log.add(rule, clickId, r.seq, detail));
+        const { bot, kind } = checkRow(c, r.state, r.shipped_at, rowPolicy, (rule, detail) => log.add(rule, clickId, r.seq, detail));
         counts.total++;
         if (opts.progress && counts.total % PROGRESS_EVERY === 0) opts.progress(counts.total);
         counts.by_state[r.state as DeliveryState] = (counts.by_state[r.state as DeliveryState] ?? 0) + 1;
         if (c[9] === 1) counts.anonymous++;
         if (bot) counts.bots++;
+        if (kind === 'human') counts.humans++;
+        else if (kind === 'scanner') counts.scanners++;
         const at = typeof c[2] === 'string' ? c[2] : '';
         const day = /^\d{4}-\d{2}-\d{2}/.test(at) ? at.slice(0, 10) : 'invalid';
         byDay.set(day, (byDay.get(day) ?? 0) + 1);

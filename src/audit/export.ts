@@ -11,8 +11,25 @@ import { csvRecord } from './csv.js';
 export type ExportFormat = 'ndjson' | 'csv';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['ndjson', 'csv'];
 
-/** The guide's link_clicks columns, `anonymous`, and the delivery state. */
-export const EXPORT_COLUMNS = [...CLICK_COLUMNS, 'state', 'shipped_at'] as const;
+/**
+ * The guide's link_clicks columns, `anonymous`, the delivery state, and three columns read
+ * out of metadata for a reviewer's spreadsheet: `visitor` (human, scanner or bot), `scanner`
+ * (which e-mail security gateway) and `country` (ISO 3166-1 alpha-2, when privacy.country
+ * stores one). They repeat metadata; metadata stays the record.
+ */
+export const EXPORT_COLUMNS = [...CLICK_COLUMNS, 'state', 'shipped_at', 'visitor', 'scanner', 'country'] as const;
+
+interface Derived {
+  visitor: 'human' | 'scanner' | 'bot';
+  scanner: string | null;
+  country: string | null;
+}
+
+function derived(metadata: unknown): Derived {
+  const m = metadata !== null && typeof metadata === 'object' && !Array.isArray(metadata) ? (metadata as Record<string, unknown>) : {};
+  const scanner = typeof m.scanner === 'string' ? m.scanner : null;
+  return { visitor: scanner !== null ? 'scanner' : m.bot === true ? 'bot' : 'human', scanner, country: typeof m.country === 'string' ? m.country : null };
+}
 
 const CHUNK_CHARS = 64 * 1024;
 
@@ -43,6 +60,8 @@ export function exportHeader(format: ExportFormat): string {
 
 export function exportLine(row: StoredRow, format: ExportFormat): string {
   const [click_id, tracking_id, clicked_at, ip_address, user_agent, referrer_url, session_id, click_source, metadata, anonymous] = row.columns as readonly unknown[];
+  const meta = metadataValue(metadata);
+  const d = derived(meta);
   if (format === 'csv') {
     return csvRecord([
       text(click_id),
@@ -57,6 +76,9 @@ export function exportLine(row: StoredRow, format: ExportFormat): string {
       anonymous === 1 ? 'true' : 'false',
       row.state,
       row.shipped_at,
+      d.visitor,
+      d.scanner,
+      d.country,
     ]);
   }
   // JSON.stringify escapes CR/LF inside values, so one record is always one line.
@@ -69,10 +91,13 @@ export function exportLine(row: StoredRow, format: ExportFormat): string {
     referrer_url: text(referrer_url),
     session_id: text(session_id),
     click_source: text(click_source),
-    metadata: metadataValue(metadata),
+    metadata: meta,
     anonymous: anonymous === 1,
     state: row.state,
     shipped_at: row.shipped_at,
+    visitor: d.visitor,
+    scanner: d.scanner,
+    country: d.country,
   })}\n`;
 }
 

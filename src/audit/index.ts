@@ -30,3 +30,4 @@ export { createAnalyticsThread, type AnalyticsThread } from './analytics-thread.
 export type { AuditViolation } from './violations.js';
 export { describeWeakened, weakenedSettings, type WeakenedSetting } from './weakened.js';
 export { renderAuditHtml } from './report-html.js';
+export { optOutPages } from './opt-out-page.js';

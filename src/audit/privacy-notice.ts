@@ -10,7 +10,8 @@
  *   "fields": [{ "field", "stored": "always"|"unless anonymous"|"never", "form", "example": { "received", "stored" } | null }],
  *   "never_stored": [string],
  *   "do_not_track": { "honor_dnt", "honor_gpc", "mode": "count"|"drop", "text" },
- *   "bots": string, "cookies": string,
+ *   "bots": string, "scanners": string, "prefetch": string, "country": string, "cookies": string,
+ *   "opt_out": { "page": "/privacy/opt-out", "undo": "/privacy/opt-in", "cookie": string, "text" },
  *   "session_ids": { "key_rotation": "daily (UTC)", "key_deleted_after_hours": 48, "key_file", "text" },
  *   "retention": { "shipped_days", "text": [string] },
  *   "recipients": { "main_system_host": string|null, "text" },
@@ -35,6 +36,8 @@ import {
   truncateIp,
   type PrivacyPolicy,
 } from '../privacy/index.js';
+import { BUILTIN_SCANNERS } from '../privacy/scanner-data.js';
+import { OPT_OUT_COOKIE_NAME, OPT_OUT_MAX_AGE_SECONDS } from '../redirect/opt-out-routes.js';
 import { CLICK_SOURCES, UTM_KEYS } from '../types.js';
 import { weakenedSettings, type WeakenedSetting } from './weakened.js';
 
@@ -63,7 +66,11 @@ export interface PrivacyNotice {
   never_stored: string[];
   do_not_track: { honor_dnt: boolean; honor_gpc: boolean; mode: 'count' | 'drop'; text: string };
   bots: string;
+  scanners: string;
+  prefetch: string;
+  country: string;
   cookies: string;
+  opt_out: { page: string; undo: string; cookie: string; text: string };
   session_ids: { key_rotation: string; key_deleted_after_hours: number; key_file: string; text: string };
   retention: { shipped_days: number; text: string[] };
   recipients: { main_system_host: string | null; text: string };
@@ -145,7 +152,11 @@ function fields(p: PrivacyPolicy): NoticeField[] {
     {
       field: 'metadata',
       stored: 'always',
-      form: `JSON holding only the link's ${UTM_KEYS.join(', ')} query values (control characters removed, at most ${MAX_UTM_VALUE_LENGTH} characters each) and "bot": true for automated clients. Every other query parameter is dropped unread.`,
+      form:
+        `JSON holding only the link's ${UTM_KEYS.join(', ')} query values (control and invisible formatting characters removed, at most ${MAX_UTM_VALUE_LENGTH} characters each), ` +
+        `"bot": true for automated clients (a crawler, or no User-Agent at all), "scanner": the e-mail security gateway that fetched the link (${BUILTIN_SCANNERS.join(', ')}, or one the operator added)` +
+        `${p.country === 'country' ? ', and "country": the visitor\'s country as an ISO 3166-1 two-letter code (unless anonymous)' : ''}. ` +
+        `${UTM_FREE_TEXT[p.utmTermContent]} Every other query parameter is dropped unread.`,
       example: { received: SAMPLES.query, stored: JSON.stringify(extractQuery(SAMPLES.query).utm) },
     },
     { field: 'anonymous', stored: 'always', form: 'Whether Do Not Track / Global Privacy Control made the click anonymous.', example: null },
@@ -158,6 +169,12 @@ function fields(p: PrivacyPolicy): NoticeField[] {
   ];
 }
 
+const UTM_FREE_TEXT = {
+  keep: 'UTM values are kept exactly as the sender wrote them into the link (privacy.utm_term_content = "keep"): if a sender put an e-mail address or phone number in one, it is stored; `clickrelay audit` flags values that look like either.',
+  drop: 'utm_term and utm_content, the free-text ones, are not stored (privacy.utm_term_content = "drop"); the other UTM values are kept as the sender wrote them.',
+  hash: 'utm_term and utm_content, the free-text ones, are stored only as a keyed hash (privacy.utm_term_content = "hash": "h_" and 16 hex digits, under the day\'s session key, so equal values group within a UTC day and cannot be reversed); the other UTM values are kept as the sender wrote them.',
+} as const;
+
 export function buildPrivacyNotice(config: Config, now: Date = new Date()): PrivacyNotice {
   const p = policyFromConfig(config.privacy, config.main_system.base_url);
   const days = config.privacy.retention_days;
@@ -167,8 +184,12 @@ export function buildPrivacyNotice(config: Config, now: Date = new Date()): Priv
     honoured.length === 0
       ? 'Do Not Track and Global Privacy Control are NOT honoured (privacy.honor_dnt and privacy.honor_gpc are false): such clicks are recorded like any other.'
       : p.dntMode === 'count'
-        ? `A request carrying ${honoured.join(' or ')} is counted without personal data: only click_id, tracking_id, clicked_at, click_source, the UTM values and the bot flag are stored; ip_address, user_agent, referrer_url and session_id are not.`
+        ? `A request carrying ${honoured.join(' or ')} is counted without personal data: only click_id, tracking_id, clicked_at, click_source, the UTM values and the bot and scanner flags are stored; ip_address, user_agent, referrer_url, session_id and the country are not.`
         : `A request carrying ${honoured.join(' or ')} is redirected and nothing about it is recorded (not even a count).`;
+  const optOutEffect =
+    p.dntMode === 'count'
+      ? 'counted without personal data, exactly like a Do Not Track click (above)'
+      : 'redirected and not recorded at all, exactly like a Do Not Track click (above)';
 
   return {
     generated_at: now.toISOString(),
@@ -183,13 +204,30 @@ export function buildPrivacyNotice(config: Config, now: Date = new Date()): Priv
             ? ['The full client IPv6 address (only the truncated prefix above, or nothing). IPv4 addresses, however, are kept whole (/32).']
             : []),
       'Query parameters other than the five utm_* keys; the src parameter is used for click_source and then dropped.',
-      'Cookies, request bodies, and request headers other than those listed above (User-Agent, Referer, DNT, Sec-GPC, and X-Forwarded-For / X-Real-IP from trusted proxies, read to find the client address).',
+      'Cookies other than the opt-out cookie, request bodies, and request headers other than those listed above (User-Agent, Referer, DNT, Sec-GPC, the prefetch headers, and X-Forwarded-For / X-Real-IP from trusted proxies, read to find the client address).',
+      'The evidence a scanner or the country was derived from: only the scanner\'s name and the country code are kept.',
       'The session keys are never stored in outbox.db and never sent anywhere.',
     ],
     do_not_track: { honor_dnt: p.honorDnt, honor_gpc: p.honorGpc, mode: p.dntMode, text: dntText },
     bots:
-      'Crawlers and link-preview fetchers (detected from the User-Agent with the maintained isbot pattern list) are recorded like people, with "bot": true in metadata, so they can be left out of counts; the User-Agent itself is kept only in the form configured above.',
-    cookies: 'None. clickrelay sets no cookie, reads none, and uses no other client-side storage or fingerprinting script: it only answers with a redirect.',
+      'Crawlers and link-preview fetchers (detected from the User-Agent with the maintained isbot pattern list), and requests without any User-Agent, are recorded like people, with "bot": true in metadata, so they can be left out of counts; the User-Agent itself is kept only in the form configured above.',
+    scanners:
+      'E-mail security gateways (Microsoft 365 Safe Links, Mimecast, Proofpoint, Barracuda, and any the operator lists) fetch links in delivered mail before, or instead of, the recipient. ' +
+      'Such a fetch is recognised from the full client address (the gateways\' published address ranges), a referrer naming the gateway\'s rewriting host, or the gateway\'s own user agent, before anything is truncated; ' +
+      'only the gateway\'s name is stored, as "scanner" in metadata, so counts can tell people from scanners. The click is still redirected and recorded (in the form above).',
+    prefetch:
+      'A browser prefetch (Sec-Purpose: prefetch or prerender, Purpose: prefetch, X-Moz: prefetch, X-Purpose: preview) is redirected but not recorded, like a HEAD request: only a counter of prefetches is kept.',
+    country:
+      p.country === 'country'
+        ? 'The visitor\'s country is derived from the full address before it is truncated, from the open (CC0) IP-to-country database installed with clickrelay, looked up on this server without any network request. Only the ISO 3166-1 two-letter country code is stored (metadata "country"); never a region, city or coordinates. Not stored for anonymous clicks.'
+        : 'Not derived (privacy.country = "off"): no country, region, city or coordinates are stored.',
+    cookies: `None, except the opt-out cookie: ${OPT_OUT_COOKIE_NAME}=1, set only when someone asks not to be recorded on /privacy/opt-out. It carries no identifier (its value is the same for everyone) and is the only cookie clickrelay sets or reads. No other client-side storage or fingerprinting script is used: a click is only answered with a redirect.`,
+    opt_out: {
+      page: '/privacy/opt-out',
+      undo: '/privacy/opt-in',
+      cookie: `${OPT_OUT_COOKIE_NAME}=1; Path=/; Max-Age=${OPT_OUT_MAX_AGE_SECONDS}; HttpOnly; SameSite=Lax`,
+      text: `Anyone can ask not to be recorded on /privacy/opt-out of this link domain. That sets the opt-out cookie (above) in their browser for ${OPT_OUT_MAX_AGE_SECONDS / 86_400} days; while it is there, their clicks are ${optOutEffect}. /privacy/opt-in deletes it. Deleting cookies undoes the opt-out, as nothing else remembers it.`,
+    },
     session_ids: {
       key_rotation: 'daily (UTC)',
       key_deleted_after_hours: MAX_KEY_AGE_HOURS,
@@ -233,6 +271,11 @@ export function buildPrivacyNotice(config: Config, now: Date = new Date()): Priv
       'privacy.dnt_mode': p.dntMode,
       'privacy.referrer': p.referrer,
       'privacy.user_agent': p.userAgent,
+      'privacy.country': p.country,
+      'privacy.utm_term_content': p.utmTermContent,
+      'privacy.scanner_ranges': config.privacy.scanner_ranges,
+      'privacy.scanner_referrer_hosts': config.privacy.scanner_referrer_hosts,
+      'privacy.scanner_user_agents': config.privacy.scanner_user_agents,
       'privacy.retention_days': days,
       'main_system.base_url': standalone ? '' : new URL(config.main_system.base_url).origin, // no userinfo
       'server.referrer_policy': config.server.referrer_policy,

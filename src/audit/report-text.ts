@@ -30,7 +30,7 @@ export function formatAuditReport(r: AuditReport, perRule = 20): string {
     `                DNT ${p.honor_dnt ? 'honoured' : 'ignored'}, GPC ${p.honor_gpc ? 'honoured' : 'ignored'} (${p.dnt_mode === 'count' ? 'counted without personal fields' : 'not recorded'})`,
     `                shipped clicks kept ${p.retention_days} days; session keys ${p.session_key_max_age_hours} h; metadata keys ${p.metadata_keys.join(', ')}`,
     `                (purges run hourly: a record or key is flagged once ${p.purge_grace_hours} h past its limit)`,
-    `  records       ${c.total} (${c.by_state.pending} pending, ${c.by_state.shipped} shipped, ${c.by_state.dead} dead letters); ${c.anonymous} anonymous (DNT/GPC); ${c.bots} bots`,
+    `  records       ${c.total} (${c.by_state.pending} pending, ${c.by_state.shipped} shipped, ${c.by_state.dead} dead letters); ${c.anonymous} anonymous (DNT/GPC); ${c.humans} people, ${c.scanners} e-mail security scanners, ${c.bots} bots`,
     `  oldest        ${r.oldest ? `${r.oldest.clicked_at}  ${r.oldest.click_id} (seq ${r.oldest.seq}, ${r.oldest.state})` : 'none'}`,
     `  chain         ${r.chain.ok ? 'verifies' : 'BROKEN'}: ${r.chain.rows} rows, last position ${r.chain.last_seq}, ${r.chain.checkpoints} purge checkpoints, outbox.head at ${r.chain.head_seq ?? 'none'}`,
     `  session keys  ${r.session_keys.oldest_age_hours === null ? 'none' : `oldest ${r.session_keys.oldest_age_hours} h`}${r.session_keys.mode ? `, file mode ${r.session_keys.mode}` : ''}`,

@@ -21,7 +21,8 @@
  *     "by_state": { "pending": n, "shipped": n, "dead": n },
  *     "by_day": { "YYYY-MM-DD": n, … },  // UTC day of clicked_at, oldest first
  *     "anonymous": n,                    // DNT/GPC clicks
- *     "bots": n                          // metadata.bot = true
+ *     "bots": n,                         // metadata.bot = true (crawler or no User-Agent)
+ *     "humans": n, "scanners": n         // neither flag / metadata.scanner set
  *   },
  *   "oldest": { "click_id", "seq", "clicked_at", "state" } | null,
  *   "chain": { "ok": boolean, "rows": n, "last_seq": n, "checkpoints": n, "head_seq": n|null },
@@ -34,7 +35,8 @@
  * Rules (src/audit/rules.ts): ip_prefix, anonymous_personal_data, referrer_form,
  * user_agent_form, metadata_keys, metadata_values, click_source, retention, chain.edited,
  * chain.deleted, chain.inserted, chain.reordered, chain.tail_cut, chain.head_missing,
- * chain.checkpoint, session_key_age, session_key_mode.
+ * chain.checkpoint, session_key_age, session_key_mode, country_off, geo_precision,
+ * utm_term_content, utm_personal_data.
  */
 import type { DeliveryState } from '../outbox/index.js';
 import type { AuditRule } from './rules.js';
@@ -54,6 +56,9 @@ export interface AuditPolicyReport {
   session_key_max_age_hours: number;
   purge_grace_hours: number;
   metadata_keys: readonly string[];
+  country: 'off' | 'country';
+  utm_term_content: 'keep' | 'drop' | 'hash';
+  scanners: readonly string[];
 }
 
 export interface AuditCounts {
@@ -61,7 +66,12 @@ export interface AuditCounts {
   by_state: Record<DeliveryState, number>;
   by_day: Record<string, number>;
   anonymous: number;
+  /** metadata.bot = true (a crawler, or no User-Agent), scanners included. */
   bots: number;
+  /** Neither a bot nor a scanner. */
+  humans: number;
+  /** metadata.scanner set: an e-mail security gateway. */
+  scanners: number;
 }
 
 export interface AuditReport {

@@ -15,7 +15,10 @@ import {
   userAgentIsReduced,
   type PrivacyPolicy,
 } from '../privacy/index.js';
+import { HASHED_UTM_VALUE } from '../privacy/anonymize.js';
+import { SCANNER_NAME } from '../privacy/scanner.js';
 import { cleanText } from '../privacy/text.js';
+import { looksLikePersonalData } from './personal-data.js';
 import { CLICK_SOURCES, UTM_KEYS } from '../types.js';
 import type { RowRule } from './rules.js';
 
@@ -31,8 +34,14 @@ export interface RowPolicy {
 
 export type RowFlag = (rule: RowRule, detail: string) => void;
 
-/** The metadata keys a stored click may carry: the five UTM keys and the bot flag. */
-export const METADATA_KEYS: readonly string[] = [...UTM_KEYS, 'bot'];
+/** The metadata keys a stored click may carry: the five UTM keys, the bot flag, the scanner name and the country. */
+export const METADATA_KEYS: readonly string[] = [...UTM_KEYS, 'bot', 'scanner', 'country'];
+/** Keys that would place a click finer than a country: never written by the normalizer, named as such when found. */
+const FINER_GEO_KEYS = /^(city|region|subdivision|subdivisions|state|province|postal|postal_code|zip|zip_code|latitude|longitude|lat|lon|lng|location|coordinates|geo|geoname_id|metro_code|time_zone|timezone|accuracy_radius)$/i;
+const ALPHA2 = /^[A-Z]{2}$/;
+
+/** What one stored click counts as: a person, a security gateway (metadata.scanner) or another bot (metadata.bot). */
+export type ClickKind = 'human' | 'scanner' | 'bot';
 const UTM_KEY_SET: ReadonlySet<string> = new Set(UTM_KEYS);
 const SOURCES: ReadonlySet<string> = new Set(CLICK_SOURCES);
 /** isoTimestamp's output: the only form clicked_at is written in. */
@@ -45,11 +54,10 @@ export function show(v: unknown): string {
 }
 
 /**
- * Applies every row rule, calling `flag` once per broken rule. Returns whether the click is
- * flagged as a bot (metadata.bot === true), which the audit counts: the metadata is parsed
- * here anyway, and only once.
+ * Applies every row rule, calling `flag` once per broken rule. Returns what the click counts
+ * as (the audit counts them): the metadata is parsed here anyway, and only once.
  */
-export function checkRow(cols: ClickColumns, state: DeliveryState, shippedAt: string | null, p: RowPolicy, flag: RowFlag): boolean {
+export function checkRow(cols: ClickColumns, state: DeliveryState, shippedAt: string | null, p: RowPolicy, flag: RowFlag): { bot: boolean; kind: ClickKind } {
   const [, , clickedAt, ip, ua, referrer, session, source, metadata, anonymous] = cols as readonly unknown[];
   const privacy = p.privacy;
 
@@ -87,11 +95,13 @@ export function checkRow(cols: ClickColumns, state: DeliveryState, shippedAt: st
     }
   }
 
-  return checkMetadata(metadata, flag);
+  return checkMetadata(metadata, anonymous === 1, privacy, flag);
 }
 
-function checkMetadata(text: unknown, flag: RowFlag): boolean {
-  if (text === '{}') return false; // most clicks: no UTM values, no bot
+const HUMAN = Object.freeze({ bot: false, kind: 'human' as const });
+
+function checkMetadata(text: unknown, anonymous: boolean, privacy: PrivacyPolicy, flag: RowFlag): { bot: boolean; kind: ClickKind } {
+  if (text === '{}') return HUMAN; // most clicks: no UTM values, no flags
   let m: unknown;
   try {
     m = typeof text === 'string' ? JSON.parse(text) : undefined;
@@ -100,24 +110,49 @@ function checkMetadata(text: unknown, flag: RowFlag): boolean {
   }
   if (typeof m !== 'object' || m === null || Array.isArray(m)) {
     flag('metadata_values', `${show(text)} is not a JSON object`);
-    return false;
+    return HUMAN;
   }
   const offList: string[] = [];
+  const finer: string[] = [];
   const bad: string[] = [];
+  const personal: string[] = [];
+  const freeText: string[] = [];
   let bot = false;
+  let scanner = false;
   for (const [key, value] of Object.entries(m)) {
     if (key === 'bot') {
       // The normalizer sets the flag only when true; anything else is not its output.
       if (value === true) bot = true;
       else bad.push(`bot = ${show(JSON.stringify(value))}`);
+    } else if (key === 'scanner') {
+      if (typeof value === 'string' && SCANNER_NAME.test(value) && privacy.scanners.names.includes(value)) scanner = true;
+      else bad.push(`scanner = ${show(typeof value === 'string' ? value : JSON.stringify(value))} (known: ${privacy.scanners.names.join(', ')})`);
+    } else if (key === 'country') {
+      const v = typeof value === 'string' ? value : JSON.stringify(value);
+      if (privacy.country === 'off') flag('country_off', `country ${show(v)} is stored, but privacy.country = "off"`);
+      if (typeof value !== 'string' || !ALPHA2.test(value)) flag('geo_precision', `country ${show(v)} is not an ISO 3166-1 two-letter code (a subdivision or anything else is finer than a country)`);
+      if (anonymous) flag('anonymous_personal_data', `DNT/GPC click keeps country ${show(v)}`);
+    } else if (FINER_GEO_KEYS.test(key)) {
+      finer.push(show(key));
     } else if (!UTM_KEY_SET.has(key)) {
       offList.push(show(key));
     } else if (typeof value !== 'string' || cleanText(value, MAX_UTM_VALUE_LENGTH) !== value) {
       // cleanText is what extractQuery keeps, and it is idempotent on its own output.
       bad.push(`${key} = ${show(typeof value === 'string' ? value : JSON.stringify(value))}`);
+    } else {
+      if ((key === 'utm_term' || key === 'utm_content') && privacy.utmTermContent !== 'keep') {
+        if (privacy.utmTermContent === 'drop') freeText.push(`${key} is stored, but privacy.utm_term_content = "drop"`);
+        else if (!HASHED_UTM_VALUE.test(value)) freeText.push(`${key} = ${show(value)} is not hashed, but privacy.utm_term_content = "hash"`);
+      }
+      const what = looksLikePersonalData(value);
+      if (what !== null) personal.push(`${key} looks like ${what}`);
     }
   }
   if (offList.length > 0) flag('metadata_keys', `keys off the allow-list: ${offList.join(', ')}`);
+  if (finer.length > 0) flag('geo_precision', `location finer than a country: ${finer.join(', ')}`);
   if (bad.length > 0) flag('metadata_values', `values the normalizer does not store: ${bad.join('; ')}`);
-  return bot;
+  if (freeText.length > 0) flag('utm_term_content', freeText.join('; '));
+  // The value itself is not repeated: the report must not copy an address out of the outbox.
+  if (personal.length > 0) flag('utm_personal_data', personal.join('; '));
+  return { bot, kind: scanner ? 'scanner' : bot ? 'bot' : 'human' };
 }

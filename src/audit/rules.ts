@@ -13,7 +13,11 @@ export type RowRule =
   | 'metadata_keys'
   | 'metadata_values'
   | 'click_source'
-  | 'retention';
+  | 'retention'
+  | 'country_off'
+  | 'geo_precision'
+  | 'utm_term_content'
+  | 'utm_personal_data';
 
 /** Rules checked on the data folder besides the outbox rows. */
 export type FileRule = 'session_key_age' | 'session_key_mode';
@@ -32,10 +36,14 @@ export const RULE_TEXT: Record<AuditRule, string> = {
   anonymous_personal_data: 'an anonymous (DNT/GPC) click carries an IP address, user agent, referrer or session id',
   referrer_form: 'a referrer holds more than privacy.referrer allows',
   user_agent_form: 'a user agent is not in the form privacy.user_agent allows',
-  metadata_keys: 'metadata holds a key off the allow-list (utm_source, utm_medium, utm_campaign, utm_term, utm_content, bot)',
-  metadata_values: 'metadata is not a JSON object of short, clean UTM text values and bot: true',
+  metadata_keys: 'metadata holds a key off the allow-list (utm_source, utm_medium, utm_campaign, utm_term, utm_content, bot, scanner, country)',
+  metadata_values: 'metadata is not a JSON object of short, clean UTM text values, bot: true and a known scanner name',
   click_source: "click_source is not one of the guide's categories",
   retention: 'a shipped click (in standalone mode: any pending click) is kept past privacy.retention_days',
+  country_off: 'a country is stored although privacy.country = "off"',
+  geo_precision: 'a location finer than a country is stored (a city, region, coordinates, or a country value that is not a two-letter ISO 3166-1 code)',
+  utm_term_content: 'utm_term / utm_content is stored in a form privacy.utm_term_content does not allow (kept while "drop", or not hashed while "hash")',
+  utm_personal_data: 'a UTM value looks like an e-mail address or a phone number (the sender put personal data in the link; consider privacy.utm_term_content)',
   'chain.edited': "a row's columns no longer give its chain hash: it was edited",
   'chain.deleted': 'positions are missing and no purge checkpoint covers them: rows were deleted',
   'chain.inserted': 'a row is not part of the chain: it was inserted',

@@ -24,8 +24,12 @@ export interface ClickStatistics {
 /** Not in the guide: the same clicks split by the bot / scanner flags in their metadata. */
 export interface ClickQuality {
   human_clicks: number;
-  /** `metadata.bot` or `metadata.scanner` set */
+  /** `metadata.bot` or `metadata.scanner` set: scanner_clicks + bot_clicks */
   automated_clicks: number;
+  /** e-mail security gateways (`metadata.scanner`) */
+  scanner_clicks: number;
+  /** other automated clients (`metadata.bot`, no scanner) */
+  bot_clicks: number;
 }
 
 /** The guide's analytics answer, plus clickrelay's `click_quality` beside its two keys. */
@@ -55,7 +59,7 @@ function counts(reader: Pick<OutboxReadOnly, 'trackingStats'>, trackingId: strin
       clicks_24h: s.since[0] ?? 0,
       clicks_7d: s.since[1] ?? 0,
     },
-    quality: { human_clicks: s.total - s.automated, automated_clicks: s.automated },
+    quality: { human_clicks: s.total - s.scanners - s.bots, automated_clicks: s.scanners + s.bots, scanner_clicks: s.scanners, bot_clicks: s.bots },
   };
 }
 

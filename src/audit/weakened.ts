@@ -10,11 +10,13 @@ import { SCHEMA } from '../config/schema.js';
 export interface WeakenedSetting {
   /** `section.key` */
   key: string;
-  value: string | number | boolean;
-  default: string | number | boolean;
+  value: SettingValue;
+  default: SettingValue;
   /** What it means for the people who click, in one honest sentence. */
   effect: string;
 }
+
+type SettingValue = string | number | boolean | readonly string[];
 
 const D = SCHEMA.privacy;
 
@@ -32,6 +34,7 @@ export function weakenedSettings(config: Pick<Config, 'privacy'>): WeakenedSetti
   if (p.referrer === 'full') add('referrer', 'The full referring URL is stored, path and query included, which can name the page, mailbox or search the person came from.');
   if (!p.honor_dnt) add('honor_dnt', 'Do Not Track (DNT: 1) is ignored: such clicks are recorded like any other.');
   if (!p.honor_gpc) add('honor_gpc', 'Global Privacy Control (Sec-GPC: 1) is ignored: such clicks are recorded like any other.');
+  if (p.country !== D.country.default) add('country', "Each click's country (an ISO 3166 code) is derived from the full address before it is truncated, and stored.");
   if (p.retention_days > D.retention_days.default) add('retention_days', `Clicks are kept ${p.retention_days} days instead of ${D.retention_days.default}.`);
   return out;
 }

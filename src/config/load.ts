@@ -9,6 +9,7 @@ import ipaddr from 'ipaddr.js';
 import cron from 'node-cron';
 import { parse as parseToml } from 'smol-toml';
 import { ConfigError } from '../errors.js';
+import { compileScannerRules } from '../privacy/scanner.js';
 import { SCHEMA, type Config, type KeySpec } from './schema.js';
 
 /** Keys whose values are paths: made absolute against the config file's folder. */
@@ -179,6 +180,17 @@ function crossCheck(c: Config): void {
   }
   for (const cidr of c.server.trust_proxy) {
     if (!isCidrOrAddress(cidr)) fail('server.trust_proxy', cidr, 'CIDRs such as "10.0.0.0/8" or single addresses');
+  }
+  // Each entry "name=value": the privacy stage compiles them, so the loader asks it.
+  const scannerLists = { scanner_ranges: 'name=CIDR entries such as "mimecast=205.139.110.0/24"', scanner_referrer_hosts: 'name=host entries such as "mygateway=scan.example.net"', scanner_user_agents: 'name=token entries such as "mygateway=scanbot"' } as const;
+  for (const [key, allowed] of Object.entries(scannerLists) as [keyof typeof scannerLists, string][]) {
+    for (const entry of c.privacy[key]) {
+      try {
+        compileScannerRules({ ranges: key === 'scanner_ranges' ? [entry] : [], referrerHosts: key === 'scanner_referrer_hosts' ? [entry] : [], userAgents: key === 'scanner_user_agents' ? [entry] : [] });
+      } catch {
+        fail(`privacy.${key}`, entry, `${allowed} (name: a-z, 0-9, - or _)`);
+      }
+    }
   }
   if (!cron.validate(c.sync.schedule)) fail('sync.schedule', c.sync.schedule, 'a cron expression of 5 fields, or 6 with seconds first');
   if (!isLoopback(c.admin.host) && c.admin.token_file === '') {

@@ -76,6 +76,11 @@ export const SCHEMA = {
     referrer: str('origin', 'origin (scheme+host), full, or none', ['origin', 'full', 'none']),
     user_agent: str('reduced', 'reduced (browser family/major + OS family), full, or none', ['reduced', 'full', 'none']),
     retention_days: int(30, 1, 3650, 'records older than this are purged once shipped (standalone: all of them)'),
+    country: str('off', 'off, or country: ISO 3166 country code from the full address before truncation (bundled CC0 database), never finer', ['off', 'country']),
+    utm_term_content: str('keep', 'utm_term / utm_content (free text): keep as sent, drop, or hash (keyed by the day\'s session key)', ['keep', 'drop', 'hash']),
+    scanner_ranges: list([], 'extra e-mail security gateway egress ranges, each "name=CIDR" (e.g. "mimecast=205.139.110.0/24")'),
+    scanner_referrer_hosts: list([], 'extra gateway rewriting/sandbox hosts (and their subdomains), each "name=host"'),
+    scanner_user_agents: list([], 'extra gateway user-agent tokens (case-insensitive substrings), each "name=token"'),
   },
   outbox: {
     durability: str('durable', 'durable: answer after the click is fsynced; fast: answer at once', ['durable', 'fast']),

@@ -66,8 +66,10 @@ export interface TrackingStats {
   last: string | null;
   /** clicks at or after each of the `since` times asked for, in the same order */
   since: number[];
-  /** clicks whose metadata flags them as a bot (`bot: true`) or a link scanner (`scanner`, any truthy value) */
-  automated: number;
+  /** clicks with metadata.scanner (an e-mail security gateway) */
+  scanners: number;
+  /** clicks with metadata.bot and no scanner */
+  bots: number;
 }
 
 /** `since` inclusive, `until` exclusive; both ISO 8601 UTC, compared as stored text. */
@@ -99,9 +101,14 @@ export interface OutboxReadOnly extends ChainReader {
 
 const COLS = CLICK_COLUMNS.join(', ');
 // json_valid in a CASE (evaluated lazily, unlike AND): a hand-edited metadata value must not fail
-// the whole count, and json_extract raises on malformed JSON. A scanner flag counts whatever its
-// form (true, or the scanner's name).
-const AUTOMATED = `coalesce(sum(CASE WHEN json_valid(metadata) THEN json_extract(metadata, '$.bot') = 1 OR coalesce(json_extract(metadata, '$.scanner'), 0) NOT IN (0, '') ELSE 0 END), 0) AS automated`;
+// the whole count, and json_extract raises on malformed JSON. Most metadata is '{}', which is
+// never parsed. A scanner flag counts whatever its form (true, or the gateway's name); a click
+// with both flags is a scanner's.
+const NO_FLAGS = `metadata = '{}' OR NOT json_valid(metadata)`;
+const IS_SCANNER = `coalesce(json_extract(metadata, '$.scanner'), 0) NOT IN (0, '')`;
+const QUALITY =
+  `coalesce(sum(CASE WHEN ${NO_FLAGS} THEN 0 ELSE ${IS_SCANNER} END), 0) AS scanners, ` +
+  `coalesce(sum(CASE WHEN ${NO_FLAGS} THEN 0 WHEN ${IS_SCANNER} THEN 0 ELSE json_extract(metadata, '$.bot') = 1 END), 0) AS bots`;
 type FullRow = ClickRow & Omit<StoredClick, 'click'>;
 
 export function openOutboxReadOnly(dataDir: string): OutboxReadOnly {
@@ -142,14 +149,26 @@ export function openOutboxReadOnly(dataDir: string): OutboxReadOnly {
       return db.prepare(`SELECT count(*) FROM clicks ${where}`).pluck().get(...args) as number;
     },
     trackingStats(trackingId, since) {
-      if (!db) return { total: 0, sessions: 0, first: null, last: null, since: since.map(() => 0), automated: 0 };
+      if (!db) return { total: 0, sessions: 0, first: null, last: null, since: since.map(() => 0), scanners: 0, bots: 0 };
       const sums = since.map((_, i) => `coalesce(sum(clicked_at >= @s${i}), 0) AS s${i}`).join(', ');
       const params: Record<string, string> = { id: trackingId };
       since.forEach((s, i) => (params[`s${i}`] = s));
       const r = db
-        .prepare(`SELECT count(*) AS total, count(DISTINCT session_id) AS sessions, min(clicked_at) AS first, max(clicked_at) AS last, ${AUTOMATED}${sums ? `, ${sums}` : ''} FROM clicks WHERE tracking_id = @id`)
+        .prepare(
+          `SELECT count(*) AS total, count(DISTINCT session_id) AS sessions, min(clicked_at) AS first, max(clicked_at) AS last${sums ? `, ${sums}` : ''}, ` +
+            `${QUALITY} ` +
+            'FROM clicks WHERE tracking_id = @id',
+        )
         .get(params) as Record<string, number | string | null>;
-      return { total: r.total as number, sessions: r.sessions as number, first: r.first as string | null, last: r.last as string | null, since: since.map((_, i) => r[`s${i}`] as number), automated: r.automated as number };
+      return {
+        total: r.total as number,
+        sessions: r.sessions as number,
+        first: r.first as string | null,
+        last: r.last as string | null,
+        since: since.map((_, i) => r[`s${i}`] as number),
+        scanners: r.scanners as number,
+        bots: r.bots as number,
+      };
     },
     checkpoints() {
       if (!db) return empty<StoredCheckpoint>();

@@ -4,17 +4,19 @@
  * what this returns. Pure: no I/O, no clock (receivedAt is given), no randomness
  * (clickId and the session key are given).
  */
-import type { ClickMetadata, ClickRecord, ClickSource } from '../types.js';
+import { createHmac } from 'node:crypto';
+import type { ClickMetadata, ClickRecord, ClickSource, UtmKey } from '../types.js';
 import { isBot } from './bot.js';
 import { sourceFromParam, sourceFromReferrer } from './click-source.js';
 import { truncateIp } from './ip.js';
 import { memoizeString } from './memo.js';
-import type { PrivacyPolicy } from './policy.js';
+import type { PrivacyPolicy, UtmFreeTextMode } from './policy.js';
 import { extractQuery } from './query.js';
 import { parseHttpReferrer, reduceParsedReferrer } from './referrer.js';
 import { sessionId } from './session.js';
 import { isoTimestamp } from './timestamp.js';
 import { isAnonymousRequest } from './tracking-signals.js';
+import { classifyScanner, scannerOfReferrerHost } from './scanner.js';
 import { reduceUserAgent } from './user-agent.js';
 
 /** What the redirect stage read from the request, untouched. Header values may be "" (uWS) or undefined. */
@@ -26,6 +28,8 @@ export interface RawClick {
   referer?: string | undefined;
   dnt?: string | undefined;
   gpc?: string | undefined;
+  /** The opt-out cookie (/privacy/opt-out) came with the request: treated like an honoured DNT. */
+  optedOut?: boolean | undefined;
   /** The query string without or with its leading "?". */
   rawQuery: string;
   receivedAt: Date;
@@ -54,7 +58,8 @@ export interface AnonymizeContext {
  * ids do not change meaning with that setting and never hash more than the reduced form.
  */
 export function anonymizeClick(raw: RawClick, policy: PrivacyPolicy, ctx: AnonymizeContext): ClickRecord | null {
-  const anonymous = isAnonymousRequest(raw.dnt, raw.gpc, policy);
+  // The opt-out cookie is honoured whatever honor_dnt says: the person asked this site itself.
+  const anonymous = raw.optedOut === true || isAnonymousRequest(raw.dnt, raw.gpc, policy);
   if (anonymous && policy.dntMode === 'drop') return null;
 
   const memo = memoFor(policy);
@@ -62,7 +67,13 @@ export function anonymizeClick(raw: RawClick, policy: PrivacyPolicy, ctx: Anonym
   const referrer = raw.referer ? memo.referrer(raw.referer) : NO_REFERRER;
   // = deriveClickSource(src, referrer host, dashboard host): a valid `src` wins.
   const clickSource = query.source ?? referrer.source;
-  const metadata = isBot(raw.userAgent) ? query.botMetadata : query.metadata;
+  // Scanner and bot are one name and one bit about the software, derived from the full
+  // request before it is reduced, and kept even for anonymous clicks so that gateways and
+  // crawlers sending DNT stay out of the human counts. The country is about the person:
+  // only for clicks that keep an address at all.
+  const scanner = classifyScanner(raw.clientIp, referrer.scanner, raw.userAgent, policy.scanners);
+  const country = anonymous || policy.countryOf === null ? null : policy.countryOf(raw.clientIp);
+  const metadata = withFlags(query.utm(policy.utmTermContent, ctx.sessionKey), isBot(raw.userAgent), scanner, country);
   const clickedAt = isoTimestamp(raw.receivedAt);
 
   if (anonymous) {
@@ -113,8 +124,8 @@ export function anonymizeClick(raw: RawClick, policy: PrivacyPolicy, ctx: Anonym
  */
 
 interface QueryFacts {
-  metadata: ClickMetadata;
-  botMetadata: ClickMetadata;
+  /** The UTM values as privacy.utm_term_content keeps them (hashing needs the day's key). */
+  utm(mode: UtmFreeTextMode, dayKey: Buffer): ClickMetadata;
   /** click_source from a valid `src` value, or null: the referrer decides. */
   source: ClickSource | null;
 }
@@ -124,6 +135,8 @@ interface ReferrerFacts {
   source: ClickSource;
   /** referrer_url as policy.referrer allows it */
   reduced: string | null;
+  /** The security gateway whose rewriting/sandbox host the referrer names, or null. */
+  scanner: string | null;
 }
 
 interface PolicyMemo {
@@ -131,12 +144,46 @@ interface PolicyMemo {
   referrer(rawReferer: string): ReferrerFacts;
 }
 
+/** The two UTM keys a sender fills with free text (search terms, ad copy, sometimes an address). */
+const FREE_TEXT_KEYS: readonly UtmKey[] = ['utm_term', 'utm_content'];
+
+/**
+ * A hashed utm_term/utm_content: HMAC-SHA-256 under the day's session key, domain-separated
+ * from session ids by its "utm" prefix. Equal values group within a UTC day, as sessions do;
+ * across days, or without the key (deleted after 48 h), they cannot be linked or reversed by
+ * guessing — a plain hash of an e-mail address or phone number could be.
+ */
+export function hashUtmValue(dayKey: Buffer, value: string): string {
+  return `h_${createHmac('sha256', dayKey).update(`utm\0${value}`).digest('hex').slice(0, 16)}`;
+}
+
+/** What utm_term / utm_content become under privacy.utm_term_content = "hash". */
+export const HASHED_UTM_VALUE = /^h_[0-9a-f]{16}$/;
+
 function queryFacts(rawQuery: string): QueryFacts {
   const q = extractQuery(rawQuery);
+  const kept = Object.freeze({ ...q.utm });
+  const hasFreeText = FREE_TEXT_KEYS.some((k) => q.utm[k] !== undefined);
+  if (!hasFreeText) return { utm: () => kept, source: sourceFromParam(q.src) };
+  const dropped = { ...q.utm };
+  for (const k of FREE_TEXT_KEYS) delete dropped[k];
+  const droppedFrozen = Object.freeze(dropped);
+  // The hashed form depends on the day's key: the last one is remembered (one a day).
+  let hashKey: Buffer | null = null;
+  let hashed: ClickMetadata = kept;
   return {
-    metadata: Object.freeze({ ...q.utm }),
-    botMetadata: Object.freeze({ ...q.utm, bot: true }),
     source: sourceFromParam(q.src),
+    utm(mode, dayKey) {
+      if (mode === 'keep') return kept;
+      if (mode === 'drop') return droppedFrozen;
+      if (hashKey !== dayKey) {
+        const h: ClickMetadata = { ...q.utm };
+        for (const k of FREE_TEXT_KEYS) if (q.utm[k] !== undefined) h[k] = hashUtmValue(dayKey, q.utm[k]);
+        hashed = Object.freeze(h);
+        hashKey = dayKey;
+      }
+      return hashed;
+    },
   };
 }
 
@@ -145,11 +192,39 @@ function referrerFacts(rawReferer: string | undefined, policy: PrivacyPolicy): R
   return Object.freeze({
     source: sourceFromReferrer(url?.hostname ?? null, policy.dashboardHost),
     reduced: reduceParsedReferrer(url, policy.referrer),
+    scanner: scannerOfReferrerHost(url?.hostname ?? null, policy.scanners),
   });
 }
 
-const NO_QUERY: QueryFacts = Object.freeze({ metadata: Object.freeze({}), botMetadata: Object.freeze({ bot: true }), source: null });
-const NO_REFERRER: ReferrerFacts = Object.freeze({ source: 'direct', reduced: null });
+const EMPTY_UTM: ClickMetadata = Object.freeze({});
+const NO_QUERY: QueryFacts = Object.freeze({ utm: () => EMPTY_UTM, source: null });
+const NO_REFERRER: ReferrerFacts = Object.freeze({ source: 'direct', reduced: null, scanner: null });
+
+/**
+ * The UTM values plus the flags, as one frozen object shared by every click with the same
+ * values and flags (so the outbox reuses its JSON text). Most clicks have no flag and get
+ * the UTM object itself; the rest hit a small map per UTM object.
+ */
+const flagged = new WeakMap<ClickMetadata, Map<string, ClickMetadata>>();
+const FLAG_MEMO_LIMIT = 512;
+
+function withFlags(utm: ClickMetadata, bot: boolean, scanner: string | null, country: string | null): ClickMetadata {
+  if (!bot && scanner === null && country === null) return utm;
+  const key = `${bot ? 1 : 0}|${scanner ?? ''}|${country ?? ''}`;
+  let byFlags = flagged.get(utm);
+  if (byFlags === undefined) flagged.set(utm, (byFlags = new Map()));
+  let m = byFlags.get(key);
+  if (m === undefined) {
+    const out: ClickMetadata = { ...utm };
+    if (bot) out.bot = true;
+    if (scanner !== null) out.scanner = scanner;
+    if (country !== null) out.country = country;
+    m = Object.freeze(out);
+    if (byFlags.size >= FLAG_MEMO_LIMIT) byFlags.clear();
+    byFlags.set(key, m);
+  }
+  return m;
+}
 
 const memos = new WeakMap<PrivacyPolicy, PolicyMemo>();
 

@@ -9,6 +9,11 @@ import { memoizeString } from './memo.js';
 // isbot runs one large regex (~1.6 µs); UAs repeat, so a Map hit is far cheaper.
 const isBotMemo = memoizeString(isbot);
 
+/**
+ * A request without a User-Agent (or an empty one) is a bot: every browser sends one, while
+ * scripts, scanners and some gateways' pre-fetchers send none, and isbot cannot see what is
+ * not there.
+ */
 export function isBot(userAgent: string | undefined | null): boolean {
-  return userAgent ? isBotMemo(userAgent) : false;
+  return userAgent ? isBotMemo(userAgent) : true;
 }

@@ -1,13 +1,16 @@
 /**
  * Text hygiene shared by the rules that keep caller-supplied strings (UTM values, a full
  * user agent). Control characters are dropped because stored values end up in CSV
- * exports, terminals and dashboards, where they can forge lines or colour codes.
+ * exports, terminals and dashboards, where they can forge lines or colour codes. Format
+ * characters (Unicode category Cf: U+202E RIGHT-TO-LEFT OVERRIDE, zero-width spaces and
+ * joiners, U+FEFF…) go too: they are invisible, so a reviewer reading an export cannot see
+ * that "moc.elpmaxe@…" is displayed reversed or that two equal-looking values differ.
  */
 
-const HAS_CONTROL_CHAR = /\p{Cc}/u;
-const CONTROL_CHARS = /\p{Cc}/gu;
+const HAS_CONTROL_CHAR = /[\p{Cc}\p{Cf}]/u;
+const CONTROL_CHARS = /[\p{Cc}\p{Cf}]/gu;
 
-/** Removes C0/C1 control characters (including CR, LF, TAB, DEL). */
+/** Removes C0/C1 control characters (including CR, LF, TAB, DEL) and format characters (Cf). */
 export function stripControlChars(text: string): string {
   // The test is cheaper than replace and almost every value is clean.
   return HAS_CONTROL_CHAR.test(text) ? text.replace(CONTROL_CHARS, '') : text;

@@ -111,7 +111,7 @@ export function clickEvents(log: Logger, m: Metrics) {
         lastLog = now;
       }
     },
-    dropped(reason: 'dnt_drop') {
+    dropped(reason: 'dnt_drop' | 'prefetch') {
       m.clicksDropped.inc({ reason });
     },
   };

@@ -21,7 +21,7 @@ export interface RecordClickDeps {
     recorded(report: CommitReport): void;
     /** `clicks` could not be stored (a failed transaction, or refused by a full queue). */
     writeFailed(err: Error, clicks: number): void;
-    dropped(reason: 'dnt_drop'): void;
+    dropped(reason: 'dnt_drop' | 'prefetch'): void;
   };
   /** Told after each commit, so the shipper picks the clicks up without polling. */
   committed(): void;

@@ -16,6 +16,7 @@ import { isShed, Mirror, MIRROR_THREAD_NICE, readApiKey, threadPriorityUnavailab
 import type { Logger } from '../observe/logger.js';
 import { createMetrics, type Metrics } from '../observe/metrics.js';
 import { Outbox } from '../outbox/index.js';
+import { buildPrivacyNotice, optOutPages } from '../audit/index.js';
 import { parseTrustedProxies, policyFromConfig, resolveClientIp, truncateIp } from '../privacy/index.js';
 import { createAdminApp } from '../redirect/admin-app.js';
 import { ConnectionDrain } from '../redirect/drain.js';
@@ -27,6 +28,7 @@ import { createShipper, type Shipper } from '../shipper/index.js';
 import { analyticsRoutes } from './analytics-route.js';
 import { adminEvents, clickEvents, mirrorEvents, shipperEvents } from './events.js';
 import { createMissAdmission } from './miss-admission.js';
+import { openCountryDb } from './country-db.js';
 import { createRecordClick } from './record-click.js';
 import { removeRuntimeFile, runtimeSettings, writeRuntimeFile, type RuntimeInfo } from './runtime-file.js';
 import { ShippingState } from './shipping-state.js';
@@ -135,12 +137,15 @@ function writeRuntimeFileOrWarn(log: Logger, dataDir: string, info: Parameters<t
     : null;
 
   const failClosed = config.outbox.on_write_error === 'fail-closed';
-  const policy = policyFromConfig(config.privacy, config.main_system.base_url);
+  const rate = new ClickRate();
+  const drain = new ConnectionDrain();
+  const countryDb = config.privacy.country === 'country' ? openCountryDb() : null;
+  if (countryDb) log.info({ event: 'country_db_loaded', file: countryDb.file, built_at: countryDb.builtAt }, `country database ${countryDb.file} (built ${countryDb.builtAt})`);
+  const policy = policyFromConfig(config.privacy, config.main_system.base_url, { countryOf: countryDb?.lookup ?? null });
   const trusted = parseTrustedProxies(config.server.trust_proxy);
   const limiter = config.server.rate_limit_per_second > 0 ? createRateLimiter(config.server.rate_limit_per_second, config.server.rate_limit_burst) : null;
   const redirectsByStatus = new Map<number, { inc(): void }>();
-  const rate = new ClickRate();
-  const drain = new ConnectionDrain();
+  const clicks = clickEvents(log, metrics);
 
   const publicDeps: PublicAppDeps = {
     uws,
@@ -159,7 +164,7 @@ function writeRuntimeFileOrWarn(log: Logger, dataDir: string, info: Parameters<t
       outbox,
       durable: config.outbox.durability === 'durable',
       failClosed: config.outbox.on_write_error === 'fail-closed',
-      events: clickEvents(log, metrics),
+      events: clicks,
       committed: shipper ? () => shipper.notify() : () => undefined,
       rate,
     }),
@@ -171,6 +176,8 @@ function writeRuntimeFileOrWarn(log: Logger, dataDir: string, info: Parameters<t
     referrerPolicy: config.server.referrer_policy,
     failClosed: config.outbox.on_write_error === 'fail-closed',
     onError: (err) => log.error({ event: 'request_failed', err }, 'unexpected error while answering a request'),
+    onPrefetch: () => clicks.dropped('prefetch'),
+    optOutPages: optOutPages(buildPrivacyNotice(config)),
     onAnswer: (status, startedAt) => {
       let c = redirectsByStatus.get(status);
       if (!c) redirectsByStatus.set(status, (c = metrics.redirects.labels({ status: String(status) })));

@@ -83,7 +83,7 @@ describe("admin GET /api/link-tracking/analytics/{tracking_id}: the guide's Resp
     });
     expect((st.first_click as string) >= started.slice(0, 19)).toBe(true);
     expect((st.last_click as string) >= (st.first_click as string)).toBe(true);
-    expect(body.click_quality).toStrictEqual({ human_clicks: 4, automated_clicks: 1 });
+    expect(body.click_quality).toStrictEqual({ human_clicks: 4, automated_clicks: 1, scanner_clicks: 0, bot_clicks: 1 });
   });
 
   it('a link the mirror holds without the optional fields answers them as null, and an inactive link as is_active: false', async () => {
@@ -150,6 +150,27 @@ describe("admin analytics: the guide's Error Handling shapes", () => {
       expect(r.status, path).toBe(400);
       expect(await r.json()).toStrictEqual({ error: 'Missing required field: tracking_id', required_fields: ['tracking_id'], timestamp: expect.stringMatching(ISO) });
     }
+  });
+
+  it('counts people apart from e-mail security scanners and bots', async () => {
+    const id = 'lt_other';
+    const before = ((await (await analytics(id)).json()) as { click_statistics: Record<string, number> }).click_statistics;
+    // A person; Proofpoint's rewriting host as referrer; Barracuda's own user agent; a crawler; a DNT crawler.
+    for (const headers of <Record<string, string>[]>[
+      { 'User-Agent': CHROME },
+      { 'User-Agent': CHROME, Referer: 'https://urldefense.proofpoint.com/v2/url?u=https-3A__links.example.com' },
+      { 'User-Agent': 'Mozilla/5.0 (compatible; Barracuda Sentinel (EE))' },
+      { 'User-Agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' },
+      { 'User-Agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)', DNT: '1' },
+    ]) {
+      expect((await click(id, headers)).status).toBe(302);
+    }
+    const after = ((await (await analytics(id)).json()) as { click_statistics: Record<string, number> }).click_statistics;
+    expect(after.total_clicks! - before.total_clicks!).toBe(5);
+    expect(after.human_clicks! - before.human_clicks!).toBe(1);
+    expect(after.scanner_clicks! - before.scanner_clicks!).toBe(2);
+    expect(after.bot_clicks! - before.bot_clicks!).toBe(2);
+    expect(after.human_clicks! + after.scanner_clicks! + after.bot_clicks!).toBe(after.total_clicks);
   });
 
   it('is on the admin listener only, never the public one', async () => {

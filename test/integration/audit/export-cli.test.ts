@@ -1,6 +1,7 @@
 /** `clickrelay export` and `clickrelay privacy-notice` through the real CLI. */
 import { describe, expect, it } from 'vitest';
 import type { PrivacyNotice } from '../../../src/audit/index.js';
+import type { ClickMetadata } from '../../../src/types.js';
 import { parseCsv, unguard } from '../../unit/audit/csv-parse.js';
 import { mixedClicks, policy, storedClick, tempDataDir, writeOutbox } from '../../unit/audit/helpers.js';
 import { ackClicks } from '../../unit/outbox/helpers.js';
@@ -22,7 +23,8 @@ describe('clickrelay export', () => {
     expect(rows.filter((x) => x.state === 'shipped')).toHaveLength(10);
     const anon = clicks.findIndex((c) => c.anonymous);
     expect(rows[anon]).toMatchObject({ anonymous: true, ip_address: null, session_id: null });
-    expect(rows[0]).toEqual({ ...clicks[0], state: 'shipped', shipped_at: expect.stringMatching(/Z$/) });
+    const visitor = (m: ClickMetadata) => (m.scanner ? 'scanner' : m.bot ? 'bot' : 'human');
+    expect(rows[0]).toEqual({ ...clicks[0], state: 'shipped', shipped_at: expect.stringMatching(/Z$/), visitor: visitor(clicks[0]!.metadata), scanner: clicks[0]!.metadata.scanner ?? null, country: null });
   });
 
   it('limits by --since (inclusive) and --until (exclusive)', async () => {
@@ -54,7 +56,7 @@ describe('clickrelay export', () => {
     const r = await cli(['export', '--format', 'csv'], dataDirEnv(dir));
     expect(r.code).toBe(0);
     const [header, ...rows] = parseCsv(r.stdout);
-    expect(header).toEqual(['click_id', 'tracking_id', 'clicked_at', 'ip_address', 'user_agent', 'referrer_url', 'session_id', 'click_source', 'metadata', 'anonymous', 'state', 'shipped_at']);
+    expect(header).toEqual(['click_id', 'tracking_id', 'clicked_at', 'ip_address', 'user_agent', 'referrer_url', 'session_id', 'click_source', 'metadata', 'anonymous', 'state', 'shipped_at', 'visitor', 'scanner', 'country']);
     expect(rows).toHaveLength(clicks.length);
     rows.forEach((row, i) => {
       const c = clicks[i]!;
@@ -70,6 +72,9 @@ describe('clickrelay export', () => {
         JSON.stringify(c.metadata, Object.keys(c.metadata).sort()),
         String(c.anonymous),
         'pending',
+        '',
+        c.metadata.scanner ? 'scanner' : c.metadata.bot ? 'bot' : 'human',
+        c.metadata.scanner ?? '',
         '',
       ]);
       for (const cell of row) expect(cell).not.toMatch(/^[=+\-@\t\r]/); // no cell a spreadsheet would evaluate
@@ -96,7 +101,7 @@ describe('clickrelay export', () => {
   it('exports nothing (and succeeds) before outbox.db exists; a CSV export still has its header', async () => {
     const dir = tempDataDir();
     expect(await cli(['export'], dataDirEnv(dir))).toEqual({ code: 0, stdout: '', stderr: '' });
-    expect((await cli(['export', '--format', 'csv'], dataDirEnv(dir))).stdout).toMatch(/^click_id,.*,shipped_at\r\n$/);
+    expect((await cli(['export', '--format', 'csv'], dataDirEnv(dir))).stdout).toMatch(/^click_id,.*,shipped_at,visitor,scanner,country\r\n$/);
   });
 });
 

@@ -42,6 +42,8 @@ describe('audit of an untouched outbox', () => {
       by_day: { '2025-08-28': 20, '2025-08-29': 20, '2025-08-30': 20 },
       anonymous: clicks.filter((c) => c.anonymous).length,
       bots: clicks.filter((c) => c.metadata.bot).length,
+      humans: clicks.filter((c) => !c.metadata.bot && !c.metadata.scanner).length,
+      scanners: clicks.filter((c) => c.metadata.scanner).length,
     });
     expect(r.counts.anonymous).toBeGreaterThan(0);
     expect(r.counts.bots).toBeGreaterThan(0);

@@ -53,7 +53,7 @@ describe('export lines', () => {
   };
 
   it('has the guide\'s link_clicks columns, anonymous, state and shipped_at', () => {
-    expect(EXPORT_COLUMNS).toEqual(['click_id', 'tracking_id', 'clicked_at', 'ip_address', 'user_agent', 'referrer_url', 'session_id', 'click_source', 'metadata', 'anonymous', 'state', 'shipped_at']);
+    expect(EXPORT_COLUMNS).toEqual(['click_id', 'tracking_id', 'clicked_at', 'ip_address', 'user_agent', 'referrer_url', 'session_id', 'click_source', 'metadata', 'anonymous', 'state', 'shipped_at', 'visitor', 'scanner', 'country']);
   });
 
   it('writes one JSON object per line with metadata as an object and anonymous as a boolean', () => {

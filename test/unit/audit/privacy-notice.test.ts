@@ -55,7 +55,8 @@ describe('privacy notice', () => {
 
   it('covers cookies, bots, session-id rotation and the query allow-list', () => {
     const n = notice();
-    expect(n.cookies).toMatch(/^None\./);
+    // The opt-out cookie (issue #15) is the one exception, and carries no identifier.
+    expect(n.cookies).toMatch(/^None, except the opt-out cookie: clickrelay_opt_out=1,/);
     expect(n.bots).toContain('"bot": true');
     expect(n.session_ids).toMatchObject({ key_rotation: 'daily (UTC)', key_deleted_after_hours: 48 });
     expect(field(n, 'metadata').example!.stored).toBe('{"utm_source":"newsletter"}');
@@ -69,5 +70,25 @@ describe('privacy notice', () => {
       expect(text).toContain(h);
     }
     for (const line of text.split('\n').filter((l) => l.startsWith('| `'))) expect(line.split(/(?<!\\)\|/).length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('knows the scanner, country, prefetch and opt-out rules, from the config in force (issue #15)', () => {
+    const n = notice();
+    expect(n.scanners).toContain('Safe Links');
+    expect(n.prefetch).toContain('Sec-Purpose: prefetch');
+    expect(n.country).toContain('privacy.country = "off"');
+    expect(field(n, 'metadata').form).toContain('"scanner"');
+    expect(field(n, 'metadata').form).not.toContain('"country"');
+    expect(field(n, 'metadata').form).toContain('UTM values are kept exactly as the sender wrote them');
+    expect(n.opt_out).toMatchObject({ page: '/privacy/opt-out', undo: '/privacy/opt-in', text: expect.stringContaining('counted without personal data') });
+    expect(notice({ CLICKRELAY_PRIVACY_DNT_MODE: 'drop' }).opt_out.text).toContain('not recorded at all');
+
+    const on = notice({ CLICKRELAY_PRIVACY_COUNTRY: 'country', CLICKRELAY_PRIVACY_UTM_TERM_CONTENT: 'hash', CLICKRELAY_PRIVACY_SCANNER_RANGES: 'acme=198.18.0.0/15' });
+    expect(on.country).toContain('ISO 3166-1 two-letter');
+    expect(field(on, 'metadata').form).toContain('"country"');
+    expect(field(on, 'metadata').form).toContain('keyed hash');
+    expect(on.settings).toMatchObject({ 'privacy.country': 'country', 'privacy.utm_term_content': 'hash', 'privacy.scanner_ranges': ['acme=198.18.0.0/15'] });
+    const text = renderPrivacyNoticeMarkdown(on);
+    for (const heading of ['## E-mail security scanners', '## Prefetches', '## Country', '## Opting out']) expect(text).toContain(heading);
   });
 });

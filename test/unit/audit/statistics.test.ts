@@ -34,6 +34,9 @@ describe('click_statistics from the outbox', () => {
         last_click: ago(1).toISOString(),
         clicks_24h: 3,
         clicks_7d: 4,
+        human_clicks: 5,
+        scanner_clicks: 0,
+        bot_clicks: 0,
       });
       expect(clickStatistics(reader, 'lt_nobody', NOW)).toEqual({ total_clicks: 0, unique_sessions: 0, first_click: null, last_click: null, clicks_24h: 0, clicks_7d: 0 });
     } finally {
@@ -59,7 +62,8 @@ describe('click_statistics from the outbox', () => {
     try {
       const s = reader.trackingStats('lt_test123456789', []);
       expect(s.total).toBe(4);
-      expect(s.automated).toBe(2);
+      expect(s.scanners).toBe(1);
+      expect(s.bots).toBe(1);
     } finally {
       reader.close();
     }
@@ -108,7 +112,7 @@ describe('analyticsOf: link_info from the mirror, statistics from the outbox', (
             description: 'Professional LinkedIn profile',
           },
           click_statistics: { total_clicks: 1, unique_sessions: 1, first_click: ago(1).toISOString(), last_click: ago(1).toISOString(), clicks_24h: 1, clicks_7d: 1 },
-          click_quality: { human_clicks: 1, automated_clicks: 0 },
+          click_quality: { human_clicks: 1, automated_clicks: 0, scanner_clicks: 0, bot_clicks: 0 },
         },
       });
       const bare = analyticsOf(links, () => outbox, 'lt_bare', NOW);

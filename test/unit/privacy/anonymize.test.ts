@@ -147,6 +147,10 @@ describe('policyFromConfig', () => {
       referrer: 'origin',
       userAgent: 'reduced',
       dashboardHost: 'jobs.example.com',
+      country: 'off',
+      countryOf: null,
+      utmTermContent: 'keep',
+      scanners: expect.objectContaining({ names: ['safelinks', 'mimecast', 'proofpoint', 'barracuda'] }),
     });
     expect(policyFromConfig(DEFAULTS, '').dashboardHost).toBeNull();
     expect(Object.isFrozen(POLICY)).toBe(true);

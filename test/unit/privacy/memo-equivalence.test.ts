@@ -17,6 +17,7 @@ import {
   parseHttpReferrer,
   policyFromConfig,
   reduceParsedReferrer,
+  scannerOfReferrerHost,
   reduceUserAgent,
   sessionId,
   truncateIp,
@@ -34,6 +35,12 @@ function oracle(raw: RawClick, policy: PrivacyPolicy, ctx: { clickId: string; se
   const clickSource = deriveClickSource(query.src, referrer?.hostname ?? null, policy.dashboardHost);
   const metadata: ClickMetadata = { ...query.utm };
   if (isBot(raw.userAgent)) metadata.bot = true;
+  const ua = raw.userAgent?.toLowerCase() ?? '';
+  const scanner =
+    policy.scanners.ranges.match(raw.clientIp) ??
+    scannerOfReferrerHost(referrer?.hostname ?? null, policy.scanners) ??
+    (ua === '' ? null : (policy.scanners.userAgentTokens.find(([token]) => ua.includes(token))?.[1] ?? null));
+  if (scanner !== null) metadata.scanner = scanner;
   const clickedAt = raw.receivedAt.toISOString();
   if (anonymous) {
     return { click_id: ctx.clickId, tracking_id: raw.trackingId, clicked_at: clickedAt, ip_address: null, user_agent: null, referrer_url: null, session_id: null, click_source: clickSource, metadata, anonymous: true };
@@ -108,7 +115,8 @@ describe('the memoized normalizer', () => {
   it('hands out frozen metadata, one object per distinct query and bot flag', () => {
     const ctx = { clickId: 'id', sessionKey: KEYS[0]! };
     const at = new Date('2024-05-01T00:00:00Z');
-    const one = { trackingId: 'lt_a', clientIp: '203.0.113.1', rawQuery: 'utm_source=a', receivedAt: at };
+    // A browser's user agent: a click without one is a bot.
+    const one = { trackingId: 'lt_a', clientIp: '203.0.113.1', rawQuery: 'utm_source=a', receivedAt: at, userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36' };
     const a = anonymizeClick(one, POLICIES[0]!, ctx)!;
     const b = anonymizeClick({ ...one, clientIp: '198.51.100.1' }, POLICIES[0]!, ctx)!;
     expect(Object.isFrozen(a.metadata)).toBe(true);

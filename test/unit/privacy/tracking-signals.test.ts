@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isAnonymousRequest } from '../../../src/privacy/index.js';
+import { isAnonymousRequest, needsEveryLine } from '../../../src/privacy/index.js';
 
 const BOTH = { honorDnt: true, honorGpc: true };
 
@@ -12,7 +12,7 @@ describe('isAnonymousRequest', () => {
   });
 
   it('treats anything but exactly "1" as no signal', () => {
-    for (const value of [undefined, '', '0', 'true', 'yes', '11', '1,1', '01', 'null']) {
+    for (const value of [undefined, '', '0', 'true', 'yes', '11', '0,0', ',', '01', 'null', '1;1']) {
       expect(isAnonymousRequest(value, value, BOTH), String(value)).toBe(false);
     }
   });
@@ -22,5 +22,22 @@ describe('isAnonymousRequest', () => {
     expect(isAnonymousRequest(undefined, '1', { honorDnt: true, honorGpc: false })).toBe(false);
     expect(isAnonymousRequest('1', '1', { honorDnt: false, honorGpc: false })).toBe(false);
     expect(isAnonymousRequest('1', '1', { honorDnt: false, honorGpc: true })).toBe(true);
+  });
+});
+
+describe('every line of DNT / Sec-GPC (issue #12)', () => {
+  it('honours the opt-out when any line or list element says "1"', () => {
+    // What the redirect stage hands over after joining every line with ",".
+    for (const value of ['0,1', '1,1', ' 0 , 1 ', ',1', '1,0', 'junk,1']) {
+      expect(isAnonymousRequest(value, undefined, BOTH), value).toBe(true);
+      expect(isAnonymousRequest(undefined, value, BOTH), value).toBe(true);
+    }
+  });
+
+  it('walks the other lines only when the first is there and is not "1"', () => {
+    expect(needsEveryLine('')).toBe(false); // absent (or empty: uWS cannot tell them apart)
+    expect(needsEveryLine('1')).toBe(false);
+    expect(needsEveryLine('0')).toBe(true);
+    expect(needsEveryLine(' 1')).toBe(true);
   });
 });

@@ -71,7 +71,8 @@ describe('isBot', () => {
     expect(isBot(UA.curl)).toBe(true);
     expect(isBot(UA.chromeWindows)).toBe(false);
     expect(isBot(UA.safariIos)).toBe(false);
-    expect(isBot(undefined)).toBe(false);
-    expect(isBot('')).toBe(false);
+    // No User-Agent at all is a script or a gateway, not a browser (issue #15).
+    expect(isBot(undefined)).toBe(true);
+    expect(isBot('')).toBe(true);
   });
 });

@@ -1,0 +1,179 @@
+/**
+ * Which named CIDR range holds an address: built once at start-up, asked on every click.
+ *
+ * Ranges become integer intervals ([first, last] as a uint32 for IPv4, a bigint for IPv6),
+ * sorted by first address. CIDR blocks are either nested or disjoint, never partly
+ * overlapping, so each interval also records the nearest interval enclosing it; a lookup is
+ * a binary search for the last interval starting at or before the address, then a walk up
+ * that chain of enclosing blocks (as deep as the ranges nest: one or two steps in practice).
+ * The most specific range wins. For the ~40 shipped ranges that is 6 comparisons, with no
+ * allocation for IPv4: the address is parsed from its dotted text by hand.
+ */
+import ipaddr from 'ipaddr.js';
+
+interface Interval<K> {
+  first: K;
+  last: K;
+  name: string;
+  /** Index of the nearest enclosing interval, or -1. */
+  parent: number;
+}
+
+export interface CidrMatcher {
+  /** The name of the most specific range holding `ip` (canonical IP text), or null. */
+  match(ip: string): string | null;
+  readonly size: number;
+}
+
+/** A "name=cidr" entry that does not parse: the message names the entry. */
+export function parseNamedCidr(entry: string): { name: string; cidr: [ipaddr.IPv4 | ipaddr.IPv6, number] } {
+  const eq = entry.indexOf('=');
+  const name = eq < 0 ? '' : entry.slice(0, eq).trim();
+  const cidrText = entry.slice(eq + 1).trim();
+  let cidr: [ipaddr.IPv4 | ipaddr.IPv6, number];
+  try {
+    cidr = ipaddr.parseCIDR(cidrText);
+  } catch {
+    throw new Error(`"${entry}" is not name=CIDR (e.g. "mimecast=205.139.110.0/24")`);
+  }
+  if (name === '') throw new Error(`"${entry}" has no name before "=" (e.g. "mimecast=205.139.110.0/24")`);
+  return { name, cidr };
+}
+
+function bigintOfParts(parts: readonly number[]): bigint {
+  let v = 0n;
+  for (const p of parts) v = (v << 16n) | BigInt(p);
+  return v;
+}
+
+function build<K extends number | bigint>(items: { first: K; last: K; name: string; bits: number }[]): Interval<K>[] {
+  // Wider blocks first among equal starts, so a block's enclosing block precedes it.
+  items.sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : a.bits - b.bits));
+  const out: Interval<K>[] = [];
+  const stack: number[] = [];
+  for (const it of items) {
+    while (stack.length > 0 && out[stack[stack.length - 1]!]!.last < it.first) stack.pop();
+    out.push({ first: it.first, last: it.last, name: it.name, parent: stack.length > 0 ? stack[stack.length - 1]! : -1 });
+    stack.push(out.length - 1);
+  }
+  return out;
+}
+
+function find<K extends number | bigint>(list: readonly Interval<K>[], key: K): string | null {
+  let lo = 0;
+  let hi = list.length - 1;
+  let at = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]!.first <= key) {
+      at = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  while (at >= 0) {
+    const iv = list[at]!;
+    if (key <= iv.last) return iv.name;
+    at = iv.parent;
+  }
+  return null;
+}
+
+/**
+ * find() specialised for IPv4, over typed arrays: the generic version sees numbers and
+ * bigints at the same comparison sites, which V8 cannot keep monomorphic (measured 320 ns
+ * per lookup against ~60 for this one).
+ */
+interface V4Table {
+  first: Float64Array;
+  last: Float64Array;
+  parent: Int32Array;
+  names: string[];
+}
+
+function v4Table(list: readonly Interval<number>[]): V4Table {
+  return {
+    first: Float64Array.from(list, (i) => i.first),
+    last: Float64Array.from(list, (i) => i.last),
+    parent: Int32Array.from(list, (i) => i.parent),
+    names: list.map((i) => i.name),
+  };
+}
+
+function find4(t: V4Table, key: number): string | null {
+  const first = t.first;
+  let lo = 0;
+  let hi = first.length - 1;
+  let at = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (first[mid]! <= key) {
+      at = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  while (at >= 0) {
+    if (key <= t.last[at]!) return t.names[at]!;
+    at = t.parent[at]!;
+  }
+  return null;
+}
+
+/** Dotted-quad text to a uint32, or -1 when it is not exactly four decimal octets. */
+export function ipv4ToUint(text: string): number {
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || ++dots > 3) return -1;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      octet = octet * 10 + (c - 48);
+      digits++;
+      if (octet > 255) return -1;
+    } else return -1;
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return value * 256 + octet;
+}
+
+export function compileCidrMatcher(entries: readonly { name: string; cidr: string }[]): CidrMatcher {
+  const v4: { first: number; last: number; name: string; bits: number }[] = [];
+  const v6: { first: bigint; last: bigint; name: string; bits: number }[] = [];
+  for (const e of entries) {
+    const [addr, bits] = ipaddr.parseCIDR(e.cidr);
+    if (addr instanceof ipaddr.IPv4) {
+      const base = ipaddr.IPv4.networkAddressFromCIDR(`${addr.toString()}/${bits}`).toByteArray();
+      const first = ((base[0]! << 24) >>> 0) + (base[1]! << 16) + (base[2]! << 8) + base[3]!;
+      v4.push({ first, last: first + 2 ** (32 - bits) - 1, name: e.name, bits });
+    } else {
+      const first = bigintOfParts(ipaddr.IPv6.networkAddressFromCIDR(`${addr.toString()}/${bits}`).parts);
+      v6.push({ first, last: first + (1n << BigInt(128 - bits)) - 1n, name: e.name, bits });
+    }
+  }
+  const list4 = v4Table(build(v4));
+  const list6 = build(v6);
+  return {
+    size: list4.names.length + list6.length,
+    match(ip: string): string | null {
+      if (!ip.includes(':')) {
+        const n = ipv4ToUint(ip);
+        return n < 0 || list4.names.length === 0 ? null : find4(list4, n);
+      }
+      try {
+        const parsed = ipaddr.IPv6.parse(ip);
+        if (parsed.isIPv4MappedAddress()) {
+          const n = ipv4ToUint(parsed.toIPv4Address().toString());
+          return n < 0 || list4.names.length === 0 ? null : find4(list4, n);
+        }
+        return list6.length === 0 ? null : find(list6, bigintOfParts(parsed.parts));
+      } catch {
+        return null;
+      }
+    },
+  };
+}

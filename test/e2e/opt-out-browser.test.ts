@@ -1,0 +1,88 @@
+/**
+ * The opt-out page in a real headless Chromium, with JavaScript off (the page must work
+ * without it): visit, opt out, follow a tracked link (redirected, stored as anonymous),
+ * opt in again, follow it again (stored normally). The screenshots a reviewer looks at are
+ * written to docs/screenshots/ (CLICKRELAY_SCREENSHOT_DIR overrides).
+ */
+import { statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, noChromium } from '../support/browser.js';
+import { startTestService, type TestService } from '../support/service.js';
+
+const SHOTS = process.env.CLICKRELAY_SCREENSHOT_DIR ?? join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
+
+describe.skipIf(noChromium)('opt-out page in headless Chromium', () => {
+  let s: TestService;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let destination: Server;
+
+  beforeAll(async () => {
+    // The tracked link's destination: a local page (this machine has no internet, and a
+    // browser's route interception does not see the target of a redirect).
+    destination = createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<title>landed</title><p>destination</p>'));
+    await new Promise<void>((resolve) => destination.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(destination.address() as AddressInfo).port}/job/42`;
+    s = await startTestService({}, [{ tracking_id: 'lt_test123456789', original_url: url, is_active: true }]);
+    browser = await launchBrowser();
+    context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 900, height: 1100 } });
+    page = await context.newPage();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await s?.stop();
+    destination?.close();
+  });
+
+  const follow = async () => {
+    const before = s.clicks().length;
+    await page.goto(`${s.base}/track/lt_test123456789?utm_source=mail`);
+    expect(await page.title()).toBe('landed'); // redirected, opted out or not
+    const clicks = s.clicks();
+    expect(clicks.length).toBe(before + 1);
+    return clicks.at(-1)!.click;
+  };
+
+  it('explains what is recorded, and sets no cookie on a visit', async () => {
+    const r = await page.goto(`${s.base}/privacy/opt-out`);
+    expect(r!.status()).toBe(200);
+    await expect(page.getByRole('status').textContent()).resolves.toContain('Your clicks are recorded');
+    const table = await page.locator('table').innerText();
+    for (const field of ['ip_address', 'user_agent', 'referrer_url', 'session_id', 'metadata']) expect(table).toContain(field);
+    expect(table).toContain('203.0.113.0'); // the notice's example, computed from the policy in force
+    expect(await context.cookies()).toEqual([]);
+    await page.screenshot({ path: join(SHOTS, 'opt-out.png'), fullPage: true });
+    expect(statSync(join(SHOTS, 'opt-out.png')).size).toBeGreaterThan(20_000);
+  });
+
+  it('opting out sets one cookie without an identifier, and clicks are then stored anonymous', async () => {
+    await page.getByRole('button', { name: 'Do not record my clicks' }).click();
+    await page.waitForURL(`${s.base}/privacy/opt-out`); // post → 303 → the page again
+    await expect(page.getByRole('status').textContent()).resolves.toContain('You have opted out.');
+    const cookies = await context.cookies();
+    expect(cookies).toHaveLength(1);
+    expect(cookies[0]).toMatchObject({ name: 'clickrelay_opt_out', value: '1', path: '/', httpOnly: true, sameSite: 'Lax' });
+    await page.screenshot({ path: join(SHOTS, 'opted-out.png'), fullPage: true });
+
+    const c = await follow();
+    expect(c).toMatchObject({ anonymous: true, ip_address: null, user_agent: null, referrer_url: null, session_id: null, metadata: { utm_source: 'mail' } });
+  });
+
+  it('opting in deletes the cookie, and clicks are recorded again', async () => {
+    await page.goto(`${s.base}/privacy/opt-in`);
+    await expect(page.getByRole('status').textContent()).resolves.toContain('You have opted out.');
+    await page.getByRole('button', { name: 'Record my clicks again' }).click();
+    await page.waitForURL(`${s.base}/privacy/opt-in`);
+    await expect(page.getByRole('status').textContent()).resolves.toContain('Your clicks are recorded');
+    expect(await context.cookies()).toEqual([]);
+
+    const c = await follow();
+    expect(c).toMatchObject({ anonymous: false, ip_address: '127.0.0.0' });
+    expect(c.session_id).toMatch(/^s_/);
+  });
+});

@@ -1,0 +1,69 @@
+/**
+ * The opt-out routes over HTTP: what each answers, which headers, and that another site
+ * cannot switch recording on or off for a visitor.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawRequest, statusOf } from '../../support/raw-http.js';
+import { startTestService, type TestService } from '../../support/service.js';
+
+let s: TestService;
+beforeAll(async () => {
+  s = await startTestService({ CLICKRELAY_PRIVACY_DNT_MODE: 'drop' });
+});
+afterAll(async () => {
+  await s.stop();
+});
+
+const req = (path: string, init: RequestInit = {}) => fetch(`${s.base}${path}`, { redirect: 'manual', ...init });
+
+describe('/privacy/opt-out and /privacy/opt-in', () => {
+  it('GET answers the page with a strict CSP and no cookie', async () => {
+    for (const path of ['/privacy/opt-out', '/privacy/opt-in']) {
+      const r = await req(path);
+      expect(r.status).toBe(200);
+      expect(r.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(r.headers.get('content-security-policy')).toContain("default-src 'none'");
+      expect(r.headers.get('content-security-policy')).toContain("form-action 'self'");
+      expect(r.headers.get('cache-control')).toBe('private, no-store');
+      expect(r.headers.get('set-cookie')).toBeNull();
+      const html = await r.text();
+      expect(html).not.toMatch(/<script/i);
+      // Generated from the policy in force: this service drops opted-out clicks.
+      expect(html).toContain('redirected and not recorded at all');
+    }
+    const head = await req('/privacy/opt-out', { method: 'HEAD' });
+    expect(head.status).toBe(200);
+  });
+
+  it('POST opt-out sets the cookie and sends the browser back to the page; opt-in deletes it', async () => {
+    const out = await req('/privacy/opt-out', { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Sec-Fetch-Site': 'same-origin' }, body: '' });
+    expect(out.status).toBe(303);
+    expect(out.headers.get('location')).toBe('/privacy/opt-out');
+    expect(out.headers.get('set-cookie')).toBe('clickrelay_opt_out=1; Path=/; Max-Age=34560000; HttpOnly; SameSite=Lax');
+    const page = await (await req('/privacy/opt-out', { headers: { Cookie: 'clickrelay_opt_out=1' } })).text();
+    expect(page).toContain('You have opted out.');
+
+    const back = await req('/privacy/opt-in', { method: 'POST', body: 'x=1'.repeat(2000) }); // a body is read and ignored
+    expect(back.status).toBe(303);
+    expect(back.headers.get('set-cookie')).toBe('clickrelay_opt_out=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax');
+  });
+
+  it("refuses another site's form post, and sets nothing", async () => {
+    for (const path of ['/privacy/opt-out', '/privacy/opt-in']) {
+      const r = await req(path, { method: 'POST', headers: { 'Sec-Fetch-Site': 'cross-site' }, body: '' });
+      expect(r.status).toBe(403);
+      expect(r.headers.get('set-cookie')).toBeNull();
+      expect(await r.text()).not.toContain('<form');
+    }
+  });
+
+  it('sets no cookie anywhere else, and other /privacy paths are 404', async () => {
+    expect((await req('/privacy/other')).status).toBe(404);
+    expect((await req('/privacy/opt-out/x')).status).toBe(404);
+    const r = await req('/track/lt_test123456789');
+    expect(r.headers.get('set-cookie')).toBeNull();
+    // Raw: a POST without a body at all (no Content-Length) is answered too.
+    const raw = await rawRequest(s.service.publicPort, 'POST /privacy/opt-out HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+    expect(statusOf(raw)).toBe(303);
+  });
+});

@@ -1,0 +1,46 @@
+/**
+ * UTM values are the sender's free text: format characters go with control characters, and
+ * utm_term / utm_content can be dropped or hashed (privacy.utm_term_content).
+ */
+import { describe, expect, it } from 'vitest';
+import { anonymizeClick, extractQuery, hashUtmValue, HASHED_UTM_VALUE, policyFromConfig, type RawClick } from '../../../src/privacy/index.js';
+
+const DEFAULTS = { ipv4_prefix: 24, ipv6_prefix: 48, honor_dnt: true, honor_gpc: true, dnt_mode: 'count', referrer: 'origin', user_agent: 'reduced' };
+const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+const KEY_A = Buffer.alloc(32, 1);
+const KEY_B = Buffer.alloc(32, 2);
+const raw = (rawQuery: string): RawClick => ({ trackingId: 'lt_a', clientIp: '203.0.113.9', userAgent: CHROME, rawQuery, receivedAt: new Date('2026-12-01T10:00:00Z') });
+const QUERY = 'utm_source=mail&utm_term=jane.doe%40example.com&utm_content=%2B44%2020%207946%200000';
+
+describe('UTM hardening', () => {
+  it('strips Unicode format characters (Cf) as well as control characters', () => {
+    expect(extractQuery('utm_campaign=abc%E2%80%AEdef').utm.utm_campaign).toBe('abcdef'); // U+202E RIGHT-TO-LEFT OVERRIDE
+    expect(extractQuery('utm_campaign=a%E2%80%8Bb%EF%BB%BFc%C2%ADd').utm.utm_campaign).toBe('abcd'); // ZWSP, BOM, soft hyphen
+    expect(extractQuery('utm_campaign=%E2%80%8F%E2%80%8F').utm.utm_campaign).toBeUndefined(); // nothing left: absent
+    expect(extractQuery('utm_campaign=caf%C3%A9%20%F0%9F%9A%80').utm.utm_campaign).toBe('café 🚀'); // letters and emoji stay
+  });
+
+  it('keeps utm_term / utm_content as sent by default', () => {
+    const c = anonymizeClick(raw(QUERY), policyFromConfig(DEFAULTS, ''), { clickId: 'c', sessionKey: KEY_A })!;
+    expect(c.metadata).toEqual({ utm_source: 'mail', utm_term: 'jane.doe@example.com', utm_content: '+44 20 7946 0000' });
+  });
+
+  it('drops them with privacy.utm_term_content = "drop"', () => {
+    const c = anonymizeClick(raw(QUERY), policyFromConfig({ ...DEFAULTS, utm_term_content: 'drop' }, ''), { clickId: 'c', sessionKey: KEY_A })!;
+    expect(c.metadata).toEqual({ utm_source: 'mail' });
+  });
+
+  it('hashes them under the day key with "hash": equal within a day, different across days, never the value', () => {
+    const p = policyFromConfig({ ...DEFAULTS, utm_term_content: 'hash' }, '');
+    const a1 = anonymizeClick(raw(QUERY), p, { clickId: 'c', sessionKey: KEY_A })!.metadata;
+    const a2 = anonymizeClick(raw(QUERY), p, { clickId: 'd', sessionKey: KEY_A })!.metadata;
+    const b = anonymizeClick(raw(QUERY), p, { clickId: 'e', sessionKey: KEY_B })!.metadata;
+    expect(a1.utm_source).toBe('mail');
+    expect(a1.utm_term).toMatch(HASHED_UTM_VALUE);
+    expect(a1.utm_content).toMatch(HASHED_UTM_VALUE);
+    expect(a1.utm_term).toBe(hashUtmValue(KEY_A, 'jane.doe@example.com'));
+    expect(a2).toBe(a1); // the same frozen object: the outbox reuses its JSON
+    expect(b.utm_term).not.toBe(a1.utm_term);
+    expect(JSON.stringify([a1, b])).not.toMatch(/example|7946/);
+  });
+});
