@@ -141,6 +141,8 @@ export function createMetrics() {
     shipDeadLettered: new Counter({ name: 'clickrelay_shipper_dead_lettered_total', help: 'Clicks moved to dead letter', registers: [registry] }),
     shipLastSuccess: new Gauge({ name: 'clickrelay_shipper_last_success_timestamp_seconds', help: 'Unix time of the last acknowledged shipment', registers: [registry] }),
     uwsBuild: new Gauge({ name: 'clickrelay_uws_build_info', help: 'The uWebSockets.js build in use (value 1)', labelNames: ['package', 'version', 'native', 'tls'] as const, registers: [registry] }),
+    untrustedForwarding: new Gauge({ name: 'clickrelay_untrusted_forwarding_detected', help: '1 once X-Forwarded-For or X-Real-IP arrived from a peer not in server.trust_proxy (those headers are ignored: behind a proxy, add it to trust_proxy)', registers: [registry] }),
+    requestsRefused: new Counter({ name: 'clickrelay_requests_refused_total', help: 'Requests answered 400 and closed for their framing (a body, Transfer-Encoding, bad Content-Length) or a second Host line, by reason', labelNames: ['reason'] as const, registers: [registry] }),
   };
   return m;
 }

@@ -6,8 +6,9 @@
  * the raw click to `record` (the service anonymizes and queues it) → answer, at once
  * or, in durable mode, when the outbox says the click is on disk.
  */
-import type { RawClick } from '../privacy/index.js';
+import type { ForwardingHeaders, RawClick } from '../privacy/index.js';
 import { TRACKING_ID_PATTERN } from '../types.js';
+import { refusal, scanHeaders, type HeaderScan } from './header-scan.js';
 import { redirectWriter, writeError, wantsJson, statusLine, type ErrorKind } from './responses.js';
 import type { HttpRequest, HttpResponse, TemplatedApp, Uws } from './uws.js';
 
@@ -32,11 +33,25 @@ export interface PublicAppDeps {
    */
   record(click: RawClick, done: (err: Error | null) => void): 'wait' | 'answered' | 'unavailable';
   /**
-   * The client address from the socket peer and, for trusted proxies, their headers.
-   * `forwarded` reads X-Forwarded-For / X-Real-IP; it is called (synchronously) only when the
-   * peer is a trusted proxy, so the common case costs no header reads.
+   * outbox.durability = "durable": record() answers 'wait'. The click is then handed over only
+   * once uWebSockets.js has read the rest of the packet its request came in (see afterRead).
    */
-  clientIp(peer: string, forwarded: () => { xForwardedFor: string; xRealIp: string }): string;
+  durable: boolean;
+  /**
+   * The client address from the socket peer and, for trusted proxies, their headers.
+   * `forwarded` reads every X-Forwarded-For / X-Real-IP line; call it (synchronously) only
+   * when the peer is a trusted proxy: it is the expensive read (redirect/header-scan.ts).
+   */
+  clientIp(peer: string, forwarded: () => ForwardingHeaders): string;
+  /**
+   * Forwarding headers came from a peer whose headers clientIp did not read (not in
+   * server.trust_proxy). Called at most once per listener: checking stops once it has fired.
+   */
+  onUntrustedForwarding?(peer: string): void;
+  /** A request refused for its framing or a second Host line (400, connection closed), and why. */
+  onRefused?(reason: 'body_framing' | 'duplicate_host'): void;
+  /** A durable click not recorded because uWS closed its connection before it could be answered. */
+  onAbandoned?(): void;
   /** 0 when allowed, else seconds until the client may try again. Nothing is recorded when limited. */
   rateLimit?(clientIp: string): number;
   redirectStatus: number;
@@ -49,6 +64,45 @@ export interface PublicAppDeps {
 }
 
 const HSTS = 'max-age=31536000';
+
+/** Header names as bytes: uWebSockets.js converts a string key to UTF-8 on every call. */
+const key = (name: string): Uint8Array => new Uint8Array(Buffer.from(name, 'latin1'));
+const CONTENT_LENGTH = key('content-length');
+const TRANSFER_ENCODING = key('transfer-encoding');
+const X_FORWARDED_FOR = key('x-forwarded-for');
+const X_REAL_IP = key('x-real-ip');
+/** Requests from untrusted peers checked for forwarding headers: 1 in UNTRUSTED_SAMPLE, until found once. */
+const UNTRUSTED_SAMPLE = 16;
+
+interface Pending {
+  aborted: boolean;
+}
+
+/**
+ * Runs callbacks once uWebSockets.js has parsed everything it read with the current request.
+ * uWS calls a handler as soon as a request's head is parsed, then goes on with the same packet:
+ * a second, pipelined request while this one's answer is pending, or a body it cannot frame
+ * (`Content-Length: -1`, a bad chunk size), makes it close the connection, and the answer can
+ * never be sent. Microtasks run as each handler returns, before that; setImmediate runs after
+ * the poll phase, when onAborted has already fired for such a connection.
+ */
+function afterRead(onError: (err: unknown) => void): (fn: () => void) => void {
+  let queue: (() => void)[] = [];
+  const run = () => {
+    const q = queue;
+    queue = [];
+    for (const fn of q) {
+      try {
+        fn();
+      } catch (err) {
+        onError(err);
+      }
+    }
+  };
+  return (fn) => {
+    if (queue.push(fn) === 1) setImmediate(run);
+  };
+}
 
 const DECIMAL = Array.from({ length: 256 }, (_, i) => String(i));
 
@@ -78,25 +132,66 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
   const fail = (res: HttpResponse, kind: ErrorKind, trackingId: string | null, accept: string, isHead: boolean, retryAfterSeconds?: number) => {
     d.onAnswer(writeError(res, { kind, trackingId, wantsJson: wantsJson(accept), isHead, hsts, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) }));
   };
+  const later = afterRead(d.onError);
+
+  /**
+   * 400 and close, for a request whose framing we refuse. Answered after the read (the response
+   * stays pending until then), so uWS drops anything pipelined behind it instead of serving it
+   * as a request of its own, and so the bytes of a body nobody agreed on are never parsed as one.
+   * Where uWS itself fails the body (`Content-Length: -1`) the connection is already closed:
+   * uWebSockets.js 20.30 sends nothing then, 20.57 its own 400.
+   */
+  const refuse = (res: HttpResponse, reason: 'body_framing' | 'duplicate_host', accept: string, isHead: boolean) => {
+    d.onRefused?.(reason);
+    const p: Pending = { aborted: false };
+    res.onAborted(() => {
+      p.aborted = true;
+    });
+    later(() => {
+      if (!p.aborted) res.cork(() => d.onAnswer(writeError(res, { kind: 'bad_request', trackingId: null, wantsJson: wantsJson(accept), isHead, hsts, closeConnection: true })));
+    });
+  };
 
   const redirect = (res: HttpResponse, url: string) => {
     writeRedirect(res, url);
     d.onAnswer(d.redirectStatus);
   };
 
-  /** Answer a known, active link: record (GET only), then redirect — or 503 when fail-closed and the click cannot be stored. */
-  const serveHit = (res: HttpResponse, snap: Snapshot, url: string, corked: boolean) => {
+  /**
+   * Answer a known, active link: record (GET only), then redirect — or 503 when fail-closed and
+   * the click cannot be stored. `pending` is the request's abort state when an onAborted
+   * handler is already registered (uWS keeps one per request), else null.
+   */
+  const serveHit = (res: HttpResponse, snap: Snapshot, url: string, corked: boolean, pending: Pending | null) => {
     if (snap.isHead) {
       if (corked) redirect(res, url);
       else res.cork(() => redirect(res, url));
       return;
     }
+    if (!d.durable) return recordThenAnswer(res, snap, url, corked, pending);
+    // A click is recorded only for a request that can still get its redirect: uWS may yet
+    // close this connection over the rest of the packet (afterRead).
+    let p = pending;
+    if (!p) {
+      const fresh: Pending = { aborted: false };
+      res.onAborted(() => {
+        fresh.aborted = true;
+      });
+      p = fresh;
+    }
+    const state = p;
+    later(() => {
+      if (state.aborted) d.onAbandoned?.();
+      else recordThenAnswer(res, snap, url, false, state);
+    });
+  };
+
+  const recordThenAnswer = (res: HttpResponse, snap: Snapshot, url: string, corked: boolean, pending: Pending | null) => {
     const unavailable = () => fail(res, 'unavailable', snap.click!.trackingId, snap.accept, false, 1);
-    let aborted = false;
     let answered = false;
     let inHandler = true;
     const outcome = d.record(snap.click!, (err) => {
-      if (aborted || answered) return;
+      if (pending?.aborted || answered) return;
       answered = true;
       const fn = () => (err && d.failClosed ? unavailable() : redirect(res, url));
       if (inHandler && corked) fn();
@@ -112,13 +207,21 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
       answered = true;
       if (corked) unavailable();
       else res.cork(unavailable);
-    } else if (corked) {
+    } else if (!pending) {
       // Answered later, from the outbox's commit callback: uWS needs an abort handler first.
+      const p: Pending = { aborted: false };
       res.onAborted(() => {
-        aborted = true;
+        p.aborted = true;
       });
+      pending = p;
     }
   };
+
+  // Forwarding headers from peers we do not trust are looked for in 1 request of
+  // UNTRUSTED_SAMPLE, and never again once found: a proxy missing from server.trust_proxy
+  // sends them on every request, so it is found within a few, at ~10 ns per request.
+  let watchUntrusted = d.onUntrustedForwarding !== undefined;
+  let untrustedCountdown = 0;
 
   const handle = (res: HttpResponse, req: HttpRequest, isHead: boolean) => {
     // Accept only chooses between a JSON and an HTML error page, so it is read where an error
@@ -127,7 +230,32 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
     const id = req.getParameter(0) ?? '';
     if (!TRACKING_ID_PATTERN.test(id)) return fail(res, 'bad_request', null, accept(), isHead);
 
-    const clientIp = d.clientIp(peerAddress(res), () => ({ xForwardedFor: req.getHeader('x-forwarded-for'), xRealIp: req.getHeader('x-real-ip') }));
+    // Two header reads on every request (~0.3 µs): a request without either has no body and
+    // nothing to frame. Only one that declares a body is read line by line.
+    let scan: HeaderScan | null = null;
+    if (req.getHeader(CONTENT_LENGTH) !== '' || req.getHeader(TRANSFER_ENCODING) !== '') {
+      scan = scanHeaders(req);
+      const why = refusal(scan);
+      if (why) return refuse(res, why, accept(), isHead);
+    }
+    const peer = peerAddress(res);
+    let trustedPeer = false;
+    const clientIp = d.clientIp(peer, () => {
+      trustedPeer = true;
+      scan ??= scanHeaders(req);
+      return scan;
+    });
+    if (trustedPeer) {
+      // The whole request was read for the proxy's headers anyway: a second Host line is caught
+      // here for free. From other peers it would cost the full read on every request (README).
+      if (scan!.hostLines > 1) return refuse(res, 'duplicate_host', accept(), isHead);
+    } else if (watchUntrusted && untrustedCountdown-- === 0) {
+      untrustedCountdown = UNTRUSTED_SAMPLE - 1;
+      if (req.getHeader(X_FORWARDED_FOR) !== '' || req.getHeader(X_REAL_IP) !== '') {
+        watchUntrusted = false;
+        d.onUntrustedForwarding!(peer);
+      }
+    }
     if (d.rateLimit && !isHead) {
       const wait = d.rateLimit(clientIp);
       if (wait > 0) return fail(res, 'too_many', id, accept(), isHead, wait);
@@ -152,20 +280,20 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
             receivedAt: new Date(),
           },
     };
-    if (hit) return serveHit(res, snap, hit.url, true);
+    if (hit) return serveHit(res, snap, hit.url, true, null);
 
-    let aborted = false;
+    const pending: Pending = { aborted: false };
     res.onAborted(() => {
-      aborted = true;
+      pending.aborted = true;
     });
     d.lookupMiss!(id).then(
       (found) => {
-        if (aborted) return;
-        if (found?.active) serveHit(res, snap, found.url, false);
+        if (pending.aborted) return;
+        if (found?.active) serveHit(res, snap, found.url, false, pending);
         else res.cork(() => fail(res, 'not_found', id, snap.accept, isHead));
       },
       () => {
-        if (!aborted) res.cork(() => fail(res, 'not_found', id, snap.accept, isHead));
+        if (!pending.aborted) res.cork(() => fail(res, 'not_found', id, snap.accept, isHead));
       },
     );
   };

@@ -80,6 +80,8 @@ export interface ErrorAnswer {
   isHead: boolean;
   hsts: string | null;
   retryAfterSeconds?: number;
+  /** Close the connection after this answer (a request whose framing was refused). */
+  closeConnection?: boolean;
 }
 
 /** The guide's error shape, {"error","tracking_id","timestamp"}, or a small static HTML page. */
@@ -96,7 +98,10 @@ export function writeError(res: HttpResponse, a: ErrorAnswer): number {
   if (a.hsts) res.writeHeader('Strict-Transport-Security', a.hsts);
   // No reported length for HEAD: uWebSockets.js 20.30 aborts the process when
   // endWithoutBody is given one ("returning without responding").
-  if (a.isHead) res.endWithoutBody();
+  // Closing a HEAD answer goes through end(''): endWithoutBody(undefined, true) makes 20.30
+  // report a length of 2^63 and keep the connection open; '' reports 0, true of no body.
+  if (a.closeConnection) res.end(a.isHead ? '' : body, true);
+  else if (a.isHead) res.endWithoutBody();
   else res.end(body);
   return e.code;
 }

@@ -7,6 +7,7 @@ import type { MirrorError, MirrorHooks, SyncResult } from '../mirror/index.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { CommitReport } from '../outbox/outbox.js';
+import { parseIp } from '../privacy/ip.js';
 import type { ShipperEvent } from '../shipper/index.js';
 
 export function mirrorEvents(log: Logger, m: Metrics): MirrorHooks {
@@ -100,6 +101,34 @@ export function clickEvents(log: Logger, m: Metrics) {
     },
     dropped(reason: 'dnt_drop') {
       m.clicksDropped.inc({ reason });
+    },
+  };
+}
+
+/**
+ * The public listener's events about who is asking. No address is logged: only what kind of
+ * network the peer is on, which tells a proxy on this host (loopback) from clients sending
+ * the headers themselves (public).
+ */
+export function requestEvents(log: Logger, m: Metrics) {
+  let warned = false;
+  return {
+    untrustedForwarding(peer: string) {
+      m.untrustedForwarding.set(1);
+      if (warned) return;
+      warned = true;
+      const ip = parseIp(peer);
+      const peerRange = ip === null ? 'unparsable' : ip.range();
+      log.warn(
+        { event: 'untrusted_forwarding', peer_range: peerRange },
+        `X-Forwarded-For/X-Real-IP came from a ${peerRange} peer that is not in server.trust_proxy: the headers are ignored, so every client behind that proxy is counted, rate-limited and stored as the proxy's address. If clickrelay runs behind a proxy, add the proxy's address to server.trust_proxy (README, "Behind a proxy"); if not, clients are sending these headers themselves and nothing needs doing. Logged once (metric clickrelay_untrusted_forwarding_detected).`,
+      );
+    },
+    refused(reason: 'body_framing' | 'duplicate_host') {
+      m.requestsRefused.inc({ reason });
+    },
+    abandoned() {
+      m.clicksDropped.inc({ reason: 'connection_closed' });
     },
   };
 }

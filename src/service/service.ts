@@ -23,7 +23,7 @@ import { createPublicApp, type PublicAppDeps } from '../redirect/public-app.js';
 import { createRateLimiter } from '../redirect/rate-limit.js';
 import { describeBuild, loadUws, type UwsBuild } from '../redirect/uws.js';
 import { createShipper, type Shipper } from '../shipper/index.js';
-import { clickEvents, mirrorEvents, shipperEvents } from './events.js';
+import { clickEvents, mirrorEvents, requestEvents, shipperEvents } from './events.js';
 import { createRecordClick } from './record-click.js';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
 
@@ -45,8 +45,6 @@ export interface RunningService {
 const SHIP_STOP_GRACE_MS = 5_000;
 /** Retention purges (clicks and session keys) run hourly; click purges go in small transactions between commits. */
 const RETENTION_SCHEDULE = '17 * * * *';
-/** No proxy is trusted (the default): forwarding headers are not even read. */
-const NO_FORWARDING = Object.freeze({});
 
 export async function startService(config: Config, log: Logger): Promise<RunningService> {
   const { uws, build } = loadUws({ allowJsFallback: config.server.allow_js_fallback });
@@ -86,6 +84,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const trusted = parseTrustedProxies(config.server.trust_proxy);
   const limiter = config.server.rate_limit_per_second > 0 ? createRateLimiter(config.server.rate_limit_per_second, config.server.rate_limit_burst) : null;
   const redirectsByStatus = new Map<number, { inc(): void }>();
+  const requests = requestEvents(log, metrics);
 
   const publicDeps: PublicAppDeps = {
     uws,
@@ -106,7 +105,12 @@ export async function startService(config: Config, log: Logger): Promise<Running
       events: clickEvents(log, metrics),
       committed: shipper ? () => shipper.notify() : () => undefined,
     }),
-    clientIp: (peer, forwarded) => resolveClientIp(peer, trusted.size === 0 ? NO_FORWARDING : forwarded(), trusted),
+    durable: config.outbox.durability === 'durable',
+    // forwarded() is called only for a trusted peer: with no trust_proxy, never.
+    clientIp: (peer, forwarded) => resolveClientIp(peer, forwarded, trusted),
+    onUntrustedForwarding: (peer) => requests.untrustedForwarding(peer),
+    onRefused: (reason) => requests.refused(reason),
+    onAbandoned: () => requests.abandoned(),
     ...(limiter
       ? { rateLimit: (ip: string) => limiter.take(truncateIp(ip, config.privacy.ipv4_prefix, config.privacy.ipv6_prefix) ?? ip) }
       : {}),
