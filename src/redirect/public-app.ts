@@ -72,7 +72,7 @@ const TRANSFER_ENCODING = key('transfer-encoding');
 const X_FORWARDED_FOR = key('x-forwarded-for');
 const X_REAL_IP = key('x-real-ip');
 /** Requests from untrusted peers checked for forwarding headers: 1 in UNTRUSTED_SAMPLE, until found once. */
-const UNTRUSTED_SAMPLE = 16;
+const UNTRUSTED_SAMPLE = 64;
 
 interface Pending {
   aborted: boolean;
@@ -219,7 +219,8 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
 
   // Forwarding headers from peers we do not trust are looked for in 1 request of
   // UNTRUSTED_SAMPLE, and never again once found: a proxy missing from server.trust_proxy
-  // sends them on every request, so it is found within a few, at ~10 ns per request.
+  // sends them on every request, so it is found within the first 64, for ~5 ns a request
+  // (two header reads, ~0.3 µs, in one request of 64).
   let watchUntrusted = d.onUntrustedForwarding !== undefined;
   let untrustedCountdown = 0;
 
