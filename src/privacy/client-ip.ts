@@ -16,8 +16,14 @@ export interface TrustedProxies {
 }
 
 export interface ForwardingHeaders {
+  /** Every X-Forwarded-For field line joined with ", " (RFC 9110 §5.3: lines of one name are one list). */
   xForwardedFor?: string | undefined;
   xRealIp?: string | undefined;
+  /**
+   * How many X-Real-IP lines came. It names one address; with two, one was added by someone
+   * other than our proxy (which replaces the header), and nobody can tell which: ignored.
+   */
+  xRealIpLines?: number | undefined;
 }
 
 /**
@@ -93,14 +99,21 @@ function normalizeSocketIp(socketIp: string): string {
  * we could vouch for (the peer, or the last trusted hop) is used: everything left of a
  * broken entry is unverifiable, and guessing past it would let a client smuggle in an
  * address. If every entry is trusted, the leftmost one is the client.
- * X-Real-IP is used only when there is no X-Forwarded-For (a proxy sets one or the other).
+ * X-Real-IP is used only when there is no X-Forwarded-For (a proxy sets one or the other),
+ * and only when it came as one line.
+ *
+ * `headers` may be a function: it is then called only for a trusted peer, because reading
+ * every line of a request is what costs (see redirect/header-scan.ts).
  */
-export function resolveClientIp(socketIp: string, headers: ForwardingHeaders, trusted: TrustedProxies): string {
+export function resolveClientIp(socketIp: string, headers: ForwardingHeaders | (() => ForwardingHeaders), trusted: TrustedProxies): string {
   if (trusted.size === 0) return normalizeSocketIp(socketIp);
   const peer = parseIp(socketIp);
   if (peer === null) return socketIp;
   if (!isTrusted(peer, trusted)) return formatIp(peer);
+  return formatIp(clientBehind(peer, typeof headers === 'function' ? headers() : headers, trusted));
+}
 
+function clientBehind(peer: IpAddress, headers: ForwardingHeaders, trusted: TrustedProxies): IpAddress {
   const xff = headers.xForwardedFor;
   if (xff !== undefined && xff.trim() !== '') {
     let client = peer;
@@ -112,9 +125,10 @@ export function resolveClientIp(socketIp: string, headers: ForwardingHeaders, tr
       client = hop;
       end = start;
     }
-    return formatIp(client);
+    return client;
   }
 
+  if ((headers.xRealIpLines ?? 1) > 1) return peer;
   const realIp = headers.xRealIp ? parseForwardedEntry(headers.xRealIp) : null;
-  return formatIp(realIp ?? peer);
+  return realIp ?? peer;
 }

@@ -110,7 +110,7 @@ export interface ErrorAnswer {
   isHead: boolean;
   hsts: string | null;
   retryAfterSeconds?: number;
-  /** The service is stopping: close the connection after this answer (drain.ts). */
+  /** Close the connection after this answer (a request whose framing was refused). */
   closeConnection?: boolean;
 }
 
@@ -133,12 +133,11 @@ export function writeError(res: HttpResponse, a: ErrorAnswer): number {
   if (a.retryAfterSeconds !== undefined) res.writeHeader('Retry-After', String(a.retryAfterSeconds));
   if (a.hsts) res.writeHeader('Strict-Transport-Security', a.hsts);
   // No reported length for HEAD: uWebSockets.js 20.30 aborts the process when
-  // endWithoutBody is given one ("returning without responding"), and likewise when it is
-  // asked to close the connection: a HEAD answer only says so, and the stop closes it.
-  if (a.isHead) {
-    if (a.closeConnection) res.writeHeader('Connection', 'close');
-    res.endWithoutBody();
-  } else if (a.closeConnection) res.end(body, true);
+  // endWithoutBody is given one ("returning without responding").
+  // Closing a HEAD answer goes through end(''): endWithoutBody(undefined, true) makes 20.30
+  // report a length of 2^63 and keep the connection open; '' reports 0, true of no body.
+  if (a.closeConnection) res.end(a.isHead ? '' : body, true);
+  else if (a.isHead) res.endWithoutBody();
   else res.end(body);
   return e.code;
 }

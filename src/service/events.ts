@@ -8,6 +8,7 @@ import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import { AdminRouteError } from '../redirect/admin-app.js';
 import type { CommitReport } from '../outbox/outbox.js';
+import { parseIp } from '../privacy/ip.js';
 import type { ShipperEvent } from '../shipper/index.js';
 
 /** `mainSystem`: the mirror syncs from the main system (not a local file), so a sync's outcome says whether it is reachable. */
@@ -125,6 +126,34 @@ export function adminEvents(log: Logger) {
       const cause = err instanceof AdminRouteError ? err.cause : err;
       const code = part === 'mirror' || part === 'outbox' ? 'CR_ERR_ANALYTICS_READ' : undefined;
       log.error({ event: 'admin_route_failed', code, part, err: cause }, `an admin route answered 500: ${err instanceof Error ? err.message : String(err)}`);
+    },
+  };
+}
+
+/**
+ * The public listener's events about who is asking. No address is logged: only what kind of
+ * network the peer is on, which tells a proxy on this host (loopback) from clients sending
+ * the headers themselves (public).
+ */
+export function requestEvents(log: Logger, m: Metrics) {
+  let warned = false;
+  return {
+    untrustedForwarding(peer: string) {
+      m.untrustedForwarding.set(1);
+      if (warned) return;
+      warned = true;
+      const ip = parseIp(peer);
+      const peerRange = ip === null ? 'unparsable' : ip.range();
+      log.warn(
+        { event: 'untrusted_forwarding', peer_range: peerRange },
+        `X-Forwarded-For/X-Real-IP came from a ${peerRange} peer that is not in server.trust_proxy: the headers are ignored, so every client behind that proxy is counted, rate-limited and stored as the proxy's address. If clickrelay runs behind a proxy, add the proxy's address to server.trust_proxy (README, "Behind a proxy"); if not, clients are sending these headers themselves and nothing needs doing. Logged once (metric clickrelay_untrusted_forwarding_detected).`,
+      );
+    },
+    refused(reason: 'body_framing' | 'duplicate_host') {
+      m.requestsRefused.inc({ reason });
+    },
+    abandoned() {
+      m.clicksDropped.inc({ reason: 'connection_closed' });
     },
   };
 }

@@ -26,7 +26,7 @@ import { createRateLimiter } from '../redirect/rate-limit.js';
 import { describeBuild, loadUws, type UwsBuild } from '../redirect/uws.js';
 import { createShipper, type Shipper } from '../shipper/index.js';
 import { analyticsRoutes } from './analytics-route.js';
-import { adminEvents, clickEvents, mirrorEvents, shipperEvents } from './events.js';
+import { adminEvents, clickEvents, mirrorEvents, requestEvents, shipperEvents } from './events.js';
 import { createMissAdmission } from './miss-admission.js';
 import { openCountryDb } from './country-db.js';
 import { createRecordClick } from './record-click.js';
@@ -62,8 +62,6 @@ const SHIP_STOP_GRACE_MS = 5_000;
 const DRAIN_GRACE_MS = 5_000;
 /** Retention purges (clicks and session keys) run hourly; click purges go in small transactions between commits. */
 const RETENTION_SCHEDULE = '17 * * * *';
-/** No proxy is trusted (the default): forwarding headers are not even read. */
-const NO_FORWARDING = Object.freeze({});
 
 export interface ServiceOptions {
   /** clickrelay's version, for serve.json and the status page */
@@ -146,6 +144,7 @@ function writeRuntimeFileOrWarn(log: Logger, dataDir: string, info: Parameters<t
   const limiter = config.server.rate_limit_per_second > 0 ? createRateLimiter(config.server.rate_limit_per_second, config.server.rate_limit_burst) : null;
   const redirectsByStatus = new Map<number, { inc(): void }>();
   const clicks = clickEvents(log, metrics);
+  const requests = requestEvents(log, metrics);
 
   const publicDeps: PublicAppDeps = {
     uws,
@@ -168,7 +167,12 @@ function writeRuntimeFileOrWarn(log: Logger, dataDir: string, info: Parameters<t
       committed: shipper ? () => shipper.notify() : () => undefined,
       rate,
     }),
-    clientIp: (peer, forwarded) => resolveClientIp(peer, trusted.size === 0 ? NO_FORWARDING : forwarded(), trusted),
+    durable: config.outbox.durability === 'durable',
+    // forwarded() is called only for a trusted peer: with no trust_proxy, never.
+    clientIp: (peer, forwarded) => resolveClientIp(peer, forwarded, trusted),
+    onUntrustedForwarding: (peer) => requests.untrustedForwarding(peer),
+    onRefused: (reason) => requests.refused(reason),
+    onAbandoned: () => requests.abandoned(),
     ...(limiter
       ? { rateLimit: (ip: string) => limiter.take(truncateIp(ip, config.privacy.ipv4_prefix, config.privacy.ipv6_prefix) ?? ip) }
       : {}),

@@ -220,7 +220,8 @@ describe('hostile requests', () => {
 
   it('a request pipelined behind a durable redirect closes the connection (uWS), and the server keeps serving', async () => {
     // uWebSockets.js aborts a connection that sends a request while an answer is pending;
-    // RFC 9112 §9.3.2 lets a server close, and clients retry. The click already queued is kept.
+    // RFC 9112 §9.3.2 lets a server close, and clients retry. No click is kept for a request
+    // that got no redirect (hostile-framing.test.ts).
     const port = Number(new URL(s.base).port);
     const res = await rawRequest(port, 'GET /track/lt_other HTTP/1.1\r\nHost: x\r\n\r\nGET /track/lt_other HTTP/1.1\r\nHost: x\r\n\r\n');
     expect(res.match(/HTTP\/1\.1 5\d\d/)).toBeNull();

@@ -111,3 +111,28 @@ describe('parseTrustedProxies', () => {
     }
   });
 });
+
+describe('resolveClientIp (several field lines, RFC 9110 §5.3)', () => {
+  it('reads X-Forwarded-For lines joined as one list, so a client-written first line does not choose the client', () => {
+    // What the public listener passes for `X-Forwarded-For: 9.9.9.9` followed by the proxy's own line.
+    expect(resolveClientIp('10.0.0.1', { xForwardedFor: '9.9.9.9, 203.0.113.5' }, PROXIES)).toBe('203.0.113.5');
+  });
+
+  it('ignores X-Real-IP that came on more than one line', () => {
+    expect(resolveClientIp('10.0.0.1', { xRealIp: '9.9.9.9', xRealIpLines: 2 }, PROXIES)).toBe('10.0.0.1');
+    expect(resolveClientIp('10.0.0.1', { xRealIp: '9.9.9.9', xRealIpLines: 1 }, PROXIES)).toBe('9.9.9.9');
+  });
+
+  it('reads the headers (the expensive part) only for a trusted peer', () => {
+    let reads = 0;
+    const headers = () => {
+      reads++;
+      return { xForwardedFor: '198.51.100.7' };
+    };
+    expect(resolveClientIp('203.0.113.9', headers, PROXIES)).toBe('203.0.113.9');
+    expect(resolveClientIp('203.0.113.9', headers, NONE)).toBe('203.0.113.9');
+    expect(reads).toBe(0);
+    expect(resolveClientIp('10.0.0.1', headers, PROXIES)).toBe('198.51.100.7');
+    expect(reads).toBe(1);
+  });
+});
