@@ -88,7 +88,7 @@ function writeRuntimeFileOrWarn(log: Logger, dataDir: string, info: Parameters<t
   if (build.native) log.info({ event: 'uws_loaded', uws_build: build }, `uWebSockets.js: ${describeBuild(build)}`);
   else log.warn({ event: 'uws_loaded', uws_build: build }, `uWebSockets.js: ${describeBuild(build)} — no native build loads here (${build.skipped.join('; ')})`);
   const tls = config.server.tls_cert_file ? { certFile: config.server.tls_cert_file, keyFile: config.server.tls_key_file } : null;
-  if (tls && !build.tls) throw new ClickrelayError('CR_ERR_TLS_UNAVAILABLE', `server.tls_cert_file is set, but the loaded uWebSockets.js build (${describeBuild(build)}) cannot serve TLS: terminate TLS in a proxy (README, TLS) or run Node 22/24 on glibc >= 2.38`);
+  if (tls && !build.tls) throw new ClickrelayError('CR_ERR_TLS_UNAVAILABLE', `server.tls_cert_file is set, but the loaded uWebSockets.js build (${describeBuild(build)}) cannot serve TLS: terminate TLS in a proxy (README) or run a Node/glibc pair with a TLS build (Node 22/24 on glibc >= 2.38)`);
 
   const metrics = createMetrics();
   metrics.outboxWritable.set(1);
