@@ -33,10 +33,10 @@ export interface PublicAppDeps {
    */
   record(click: RawClick, done: (err: Error | null) => void): 'wait' | 'answered' | 'unavailable';
   /**
-   * outbox.durability = "durable": record() answers 'wait'. The click is then handed over only
-   * once uWebSockets.js has read the rest of the packet its request came in (see afterRead).
+   * Takes back a click record() answered 'wait' for, found by its `done`, when the connection
+   * closed before the redirect could be sent; false once the click went to the writer.
    */
-  durable: boolean;
+  withdraw?(done: (err: Error | null) => void): boolean;
   /**
    * The client address from the socket peer and, for trusted proxies, their headers.
    * `forwarded` reads every X-Forwarded-For / X-Real-IP line; call it (synchronously) only
@@ -50,7 +50,7 @@ export interface PublicAppDeps {
   onUntrustedForwarding?(peer: string): void;
   /** A request refused for its framing or a second Host line (400, connection closed), and why. */
   onRefused?(reason: 'body_framing' | 'duplicate_host'): void;
-  /** A durable click not recorded because uWS closed its connection before it could be answered. */
+  /** A durable click withdrawn because uWS closed its connection before it could be answered. */
   onAbandoned?(): void;
   /** 0 when allowed, else seconds until the client may try again. Nothing is recorded when limited. */
   rateLimit?(clientIp: string): number;
@@ -76,15 +76,17 @@ const UNTRUSTED_SAMPLE = 64;
 
 interface Pending {
   aborted: boolean;
+  /** Set when a click is waiting for its commit: what the request's abort must also do. */
+  onAborted?: () => void;
 }
 
 /**
  * Runs callbacks once uWebSockets.js has parsed everything it read with the current request.
  * uWS calls a handler as soon as a request's head is parsed, then goes on with the same packet:
  * a second, pipelined request while this one's answer is pending, or a body it cannot frame
- * (`Content-Length: -1`, a bad chunk size), makes it close the connection, and the answer can
- * never be sent. Microtasks run as each handler returns, before that; setImmediate runs after
- * the poll phase, when onAborted has already fired for such a connection.
+ * (`Content-Length: -1`, a bad chunk size), makes it close the connection. Microtasks run as
+ * each handler returns, before that; setImmediate runs after the poll phase, when onAborted
+ * has already fired for such a connection.
  */
 function afterRead(onError: (err: unknown) => void): (fn: () => void) => void {
   let queue: (() => void)[] = [];
@@ -168,35 +170,18 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
       else res.cork(() => redirect(res, url));
       return;
     }
-    if (!d.durable) return recordThenAnswer(res, snap, url, corked, pending);
-    // A click is recorded only for a request that can still get its redirect: uWS may yet
-    // close this connection over the rest of the packet (afterRead).
-    let p = pending;
-    if (!p) {
-      const fresh: Pending = { aborted: false };
-      res.onAborted(() => {
-        fresh.aborted = true;
-      });
-      p = fresh;
-    }
-    const state = p;
-    later(() => {
-      if (state.aborted) d.onAbandoned?.();
-      else recordThenAnswer(res, snap, url, false, state);
-    });
-  };
-
-  const recordThenAnswer = (res: HttpResponse, snap: Snapshot, url: string, corked: boolean, pending: Pending | null) => {
     const unavailable = () => fail(res, 'unavailable', snap.click!.trackingId, snap.accept, false, 1);
+    const p = pending ?? { aborted: false };
     let answered = false;
     let inHandler = true;
-    const outcome = d.record(snap.click!, (err) => {
-      if (pending?.aborted || answered) return;
+    const done = (err: Error | null) => {
+      if (p.aborted || answered) return;
       answered = true;
       const fn = () => (err && d.failClosed ? unavailable() : redirect(res, url));
       if (inHandler && corked) fn();
       else res.cork(fn);
-    });
+    };
+    const outcome = d.record(snap.click!, done);
     inHandler = false;
     if (answered) return;
     if (outcome === 'answered') {
@@ -207,13 +192,19 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
       answered = true;
       if (corked) unavailable();
       else res.cork(unavailable);
-    } else if (!pending) {
-      // Answered later, from the outbox's commit callback: uWS needs an abort handler first.
-      const p: Pending = { aborted: false };
-      res.onAborted(() => {
+    } else {
+      // Answered later, from the outbox's commit callback. A click is stored only for a request
+      // that can still get its redirect: uWS calls this handler as soon as the request's head
+      // is parsed and then reads on in the same packet; a pipelined request (while this answer
+      // is pending) or a body it cannot frame (`Content-Length: -1`, a bad chunk size) makes
+      // it close the connection. The outbox sends clicks to its writer at the end of the event
+      // loop's turn, after that read, so the click is taken back before it is stored.
+      const onAborted = () => {
         p.aborted = true;
-      });
-      pending = p;
+        if (d.withdraw?.(done)) d.onAbandoned?.();
+      };
+      if (pending) pending.onAborted = onAborted;
+      else res.onAborted(onAborted);
     }
   };
 
@@ -286,6 +277,7 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
     const pending: Pending = { aborted: false };
     res.onAborted(() => {
       pending.aborted = true;
+      pending.onAborted?.();
     });
     d.lookupMiss!(id).then(
       (found) => {

@@ -105,7 +105,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
       events: clickEvents(log, metrics),
       committed: shipper ? () => shipper.notify() : () => undefined,
     }),
-    durable: config.outbox.durability === 'durable',
+    withdraw: (done) => outbox.withdraw(done),
     // forwarded() is called only for a trusted peer: with no trust_proxy, never.
     clientIp: (peer, forwarded) => resolveClientIp(peer, forwarded, trusted),
     onUntrustedForwarding: (peer) => requests.untrustedForwarding(peer),
