@@ -88,6 +88,11 @@ export class Outbox {
     this.link.record(click, onCommitted);
   }
 
+  /** Takes back a click not yet sent to the writer (see WriterLink.withdraw); false once sent. */
+  withdraw(onCommitted: CommitCallback): boolean {
+    return this.link.withdraw(onCommitted);
+  }
+
   /**
    * Calls `listener` once per transaction of clicks with its count, anonymous count, error and
    * queue times (and once per click refused by record()), before those clicks' own callbacks:

@@ -170,6 +170,25 @@ export class WriterLink {
     } else if (this.lingerTimer && r.callbacks.length >= MAX_BATCH) this.flushNow();
   }
 
+  /**
+   * Takes back a click that has not gone to the writer yet, found by the callback it was
+   * recorded with; false once it has (or if unknown). For a redirect whose connection closed
+   * before it could be answered: rounds go at the end of the event loop's turn, so a click is
+   * still here when the connection dies in the same read as its request (a pipelined request,
+   * a body uWebSockets.js cannot frame). Searches the open round from its end: O(1) for the
+   * click just recorded, and only ever called on that rare path.
+   */
+  withdraw(onCommitted: CommitCallback): boolean {
+    const r = this.round;
+    const i = r.callbacks.lastIndexOf(onCommitted);
+    if (i < 0) return false;
+    r.callbacks.splice(i, 1);
+    r.queuedAt.splice(i, 1);
+    const columns = r.queue.splice(i * CLICK_STRIDE, CLICK_STRIDE);
+    if (columns[ANONYMOUS] === 1) r.anonymous--;
+    return true;
+  }
+
   call<K extends OpName>(op: K, args: OpMap[K]['args']): Promise<OpMap[K]['result']> {
     if (this.closeSent) return Promise.reject(closedError());
     if (this.unavailable !== null) return Promise.reject(new OutboxError('CR_ERR_OUTBOX_WRITE', `the outbox cannot be opened: ${this.unavailable}`));

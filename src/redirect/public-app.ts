@@ -40,10 +40,10 @@ export interface PublicAppDeps {
    */
   record(click: RawClick, done: (err: Error | null) => void): 'wait' | 'answered' | 'unavailable';
   /**
-   * outbox.durability = "durable": record() answers 'wait'. The click is then handed over only
-   * once uWebSockets.js has read the rest of the packet its request came in (see afterRead).
+   * Takes back a click record() answered 'wait' for, found by its `done`, when the connection
+   * closed before the redirect could be sent; false once the click went to the writer.
    */
-  durable: boolean;
+  withdraw?(done: (err: Error | null) => void): boolean;
   /**
    * The client address from the socket peer and, for trusted proxies, their headers.
    * `forwarded` reads every X-Forwarded-For / X-Real-IP line; call it (synchronously) only
@@ -57,7 +57,7 @@ export interface PublicAppDeps {
   onUntrustedForwarding?(peer: string): void;
   /** A request refused for its framing or a second Host line (400, connection closed), and why. */
   onRefused?(reason: 'body_framing' | 'duplicate_host'): void;
-  /** A durable click not recorded because uWS closed its connection before it could be answered. */
+  /** A durable click withdrawn because uWS closed its connection before it could be answered. */
   onAbandoned?(): void;
   /** 0 when allowed, else seconds until the client may try again. Nothing is recorded when limited. */
   rateLimit?(clientIp: string): number;
@@ -109,6 +109,8 @@ const UNTRUSTED_SAMPLE = 64;
 /** A request answered after its handler returned: whether its client went away meanwhile. */
 interface Pending {
   aborted: boolean;
+  /** Set when a click is waiting for its commit: what the request's abort must also do. */
+  onAborted?: () => void;
 }
 
 /** Registers the request's one onAborted handler (uWS keeps one per request) and returns its state. */
@@ -116,6 +118,7 @@ function abortState(res: HttpResponse): Pending {
   const p: Pending = { aborted: false };
   res.onAborted(() => {
     p.aborted = true;
+    p.onAborted?.();
   });
   return p;
 }
@@ -124,9 +127,9 @@ function abortState(res: HttpResponse): Pending {
  * Runs callbacks once uWebSockets.js has parsed everything it read with the current request.
  * uWS calls a handler as soon as a request's head is parsed, then goes on with the same packet:
  * a second, pipelined request while this one's answer is pending, or a body it cannot frame
- * (`Content-Length: -1`, a bad chunk size), makes it close the connection, and the answer can
- * never be sent. Microtasks run as each handler returns, before that; setImmediate runs after
- * the poll phase, when onAborted has already fired for such a connection.
+ * (`Content-Length: -1`, a bad chunk size), makes it close the connection. Microtasks run as
+ * each handler returns, before that; setImmediate runs after the poll phase, when onAborted
+ * has already fired for such a connection.
  */
 function afterRead(onError: (err: unknown) => void): (fn: () => void) => void {
   let queue: (() => void)[] = [];
@@ -238,22 +241,6 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
       else res.cork(() => redirect(res, url));
       return;
     }
-    if (!d.durable) return recordThenAnswer(res, snap, url, corked, pending);
-    // A click is recorded only for a request that can still get its redirect: uWS may yet
-    // close this connection over the rest of the packet (afterRead). A stop waits for it.
-    const state = pending ?? abortState(res);
-    drain.enter();
-    later(() => {
-      try {
-        if (state.aborted) d.onAbandoned?.();
-        else recordThenAnswer(res, snap, url, false, state);
-      } finally {
-        drain.leave(); // after recordThenAnswer, which enters again while its commit is awaited
-      }
-    });
-  };
-
-  const recordThenAnswer = (res: HttpResponse, snap: Snapshot, url: string, corked: boolean, pending: Pending | null) => {
     const unavailable = () => fail(res, 'unavailable', snap.click!.trackingId, snap.accept, false, 1);
     // Stopped: the outbox may be closed already, so nothing may be answered as recorded.
     if (drain.state === CLOSED) {
@@ -261,23 +248,26 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
       else res.cork(unavailable);
       return;
     }
-    let state = pending;
+    const p = pending ?? { aborted: false };
     let answered = false;
     let inHandler = true;
     let waiting = false;
-    const outcome = d.record(snap.click!, (err) => {
-      if (!answered && !state?.aborted) {
+    const settled = () => {
+      if (!waiting) return;
+      waiting = false;
+      drain.leave();
+    };
+    const done = (err: Error | null) => {
+      if (!p.aborted && !answered) {
         answered = true;
         requestStart = snap.startedAt;
         const fn = () => (err && d.failClosed ? unavailable() : redirect(res, url));
         if (inHandler && corked) fn();
         else res.cork(fn);
       }
-      if (waiting) {
-        waiting = false;
-        drain.leave();
-      }
-    });
+      settled();
+    };
+    const outcome = d.record(snap.click!, done);
     inHandler = false;
     if (answered) return;
     if (outcome === 'answered') {
@@ -289,11 +279,24 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
       if (corked) unavailable();
       else res.cork(unavailable);
     } else {
-      // Answered later, from the outbox's commit callback: a stop waits for it (drain.ts), and
-      // uWS needs an abort handler first.
+      // Answered later, from the outbox's commit callback; a stop waits for it (drain.ts).
+      // A click is stored only for a request that can still get its redirect: uWS calls this
+      // handler as soon as the request's head is parsed and then reads on in the same packet; a
+      // pipelined request (while this answer is pending) or a body it cannot frame
+      // (`Content-Length: -1`, a bad chunk size) makes it close the connection. The outbox sends
+      // clicks to its writer at the end of the event loop's turn, after that read, so the click
+      // is taken back before it is stored — and its `done` never comes.
       waiting = true;
       drain.enter();
-      state ??= abortState(res);
+      const onAborted = () => {
+        p.aborted = true;
+        if (d.withdraw?.(done)) {
+          d.onAbandoned?.();
+          settled();
+        }
+      };
+      if (pending) pending.onAborted = onAborted;
+      else res.onAborted(onAborted);
     }
   };
 

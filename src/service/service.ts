@@ -167,7 +167,7 @@ function writeRuntimeFileOrWarn(log: Logger, dataDir: string, info: Parameters<t
       committed: shipper ? () => shipper.notify() : () => undefined,
       rate,
     }),
-    durable: config.outbox.durability === 'durable',
+    withdraw: (done) => outbox.withdraw(done),
     // forwarded() is called only for a trusted peer: with no trust_proxy, never.
     clientIp: (peer, forwarded) => resolveClientIp(peer, forwarded, trusted),
     onUntrustedForwarding: (peer) => requests.untrustedForwarding(peer),
