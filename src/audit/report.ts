@@ -32,7 +32,7 @@
  *   "violations_truncated": boolean    // true when some rule had more than --limit listed
  * }
  *
- * Rules (src/audit/rules.ts): ip_prefix, anonymous_personal_data, referrer_form,
+ * Rules (src/audit/rules.ts): outbox.missing, outbox.damaged, outbox.file_mode, ip_prefix, anonymous_personal_data, referrer_form,
  * user_agent_form, metadata_keys, metadata_values, click_source, retention, chain.edited,
  * chain.deleted, chain.inserted, chain.reordered, chain.tail_cut, chain.head_missing,
  * chain.checkpoint, session_key_age, session_key_mode, country_off, geo_precision,

@@ -55,7 +55,7 @@ export function checkWalBeforeOpen(dataDir: string, c: OpenChecks): void {
   const wal = join(dataDir, `${OUTBOX_DB}-wal`);
   const damage = checkWal(wal);
   if (!damage) return;
-  const what = `${wal} is damaged at frame ${damage.frame + 1} of ${damage.frames} (${damage.reason}); SQLite would silently drop the ${damage.droppedCommits} committed transaction(s) after it`;
+  const what = `${wal} is damaged at frame ${damage.frame + 1} of ${damage.frames} (${damage.reason}); SQLite would silently drop the ${damage.droppedCommits} committed transaction(s) after it (${damage.pagesLost} page(s) not in ${OUTBOX_DB})`;
   if (!c.acceptNewOutbox) {
     throw new OutboxError('CR_ERR_OUTBOX_WAL_DAMAGED', `${what}. Copy ${OUTBOX_DB}, ${OUTBOX_DB}-wal and ${HEAD_FILE} somewhere safe, then repair them, or start with ${ACCEPT_FLAG} to go on without those clicks`);
   }

@@ -24,11 +24,18 @@ export interface WalDamage {
   frames: number;
   /** intact commit frames after the break: transactions recovery would drop */
   droppedCommits: number;
+  /** database pages whose newest committed version is only in the dropped frames */
+  pagesLost: number;
   /** what is wrong with the first bad frame */
   reason: string;
 }
 
-/** null when the WAL is absent, empty, never initialised, or ends in at most a torn tail. */
+/**
+ * null when the WAL is absent, empty, never initialised, ends in at most a torn tail, or
+ * when everything after the break had already been checkpointed into the database (an idle
+ * WAL is kept, fully copied, until the next write starts it over: dropping it loses nothing).
+ * `walPath` is `<db>-wal`; the database file beside it is read for that comparison.
+ */
 export function checkWal(walPath: string): WalDamage | null {
   let fd: number;
   try {
@@ -38,13 +45,13 @@ export function checkWal(walPath: string): WalDamage | null {
     throw err;
   }
   try {
-    return scan(fd, fstatSync(fd).size);
+    return scan(fd, fstatSync(fd).size, walPath.replace(/-wal$/, ''));
   } finally {
     closeSync(fd);
   }
 }
 
-function scan(fd: number, size: number): WalDamage | null {
+function scan(fd: number, size: number, dbPath: string): WalDamage | null {
   if (size < WAL_HEADER_BYTES) return null;
   const header = Buffer.alloc(WAL_HEADER_BYTES);
   readSync(fd, header, 0, WAL_HEADER_BYTES, 0);
@@ -64,6 +71,13 @@ function scan(fd: number, size: number): WalDamage | null {
   const buf = Buffer.alloc(frameBytes);
   let broken: { frame: number; reason: string } | null = headerOk ? null : { frame: 0, reason: 'the WAL header checksum does not match' };
   let dropped = 0;
+  // After the break: per page, its frames (index, or -1 when the frame fails its own check),
+  // and the last intact commit frame; what those transactions left is compared with the database.
+  const framesOfPage = new Map<number, { i: number; intact: boolean }[]>();
+  let lastCommit = -1;
+  // Before the break: per page, its frames, and the last commit recovery replays up to.
+  const prefixFrames = new Map<number, number[]>();
+  let prefixCommit = -1;
   // The previous frame's stored checksum: what the next frame is verified against.
   let prevStored: [number, number] = [header.readUInt32BE(24), header.readUInt32BE(28)];
   for (let i = 0; i < frames; i++) {
@@ -76,18 +90,87 @@ function scan(fd: number, size: number): WalDamage | null {
       [s1, s2] = checksum(buf, WAL_FRAME_HEADER_BYTES, frameBytes, s1, s2, bigEndian);
       if (!saltsMatch || s1 !== stored[0] || s2 !== stored[1]) {
         broken = { frame: i, reason: saltsMatch ? 'its checksum does not match its contents' : 'its salts are not those of the WAL header' };
+      } else {
+        const page = buf.readUInt32BE(0);
+        let list = prefixFrames.get(page);
+        if (!list) prefixFrames.set(page, (list = []));
+        list.push(i);
+        if (commit) prefixCommit = i;
       }
-    } else if (saltsMatch && commit) {
+    }
+    if (broken !== null && saltsMatch) {
       let [v1, v2] = checksum(buf, 0, 8, prevStored[0], prevStored[1], bigEndian);
       [v1, v2] = checksum(buf, WAL_FRAME_HEADER_BYTES, frameBytes, v1, v2, bigEndian);
-      if (v1 === stored[0] && v2 === stored[1]) dropped++;
+      const intact = v1 === stored[0] && v2 === stored[1] && i !== broken.frame;
+      const page = buf.readUInt32BE(0);
+      let list = framesOfPage.get(page);
+      if (!list) framesOfPage.set(page, (list = []));
+      list.push({ i, intact });
+      if (intact && commit) {
+        dropped++;
+        lastCommit = i;
+      }
     }
     prevStored = stored;
   }
   // Without a later intact commit frame this is the torn tail of a transaction that never
   // committed (a crash mid-write): nothing acknowledged is lost, SQLite is right to drop it.
   if (broken === null || dropped === 0) return null;
-  return { frame: broken.frame, frames, droppedCommits: dropped, reason: broken.reason };
+  const replayed = new Map<number, number>();
+  for (const [page, list] of prefixFrames) {
+    const upTo = list.filter((f) => f <= prefixCommit);
+    if (upTo.length > 0) replayed.set(page, upTo[upTo.length - 1]!);
+  }
+  const pagesLost = pagesNotInDatabase(fd, dbPath, framesOfPage, lastCommit, replayed, pageSize, frameBytes);
+  if (pagesLost === 0) return null;
+  return { frame: broken.frame, frames, droppedCommits: dropped, pagesLost, reason: broken.reason };
+}
+
+/**
+ * Pages whose newest committed version (up to `lastCommit`) differs from what a reader sees
+ * after recovery — the page's last replayed frame before the break if it has one (it shadows
+ * the file, even where a checkpoint had already copied a newer version into it), else the
+ * database file's copy — or cannot be known (its frame is damaged too): what recovery loses.
+ */
+function pagesNotInDatabase(
+  walFd: number,
+  dbPath: string,
+  framesOfPage: Map<number, { i: number; intact: boolean }[]>,
+  lastCommit: number,
+  replayed: Map<number, number>,
+  pageSize: number,
+  frameBytes: number,
+): number {
+  let dbFd: number | null = null;
+  try {
+    dbFd = openSync(dbPath, 'r');
+  } catch {
+    dbFd = null; // no database file: every page is only in the WAL
+  }
+  const fromWal = Buffer.alloc(pageSize);
+  const fromDb = Buffer.alloc(pageSize);
+  let lost = 0;
+  try {
+    for (const [page, list] of framesOfPage) {
+      const committed = list.filter((f) => f.i <= lastCommit);
+      const newest = committed[committed.length - 1];
+      if (!newest) continue;
+      if (!newest.intact || (dbFd === null && !replayed.has(page))) {
+        lost++;
+        continue;
+      }
+      readSync(walFd, fromWal, 0, pageSize, WAL_HEADER_BYTES + newest.i * frameBytes + WAL_FRAME_HEADER_BYTES);
+      const shadow = replayed.get(page);
+      const got =
+        shadow === undefined
+          ? readSync(dbFd!, fromDb, 0, pageSize, (page - 1) * pageSize) // not null: checked above
+          : readSync(walFd, fromDb, 0, pageSize, WAL_HEADER_BYTES + shadow * frameBytes + WAL_FRAME_HEADER_BYTES);
+      if (got !== pageSize || !fromWal.equals(fromDb)) lost++;
+    }
+  } finally {
+    if (dbFd !== null) closeSync(dbFd);
+  }
+  return lost;
 }
 
 /** SQLite's WAL checksum: 32-bit word pairs, Fibonacci-weighted, in the byte order the magic names. */

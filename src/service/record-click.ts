@@ -33,6 +33,7 @@ export function createRecordClick(d: RecordClickDeps): PublicAppDeps['record'] {
   // Set by a failed write, cleared by the next successful one: in fail-closed fast mode
   // we can only refuse once we know the outbox is failing.
   let failing = false;
+  let lastTrial = 0;
   // Counted per transaction: the outbox reports each one before the clicks' own callbacks
   // run, so `failing` is current when a durable redirect is answered.
   d.outbox.onCommit((r) => {
@@ -53,7 +54,13 @@ export function createRecordClick(d: RecordClickDeps): PublicAppDeps['record'] {
       d.events.dropped('dnt_drop');
       return 'answered';
     }
-    if (failing && d.failClosed && !d.durable) return 'unavailable';
+    if (failing && d.failClosed && !d.durable) {
+      // Refused without a try, nothing would ever clear `failing` once the disk has room
+      // again: one click a second still goes to the outbox as the test of it.
+      const now = raw.receivedAt.getTime();
+      if (now - lastTrial < 1000) return 'unavailable';
+      lastTrial = now;
+    }
     d.rate?.note(raw.receivedAt.getTime(), click.metadata.bot === true);
     if (d.durable) {
       d.outbox.record(click, done);

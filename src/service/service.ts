@@ -317,7 +317,11 @@ function writeRuntimeFileOrWarn(log: Logger, dataDir: string, info: Parameters<t
     // Standalone, nothing is ever shipped: retention applies to the clicks as they are.
     outbox.purgeExpired(config.privacy.retention_days, { unshipped: !shipping }).then(
       (n) => n > 0 && log.info({ event: 'retention_purge', purged: n }, `${shipping ? 'shipped ' : ''}clicks past retention purged`),
-      (err: Error) => log.error({ event: 'retention_purge_failed' }, err.message),
+      // SQLite names damage only when a query touches the bad page: say what it means.
+      (err: Error) =>
+        /malformed|not a database/.test(err.message)
+          ? log.error({ event: 'retention_purge_failed', code: 'CR_ERR_OUTBOX_CORRUPT' }, `outbox.db is damaged (${err.message}): keep a copy of the outbox files and run clickrelay audit`)
+          : log.error({ event: 'retention_purge_failed' }, err.message),
     );
   };
   // Hourly, and once now: a server that was down for a while does not wait for the hour.

@@ -15,6 +15,9 @@ const HELP = `clickrelay audit [--json] [--limit N] [--strict] [--html FILE] [--
   Verifies the whole outbox: the hash chain (edits, deletions, insertions, reordering, a cut
   tail), the privacy rules on every stored value (IP prefix, anonymous clicks, referrer and
   user-agent form, metadata allow-list, retention) and the session-key file (48 h, mode 0600).
+  A missing data folder, outbox.db or outbox.head, a damaged outbox or WAL (PRAGMA quick_check,
+  WAL checksums), damaged files set aside by serve --accept-new-outbox, and outbox files others
+  can read are violations too, reported first.
   Prints counts, the oldest record and the policy in force. Exit status 1 on any violation.
   --json     machine-readable report (shape documented in src/audit/report.ts)
   --limit N  violations listed per rule; all are counted (default 20, with --json 1000)

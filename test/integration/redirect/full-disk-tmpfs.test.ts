@@ -93,25 +93,29 @@ describe.skipIf(skip)('serve restarted on a full data folder', () => {
     }
   }, 60_000);
 
-  it('fail-closed: answers 503 and /readyz is not ready while clicks cannot be stored; ready again once there is room', async () => {
-    const dir = await seeded();
-    tmp!.fill();
-    try {
-      const s = await serve(dir, { CLICKRELAY_OUTBOX_ON_WRITE_ERROR: 'fail-closed' });
-      await until('the admin listener answers', async () => (await fetch(`${s.admin}/healthz`)).status === 200);
-      await until('the mirror is loaded', async () => (await (await fetch(`${s.admin}/readyz`)).text()) !== 'mirror not loaded\n');
-      expect(await track(s.base)).toBe(503);
-      const ready = await fetch(`${s.admin}/readyz`);
-      expect(ready.status).toBe(503); // before the fix: 200 while every click got 503
-      expect(await ready.text()).toContain('outbox cannot store clicks');
-      tmp!.free();
-      await until('/readyz is ready again', async () => (await fetch(`${s.admin}/readyz`)).status === 200);
-      expect(await track(s.base)).toBe(302);
-      await stop(s.child);
-    } finally {
-      tmp!.free();
-    }
-  }, 60_000);
+  for (const durability of ['durable', 'fast'] as const) {
+    it(`fail-closed (${durability}): answers 503 and /readyz is not ready while clicks cannot be stored; recording again once there is room`, async () => {
+      const dir = await seeded();
+      tmp!.fill();
+      try {
+        const s = await serve(dir, { CLICKRELAY_OUTBOX_ON_WRITE_ERROR: 'fail-closed', CLICKRELAY_OUTBOX_DURABILITY: durability });
+        await until('the admin listener answers', async () => (await fetch(`${s.admin}/healthz`)).status === 200);
+        await until('the mirror is loaded', async () => (await (await fetch(`${s.admin}/readyz`)).text()) !== 'mirror not loaded\n');
+        // fast mode answers before the commit, so it refuses from the first failure it learns of
+        await until('a click is refused', async () => (await track(s.base)) === 503, 5_000);
+        const ready = await fetch(`${s.admin}/readyz`);
+        expect(ready.status).toBe(503); // before the fix: 200 while every click got 503
+        expect(await ready.text()).toContain('outbox cannot store clicks');
+        tmp!.free();
+        await until('/readyz is ready again', async () => (await fetch(`${s.admin}/readyz`)).status === 200);
+        // before the fix, fast mode refused every click for good: nothing cleared its failure
+        await until('clicks are recorded again', async () => (await track(s.base)) === 302 && (await metric(s.admin, 'clickrelay_clicks_recorded_total')) > 0);
+        await stop(s.child);
+      } finally {
+        tmp!.free();
+      }
+    }, 60_000);
+  }
 });
 
 describe.skipIf(skip)('outbox.head on a full disk', () => {

@@ -16,7 +16,7 @@ afterEach(() => {
 });
 
 /** 50 committed transactions in WAL mode, copied as a crash would leave them. */
-function crashImage(): { dir: string; rows: number } {
+function crashImage(checkpointed = false): { dir: string; rows: number } {
   const live = mkdtempSync(join(tmpdir(), 'cr-wal-live-'));
   const dir = mkdtempSync(join(tmpdir(), 'cr-wal-img-'));
   dirs.push(live, dir);
@@ -26,6 +26,7 @@ function crashImage(): { dir: string; rows: number } {
   db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
   const ins = db.prepare('INSERT INTO t (v) VALUES (?)');
   for (let i = 0; i < 50; i++) db.transaction(() => ins.run('x'.repeat(3000)))();
+  if (checkpointed) db.pragma('wal_checkpoint(PASSIVE)'); // every frame copied into x.db, the WAL kept until the next write
   copyFileSync(join(live, 'x.db'), join(dir, 'x.db'));
   copyFileSync(join(live, 'x.db-wal'), join(dir, 'x.db-wal'));
   db.close();
@@ -74,6 +75,28 @@ describe('checkWal', () => {
     const pageSize = readFileSync(wal).readUInt32BE(8);
     flipByte(wal, WAL_HEADER_BYTES + 5 * (WAL_FRAME_HEADER_BYTES + pageSize) + 17);
     expect(checkWal(wal)).toMatchObject({ frame: 5 });
+  });
+
+  it('still reports it when every frame was checkpointed already: the replayed older frames shadow the newer file', () => {
+    const { dir, rows } = crashImage(true);
+    const wal = join(dir, 'x.db-wal');
+    const pageSize = readFileSync(wal).readUInt32BE(8);
+    flipByte(wal, WAL_HEADER_BYTES + 10 * (WAL_FRAME_HEADER_BYTES + pageSize) + WAL_FRAME_HEADER_BYTES + 100);
+    expect(checkWal(wal)).toMatchObject({ frame: 10 });
+    expect(rowsSqliteSees(dir)).toBeLessThan(rows);
+  });
+
+  it('does not refuse a checkpointed WAL whose damage is only in pages nothing else shadows', () => {
+    const { dir, rows } = crashImage(true);
+    const wal = join(dir, 'x.db-wal');
+    const b = readFileSync(wal);
+    const frameBytes = WAL_FRAME_HEADER_BYTES + b.readUInt32BE(8);
+    const frames = Math.floor((b.length - WAL_HEADER_BYTES) / frameBytes);
+    // The very first frame: recovery then replays nothing, and the file holds every newest page.
+    flipByte(wal, WAL_HEADER_BYTES + WAL_FRAME_HEADER_BYTES + 100);
+    expect(frames).toBeGreaterThan(10);
+    expect(checkWal(wal)).toBeNull();
+    expect(rowsSqliteSees(dir)).toBe(rows);
   });
 
   it('does not mistake a torn last frame (a crash mid-write) for damage', () => {
