@@ -29,7 +29,7 @@ try {
     // Imported here, not above: a read job's thread never loads undici, the parsers or the builder.
     const [{ openSource }, { buildMirror }] = await Promise.all([import('./sources/from-spec.js'), import('./build.js')]);
     opened = openSource(job.source);
-    reply({ type: 'built', outcome: await buildMirror(opened.source, { dataDir: job.dataDir, signal: stop.signal, startedAt: job.startedAt, onProgress: (rows) => reply({ type: 'progress', rows }) }) });
+    reply({ type: 'built', outcome: await buildMirror(opened.source, { dataDir: job.dataDir, signal: stop.signal, startedAt: job.startedAt, ...(job.progress ? { onProgress: (rows: number) => reply({ type: 'progress', rows }) } : {}) }) });
   } else {
     // ~2 s of CPU and ~50 MB for 1M links, none of it on the thread that answers redirects.
     const loaded = readMirrorTable(job.dataDir);

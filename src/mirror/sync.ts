@@ -79,7 +79,7 @@ export async function runSync(deps: SyncDeps): Promise<SyncResult> {
   try {
     const { spec, id } = describeSource(deps);
     if (spec.kind === 'http') secret = spec.apiKey;
-    const outcome = await buildInThread({ dataDir, source: spec, startedAt: Date.now() }, deps.signal, deps.onProgress);
+    const outcome = await buildInThread({ dataDir, source: spec, startedAt: Date.now(), progress: deps.onProgress !== undefined }, deps.signal, deps.onProgress);
     const result = await settle(outcome, deps, id, t0);
     recordSyncOutcome(dataDir, { result });
     emit(deps.hooks, 'onSync', result);

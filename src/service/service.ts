@@ -53,6 +53,8 @@ export interface RunningService {
 const SHIP_STOP_GRACE_MS = 5_000;
 /** Retention purges (clicks and session keys) run hourly; click purges go in small transactions between commits. */
 const RETENTION_SCHEDULE = '17 * * * *';
+/** serve.json is rewritten with the shipper's state at most this often. */
+const RUNTIME_WRITE_INTERVAL_MS = 1_000;
 /** No proxy is trusted (the default): forwarding headers are not even read. */
 const NO_FORWARDING = Object.freeze({});
 
@@ -69,7 +71,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   if (build.native) log.info({ event: 'uws_loaded', uws_build: build }, `uWebSockets.js: ${describeBuild(build)}`);
   else log.warn({ event: 'uws_loaded', uws_build: build }, `uWebSockets.js: ${describeBuild(build)} — no native build loads here (${build.skipped.join('; ')})`);
   const tls = config.server.tls_cert_file ? { certFile: config.server.tls_cert_file, keyFile: config.server.tls_key_file } : null;
-  if (tls && !build.tls) throw new ClickrelayError('CR_ERR_TLS_UNAVAILABLE', `server.tls_cert_file is set, but the loaded uWebSockets.js build (${describeBuild(build)}) cannot serve TLS: terminate TLS in a proxy (README, TLS) or run Node 22/24 on glibc >= 2.38`);
+  if (tls && !build.tls) throw new ClickrelayError('CR_ERR_TLS_UNAVAILABLE', `server.tls_cert_file is set, but the loaded uWebSockets.js build (${describeBuild(build)}) cannot serve TLS: terminate TLS in a proxy (README) or run a Node/glibc pair with a TLS build (Node 22/24 on glibc >= 2.38)`);
 
   const metrics = createMetrics();
   metrics.uwsBuild.set({ package: build.package, version: build.version, native: String(build.native), tls: String(build.tls) }, 1);
@@ -85,8 +87,22 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   const shipping = config.main_system.base_url !== '';
   // serve.json is written once listening; until then the shipper's state only lives here.
   let runtime: RuntimeInfo | null = null;
+  // A fast retry loop must not rewrite the file on the redirect thread many times a second:
+  // at most once a second, the latest state last.
+  let runtimeTimer: NodeJS.Timeout | null = null;
+  let runtimeWrittenAt = 0;
+  const flushRuntime = (): void => {
+    runtimeTimer = null;
+    runtimeWrittenAt = Date.now();
+    if (runtime) writeRuntimeFile(dataDir, runtime);
+  };
   const shippingState = new ShippingState(shipping, (snapshot) => {
-    if (runtime) writeRuntimeFile(dataDir, (runtime = { ...runtime, shipping: snapshot }));
+    if (!runtime) return;
+    runtime = { ...runtime, shipping: snapshot };
+    if (runtimeTimer) return;
+    const wait = runtimeWrittenAt + RUNTIME_WRITE_INTERVAL_MS - Date.now();
+    if (wait <= 0) flushRuntime();
+    else runtimeTimer = setTimeout(flushRuntime, wait);
   });
   const onShipperEvent = shipperEvents(log, metrics);
   const shipper = shipping
@@ -300,6 +316,8 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
         await shipper?.stop({ graceMs: SHIP_STOP_GRACE_MS });
         await outbox.close();
         analytics.close();
+        if (runtimeTimer) clearTimeout(runtimeTimer);
+        runtime = null;
         removeRuntimeFile(dataDir);
         log.info({ event: 'stopped' }, 'stopped: every queued click committed');
       })();
