@@ -25,6 +25,8 @@ export interface BuildJob {
   source: SourceSpec | null;
   /** Date.now() when the sync started (performance.now() has another origin in each thread). */
   startedAt: number;
+  /** Post `progress` messages (only `clickrelay sync` on a terminal asks: serve never does). */
+  progress?: boolean;
   /** What a build may do (build.ts); for a read job, only storeDescriptions matters (an old file's migration). */
   limits: BuildLimits;
 }

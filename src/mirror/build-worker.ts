@@ -30,7 +30,7 @@ try {
     // Imported here, not above: a read job's thread never loads undici, the parsers or the builder.
     const [{ openSource }, { buildMirror }] = await Promise.all([import('./sources/from-spec.js'), import('./build.js')]);
     opened = openSource(job.source);
-    reply({ type: 'built', outcome: await buildMirror(opened.source, { dataDir: job.dataDir, signal: stop.signal, startedAt: job.startedAt, limits: job.limits, onProgress: (rows) => reply({ type: 'progress', rows }) }) });
+    reply({ type: 'built', outcome: await buildMirror(opened.source, { dataDir: job.dataDir, signal: stop.signal, startedAt: job.startedAt, limits: job.limits, ...(job.progress ? { onProgress: (rows: number) => reply({ type: 'progress', rows }) } : {}) }) });
   } else {
     // A mirror.db of the previous layout is rewritten first (once), here rather than on
     // the serving thread: it is a whole rebuild.

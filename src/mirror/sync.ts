@@ -111,7 +111,7 @@ export async function runSync(deps: SyncDeps): Promise<SyncResult> {
     ensureDataDir(dataDir);
     const { spec, id } = describeSource(deps);
     if (spec.kind === 'http') secret = spec.apiKey;
-    const outcome = await buildInThread({ dataDir, source: spec, startedAt: Date.now(), limits: buildLimits(deps.config.sync, deps.force) }, deps.signal, deps.onProgress);
+    const outcome = await buildInThread({ dataDir, source: spec, startedAt: Date.now(), limits: buildLimits(deps.config.sync, deps.force), progress: deps.onProgress !== undefined }, deps.signal, deps.onProgress);
     const result = await settle(outcome, deps, id, t0);
     recordSyncOutcome(dataDir, { result });
     emit(deps.hooks, 'onSync', result);

@@ -40,10 +40,6 @@ export interface OutboxSummary {
   last_shipped_at: string | null;
   last_seq: number;
   checkpoints: number;
-  /** Why the oldest pending click that failed a delivery attempt failed, and how often (the shipper's last_error). */
-  pending_error: { attempts: number; last_error: string } | null;
-  /** meta.schema_version of outbox.db (null: no outbox yet) */
-  schema_version: number | null;
 }
 
 /**
@@ -96,6 +92,10 @@ export interface OutboxReadOnly extends ChainReader {
   summary(): OutboxSummary;
   /** PRAGMA quick_check's findings (at most `max`); empty when the file is sound or absent. Never throws for a damaged file. */
   integrity(max?: number): string[];
+  /** Why the oldest pending click that failed a delivery attempt failed, and how often (the shipper's last_error). */
+  pendingError(): { attempts: number; last_error: string } | null;
+  /** meta.schema_version of outbox.db (null: no outbox yet) */
+  schemaVersion(): number | null;
   close(): void;
 }
 
@@ -187,7 +187,7 @@ export function openOutboxReadOnly(dataDir: string): OutboxReadOnly {
       }
     },
     summary() {
-      if (!db) return { pending: 0, shipped: 0, dead_letter: 0, oldest_pending: null, last_shipped_at: null, last_seq: 0, checkpoints: 0, pending_error: null, schema_version: null };
+      if (!db) return { pending: 0, shipped: 0, dead_letter: 0, oldest_pending: null, last_shipped_at: null, last_seq: 0, checkpoints: 0 };
       const one = <T>(sql: string): T => db.prepare(sql).pluck().get() as T;
       return {
         pending: one<number>("SELECT count(*) FROM clicks WHERE state = 'pending'"),
@@ -197,9 +197,6 @@ export function openOutboxReadOnly(dataDir: string): OutboxReadOnly {
         last_shipped_at: one<string | null>("SELECT max(shipped_at) FROM clicks WHERE state = 'shipped'") ?? null,
         last_seq: one<number>('SELECT max(coalesce((SELECT max(seq) FROM clicks), 0), coalesce((SELECT max(last_seq) FROM chain_checkpoints), 0))'),
         checkpoints: one<number>('SELECT count(*) FROM chain_checkpoints'),
-        // Walks the pending index oldest first: in a stalled backlog the first row has the error.
-        pending_error: (db.prepare("SELECT attempts, last_error FROM clicks WHERE state = 'pending' AND last_error IS NOT NULL ORDER BY seq LIMIT 1").get() as { attempts: number; last_error: string } | undefined) ?? null,
-        schema_version: Number(one<string | undefined>("SELECT value FROM meta WHERE key = 'schema_version'") ?? NaN) || null,
       };
     },
     integrity(max = 20) {
@@ -210,6 +207,15 @@ export function openOutboxReadOnly(dataDir: string): OutboxReadOnly {
       } catch (err) {
         return [(err as Error).message]; // not a database at all, or too damaged to check
       }
+    },
+    pendingError() {
+      if (!db) return null;
+      // Walks the pending index oldest first: in a stalled backlog the first row has the error.
+      return (db.prepare("SELECT attempts, last_error FROM clicks WHERE state = 'pending' AND last_error IS NOT NULL ORDER BY seq LIMIT 1").get() as { attempts: number; last_error: string } | undefined) ?? null;
+    },
+    schemaVersion() {
+      if (!db) return null;
+      return Number(db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get() ?? NaN) || null;
     },
     close: () => db?.close(),
   };

@@ -62,6 +62,8 @@ const SHIP_STOP_GRACE_MS = 5_000;
 const DRAIN_GRACE_MS = 5_000;
 /** Retention purges (clicks and session keys) run hourly; click purges go in small transactions between commits. */
 const RETENTION_SCHEDULE = '17 * * * *';
+/** serve.json is rewritten with the shipper's state at most this often. */
+const RUNTIME_WRITE_INTERVAL_MS = 1_000;
 
 export interface ServiceOptions {
   /** clickrelay's version, for serve.json and the status page */
@@ -112,8 +114,22 @@ function writeRuntimeFileOrWarn(log: Logger, dataDir: string, info: Parameters<t
   const shipping = config.main_system.base_url !== '';
   // serve.json is written once listening; until then the shipper's state only lives here.
   let runtime: RuntimeInfo | null = null;
+  // A fast retry loop must not rewrite the file on the redirect thread many times a second:
+  // at most once a second, the latest state last.
+  let runtimeTimer: NodeJS.Timeout | null = null;
+  let runtimeWrittenAt = 0;
+  const flushRuntime = (): void => {
+    runtimeTimer = null;
+    runtimeWrittenAt = Date.now();
+    if (runtime) writeRuntimeFileOrWarn(log, dataDir, runtime);
+  };
   const shippingState = new ShippingState(shipping, (snapshot) => {
-    if (runtime) writeRuntimeFileOrWarn(log, dataDir, (runtime = { ...runtime, shipping: snapshot }));
+    if (!runtime) return;
+    runtime = { ...runtime, shipping: snapshot };
+    if (runtimeTimer) return;
+    const wait = runtimeWrittenAt + RUNTIME_WRITE_INTERVAL_MS - Date.now();
+    if (wait <= 0) flushRuntime();
+    else runtimeTimer = setTimeout(flushRuntime, wait);
   });
   const onShipperEvent = shipperEvents(log, metrics);
   const shipper = shipping
@@ -369,6 +385,8 @@ function writeRuntimeFileOrWarn(log: Logger, dataDir: string, info: Parameters<t
         await shipper?.stop({ graceMs: SHIP_STOP_GRACE_MS });
         await outbox.close();
         await analytics.close();
+        if (runtimeTimer) clearTimeout(runtimeTimer);
+        runtime = null;
         removeRuntimeFile(dataDir);
         log.info({ event: 'stopped' }, 'stopped: every queued click committed');
       })();

@@ -25,7 +25,7 @@ export async function status(argv: string[]): Promise<number> {
   const running = readRuntimeFile(dataDir);
   const mirror = readMirrorStatus(dataDir);
   const outbox = openOutboxReadOnly(dataDir);
-  const o = outbox.summary();
+  const o = { ...outbox.summary(), pending_error: outbox.pendingError(), schema_version: outbox.schemaVersion() };
   outbox.close();
   let build: UwsBuild | { error: string };
   try {

@@ -26,7 +26,7 @@ export async function sync(argv: string[]): Promise<number> {
   try {
     // The listing's size is not known before its last page: the bar counts rows read.
     const bar = progress('sync', 'rows read');
-    const r = await runSync({ config, force: cmd.values.force === true, onProgress: (rows) => bar.update(rows) }).finally(() => bar.stop());
+    const r = await runSync({ config, force: cmd.values.force === true, ...(process.stderr.isTTY ? { onProgress: (rows: number) => bar.update(rows) } : {}) }).finally(() => bar.stop());
     if (cmd.values.json) process.stdout.write(JSON.stringify({ ok: true, ...r }, null, 2) + '\n');
     else process.stdout.write(describe(r));
     return 0;
