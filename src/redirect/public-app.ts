@@ -110,6 +110,7 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
   /** Answer a known, active link: record (GET only), then redirect — or 503 when fail-closed and the click cannot be stored. */
   const serveHit = (res: HttpResponse, snap: Snapshot, url: string, corked: boolean) => {
     if (snap.noRecord) {
+      if (!snap.isHead) d.onPrefetch?.(); // counted only when it is redirected
       if (corked) redirect(res, url);
       else res.cork(() => redirect(res, url));
       return;
@@ -143,12 +144,9 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
     }
   };
 
-  const handle = (res: HttpResponse, req: HttpRequest, method: 'get' | 'head') => {
+  const handle = (res: HttpResponse, req: HttpRequest, isHead: boolean) => {
     // A prefetch is answered like a HEAD: redirected, not recorded, not rate-limited.
-    const prefetch = method === 'get' && isPrefetch(req.getHeader('sec-purpose'), req.getHeader('purpose'), req.getHeader('x-moz'), req.getHeader('x-purpose'));
-    if (prefetch) d.onPrefetch?.();
-    const isHead = method === 'head';
-    const noRecord = isHead || prefetch;
+    const noRecord = isHead || isPrefetch(req.getHeader('sec-purpose'), req.getHeader('purpose'), req.getHeader('x-moz'), req.getHeader('x-purpose'));
     // Accept only chooses between a JSON and an HTML error page, so it is read where an error
     // can still follow, not for every redirect (each header read crosses into native code).
     const accept = () => req.getHeader('accept');
@@ -202,16 +200,16 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
 
   // A bug must cost one request, not the process: uWS terminates the process when a
   // handler returns without answering, so an exception is answered here.
-  const guarded = (res: HttpResponse, req: HttpRequest, method: 'get' | 'head') => {
+  const guarded = (res: HttpResponse, req: HttpRequest, isHead: boolean) => {
     try {
-      handle(res, req, method);
+      handle(res, req, isHead);
     } catch (err) {
       d.onError(err);
-      fail(res, 'unavailable', null, '', method === 'head', 1);
+      fail(res, 'unavailable', null, '', isHead, 1);
     }
   };
-  app.get('/track/:id', (res, req) => guarded(res, req, 'get'));
-  app.head('/track/:id', (res, req) => guarded(res, req, 'head'));
+  app.get('/track/:id', (res, req) => guarded(res, req, false));
+  app.head('/track/:id', (res, req) => guarded(res, req, true));
   if (d.optOutPages) addOptOutRoutes(app, { pages: d.optOutPages, tls: d.tls !== null, hsts, onAnswer: d.onAnswer });
   app.any('/*', (res, req) => {
     fail(res, 'not_found', null, req.getHeader('accept'), req.getMethod() === 'head');
