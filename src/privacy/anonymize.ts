@@ -46,13 +46,16 @@ export interface AnonymizeContext {
  * The stored form of a click, or null when it must not be recorded at all (DNT/GPC with
  * dnt_mode = "drop").
  *
- * Anonymous clicks (honoured DNT/GPC, dnt_mode = "count") keep only what cannot single a
- * person out: tracking_id, time, click_source, the UTM values and the bot flag. Two of
- * those are derived from data that is then discarded:
+ * Anonymous clicks (honoured DNT/GPC or the opt-out cookie, dnt_mode = "count") keep only
+ * what cannot single a person out: tracking_id, time, click_source, the UTM values and the
+ * bot and scanner flags (never the country). Three of those are derived from data that is
+ * then discarded:
  * - click_source is taken from `src` or the referrer's host before the referrer is
  *   dropped: "came from webmail" is a category, not a trace of the person.
  * - the bot flag is computed from the raw UA: one bit about the software, and it keeps
  *   crawlers that send DNT out of the human counts.
+ * - the scanner name (scanner.ts) comes from the full address, the referrer host and the UA,
+ *   all read before anything is truncated; only the gateway's name is kept.
  * session_id needs an address to mean anything: it is NULL whenever ip_address is.
  * The session uses the reduced UA even when privacy.user_agent is "full" or "none", so
  * ids do not change meaning with that setting and never hash more than the reduced form.

@@ -1,7 +1,9 @@
 /**
  * privacy/ — turns what a request revealed into what clickrelay keeps. Pure functions
  * only (no I/O, no clock, no randomness of its own): client address through trusted
- * proxies, IP truncation, DNT/GPC, referrer and user-agent reduction, the bot flag,
+ * proxies, IP truncation, DNT/GPC, referrer and user-agent reduction, the bot flag, the
+ * e-mail security scanner name (scanner.ts, scanner-data.ts, cidr-matcher.ts), the country
+ * (through a lookup the service loads; no I/O here),
  * click_source, the UTM allow-list and the keyed session hash, joined in
  * `anonymizeClick`. It also exports the checks the audit applies to stored values, so
  * "what we store" and "what we accept as stored" are defined in one place.

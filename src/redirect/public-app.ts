@@ -237,6 +237,7 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
    */
   const serveHit = (res: HttpResponse, snap: Snapshot, url: string, corked: boolean, pending: Pending | null) => {
     if (snap.noRecord) {
+      if (!snap.isHead) d.onPrefetch?.(); // counted only when it is redirected
       if (corked) redirect(res, url);
       else res.cork(() => redirect(res, url));
       return;
@@ -400,7 +401,7 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
   const guarded = (res: HttpResponse, req: HttpRequest, method: 'get' | 'head') => {
     requestStart = (++requests & TIMED_MASK) === 0 ? performance.now() : 0;
     try {
-      handle(res, req, method);
+      handle(res, req, isHead);
     } catch (err) {
       d.onError(err);
       fail(res, 'internal', null, req.getHeader('accept'), method === 'head'); // still synchronous: req is alive

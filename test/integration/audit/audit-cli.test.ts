@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AuditReport } from '../../../src/audit/index.js';
 import { CLICK_COLUMNS, clickColumns } from '../../../src/outbox/columns.js';
-import { mixedClicks, sqlite, storedClick, tempDataDir, writeOutbox } from '../../unit/audit/helpers.js';
+import { policyFromConfig } from '../../../src/privacy/index.js';
+import { mixedClicks, policy, PRIVACY_DEFAULTS, sqlite, storedClick, tempDataDir, writeOutbox } from '../../unit/audit/helpers.js';
 import { ackClicks } from '../../unit/outbox/helpers.js';
 import { cli, dataDirEnv } from './cli.js';
 
@@ -136,5 +137,21 @@ describe('clickrelay audit', () => {
     const r = await cli(['audit', '--limit', 'lots'], dataDirEnv(tempDataDir()));
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--limit "lots"');
+  });
+
+  it('fails on a stored country where privacy.country = "off", passes it where "country", and flags an e-mail address in a UTM value', async () => {
+    const dir = tempDataDir();
+    const withCountry = policy({ country: 'country' }, 'https://jobs.example.com');
+    const countryOf = policyFromConfig({ ...PRIVACY_DEFAULTS, country: 'country' }, 'https://jobs.example.com', { countryOf: () => 'DE' });
+    const clicks = [storedClick({}, countryOf), storedClick({ rawQuery: 'utm_term=jane.doe%40example.com' }, withCountry)];
+    await writeOutbox(dir, clicks);
+    const off = await auditJson(dir);
+    expect(off.code).toBe(1);
+    expect(off.report.violation_counts).toEqual({ country_off: 1, utm_personal_data: 1 });
+    expect(off.report.violations.find((v) => v.rule === 'country_off')).toMatchObject({ click_id: clicks[0]!.click_id });
+    const r = await cli(['audit'], dataDirEnv(dir));
+    expect(r.stdout).not.toContain('jane.doe'); // the report says what it looks like, not what it is
+    const on = await auditJson(dir, { CLICKRELAY_PRIVACY_COUNTRY: 'country' });
+    expect(on.report.violation_counts).toEqual({ utm_personal_data: 1 });
   });
 });
