@@ -308,12 +308,9 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
   let watchUntrusted = d.onUntrustedForwarding !== undefined;
   let untrustedCountdown = 0;
 
-  const handle = (res: HttpResponse, req: HttpRequest, method: 'get' | 'head') => {
+  const handle = (res: HttpResponse, req: HttpRequest, isHead: boolean) => {
     // A prefetch is answered like a HEAD: redirected, not recorded, not rate-limited.
-    const prefetch = method === 'get' && isPrefetch(req.getHeader(SEC_PURPOSE), req.getHeader(PURPOSE), req.getHeader(X_MOZ), req.getHeader(X_PURPOSE));
-    if (prefetch) d.onPrefetch?.();
-    const isHead = method === 'head';
-    const noRecord = isHead || prefetch;
+    const noRecord = isHead || isPrefetch(req.getHeader(SEC_PURPOSE), req.getHeader(PURPOSE), req.getHeader(X_MOZ), req.getHeader(X_PURPOSE));
     // Accept only chooses between a JSON and an HTML error page, so it is read where an error
     // can still follow, not for every redirect (each header read crosses into native code).
     const accept = () => req.getHeader('accept');
@@ -398,19 +395,19 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
 
   // A bug must cost one request, not the process: uWS terminates the process when a
   // handler returns without answering, so an exception is answered here.
-  const guarded = (res: HttpResponse, req: HttpRequest, method: 'get' | 'head') => {
+  const guarded = (res: HttpResponse, req: HttpRequest, isHead: boolean) => {
     requestStart = (++requests & TIMED_MASK) === 0 ? performance.now() : 0;
     try {
       handle(res, req, isHead);
     } catch (err) {
       d.onError(err);
-      fail(res, 'internal', null, req.getHeader('accept'), method === 'head'); // still synchronous: req is alive
+      fail(res, 'internal', null, req.getHeader('accept'), isHead); // still synchronous: req is alive
     } finally {
       requestStart = 0; // an answer still to come (durable, miss lookup) takes it from its snapshot
     }
   };
-  app.get('/track/:id', (res, req) => guarded(res, req, 'get'));
-  app.head('/track/:id', (res, req) => guarded(res, req, 'head'));
+  app.get('/track/:id', (res, req) => guarded(res, req, false));
+  app.head('/track/:id', (res, req) => guarded(res, req, true));
   // The id is the one required field of /track: without it the guide's 400 names it.
   app.get('/track/', (res, req) => fail(res, 'missing_id', null, req.getHeader('accept'), false));
   app.head('/track/', (res) => fail(res, 'missing_id', null, '', true));
