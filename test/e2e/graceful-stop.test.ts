@@ -56,15 +56,14 @@ describe.each(['fail-open', 'fail-closed'])('SIGTERM under keep-alive load (on_w
       await conn.destroy();
     };
     const clients = Array.from({ length: CLIENTS }, (_, c) => client(c));
-    // Load first (a loaded machine takes longer to get there than a quiet one), then the stop.
-    const loadedBy = Date.now() + 20_000;
-    while (redirected.size <= 500 && Date.now() < loadedBy) await new Promise((r) => setTimeout(r, 50));
+    // Mid-load: once a few hundred redirects went through (on a busy machine that takes longer).
+    for (const until = Date.now() + 30_000; redirected.size < 300 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
     const before = redirected.size;
     child.proc.kill('SIGTERM');
     const code = await child.exited;
     await Promise.all(clients);
     expect(code, child.output()).toBe(0);
-    expect(before, 'redirects before the SIGTERM').toBeGreaterThan(500);
+    expect(before, 'redirects before the SIGTERM').toBeGreaterThanOrEqual(300);
 
     const ro = openOutboxReadOnly(join(dir, 'data'));
     const stored = new Set([...ro.clicks()].map((c) => c.click.metadata.utm_content));
@@ -72,5 +71,5 @@ describe.each(['fail-open', 'fail-closed'])('SIGTERM under keep-alive load (on_w
     const lost = [...redirected].filter((m) => !stored.has(m));
     expect(lost, `answered 302 but not stored (statuses: ${JSON.stringify([...statuses])})`).toEqual([]);
     expect(child.output()).not.toMatch(/CR_ERR_OUTBOX_CLOSED|the outbox is closed/);
-  }, 60_000);
+  }, 90_000);
 });

@@ -41,4 +41,26 @@ describe('stop', () => {
     expect(closedInTime, 'keep-alive connections closed by the stop').toBe(true);
     expect(s.clicks().filter((c) => c.click.metadata.utm_content === 'idle')).toHaveLength(2);
   });
+
+  it.each(['fail-open', 'fail-closed'])('a keep-alive client sending while the outbox closes gets no redirect for an unstored click (%s)', async (mode) => {
+    const s = await startTestService({ CLICKRELAY_OUTBOX_ON_WRITE_ERROR: mode });
+    const { socket } = await keepAlive(s.service.publicPort);
+    let late = '';
+    socket.on('data', (d) => (late += d.toString('latin1')));
+    const socketGone = new Promise<void>((r) => socket.once('close', () => r()));
+    // The moment that lost clicks: the outbox refuses clicks from the start of its close. The
+    // real close runs; the client's request goes out on its kept-alive connection right then.
+    const outbox = s.service.outbox;
+    const realClose = outbox.close.bind(outbox);
+    outbox.close = async () => {
+      const closing = realClose();
+      if (!socket.destroyed) socket.write('GET /track/lt_other?utm_content=late HTTP/1.1\r\nHost: x\r\n\r\n');
+      await Promise.race([socketGone, new Promise((r) => setTimeout(r, 500))]);
+      await closing;
+    };
+    await s.stop();
+    const stored = s.clicks().filter((c) => c.click.metadata.utm_content === 'late').length;
+    expect({ redirected: /^HTTP\/1\.1 302 /.test(late), stored }).not.toEqual({ redirected: true, stored: 0 });
+    expect(late, 'the connection was closed before the outbox').toBe('');
+  });
 });
