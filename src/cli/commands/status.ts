@@ -58,7 +58,7 @@ export async function status(argv: string[]): Promise<number> {
     `  server     ${running ? `running, pid ${running.pid}, public :${running.public_port}, admin :${running.admin_port}, since ${running.started_at}` : 'not running'}`,
     `  uWS build  ${buildText}${running ? '' : ' (what serve would load here)'}`,
     `  mirror     ${mirror.links} links (${mirror.active} active, ${mirror.inactive} inactive), last sync ${mirror.last_sync ?? 'never'}${mirror.source ? ` from ${mirror.source}` : ''}`,
-    ...(mirror.last_error ? [`             ${mirror.failing ? 'FAILING since' : 'last error'} ${mirror.last_error.at}: ${mirror.last_error.code}: ${mirror.last_error.message}`] : []),
+    ...(mirror.last_error ? [`             ${mirror.failing ? 'FAILING: last attempt' : 'last error'} ${mirror.last_error.at}: ${mirror.last_error.code}: ${mirror.last_error.message}`] : []),
     ...Object.entries(mirror.rejected).map(([k, n]) => `             rejected ${k}: ${n}${mirror.rejected_samples[k]?.length ? ` (${mirror.rejected_samples[k]!.join(', ')})` : ''}`),
     `  outbox     ${o.pending} pending${o.oldest_pending ? ` (oldest ${o.oldest_pending})` : ''}, ${o.shipped} shipped, ${o.dead_letter} dead letters; ${config.outbox.durability}`,
     `  shipper    ${report.shipper.enabled ? `${config.shipper.mode} mode to ${config.main_system.base_url}` : 'off (standalone: no main_system.base_url)'}, last success ${o.last_shipped_at ?? 'never'}`,
