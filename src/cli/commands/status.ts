@@ -109,7 +109,7 @@ export async function status(argv: string[]): Promise<number> {
     `  server     ${running ? `running${running.version ? ` ${running.version}` : ''}, pid ${running.pid}, public :${running.public_port}, admin :${running.admin_port}, since ${running.started_at}` : 'not running'}`,
     `  uWS build  ${buildText}${running ? '' : ' (what serve would load here)'}`,
     `  mirror     ${mirror.links} links (${mirror.active} active, ${mirror.inactive} inactive), last sync ${mirror.last_sync ?? 'never'}${mirror.source ? ` from ${mirror.source}` : ''}`,
-    ...(mirror.last_error ? [`             ${mirror.failing ? 'FAILING since' : 'last error'} ${mirror.last_error.at}: ${mirror.last_error.code}: ${mirror.last_error.message}`] : []),
+    ...(mirror.last_error ? [`             ${mirror.failing ? 'FAILING: last attempt' : 'last error'} ${mirror.last_error.at}: ${mirror.last_error.code}: ${mirror.last_error.message}`] : []),
     ...Object.entries(mirror.rejected).map(([k, n]) => `             rejected ${k}: ${n}${mirror.rejected_samples[k]?.length ? ` (${mirror.rejected_samples[k]!.join(', ')})` : ''}`),
     `  outbox     ${backlog}, ${o.shipped} shipped, ${o.dead_letter} dead letters; ${settings['outbox.durability']}; ${schema}`,
     `  shipper    ${shipText}`,

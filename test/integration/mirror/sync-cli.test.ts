@@ -56,7 +56,7 @@ describe('clickrelay sync, exit codes and status', () => {
     const text = await cli('status');
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/mirror {5}100 links \(100 active/);
-    expect(text.stdout).toMatch(/FAILING since .*CR_ERR_MIRROR_REFUSED: listing refused.*bad_is_active: 100 \(lt_0000/);
+    expect(text.stdout).toMatch(/FAILING: last attempt .*CR_ERR_MIRROR_REFUSED: listing refused.*bad_is_active: 100 \(lt_0000/);
     const st = JSON.parse((await cli('status', '--json')).stdout) as { mirror: Record<string, unknown> };
     expect(st.mirror).toMatchObject({ links: 100, failing: true, last_error: { code: 'CR_ERR_MIRROR_REFUSED', details: { removed: 100 } } });
 
@@ -75,5 +75,5 @@ describe('clickrelay sync, exit codes and status', () => {
     } finally {
       await ms.setDown(false);
     }
-  });
+  }, 120_000); // eight CLI processes, each starting Node and a sync thread
 });
