@@ -2,18 +2,21 @@
  * The opt-out page in a real headless Chromium, with JavaScript off (the page must work
  * without it): visit, opt out, follow a tracked link (redirected, stored as anonymous),
  * opt in again, follow it again (stored normally). The screenshots a reviewer looks at are
- * written to docs/screenshots/ (CLICKRELAY_SCREENSHOT_DIR overrides).
+ * written to a temp folder; CLICKRELAY_TEST_SCREENSHOT_DIR=docs/screenshots refreshes the copies
+ * the README shows (a test run must not rewrite tracked files).
  */
 import { statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, noChromium } from '../support/browser.js';
 import { startTestService, type TestService } from '../support/service.js';
 
-const SHOTS = process.env.CLICKRELAY_SCREENSHOT_DIR ?? join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
+const SHOTS = process.env.CLICKRELAY_TEST_SCREENSHOT_DIR ?? mkdtempSync(join(tmpdir(), 'cr-shots-'));
 
 describe.skipIf(noChromium)('opt-out page in headless Chromium', () => {
   let s: TestService;
