@@ -5,10 +5,9 @@
  * written to a temp folder; CLICKRELAY_TEST_SCREENSHOT_DIR=docs/screenshots refreshes the copies
  * the README shows (a test run must not rewrite tracked files).
  */
-import { statSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
