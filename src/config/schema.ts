@@ -47,6 +47,8 @@ export const SCHEMA = {
     base_url: str('', 'e.g. https://jobs.example.com; empty = standalone (sync from file, no shipping)'),
     api_key_file: str('', 'file holding the Bearer key; $CLICKRELAY_MAIN_SYSTEM_API_KEY also works'),
     timeout_ms: int(10_000, 100, 600_000, 'per-request timeout towards the main system'),
+    database_url: str('', 'the guide\'s direct database integration: postgres://user@host:port/db (libpq URL, sslmode honoured); instead of base_url'),
+    database_password_file: str('', 'file holding the database password (systemd credential main_system_database_password); $PGPASSWORD also works'),
   },
   sync: {
     schedule: str('*/5 * * * *', 'cron expression; 5 fields, or 6 with seconds first'),

@@ -36,7 +36,7 @@ try {
     reply({ type: 'read', loaded }, [loaded.table.arena, loaded.table.slots]);
   }
 } catch (err) {
-  reply({ type: 'failed', error: toWire(toMirrorError(err, job.source?.kind === 'http' ? job.source.apiKey : undefined)) });
+  reply({ type: 'failed', error: toWire(toMirrorError(err, job.source?.kind === 'http' ? job.source.apiKey : job.source?.kind === 'postgres' ? job.source.password : undefined)) });
 } finally {
   await opened?.close();
   port.close(); // nothing else keeps the thread alive: it exits

@@ -140,6 +140,8 @@ export function createMetrics() {
     shipInFlight: new Gauge({ name: 'clickrelay_shipper_in_flight', help: 'Clicks in requests awaiting an answer', registers: [registry] }),
     shipDeadLettered: new Counter({ name: 'clickrelay_shipper_dead_lettered_total', help: 'Clicks moved to dead letter', registers: [registry] }),
     shipLastSuccess: new Gauge({ name: 'clickrelay_shipper_last_success_timestamp_seconds', help: 'Unix time of the last acknowledged shipment', registers: [registry] }),
+    mainSystemInfo: new Gauge({ name: 'clickrelay_main_system_info', help: 'The main-system adapter in use (value 1): http, postgres, or none', labelNames: ['adapter'] as const, registers: [registry] }),
+    mainSystemReachable: new Gauge({ name: 'clickrelay_main_system_reachable', help: '1 when the last sync or shipment reached the main system, 0 when it could not connect or timed out', registers: [registry] }),
     uwsBuild: new Gauge({ name: 'clickrelay_uws_build_info', help: 'The uWebSockets.js build in use (value 1)', labelNames: ['package', 'version', 'native', 'tls'] as const, registers: [registry] }),
   };
   return m;

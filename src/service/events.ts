@@ -14,6 +14,7 @@ export function mirrorEvents(log: Logger, m: Metrics): MirrorHooks {
     onSync(r: SyncResult) {
       m.syncSeconds.observe(r.durationMs / 1000);
       m.mirrorLastSync.set(Date.now() / 1000);
+      if (!r.source.startsWith('file:')) m.mainSystemReachable.set(1);
       m.mirrorLinks.set({ state: 'active' }, r.active);
       m.mirrorLinks.set({ state: 'inactive' }, r.inactive);
       for (const [reason, n] of Object.entries(r.rejected)) m.syncRejected.inc({ reason }, n ?? 0);
@@ -21,6 +22,7 @@ export function mirrorEvents(log: Logger, m: Metrics): MirrorHooks {
     },
     onSyncError(err: MirrorError) {
       m.syncFailures.inc();
+      if (err.code === 'CR_ERR_MIRROR_NETWORK' || err.code === 'CR_ERR_MIRROR_TIMEOUT') m.mainSystemReachable.set(0);
       log.error({ event: 'sync_failed', code: err.code, status: err.status }, `mirror sync failed, the last good mirror keeps serving: ${err.message}`);
     },
     onMissLookup(outcome) {
@@ -42,10 +44,12 @@ export function shipperEvents(log: Logger, m: Metrics): (e: ShipperEvent) => voi
         m.shipped.inc(e.count);
         m.shippedDuplicates.inc(e.duplicates);
         m.shipLastSuccess.set(Date.now() / 1000);
+        m.mainSystemReachable.set(1);
         log.debug({ event: 'shipped', count: e.count, duplicates: e.duplicates }, 'clicks shipped');
         break;
       case 'retry':
         m.shipRetries.inc({ reason: e.reason });
+        if (e.reason === 'connection' || e.reason === 'timeout') m.mainSystemReachable.set(0);
         log.warn({ event: 'ship_retry', code: 'CR_ERR_SHIP_RETRYING', reason: e.reason, status: e.status, delay_ms: e.delayMs, clicks: e.count, attempt: e.attempt }, 'shipping failed, will retry');
         break;
       case 'dead_letter':
@@ -53,7 +57,8 @@ export function shipperEvents(log: Logger, m: Metrics): (e: ShipperEvent) => voi
         log.error({ event: 'dead_letter', count: e.count, kind: e.kind, status: e.status, reason: e.reason }, 'clicks rejected by the main system moved to dead letter');
         break;
       case 'unauthorized':
-        log.error({ event: 'ship_unauthorized', code: 'CR_ERR_SHIP_UNAUTHORIZED', status: e.status }, 'the main system rejected the API key: shipping paused, clicks stay pending');
+        if (e.detail !== undefined) log.error({ event: 'ship_unauthorized', code: 'CR_ERR_SHIP_DB_ACCESS', detail: e.detail }, `the main system's database refused the login or a right (${e.detail}): shipping paused, clicks stay pending; check the GRANTs in the README`);
+        else log.error({ event: 'ship_unauthorized', code: 'CR_ERR_SHIP_UNAUTHORIZED', status: e.status }, 'the main system rejected the API key: shipping paused, clicks stay pending');
         break;
       case 'resumed':
         log.info({ event: 'ship_resumed' }, 'shipping resumed');

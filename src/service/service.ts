@@ -23,6 +23,8 @@ import { createPublicApp, type PublicAppDeps } from '../redirect/public-app.js';
 import { createRateLimiter } from '../redirect/rate-limit.js';
 import { describeBuild, loadUws, type UwsBuild } from '../redirect/uws.js';
 import { createShipper, type Shipper } from '../shipper/index.js';
+import { mainSystemAdapter } from '../main-system/adapter.js';
+import { openClickSink } from '../main-system/postgres/index.js';
 import { clickEvents, mirrorEvents, shipperEvents } from './events.js';
 import { createRecordClick } from './record-click.js';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
@@ -66,12 +68,15 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const noNice = threadPriorityUnavailable();
   if (noNice) log.warn({ event: 'mirror_priority_unavailable', reason: noNice }, `the mirror thread cannot lower its priority to nice ${MIRROR_THREAD_NICE} (${noNice}): a full re-sync will compete with redirects for the CPU. Allow setpriority (systemd: SystemCallFilter=setpriority)`);
 
-  const shipping = config.main_system.base_url !== '';
+  const adapter = mainSystemAdapter(config.main_system);
+  const shipping = adapter !== null;
+  metrics.mainSystemInfo.set({ adapter: adapter ?? 'none' }, 1);
   const shipper = shipping
     ? createShipper({
         outbox,
         baseUrl: config.main_system.base_url,
-        apiKey: readApiKey(config.main_system).reveal(),
+        apiKey: adapter === 'http' ? readApiKey(config.main_system).reveal() : '',
+        ...(adapter === 'postgres' ? { sink: openClickSink(config.main_system, config.shipper.concurrency) } : {}),
         mode: config.shipper.mode,
         batchSize: config.shipper.batch_size,
         lingerMs: config.shipper.linger_ms,
@@ -91,7 +96,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     uws,
     tls,
     lookup: (id) => mirror.lookup(id),
-    ...(config.main_system.base_url !== '' && config.sync.miss_lookup
+    ...(shipping && config.sync.miss_lookup
       ? { lookupMiss: async (id: string) => {
           const link = await mirror.lookupMiss(id);
           return link ? { url: link.original_url, active: link.is_active } : null;

@@ -3,6 +3,7 @@
  * (works whether or not `serve` runs); the uWS build is the running serve's when there is
  * one, else the one this machine would load.
  */
+import { probeMainSystem } from '../../main-system/probe.js';
 import { readMirrorStatus } from '../../mirror/index.js';
 import { openOutboxReadOnly } from '../../outbox/index.js';
 import { describeBuild, loadUws, type UwsBuild } from '../../redirect/uws.js';
@@ -29,6 +30,7 @@ export async function status(argv: string[]): Promise<number> {
     build = { error: (err as Error).message };
   }
 
+  const main = await probeMainSystem(config.main_system);
   const report = {
     config: config.source || 'built-in defaults',
     data_dir: dataDir,
@@ -42,7 +44,8 @@ export async function status(argv: string[]): Promise<number> {
     },
     mirror: { links: mirror.links, active: mirror.active, inactive: mirror.inactive, last_sync: mirror.last_sync, source: mirror.source, rejected: mirror.rejected, last_error: mirror.last_error },
     outbox: { pending: o.pending, shipped: o.shipped, dead_letter: o.dead_letter, oldest_pending: o.oldest_pending, durability: config.outbox.durability },
-    shipper: { enabled: config.main_system.base_url !== '', mode: config.shipper.mode, last_success: o.last_shipped_at },
+    shipper: { enabled: main.adapter !== null, mode: config.shipper.mode, last_success: o.last_shipped_at },
+    main_system: main,
   };
 
   if (cmd.values.json) {
@@ -57,7 +60,10 @@ export async function status(argv: string[]): Promise<number> {
     `  mirror     ${mirror.links} links (${mirror.active} active, ${mirror.inactive} inactive), last sync ${mirror.last_sync ?? 'never'}${mirror.source ? ` from ${mirror.source}` : ''}`,
     ...(mirror.last_error ? [`             last error ${mirror.last_error.at}: ${mirror.last_error.message}`] : []),
     `  outbox     ${o.pending} pending${o.oldest_pending ? ` (oldest ${o.oldest_pending})` : ''}, ${o.shipped} shipped, ${o.dead_letter} dead letters; ${config.outbox.durability}`,
-    `  shipper    ${report.shipper.enabled ? `${config.shipper.mode} mode to ${config.main_system.base_url}` : 'off (standalone: no main_system.base_url)'}, last success ${o.last_shipped_at ?? 'never'}`,
+    `  shipper    ${report.shipper.enabled ? `${main.adapter === 'postgres' ? 'batch inserts' : `${config.shipper.mode} mode`} to ${main.where}` : 'off (standalone: no main_system.base_url)'}, last success ${o.last_shipped_at ?? 'never'}`,
+    ...(main.adapter === 'postgres'
+      ? [`  database   ${main.reachable ? `reachable; SELECT on link_tracking ${main.can_select_links ? 'yes' : 'NO'}, INSERT on link_clicks ${main.can_insert_clicks ? 'yes' : 'NO'}` : 'NOT reachable'}${main.error ? ` (${main.error})` : ''}`]
+      : []),
   ];
   if (o.dead_letter > 0) lines.push(`  ! ${o.dead_letter} clicks rejected by the main system: clickrelay dead-letters list`);
   process.stdout.write(lines.join('\n') + '\n');

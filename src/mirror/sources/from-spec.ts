@@ -6,6 +6,8 @@
 import { ApiKey } from '../api-key.js';
 import type { SourceSpec } from '../build-protocol.js';
 import { MainSystemClient } from '../http-client.js';
+import { openPool } from '../../main-system/postgres/pool.js';
+import { postgresLinkSource } from '../../main-system/postgres/link-source.js';
 import { fileSource } from './file-source.js';
 import { httpSource } from './http-source.js';
 import type { LinkSource } from './types.js';
@@ -18,6 +20,10 @@ export interface OpenedSource {
 
 export function openSource(spec: SourceSpec): OpenedSource {
   if (spec.kind === 'file') return { source: fileSource(spec.path), close: async () => undefined };
+  if (spec.kind === 'postgres') {
+    const db = openPool({ url: spec.url, password: spec.password, max: 1, timeoutMs: spec.timeoutMs, purpose: 'sync' });
+    return { source: postgresLinkSource(db, spec.pageSize), close: () => db.close() };
+  }
   const client = new MainSystemClient({ baseUrl: spec.baseUrl, apiKey: new ApiKey(spec.apiKey, 'sync thread'), timeoutMs: spec.timeoutMs });
   return { source: httpSource(client, spec.pageSize), close: () => client.close() };
 }
