@@ -55,7 +55,7 @@ export const SCHEMA = {
     miss_ttl_seconds: int(30, 0, 86_400, 'how long an id unknown to the main system is remembered as unknown'),
     miss_lookup: bool(true, 'ask the main system about ids missing from the mirror'),
     miss_timeout_ms: int(1_500, 50, 60_000, 'timeout of one miss lookup'),
-    page_size: int(5_000, 1, 10_000, 'links per page when syncing over HTTP'),
+    page_size: int(5_000, 1, 10_000, 'links per page of a sync: the HTTP listing, or a keyset page of link_tracking'),
     file: str('', 'local links file (JSON array or NDJSON); used when main_system.base_url is empty'),
   },
   privacy: {

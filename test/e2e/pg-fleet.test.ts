@@ -77,6 +77,12 @@ describe.skipIf(skipUnless(initdb()))('a fleet of relays on one database', () =>
     const until = Date.now() + 30_000;
     while ((await count()) < 2 * PER_NODE && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
 
+    const metrics = await (await fetch(`http://127.0.0.1:${nodes[0]!.admin}/metrics`)).text();
+    expect(metrics).toMatch(/^clickrelay_main_system_info\{adapter="postgres"\} 1$/m);
+    expect(metrics).toMatch(/^clickrelay_main_system_reachable 1$/m);
+    expect(metrics).toMatch(/^clickrelay_shipper_last_success_timestamp_seconds [1-9]/m);
+    expect(metrics).not.toContain(DB_PASSWORD);
+
     // Stopped cleanly, each node's outbox has every one of its clicks shipped.
     for (const n of nodes) {
       n.child.proc.kill('SIGTERM');

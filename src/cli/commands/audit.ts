@@ -3,6 +3,7 @@
  * "Audit"). Exit status 1 on any violation. The logic is src/audit/; this file parses
  * arguments and prints.
  */
+import { mainSystemAdapter } from '../../main-system/adapter.js';
 import { formatAuditReport, runAudit } from '../../audit/index.js';
 import { openOutboxReadOnly } from '../../outbox/index.js';
 import { policyFromConfig } from '../../privacy/index.js';
@@ -36,7 +37,7 @@ export async function audit(argv: string[]): Promise<number> {
     report = runAudit(reader, {
       privacy: policyFromConfig(config.privacy, config.main_system.base_url),
       retentionDays: config.privacy.retention_days,
-      standalone: config.main_system.base_url === '',
+      standalone: mainSystemAdapter(config.main_system) === null,
       maxListedPerRule: limit,
     });
   } finally {

@@ -123,6 +123,20 @@ describe.skipIf(skipUnless(initdb()))('mirror sync from the main system database
     expect((await runSync({ config })).source).toBe(cluster.url);
   });
 
+  it('`clickrelay status` names the adapter, the database without its password, its reachability and the two rights', async () => {
+    assertBuilt();
+    const dataDir = temp();
+    const { config, env } = pgConfig(cluster, dataDir);
+    await runSync({ config });
+    const cli = runCli(['status', '--json'], { ...env, CLICKRELAY_MAIN_SYSTEM_DATABASE_URL: cluster.url.replace('link_tracking_user@', `link_tracking_user:${DB_PASSWORD}@`) });
+    expect(await cli.exited).toBe(0);
+    expect(cli.output()).not.toContain(DB_PASSWORD);
+    const s = JSON.parse(cli.output()) as { main_system: Record<string, unknown>; mirror: { source: string; last_sync: string | null } };
+    expect(s.main_system).toEqual({ adapter: 'postgres', where: cluster.url, reachable: true, can_select_links: true, can_insert_clicks: true, error: null });
+    expect(s.mirror.source).toBe(cluster.url);
+    expect(s.mirror.last_sync).not.toBeNull();
+  });
+
   it('a wrong password is refused with CR_ERR_MIRROR_DB_ACCESS, and no message carries the password', async () => {
     const dataDir = temp();
     const { config } = pgConfig(cluster, dataDir);
