@@ -58,7 +58,8 @@ describe.skipIf(skipUnless(initdb()))('a fleet of relays on one database', () =>
         return { name, port, admin, dataDir, child };
       }),
     );
-    for (const n of nodes) await waitReady(n.admin, n.child);
+    // Ready once the first sync is in: the mirror thread runs at nice 10, slow on a loaded machine.
+    for (const n of nodes) await waitReady(n.admin, n.child, 80_000);
 
     // Both take clicks at once; shipping runs concurrently on both.
     const PER_NODE = 400;
@@ -106,5 +107,5 @@ describe.skipIf(skipUnless(initdb()))('a fleet of relays on one database', () =>
         ro.close();
       }
     }
-  }, 90_000);
+  }, 180_000);
 });
