@@ -12,6 +12,7 @@ import { createShipper, type Shipper, type ShipperEvent } from '../../../src/shi
 import type { ClickRecord } from '../../../src/types.js';
 import { initdb, skipUnless } from '../../support/requires.js';
 import { DB_PASSWORD, startCluster, type PgCluster } from '../../support/postgres.js';
+import { assertBuilt, runCli } from '../../support/child-service.js';
 import { click, clicks, ofType, openOutbox, record, removeDir, tempDir } from '../shipper/helpers.js';
 
 type StoredRow = { click_id: string; tracking_id: string; clicked_at: string; ip_address: string | null; user_agent: string | null; referrer_url: string | null; session_id: string | null; click_source: string | null; metadata: Record<string, unknown> };
@@ -185,5 +186,26 @@ describe.skipIf(skipUnless(initdb()))('shipping into the main system database', 
     const rows = await stored();
     expect(rows.length).toBe(40);
     expect(rows.some((x) => x.click_id === bad.click_id)).toBe(false);
+  });
+
+  it('`clickrelay ship --once` drains into the database and exits 0; with INSERT refused it exits non-zero and says why', async () => {
+    assertBuilt();
+    await record(outbox, clicks(25));
+    await outbox.close();
+    const env = { CLICKRELAY_STORAGE_DATA_DIR: dir, CLICKRELAY_MAIN_SYSTEM_DATABASE_URL: cluster.url, PGPASSWORD: DB_PASSWORD, CLICKRELAY_SHIPPER_MAX_BACKOFF_MS: '200', CLICKRELAY_LOG_LEVEL: 'warn' };
+    await cluster.admin('REVOKE INSERT ON link_clicks FROM link_tracking_user');
+    try {
+      const refused = runCli(['ship', '--once', '--timeout', '2'], env);
+      expect(await refused.exited).toBe(1);
+      expect(refused.output()).toMatch(/0 clicks .* 25 still pending, 0 dead letters; the main system's database refused the login or the INSERT right/);
+      expect(refused.output()).not.toContain(DB_PASSWORD);
+    } finally {
+      await cluster.admin('GRANT INSERT ON link_clicks TO link_tracking_user');
+    }
+    const cli = runCli(['ship', '--once', '--timeout', '20'], env);
+    expect(await cli.exited).toBe(0);
+    expect(cli.output()).toMatch(/shipped 25 clicks .* 0 still pending, 0 dead letters/);
+    expect((await stored()).length).toBe(25);
+    outbox = await openOutbox(dir); // for the clean-up
   });
 });
