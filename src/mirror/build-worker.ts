@@ -28,7 +28,7 @@ try {
   if (job.source) {
     // Imported here, not above: a read job's thread never loads undici, the parsers or the builder.
     const [{ openSource }, { buildMirror }] = await Promise.all([import('./sources/from-spec.js'), import('./build.js')]);
-    opened = openSource(job.source);
+    opened = await openSource(job.source);
     reply({ type: 'built', outcome: await buildMirror(opened.source, { dataDir: job.dataDir, signal: stop.signal, startedAt: job.startedAt }) });
   } else {
     // ~2 s of CPU and ~50 MB for 1M links, none of it on the thread that answers redirects.

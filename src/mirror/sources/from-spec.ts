@@ -6,8 +6,6 @@
 import { ApiKey } from '../api-key.js';
 import type { SourceSpec } from '../build-protocol.js';
 import { MainSystemClient } from '../http-client.js';
-import { openPool } from '../../main-system/postgres/pool.js';
-import { postgresLinkSource } from '../../main-system/postgres/link-source.js';
 import { fileSource } from './file-source.js';
 import { httpSource } from './http-source.js';
 import type { LinkSource } from './types.js';
@@ -18,9 +16,11 @@ export interface OpenedSource {
   close(): Promise<void>;
 }
 
-export function openSource(spec: SourceSpec): OpenedSource {
+export async function openSource(spec: SourceSpec): Promise<OpenedSource> {
   if (spec.kind === 'file') return { source: fileSource(spec.path), close: async () => undefined };
   if (spec.kind === 'postgres') {
+    // Imported only here: an HTTP or file sync's thread never loads pg.
+    const [{ openPool }, { postgresLinkSource }] = await Promise.all([import('../../main-system/postgres/pool.js'), import('../../main-system/postgres/link-source.js')]);
     const db = openPool({ url: spec.url, password: spec.password, max: 1, timeoutMs: spec.timeoutMs, purpose: 'sync' });
     return { source: postgresLinkSource(db, spec.pageSize), close: () => db.close() };
   }
