@@ -120,7 +120,7 @@ function describeSource(deps: SyncDeps): { spec: SourceSpec; id: string } {
     };
   }
   if (sync.file !== '') return { spec: { kind: 'file', path: sync.file }, id: `file:${sync.file}` };
-  throw new MirrorError('CR_ERR_MIRROR_NO_SOURCE', 'nothing to sync from: main_system.base_url, main_system.database_url and sync.file are all empty');
+  throw new MirrorError('CR_ERR_MIRROR_NO_SOURCE', 'nothing to sync from: main_system.base_url and sync.file are both empty, and so is main_system.database_url');
 }
 
 /** Bring the serving process's index in line with what the build did, and say what happened. */
