@@ -16,6 +16,7 @@ export const ERRORS = {
   CR_ERR_LISTEN_FAILED: { recoverable: false, action: 'Another process holds the port, or the address is not on this host: change server/admin host or port.' },
   CR_ERR_OUTBOX_WRITE: { recoverable: true, action: 'A click could not be stored (disk full or read-only?). Free space or fix permissions on storage.data_dir; recording resumes by itself.' },
   CR_ERR_SHIP_UNAUTHORIZED: { recoverable: true, action: 'Shipping is paused because the main system rejected the API key; clicks stay pending. Fix the key and restart.' },
+  CR_ERR_SHIP_DB_ACCESS: { recoverable: true, action: "Shipping is paused because the main system's database refused the login or a right (INSERT on link_clicks); clicks stay pending. Fix the password or the GRANTs (README) and restart." },
   CR_ERR_SHIP_RETRYING: { recoverable: true, action: 'The main system is down, slow or refusing; clicks stay pending and are retried with backoff. Watch clickrelay_outbox_oldest_pending_seconds.' },
   CR_ERR_LISTEN_PRIVILEGED: { recoverable: false, action: 'A port below 1024 needs CAP_NET_BIND_SERVICE: install systemd/clickrelay.service.d/bind-low-ports.conf.example as /etc/systemd/system/clickrelay.service.d/bind-low-ports.conf (then systemctl daemon-reload), or listen on 8080 behind a proxy.' },
   CR_ERR_TLS_UNAVAILABLE: { recoverable: false, action: 'server.tls_cert_file is set but the loaded uWebSockets.js build has no TLS: terminate TLS in a proxy (README, TLS), or run Node 22/24 on glibc >= 2.38.' },

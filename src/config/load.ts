@@ -10,6 +10,7 @@ import cron from 'node-cron';
 import { parse as parseToml } from 'smol-toml';
 import { ConfigError } from '../errors.js';
 import { compileScannerRules } from '../privacy/scanner.js';
+import { redactDatabaseUrl } from '../main-system/redact.js';
 import { SCHEMA, type Config, type KeySpec } from './schema.js';
 
 /** Keys whose values are paths: made absolute against the config file's folder. */
@@ -17,6 +18,7 @@ const PATH_KEYS: ReadonlySet<string> = new Set([
   'storage.data_dir',
   'sync.file',
   'main_system.api_key_file',
+  'main_system.database_password_file',
   'admin.token_file',
   'server.tls_cert_file',
   'server.tls_key_file',
@@ -175,6 +177,7 @@ function crossCheck(c: Config): void {
     }
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) fail('main_system.base_url', c.main_system.base_url, 'an http(s) URL or ""');
   }
+  checkDatabaseUrl(c.main_system);
   if ((c.server.tls_cert_file === '') !== (c.server.tls_key_file === '')) {
     fail('server.tls_key_file', c.server.tls_key_file, 'set together with server.tls_cert_file (both or neither)');
   }
@@ -195,6 +198,27 @@ function crossCheck(c: Config): void {
   if (!cron.validate(c.sync.schedule)) fail('sync.schedule', c.sync.schedule, 'a cron expression of 5 fields, or 6 with seconds first');
   if (!isLoopback(c.admin.host) && c.admin.token_file === '') {
     fail('admin.token_file', '', `a token file, because admin.host "${c.admin.host}" is not loopback`);
+  }
+}
+
+/**
+ * The two main-system adapters exclude each other: with both set, which one receives the
+ * clicks would be a guess. The URL is echoed only with its password removed.
+ */
+function checkDatabaseUrl(ms: Config['main_system']): void {
+  if (ms.database_url === '') return;
+  const shown = redactDatabaseUrl(ms.database_url);
+  if (ms.base_url !== '') {
+    throw new ConfigError(`config keys main_system.base_url and main_system.database_url are both set: set one of them (HTTP API or the guide's direct database integration), not both`);
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(ms.database_url);
+  } catch {
+    /* reported below */
+  }
+  if (!url || (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') || url.hostname === '' || url.pathname.length < 2) {
+    throw new ConfigError(`config key main_system.database_url = ${JSON.stringify(shown)} is not allowed: expected a libpq URL postgres://user@host:port/database`);
   }
 }
 

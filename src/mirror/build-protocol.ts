@@ -11,7 +11,9 @@ import type { MirrorTable } from './store.js';
 /** Where the sync thread reads the set from; resolved (and the key read) by the serving thread. */
 export type SourceSpec =
   | { kind: 'http'; baseUrl: string; apiKey: string; timeoutMs: number; pageSize: number }
-  | { kind: 'file'; path: string };
+  | { kind: 'file'; path: string }
+  /** The guide's link_tracking table (main_system.database_url); the password read by the serving thread. */
+  | { kind: 'postgres'; url: string; password: string | undefined; timeoutMs: number; pageSize: number };
 
 /**
  * workerData of the mirror thread. One job per thread: a build (sync from `source`), or a

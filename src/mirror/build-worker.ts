@@ -29,7 +29,7 @@ try {
   if (job.source) {
     // Imported here, not above: a read job's thread never loads undici, the parsers or the builder.
     const [{ openSource }, { buildMirror }] = await Promise.all([import('./sources/from-spec.js'), import('./build.js')]);
-    opened = openSource(job.source);
+    opened = await openSource(job.source);
     reply({ type: 'built', outcome: await buildMirror(opened.source, { dataDir: job.dataDir, signal: stop.signal, startedAt: job.startedAt, limits: job.limits, ...(job.progress ? { onProgress: (rows: number) => reply({ type: 'progress', rows }) } : {}) }) });
   } else {
     // A mirror.db of the previous layout is rewritten first (once), here rather than on
@@ -40,7 +40,7 @@ try {
     reply({ type: 'read', loaded }, [loaded.table.arena, loaded.table.slots]);
   }
 } catch (err) {
-  reply({ type: 'failed', error: toWire(toMirrorError(err, job.source?.kind === 'http' ? job.source.apiKey : undefined)) });
+  reply({ type: 'failed', error: toWire(toMirrorError(err, job.source?.kind === 'http' ? job.source.apiKey : job.source?.kind === 'postgres' ? job.source.password : undefined)) });
 } finally {
   await opened?.close();
   port.close(); // nothing else keeps the thread alive: it exits

@@ -22,6 +22,8 @@ export const MIRROR_ERROR_CODES = {
   CR_ERR_MIRROR_STORE: { recoverable: true, action: 'mirror.db could not be written or swapped; check storage.data_dir is writable and has space' },
   CR_ERR_MIRROR_CORRUPT: { recoverable: true, action: 'mirror.db is unreadable; it is moved aside and rebuilt by the next sync' },
   CR_ERR_MIRROR_BUSY: { recoverable: true, action: 'a sync is already running in this process' },
+  CR_ERR_MIRROR_DB_ACCESS: { recoverable: false, action: "the main system's database refused the login or a right, or lacks the guide's tables: check the password (main_system.database_password_file) and the GRANTs in the README" },
+  CR_ERR_MIRROR_DB: { recoverable: true, action: "the main system's database answered an error; the old mirror keeps serving, the next sync retries" },
   CR_ERR_MIRROR_ABORTED: { recoverable: true, action: 'the sync was stopped (shutdown); the old mirror stays' },
   CR_ERR_MIRROR_REFUSED: { recoverable: false, action: 'the listing would reject, remove or deactivate more than sync.max_change_ratio of the mirror, so it was refused and the old mirror keeps serving; check the main system (the error names the first ids per reason), then accept it on purpose with `clickrelay sync --force`' },
   CR_ERR_MIRROR_DEADLINE: { recoverable: true, action: 'the sync took longer than sync.deadline_seconds and was abandoned; the old mirror stays. Check the main system\'s speed, or raise the deadline' },

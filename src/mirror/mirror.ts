@@ -7,6 +7,9 @@
 import { readApiKey, type ApiKey } from './api-key.js';
 import { MirrorError } from './errors.js';
 import { emit, type MirrorHooks } from './hooks.js';
+import { httpLinkLookup } from '../main-system/http/link-lookup.js';
+import type { LinkLookup } from '../main-system/ports.js';
+import { openLinkLookup } from '../main-system/postgres/index.js';
 import { MainSystemClient } from './http-client.js';
 import { MirrorIndexHolder, type LinkEntry } from './link-index.js';
 import { MissLookup, type MissAdmission, type MissShed } from './miss-lookup.js';
@@ -32,7 +35,8 @@ export class Mirror {
   readonly missLookup: MissLookup;
   readonly #config: MirrorConfig;
   readonly #hooks: MirrorHooks | undefined;
-  readonly #client: MainSystemClient | null;
+  /** The link-lookup port: HTTP or PostgreSQL adapter, null standalone. */
+  readonly #lookup: LinkLookup | null;
   readonly #apiKey: ApiKey | undefined;
   readonly #writer: MirrorWriter;
   #identity: string | null = null;
@@ -55,18 +59,22 @@ export class Mirror {
     this.#writer = new MirrorWriter(config.storage.data_dir, { storeDescriptions: config.sync.store_descriptions });
     if (config.main_system.base_url !== '') {
       this.#apiKey = opts.apiKey ?? readApiKey(config.main_system, opts.env);
-      this.#client = new MainSystemClient({
+      this.#lookup = httpLinkLookup(new MainSystemClient({
         baseUrl: config.main_system.base_url,
         apiKey: this.#apiKey,
         timeoutMs: config.main_system.timeout_ms,
         connections: 8,
-      });
+      }));
+    } else if (config.main_system.database_url) {
+      this.#apiKey = opts.apiKey;
+      const ms = config.main_system;
+      this.#lookup = openLinkLookup({ database_url: ms.database_url ?? '', database_password_file: ms.database_password_file ?? '', timeout_ms: ms.timeout_ms }, config.sync.miss_timeout_ms, opts.env);
     } else {
       this.#apiKey = opts.apiKey;
-      this.#client = null;
+      this.#lookup = null;
     }
     this.missLookup = new MissLookup({
-      client: this.#client,
+      lookup: this.#lookup,
       holder: this.holder,
       writer: this.#writer,
       enabled: config.sync.miss_lookup,
@@ -247,6 +255,6 @@ export class Mirror {
     await this.#syncing?.catch(() => undefined);
     await this.#reloading?.catch(() => undefined);
     this.#writer.close();
-    await this.#client?.close();
+    await this.#lookup?.close();
   }
 }

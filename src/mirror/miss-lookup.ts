@@ -21,12 +21,14 @@
 import type { LinkInfo } from '../types.js';
 import type { MirrorError } from './errors.js';
 import { emit, type MirrorHooks } from './hooks.js';
+import { httpLinkLookup } from '../main-system/http/link-lookup.js';
+import type { LinkLookup } from '../main-system/ports.js';
 import type { MainSystemClient } from './http-client.js';
 import type { MirrorIndexHolder } from './link-index.js';
 import type { MirrorWriter } from './store.js';
 import { TRACKING_ID_PATTERN, validateLink } from './validate.js';
 
-export const ANALYTICS_PATH = '/api/link-tracking/analytics/';
+export { ANALYTICS_PATH } from '../main-system/http/link-lookup.js';
 
 export type MissOutcome =
   | 'hit' // found and added to the mirror (an inactive one answers null)
@@ -59,7 +61,9 @@ export function isShed(v: unknown): v is MissShed {
 }
 
 export interface MissLookupOptions {
-  client: MainSystemClient | null;
+  /** The link-lookup port (HTTP or PostgreSQL adapter); or, older form, the HTTP client to wrap. */
+  lookup?: LinkLookup | null;
+  client?: MainSystemClient | null;
   holder: MirrorIndexHolder;
   writer?: MirrorWriter;
   enabled: boolean;
@@ -74,7 +78,8 @@ export interface MissLookupOptions {
 }
 
 export class MissLookup {
-  readonly #o: Required<Omit<MissLookupOptions, 'writer' | 'hooks' | 'client' | 'admission'>> & Pick<MissLookupOptions, 'writer' | 'hooks' | 'client' | 'admission'>;
+  readonly #o: Required<Omit<MissLookupOptions, 'writer' | 'hooks' | 'client' | 'lookup' | 'admission'>> & Pick<MissLookupOptions, 'writer' | 'hooks' | 'admission'>;
+  readonly #port: LinkLookup | null;
   readonly #inFlight = new Map<string, Promise<LinkInfo | null>>();
   /** id → expiry (ms). Map order is insertion order, so the first key is the oldest entry. */
   readonly #unknown = new Map<string, number>();
@@ -89,6 +94,7 @@ export class MissLookup {
 
   constructor(opts: MissLookupOptions) {
     this.#o = { maxInFlight: 8, negativeCacheMax: 100_000, now: Date.now, ...opts };
+    this.#port = opts.lookup ?? (opts.client ? httpLinkLookup(opts.client) : null);
   }
 
   get inFlight(): number {
@@ -111,7 +117,7 @@ export class MissLookup {
 
   /** As lookupMiss, for a request from `clientKey` (its address prefix): a shed lookup says so. */
   answerMiss(id: string, clientKey: string): Promise<LinkInfo | null | MissShed> {
-    if (!this.#o.enabled || this.#o.client === null) return this.#done('disabled', null);
+    if (!this.#o.enabled || this.#port === null) return this.#done('disabled', null);
     if (!TRACKING_ID_PATTERN.test(id)) return this.#done('malformed_id', null);
     const known = this.#o.holder.lookupUrl(id);
     if (known !== undefined) return Promise.resolve(known === null ? null : { tracking_id: id, original_url: known, is_active: true });
@@ -124,28 +130,26 @@ export class MissLookup {
     if (this.#inFlight.size >= this.#o.maxInFlight) return this.#done('saturated', { shed: 'saturated', retryAfterSeconds: 1 });
     const shed = this.#o.admission?.take(clientKey);
     if (shed) return this.#done(shed.shed, shed);
-    const p = this.#ask(this.#o.client, id).finally(() => this.#inFlight.delete(id));
+    const p = this.#ask(this.#port, id).finally(() => this.#inFlight.delete(id));
     this.#inFlight.set(id, p);
     return p;
   }
 
-  async #ask(client: MainSystemClient, id: string): Promise<LinkInfo | null> {
+  async #ask(port: LinkLookup, id: string): Promise<LinkInfo | null> {
     this.requests++;
-    let res;
-    try {
-      res = await client.getJson(ANALYTICS_PATH + encodeURIComponent(id), { timeoutMs: this.#o.timeoutMs, allow404: true });
-    } catch (err) {
-      const e = err as MirrorError;
+    const res = await port.lookup(id, this.#o.timeoutMs);
+    if (res.kind === 'failed') {
+      const e: MirrorError | null = res.error;
+      if (e === null) return this.#done('error', null);
       this.lastError = e;
-      return this.#done(e.code === 'CR_ERR_MIRROR_TIMEOUT' ? 'timeout' : e.code === 'CR_ERR_MIRROR_AUTH' ? 'auth_error' : 'error', null);
+      const auth = e.code === 'CR_ERR_MIRROR_AUTH' || e.code === 'CR_ERR_MIRROR_DB_ACCESS';
+      return this.#done(e.code === 'CR_ERR_MIRROR_TIMEOUT' ? 'timeout' : auth ? 'auth_error' : 'error', null);
     }
-    if (res.status === 404) {
+    if (res.kind === 'not_found') {
       this.#rememberUnknown(id);
       return this.#done('not_found', null);
     }
-    if (res.status !== 200) return this.#done('error', null);
-    const info = (res.body as { link_info?: unknown } | null)?.link_info;
-    const v = validateLink(info);
+    const v = validateLink(res.raw);
     // An answer for another id is as useless as an invalid one.
     if (!v.ok || v.link.tracking_id !== id) {
       this.#rememberUnknown(id);

@@ -13,6 +13,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { ensureDataDir } from '../fs/data-dir.js';
+import { readDatabasePassword } from '../main-system/credentials.js';
+import { redactDatabaseUrl } from '../main-system/redact.js';
 import { readApiKey, type ApiKey } from './api-key.js';
 import type { BuildDiff } from './builder.js';
 import type { BuildOutcome } from './build.js';
@@ -26,7 +28,14 @@ import type { RejectReason } from './validate.js';
 
 export interface MirrorConfig {
   readonly storage: { readonly data_dir: string };
-  readonly main_system: { readonly base_url: string; readonly api_key_file: string; readonly timeout_ms: number };
+  readonly main_system: {
+    readonly base_url: string;
+    readonly api_key_file: string;
+    readonly timeout_ms: number;
+    /** The guide's direct database integration; absent or "" = not used. */
+    readonly database_url?: string;
+    readonly database_password_file?: string;
+  };
   readonly sync: {
     readonly schedule: string;
     readonly miss_ttl_seconds: number;
@@ -111,6 +120,7 @@ export async function runSync(deps: SyncDeps): Promise<SyncResult> {
     ensureDataDir(dataDir);
     const { spec, id } = describeSource(deps);
     if (spec.kind === 'http') secret = spec.apiKey;
+    if (spec.kind === 'postgres') secret = spec.password;
     const outcome = await buildInThread({ dataDir, source: spec, startedAt: Date.now(), limits: buildLimits(deps.config.sync, deps.force), progress: deps.onProgress !== undefined }, deps.signal, deps.onProgress);
     const result = await settle(outcome, deps, id, t0);
     recordSyncOutcome(dataDir, { result });
@@ -136,8 +146,15 @@ function describeSource(deps: SyncDeps): { spec: SourceSpec; id: string } {
       id: safeUrl(ms.base_url),
     };
   }
+  if (ms.database_url) {
+    const password = readDatabasePassword({ database_password_file: ms.database_password_file ?? '' }, deps.env).value;
+    return {
+      spec: { kind: 'postgres', url: ms.database_url, password, timeoutMs: ms.timeout_ms, pageSize: sync.page_size },
+      id: redactDatabaseUrl(ms.database_url),
+    };
+  }
   if (sync.file !== '') return { spec: { kind: 'file', path: sync.file }, id: `file:${sync.file}` };
-  throw new MirrorError('CR_ERR_MIRROR_NO_SOURCE', 'nothing to sync from: main_system.base_url and sync.file are both empty');
+  throw new MirrorError('CR_ERR_MIRROR_NO_SOURCE', 'nothing to sync from: main_system.base_url and sync.file are both empty, and so is main_system.database_url');
 }
 
 /** Bring the serving process's index in line with what the build did, and say what happened. */

@@ -156,6 +156,8 @@ export function createMetrics() {
     ),
     outboxWritable: new Gauge({ name: 'clickrelay_outbox_writable', help: '1 while the last write to outbox.db succeeded, 0 after one failed (disk full, read-only)', registers: [registry] }),
     mainSystemUp: new Gauge({ name: 'clickrelay_main_system_up', help: '1 when the last call to the main system (sync, shipment) got an answer it could use, 0 when it failed; absent in standalone mode', registers: [registry] }),
+    mainSystemInfo: new Gauge({ name: 'clickrelay_main_system_info', help: 'The main-system adapter in use (value 1): http, postgres, or none', labelNames: ['adapter'] as const, registers: [registry] }),
+    mainSystemReachable: new Gauge({ name: 'clickrelay_main_system_reachable', help: '1 when the last sync or shipment reached the main system, 0 when it could not connect or timed out', registers: [registry] }),
     uwsBuild: new Gauge({ name: 'clickrelay_uws_build_info', help: 'The uWebSockets.js build in use (value 1)', labelNames: ['package', 'version', 'native', 'tls'] as const, registers: [registry] }),
     untrustedForwarding: new Gauge({ name: 'clickrelay_untrusted_forwarding_detected', help: '1 once X-Forwarded-For or X-Real-IP arrived from a peer not in server.trust_proxy (those headers are ignored: behind a proxy, add it to trust_proxy)', registers: [registry] }),
     requestsRefused: new Counter({ name: 'clickrelay_requests_refused_total', help: 'Requests answered 400 and closed for their framing (a body, Transfer-Encoding, bad Content-Length) or a second Host line, by reason', labelNames: ['reason'] as const, registers: [registry] }),

@@ -18,6 +18,7 @@ export function mirrorEvents(log: Logger, m: Metrics, opts: { mainSystem?: boole
       if (opts.mainSystem) m.mainSystemUp.set(1);
       m.syncSeconds.observe(r.durationMs / 1000);
       m.mirrorLastSync.set(Date.now() / 1000);
+      if (!r.source.startsWith('file:')) m.mainSystemReachable.set(1);
       m.mirrorLinks.set({ state: 'active' }, r.active);
       m.mirrorLinks.set({ state: 'inactive' }, r.inactive);
       for (const [reason, n] of Object.entries(r.rejected)) m.syncRejected.inc({ reason }, n ?? 0);
@@ -28,6 +29,7 @@ export function mirrorEvents(log: Logger, m: Metrics, opts: { mainSystem?: boole
       m.syncFailures.inc();
       if (opts.mainSystem) m.mainSystemUp.set(0);
       log.error({ event: 'sync_failed', code: err.code, status: err.status, ...(err.details ? { details: err.details } : {}) }, `mirror sync failed, the last good mirror keeps serving: ${err.message}`);
+      if (err.code === 'CR_ERR_MIRROR_NETWORK' || err.code === 'CR_ERR_MIRROR_TIMEOUT') m.mainSystemReachable.set(0);
     },
     onMissLookup(outcome) {
       m.missLookups.inc({ outcome });
@@ -50,6 +52,7 @@ export function shipperEvents(log: Logger, m: Metrics): (e: ShipperEvent) => voi
         m.shipped.inc(e.count);
         m.shippedDuplicates.inc(e.duplicates);
         m.shipLastSuccess.set(Date.now() / 1000);
+        m.mainSystemReachable.set(1);
         log.debug({ event: 'shipped', count: e.count, duplicates: e.duplicates }, 'clicks shipped');
         break;
       case 'retry':
@@ -58,6 +61,7 @@ export function shipperEvents(log: Logger, m: Metrics): (e: ShipperEvent) => voi
         m.shipRetries.inc({ reason: e.reason });
         m.shipLastFailure.set(Date.now() / 1000);
         log.warn({ event: 'ship_retry', code: 'CR_ERR_SHIP_RETRYING', reason: e.reason, status: e.status, delay_ms: e.delayMs, clicks: e.count, attempt: e.attempt, detail: e.detail }, `shipping failed, will retry in ${Math.round(e.delayMs / 1000)} s: ${e.detail ?? e.reason}`);
+        if (e.reason === 'connection' || e.reason === 'timeout') m.mainSystemReachable.set(0);
         break;
       case 'dead_letter':
         m.shipDeadLettered.inc(e.count);
@@ -65,7 +69,8 @@ export function shipperEvents(log: Logger, m: Metrics): (e: ShipperEvent) => voi
         break;
       case 'unauthorized':
         m.mainSystemUp.set(0);
-        log.error({ event: 'ship_unauthorized', code: 'CR_ERR_SHIP_UNAUTHORIZED', status: e.status }, 'the main system rejected the API key: shipping paused, clicks stay pending');
+        if (e.detail !== undefined) log.error({ event: 'ship_unauthorized', code: 'CR_ERR_SHIP_DB_ACCESS', detail: e.detail }, `the main system's database refused the login or a right (${e.detail}): shipping paused, clicks stay pending; check the GRANTs in the README`);
+        else log.error({ event: 'ship_unauthorized', code: 'CR_ERR_SHIP_UNAUTHORIZED', status: e.status }, 'the main system rejected the API key: shipping paused, clicks stay pending');
         break;
       case 'resumed':
         log.info({ event: 'ship_resumed' }, 'shipping resumed');

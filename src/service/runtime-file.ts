@@ -8,6 +8,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
+import { redactDatabaseUrl } from '../main-system/redact.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { UwsBuild } from '../redirect/uws.js';
 import type { WeakenedSetting } from '../audit/weakened.js';
@@ -50,6 +51,8 @@ export function runtimeSettings(c: Config): RuntimeSettings {
     config: c.source || 'built-in defaults',
     'storage.data_dir': c.storage.data_dir,
     'main_system.base_url': main,
+    // Never the password: redacted as in every log line.
+    'main_system.database_url': redactDatabaseUrl(c.main_system.database_url),
     'shipper.mode': c.shipper.mode,
     'outbox.durability': c.outbox.durability,
     'server.host': c.server.host,

@@ -29,6 +29,8 @@ import { analyticsRoutes } from './analytics-route.js';
 import { adminEvents, clickEvents, mirrorEvents, requestEvents, shipperEvents } from './events.js';
 import { createMissAdmission } from './miss-admission.js';
 import { openCountryDb } from './country-db.js';
+import { mainSystemAdapter } from '../main-system/adapter.js';
+import { openClickSink } from '../main-system/postgres/index.js';
 import { createRecordClick } from './record-click.js';
 import { removeRuntimeFile, runtimeSettings, writeRuntimeFile, type RuntimeInfo } from './runtime-file.js';
 import { ShippingState } from './shipping-state.js';
@@ -95,7 +97,7 @@ function writeRuntimeFileOrWarn(log: Logger, dataDir: string, info: Parameters<t
   const metrics = createMetrics();
   metrics.outboxWritable.set(1);
   // Standalone there is no main system to be up or down: a 0 would page someone for nothing.
-  if (config.main_system.base_url === '') metrics.registry.removeSingleMetric('clickrelay_main_system_up');
+  if (mainSystemAdapter(config.main_system) === null) metrics.registry.removeSingleMetric('clickrelay_main_system_up');
   metrics.uwsBuild.set({ package: build.package, version: build.version, native: String(build.native), tls: String(build.tls) }, 1);
   const dataDir = config.storage.data_dir;
 
@@ -107,11 +109,13 @@ function writeRuntimeFileOrWarn(log: Logger, dataDir: string, info: Parameters<t
   const keys = SessionKeyStore.open(dataDir);
   if (keys.recovered) log.warn({ event: 'session_keys_recovered' }, keys.recovered);
   if (keys.unsaved) log.warn({ event: 'session_keys_unsaved' }, keys.unsaved);
-  const mirror = await Mirror.open({ config, hooks: mirrorEvents(log, metrics, { mainSystem: config.main_system.base_url !== '' }), missAdmission: createMissAdmission(config.sync) });
+  const mirror = await Mirror.open({ config, hooks: mirrorEvents(log, metrics, { mainSystem: mainSystemAdapter(config.main_system) !== null }), missAdmission: createMissAdmission(config.sync) });
   const noNice = threadPriorityUnavailable();
   if (noNice) log.warn({ event: 'mirror_priority_unavailable', reason: noNice }, `the mirror thread cannot lower its priority to nice ${MIRROR_THREAD_NICE} (${noNice}): a full re-sync will compete with redirects for the CPU. Allow setpriority (systemd: SystemCallFilter=setpriority)`);
 
-  const shipping = config.main_system.base_url !== '';
+  const adapter = mainSystemAdapter(config.main_system);
+  const shipping = adapter !== null;
+  metrics.mainSystemInfo.set({ adapter: adapter ?? 'none' }, 1);
   // serve.json is written once listening; until then the shipper's state only lives here.
   let runtime: RuntimeInfo | null = null;
   // A fast retry loop must not rewrite the file on the redirect thread many times a second:
@@ -136,7 +140,8 @@ function writeRuntimeFileOrWarn(log: Logger, dataDir: string, info: Parameters<t
     ? createShipper({
         outbox,
         baseUrl: config.main_system.base_url,
-        apiKey: readApiKey(config.main_system).reveal(),
+        apiKey: adapter === 'http' ? readApiKey(config.main_system).reveal() : '',
+        ...(adapter === 'postgres' ? { sink: openClickSink(config.main_system, config.shipper.concurrency) } : {}),
         mode: config.shipper.mode,
         batchSize: config.shipper.batch_size,
         lingerMs: config.shipper.linger_ms,
@@ -166,7 +171,7 @@ function writeRuntimeFileOrWarn(log: Logger, dataDir: string, info: Parameters<t
     uws,
     tls,
     lookup: (id) => mirror.lookup(id),
-    ...(config.main_system.base_url !== '' && config.sync.miss_lookup
+    ...(shipping && config.sync.miss_lookup
       ? { lookupMiss: async (id: string, ip: string) => {
           const link = await mirror.answerMiss(id, truncateIp(ip, config.privacy.ipv4_prefix, config.privacy.ipv6_prefix) ?? ip);
           if (isShed(link)) return { retryAfterSeconds: link.retryAfterSeconds };

@@ -12,7 +12,7 @@ export type Verdict =
   /** Worth trying again later; nothing is wrong with the clicks. */
   | { kind: 'retry'; reason: RetryReason; status?: number; retryAfterMs: number | null; detail: string }
   /** 401/403: the key, not the clicks. Pause, never dead-letter. */
-  | { kind: 'unauthorized'; status: number }
+  | { kind: 'unauthorized'; status: number; detail?: string }
   /** 413: too big; smaller batches may pass. */
   | { kind: 'too_large'; status: number; detail: string }
   /** 404/405/501: on record-clicks this means "no batch endpoint"; on record-click it is the click's answer (unknown link, …). */

@@ -23,10 +23,10 @@ export class PauseGate {
     return this.wakeCtl.signal;
   }
 
-  refused(status: number): void {
+  refused(status: number, detail?: string): void {
     if (this.isPaused) return;
     this.isPaused = true;
-    this.emit({ type: 'unauthorized', status });
+    this.emit({ type: 'unauthorized', status, ...(detail !== undefined ? { detail } : {}) });
   }
 
   answered(): void {

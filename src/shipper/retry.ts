@@ -33,7 +33,7 @@ export async function withRetry<T>(ctx: ShipContext, attempt: () => Promise<Step
         return null;
       case 'unauthorized':
         bump(ctx, 'unauthorized');
-        ctx.gate.refused(step.status);
+        ctx.gate.refused(step.status, step.detail);
         n = 0;
         // Probe slowly: the key will not fix itself quickly, and hammering with a bad key
         // can get an address blocked. A new key (setApiKey) wakes this at once.

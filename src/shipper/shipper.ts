@@ -11,6 +11,7 @@ import { Limiter } from './limiter.js';
 import { Pump } from './pump.js';
 import { createSender } from './send.js';
 import { Settler } from './settle.js';
+import { deliverToSink, type SinkDelivery } from './sink.js';
 import { sleep } from './sleep.js';
 import type { DrainResult, Shipper, ShipperEvent, ShipperOptions } from './types.js';
 
@@ -43,9 +44,13 @@ export function createShipper(opts: ShipperOptions): Shipper {
     requests: requests.signal,
   };
   const concurrency = Math.max(1, opts.concurrency);
-  const sender = createSender({ baseUrl: opts.baseUrl, apiKey: opts.apiKey, timeoutMs: opts.timeoutMs, connections: concurrency });
+  const sink = opts.sink ?? null;
   const settler = new Settler(opts.outbox, ctx);
-  const delivery = createDelivery({ ctx, settler, sender, limiter: new Limiter(concurrency), concurrency, mode: opts.mode });
+  const limiter = new Limiter(concurrency);
+  // The HTTP layers are built only when no sink port is given (the seam to the PostgreSQL adapter).
+  const sender = sink ? null : createSender({ baseUrl: opts.baseUrl, apiKey: opts.apiKey, timeoutMs: opts.timeoutMs, connections: concurrency });
+  const delivery = sender ? createDelivery({ ctx, settler, sender, limiter, concurrency, mode: opts.mode }) : null;
+  const toSink: SinkDelivery | null = sink ? { ctx, settler, sink, limiter } : null;
   pump = new Pump(
     {
       outbox: opts.outbox,
@@ -54,7 +59,7 @@ export function createShipper(opts: ShipperOptions): Shipper {
       lingerMs: Math.max(0, opts.lingerMs),
       pollMs: opts.pollMs ?? 2_000,
       pipeline: Math.max(1, opts.pipeline ?? 2),
-      deliver: (items) => deliverBatch(delivery, items),
+      deliver: toSink ? (items) => deliverToSink(toSink, items) : (items) => deliverBatch(delivery!, items),
     },
     ctx,
   );
@@ -100,7 +105,8 @@ export function createShipper(opts: ShipperOptions): Shipper {
     await Promise.all(inFlight);
     await halted;
     await settler.idle();
-    await sender.close();
+    await sender?.close();
+    await sink?.close();
   }
 
   const shipper: Shipper = {
@@ -118,7 +124,7 @@ export function createShipper(opts: ShipperOptions): Shipper {
       return stopped;
     },
     setApiKey(apiKey) {
-      sender.setApiKey(apiKey);
+      sender?.setApiKey(apiKey);
       gate.poke();
     },
     stats() {
@@ -130,7 +136,7 @@ export function createShipper(opts: ShipperOptions): Shipper {
         deadLettered: counters.deadLettered,
         lastSuccess: counters.lastSuccess,
         paused: gate.paused,
-        mode: delivery.mode(),
+        mode: delivery?.mode() ?? 'batch',
       };
     },
   };

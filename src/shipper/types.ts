@@ -2,6 +2,7 @@
  * The shipper's public shapes: what it needs from the outbox (a port, so the real worker-backed
  * Outbox and an in-memory model both fit), what it is given, what it tells the service.
  */
+import type { ClickSink } from '../main-system/ports.js';
 import type { ClickRecord } from '../types.js';
 
 /** The part of the outbox the shipper uses. Every call is a message to the writer thread. */
@@ -43,7 +44,7 @@ export type ShipperEvent =
   /** `count` clicks moved to dead letter. `kind`: rejected in a batch result, or a permanent HTTP status. */
   | { type: 'dead_letter'; count: number; kind: 'rejected' | 'http'; reason: string; status?: number }
   /** The key was refused (401/403): shipping is paused, retried every max_backoff_ms. Once per pause. */
-  | { type: 'unauthorized'; status: number }
+  | { type: 'unauthorized'; status: number; detail?: string }
   /** A request succeeded after a pause. */
   | { type: 'resumed' }
   /** record-clicks is not offered (404/405/501): single mode for the rest of the process. Once. */
@@ -55,9 +56,14 @@ export type ShipperEvent =
 
 export interface ShipperOptions {
   outbox: OutboxPort;
-  /** main_system.base_url; may carry a path prefix. */
+  /** main_system.base_url; may carry a path prefix. Unused with `sink`. */
   baseUrl: string;
   apiKey: string;
+  /**
+   * The click-sink port to deliver to instead of the built-in HTTP layers (the PostgreSQL
+   * adapter). The shipper closes it on stop.
+   */
+  sink?: ClickSink;
   /** shipper.mode */
   mode: ShipMode;
   /** shipper.batch_size: clicks per batch (and per read from the outbox in single mode). */

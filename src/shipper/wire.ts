@@ -34,10 +34,12 @@ export interface Item {
   seq: number;
   id: string;
   json: string;
+  /** The outbox's record, for a sink that takes columns rather than JSON (PostgreSQL). */
+  click: ClickRecord;
 }
 
 export function toItem(seq: number, click: ClickRecord): Item {
-  return { seq, id: click.click_id, json: JSON.stringify(toWire(click)) };
+  return { seq, id: click.click_id, json: JSON.stringify(toWire(click)), click };
 }
 
 /** The record-clicks body, assembled from the already serialized clicks. */

@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { formatAuditReport, renderAuditHtml, runAudit, weakenedSettings } from '../../audit/index.js';
+import { mainSystemAdapter } from '../../main-system/adapter.js';
 import { openOutboxReadOnly } from '../../outbox/index.js';
 import { policyFromConfig } from '../../privacy/index.js';
 import { parseCommand, usageError, printHelp } from '../args.js';
@@ -48,7 +49,7 @@ export async function audit(argv: string[]): Promise<number> {
       progress: (rows) => bar.update(rows),
       privacy: policyFromConfig(config.privacy, config.main_system.base_url),
       retentionDays: config.privacy.retention_days,
-      standalone: config.main_system.base_url === '',
+      standalone: mainSystemAdapter(config.main_system) === null,
       maxListedPerRule: limit,
     });
   } finally {

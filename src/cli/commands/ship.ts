@@ -9,6 +9,8 @@ import { createShipper } from '../../shipper/index.js';
 import { ShippingState } from '../../service/shipping-state.js';
 import { parseCommand, usageError, printHelp } from '../args.js';
 import { progress } from '../progress.js';
+import { mainSystemAdapter } from '../../main-system/adapter.js';
+import { openClickSink } from '../../main-system/postgres/index.js';
 
 export async function ship(argv: string[]): Promise<number> {
   const cmd = parseCommand(argv, { once: { type: 'boolean' }, timeout: { type: 'string' } });
@@ -19,8 +21,9 @@ export async function ship(argv: string[]): Promise<number> {
   const timeoutS = cmd.values.timeout === undefined ? 60 : Number(cmd.values.timeout);
   if (!Number.isFinite(timeoutS) || timeoutS < 0) usageError(`--timeout ${String(cmd.values.timeout)} is not a number of seconds`);
   const config = cmd.config();
-  if (config.main_system.base_url === '') {
-    process.stderr.write('clickrelay ship: main_system.base_url is empty (standalone): there is nowhere to ship to\n');
+  const adapter = mainSystemAdapter(config.main_system);
+  if (adapter === null) {
+    process.stderr.write('clickrelay ship: main_system.base_url and main_system.database_url are empty (standalone): there is nowhere to ship to\n');
     return 1;
   }
   const outbox = await Outbox.open({ dataDir: config.storage.data_dir, durability: config.outbox.durability, commitIntervalMs: config.outbox.commit_interval_ms });
@@ -31,7 +34,8 @@ export async function ship(argv: string[]): Promise<number> {
   const shipper = createShipper({
     outbox,
     baseUrl: config.main_system.base_url,
-    apiKey: readApiKey(config.main_system).reveal(),
+    apiKey: adapter === 'http' ? readApiKey(config.main_system).reveal() : '',
+    ...(adapter === 'postgres' ? { sink: openClickSink(config.main_system, config.shipper.concurrency) } : {}),
     mode: config.shipper.mode,
     batchSize: config.shipper.batch_size,
     lingerMs: 0,
@@ -50,7 +54,7 @@ export async function ship(argv: string[]): Promise<number> {
     const now = state.snapshot();
     process.stdout.write(
       `shipped ${s.shipped} clicks (${s.duplicates} already recorded by the main system), ${r.pending} still pending, ${r.dead_letter} dead letters` +
-        (r.paused ? '; the main system rejected the API key' : '') +
+        (r.paused ? (adapter === 'postgres' ? "; the main system's database refused the login or the INSERT right (see the GRANTs in the README)" : '; the main system rejected the API key') : '') +
         '\n' +
         // "3 still pending" alone leaves the operator to dig in SQLite and the log for why.
         (r.pending > 0 && now.last_error ? `why: ${now.last_error}${now.attempt ? ` (attempt ${now.attempt}${now.next_attempt_at ? `, next would be in ${Math.max(0, Math.round((Date.parse(now.next_attempt_at) - Date.now()) / 1000))} s` : ''})` : ''}; gave up after --timeout ${timeoutS} s\n` : ''),

@@ -5,6 +5,8 @@
  * this command happened to be started with — and any setting that differs is named.
  */
 import { describeWeakened, weakenedSettings } from '../../audit/index.js';
+import { mainSystemAdapter } from '../../main-system/adapter.js';
+import { probeMainSystem } from '../../main-system/probe.js';
 import { readMirrorStatus } from '../../mirror/index.js';
 import { openOutboxReadOnly } from '../../outbox/index.js';
 import { SCHEMA_VERSION } from '../../outbox/schema.js';
@@ -39,12 +41,14 @@ export async function status(argv: string[]): Promise<number> {
   const settings = running?.settings ?? mine;
   const differs = running?.settings ? settingsDiff(running.settings, mine) : [];
   const weakened = running?.weakened ?? weakenedSettings(config);
-  const standalone = settings['main_system.base_url'] === '';
+  // An older serve.json has no database_url: then only base_url counts, as it did.
+  const standalone = mainSystemAdapter({ base_url: String(settings['main_system.base_url'] ?? ''), database_url: String(settings['main_system.database_url'] ?? '') }) === null;
   const live = running?.shipping ?? null;
   // Standalone, unshipped clicks are not waiting for anything: they are kept until retention.
   const kept = standalone ? o.pending : 0;
   const pending = standalone ? 0 : o.pending;
   const lastError = live?.last_error ?? o.pending_error?.last_error ?? null;
+  const main = await probeMainSystem(config.main_system);
 
   const report = {
     version: version(),
@@ -83,6 +87,7 @@ export async function status(argv: string[]): Promise<number> {
       next_attempt_at: live?.next_attempt_at ?? null,
     },
     privacy: { weakened },
+    main_system: main,
   };
 
   if (cmd.values.json) {
@@ -102,8 +107,10 @@ export async function status(argv: string[]): Promise<number> {
     ? `${kept} kept locally (standalone: nothing to ship to; purged after ${settings['privacy.retention_days']} days)${o.oldest_pending ? `, oldest ${o.oldest_pending}` : ''}`
     : `${pending} pending${o.oldest_pending ? ` (oldest ${o.oldest_pending})` : ''}`;
   const shipText = standalone
-    ? 'off (standalone: no main_system.base_url)'
-    : `${settings['shipper.mode']} mode to ${settings['main_system.base_url']}, last success ${o.last_shipped_at ?? 'never'}`;
+    ? 'off (standalone: no main_system.base_url or database_url)'
+    : main.adapter === 'postgres'
+      ? `batch inserts to ${main.where}, last success ${o.last_shipped_at ?? 'never'}`
+      : `${settings['shipper.mode']} mode to ${settings['main_system.base_url']}, last success ${o.last_shipped_at ?? 'never'}`;
   const lines = [
     `clickrelay ${version()} status (${report.config})`,
     `  server     ${running ? `running${running.version ? ` ${running.version}` : ''}, pid ${running.pid}, public :${running.public_port}, admin :${running.admin_port}, since ${running.started_at}` : 'not running'}`,
@@ -113,6 +120,9 @@ export async function status(argv: string[]): Promise<number> {
     ...Object.entries(mirror.rejected).map(([k, n]) => `             rejected ${k}: ${n}${mirror.rejected_samples[k]?.length ? ` (${mirror.rejected_samples[k]!.join(', ')})` : ''}`),
     `  outbox     ${backlog}, ${o.shipped} shipped, ${o.dead_letter} dead letters; ${settings['outbox.durability']}; ${schema}`,
     `  shipper    ${shipText}`,
+    ...(main.adapter === 'postgres'
+      ? [`  database   ${main.reachable ? `reachable; SELECT on link_tracking ${main.can_select_links ? 'yes' : 'NO'}, INSERT on link_clicks ${main.can_insert_clicks ? 'yes' : 'NO'}` : 'NOT reachable'}${main.error ? ` (${main.error})` : ''}`]
+      : []),
   ];
   if (!standalone && live && live.state !== 'idle' && live.state !== 'ok') lines.push(`             ${describeShipping(live)}`);
   else if (!standalone && !live && o.pending_error) lines.push(`             last attempt failed: ${o.pending_error.last_error} (attempt ${o.pending_error.attempts})`);

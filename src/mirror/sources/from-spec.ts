@@ -16,8 +16,14 @@ export interface OpenedSource {
   close(): Promise<void>;
 }
 
-export function openSource(spec: SourceSpec): OpenedSource {
+export async function openSource(spec: SourceSpec): Promise<OpenedSource> {
   if (spec.kind === 'file') return { source: fileSource(spec.path), close: async () => undefined };
+  if (spec.kind === 'postgres') {
+    // Imported only here: an HTTP or file sync's thread never loads pg.
+    const [{ openPool }, { postgresLinkSource }] = await Promise.all([import('../../main-system/postgres/pool.js'), import('../../main-system/postgres/link-source.js')]);
+    const db = openPool({ url: spec.url, password: spec.password, max: 1, timeoutMs: spec.timeoutMs, purpose: 'sync' });
+    return { source: postgresLinkSource(db, spec.pageSize), close: () => db.close() };
+  }
   const client = new MainSystemClient({ baseUrl: spec.baseUrl, apiKey: new ApiKey(spec.apiKey, 'sync thread'), timeoutMs: spec.timeoutMs });
   return { source: httpSource(client, spec.pageSize), close: () => client.close() };
 }
