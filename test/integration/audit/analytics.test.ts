@@ -36,7 +36,8 @@ beforeAll(async () => {
   const tokenFile = join(mkdtempSync(join(tmpdir(), 'cr-analytics-')), 'token');
   writeFileSync(tokenFile, `${TOKEN}\n`);
   // durable: each redirect is answered after its click is committed
-  s = await startTestService({ CLICKRELAY_ADMIN_TOKEN_FILE: tokenFile }, [GUIDE_LINK, ...SAMPLE_LINKS]);
+  // description is the main system's free text: the mirror keeps it only when asked to.
+  s = await startTestService({ CLICKRELAY_ADMIN_TOKEN_FILE: tokenFile, CLICKRELAY_SYNC_STORE_DESCRIPTIONS: 'true' }, [GUIDE_LINK, ...SAMPLE_LINKS]);
 });
 afterAll(async () => {
   await s.stop();
@@ -154,7 +155,11 @@ describe("admin analytics: the guide's Error Handling shapes", () => {
 
   it('counts people apart from e-mail security scanners and bots', async () => {
     const id = 'lt_other';
-    const before = ((await (await analytics(id)).json()) as { click_statistics: Record<string, number> }).click_statistics;
+    const counts = async () => {
+      const body = (await (await analytics(id)).json()) as { click_statistics: Record<string, number>; click_quality: Record<string, number> };
+      return { ...body.click_statistics, ...body.click_quality };
+    };
+    const before = await counts();
     // A person; Proofpoint's rewriting host as referrer; Barracuda's own user agent; a crawler; a DNT crawler.
     for (const headers of <Record<string, string>[]>[
       { 'User-Agent': CHROME },
@@ -165,7 +170,7 @@ describe("admin analytics: the guide's Error Handling shapes", () => {
     ]) {
       expect((await click(id, headers)).status).toBe(302);
     }
-    const after = ((await (await analytics(id)).json()) as { click_statistics: Record<string, number> }).click_statistics;
+    const after = await counts();
     expect(after.total_clicks! - before.total_clicks!).toBe(5);
     expect(after.human_clicks! - before.human_clicks!).toBe(1);
     expect(after.scanner_clicks! - before.scanner_clicks!).toBe(2);
