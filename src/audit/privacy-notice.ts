@@ -264,7 +264,7 @@ export function buildPrivacyNotice(config: Config, now: Date = new Date()): Priv
         },
     local_access: [
       `On this server: ${join(config.storage.data_dir, 'outbox.db')} (SQLite; the clicks_readable view shows exactly what is kept), readable by the service account.`,
-      `The admin listener on ${config.admin.host}:${config.admin.port} answers aggregate counts per link (/api/link-tracking/analytics/{tracking_id}) and metrics${config.admin.token_file ? ', to holders of the admin token' : ', to local processes only'}.`,
+      `The admin listener on ${config.admin.host}:${config.admin.port} answers aggregate counts per link (/api/link-tracking/analytics/{tracking_id}), a status page of aggregate figures (/) and metrics${config.admin.token_file ? ', to holders of the admin token' : ', to local processes only'}.`,
       `The redirect answers with Referrer-Policy: ${config.server.referrer_policy}${config.server.referrer_policy === 'no-referrer' ? ', so the destination site does not learn the tracked link' : ''}.`,
       ...(config.server.rate_limit_per_second > 0 ? ['Rate limiting keeps per-network request counters (keyed by the truncated prefix) in memory only; they are never written to disk.'] : []),
       'Lookups of links the local copy does not know are capped per network (truncated prefix); those counters too are in memory only.',

@@ -32,7 +32,7 @@ describe('clickrelay --version and --help', () => {
       const long = r.stdout.split('\n').filter((l) => [...l].length > 80);
       expect(long, args.join(' ')).toEqual([]);
     }
-  });
+  }, 120_000);
 });
 
 describe('start-up errors are one line with a code', () => {
@@ -129,7 +129,7 @@ describe('dead-letters purge', () => {
     expect(all.stdout).toBe('purged 3 dead letters\n');
     // The audit still verifies across the purges (checkpoints).
     expect((await cli(['audit'], dataDirEnv(dir))).code).toBe(0);
-  });
+  }, 60_000);
 });
 
 describe.skipIf(skipUnless(scriptProgram))('progress bars and pretty logs on a terminal only', () => {
@@ -144,7 +144,7 @@ describe.skipIf(skipUnless(scriptProgram))('progress bars and pretty logs on a t
       expect(piped.code).toBe(0);
       expect(piped.stderr, args[0]).toBe('');
     }
-  });
+  }, 60_000);
 
   it('sync counts the rows it reads, and ship --once its clicks, on a terminal only', async () => {
     const dir = tempDataDir();
@@ -171,19 +171,20 @@ describe.skipIf(skipUnless(scriptProgram))('progress bars and pretty logs on a t
     } finally {
       await main.close();
     }
-  });
+  }, 120_000);
 
   it('serve logs pretty lines on a terminal and JSON lines into a pipe', async () => {
     const env = dataDirEnv(tempDataDir(), { CLICKRELAY_SERVER_PORT: '0', CLICKRELAY_ADMIN_PORT: '0' });
-    const tty = await onTty(['serve'], env, { killAfterMs: 3000 });
+    const tty = await onTty(['serve'], env, { stopWhen: /serving http/, killAfterMs: 40_000 });
     expect(tty.screen).toMatch(/INFO.*clickrelay \d+\.\d+\.\d+ starting/);
     expect(tty.screen).not.toContain('{"level"');
     const { runCli } = await import('../../support/child-service.js');
     const piped = runCli(['serve'], env);
-    await new Promise((r) => setTimeout(r, 2000));
+    const until = Date.now() + 40_000;
+    while (Date.now() < until && !piped.output().includes('"event":"listening"')) await new Promise((r) => setTimeout(r, 100));
     piped.proc.kill('SIGTERM');
     await piped.exited;
     const first = piped.output().split('\n')[0]!;
     expect(JSON.parse(first)).toMatchObject({ level: 30, event: 'starting', version: pkg.version });
-  });
+  }, 60_000);
 });

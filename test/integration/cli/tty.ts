@@ -12,12 +12,20 @@ export const scriptProgram = findProgram('script', 'apt-get install -y bsdutils 
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** Everything the terminal showed (stdout and stderr interleaved), and the exit code. */
-export function onTty(args: string[], env: Record<string, string>, opts: { killAfterMs?: number } = {}): Promise<{ code: number | null; screen: string }> {
+export function onTty(args: string[], env: Record<string, string>, opts: { killAfterMs?: number; stopWhen?: RegExp } = {}): Promise<{ code: number | null; screen: string }> {
   const cmd = [process.execPath, CLI, ...args].map(quote).join(' ');
   return new Promise((resolve, reject) => {
     const proc = spawn(scriptProgram.path!, ['-qfec', cmd, '/dev/null'], { cwd: tmpdir(), env: { ...process.env, CLICKRELAY_CONFIG: '', TERM: 'xterm', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let screen = '';
-    proc.stdout.on('data', (d: Buffer) => (screen += d.toString()));
+    let stopped = false;
+    proc.stdout.on('data', (d: Buffer) => {
+      screen += d.toString();
+      // SIGINT once the awaited line is on screen (a fixed delay is too short on a busy machine).
+      if (opts.stopWhen && !stopped && opts.stopWhen.test(screen)) {
+        stopped = true;
+        setTimeout(() => proc.kill('SIGINT'), 500);
+      }
+    });
     proc.stderr.on('data', (d: Buffer) => (screen += d.toString()));
     proc.on('error', reject);
     const timer = opts.killAfterMs ? setTimeout(() => proc.kill('SIGINT'), opts.killAfterMs) : null;
