@@ -8,7 +8,7 @@ import { mkdtempSync, openSync, readSync, statSync, writeSync, closeSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LinkInfo } from '../../../src/types.js';
+import { GUIDE_LINK } from '../../support/guide-link.js';
 import { SAMPLE_LINKS, startTestService, type TestService } from '../../support/service.js';
 
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
@@ -16,19 +16,6 @@ const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefo
 const GOOGLEBOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z$/;
 
-/** The guide's "Essential Link Data Structure", with its description from "Response Structure". */
-const GUIDE_LINK: LinkInfo & { redirect_url: string } = {
-  tracking_id: 'lt_abc123def456',
-  original_url: 'https://linkedin.com/in/steve-glen',
-  redirect_url: 'https://yourdomain.com/track/lt_abc123def456',
-  link_function: 'LinkedIn',
-  link_type: 'profile',
-  job_id: '550e8400-e29b-41d4-a716-446655440000',
-  application_id: '550e8400-e29b-41d4-a716-446655440001',
-  is_active: true,
-  created_at: '2025-07-27T21:00:00Z',
-  description: 'Professional LinkedIn profile',
-};
 
 const TOKEN = 'guide-admin-token';
 let s: TestService;

@@ -7,6 +7,7 @@ import { openLinkReader } from '../../../src/mirror/link-reader.js';
 import { runSync } from '../../../src/mirror/sync.js';
 import { openOutboxReadOnly } from '../../../src/outbox/index.js';
 import { mirrorConfig } from '../../integration/mirror/helpers.js';
+import { GUIDE_LINK } from '../../support/guide-link.js';
 import { GOOGLEBOT, sqlite, storedClick, tempDataDir, writeOutbox } from './helpers.js';
 
 const NOW = new Date('2025-08-30T12:00:00.000Z');
@@ -75,18 +76,6 @@ describe('analyticsOf: link_info from the mirror, statistics from the outbox', (
   };
   // description is the main system's free text: the mirror keeps it only when asked to.
   const sync = (dir: string, file: string) => runSync({ config: mirrorConfig(dir, { sync: { file, store_descriptions: true } }), holder: new MirrorIndexHolder() });
-  const GUIDE_LINK = {
-    tracking_id: 'lt_abc123def456',
-    original_url: 'https://linkedin.com/in/steve-glen',
-    redirect_url: 'https://yourdomain.com/track/lt_abc123def456',
-    link_function: 'LinkedIn',
-    link_type: 'profile',
-    job_id: '550e8400-e29b-41d4-a716-446655440000',
-    application_id: '550e8400-e29b-41d4-a716-446655440001',
-    is_active: true,
-    created_at: '2025-07-27T21:00:00Z',
-    description: 'Professional LinkedIn profile',
-  };
 
   it("answers the guide's link_info, null where the mirror has no value, and follows a sync that swaps mirror.db", async () => {
     const dir = tempDataDir();
