@@ -4,7 +4,7 @@
  * route and status but never the key (nor the base_url's credentials or query).
  */
 import { Pool, errors as undiciErrors } from 'undici';
-import type { ApiKey } from './api-key.js';
+import type { ApiKey } from '../main-system/http/api-key.js';
 import { MirrorError, redactSecret, safeUrl } from './errors.js';
 
 export interface MainSystemClientOptions {

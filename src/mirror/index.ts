@@ -19,7 +19,6 @@ export { MirrorWriter, mirrorPath, fileIdentity, peekSyncState, quarantineMirror
 export { loadMirror, type LoadedMirror } from './build-thread.js';
 export { threadPriorityUnavailable, MIRROR_THREAD_NICE } from './thread-priority.js';
 export { readMirrorStatus, readSyncRecord, SYNC_RECORD_FILE, type MirrorStatus, type SyncRecord } from './status.js';
-export { readApiKey, ApiKey, API_KEY_ENV, CREDENTIAL_NAME } from './api-key.js';
 export { MainSystemClient } from './http-client.js';
 export { MirrorError, MIRROR_ERROR_CODES, type MirrorErrorCode } from './errors.js';
 export type { MirrorHooks } from './hooks.js';

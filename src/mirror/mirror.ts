@@ -4,7 +4,7 @@
  * `clickrelay sync` in another process, and the miss lookup. The service layer makes
  * one of these and wires its hooks to logs and metrics; it never reaches inside.
  */
-import { readApiKey, type ApiKey } from './api-key.js';
+import { readApiKey, type ApiKey } from '../main-system/http/api-key.js';
 import { MirrorError } from './errors.js';
 import { emit, type MirrorHooks } from './hooks.js';
 import { httpLinkLookup } from '../main-system/http/link-lookup.js';

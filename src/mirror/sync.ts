@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { ensureDataDir } from '../fs/data-dir.js';
 import { readDatabasePassword } from '../main-system/credentials.js';
 import { redactDatabaseUrl } from '../main-system/redact.js';
-import { readApiKey, type ApiKey } from './api-key.js';
+import { readApiKey, type ApiKey } from '../main-system/http/api-key.js';
 import type { BuildDiff } from './builder.js';
 import type { BuildOutcome } from './build.js';
 import type { BuildLimits, SourceSpec } from './build-protocol.js';

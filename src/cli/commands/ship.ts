@@ -3,7 +3,7 @@
  * backoffs up to S seconds (default 60). Exit 1 if anything is still pending; dead
  * letters are reported, not counted as pending.
  */
-import { readApiKey } from '../../mirror/index.js';
+import { readApiKey } from '../../main-system/http/api-key.js';
 import { Outbox } from '../../outbox/index.js';
 import { createShipper } from '../../shipper/index.js';
 import { ShippingState } from '../../service/shipping-state.js';

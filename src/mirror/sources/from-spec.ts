@@ -3,7 +3,7 @@
  * (build-protocol.ts SourceSpec). Loaded only by a build: a job that only reads
  * mirror.db never pulls in undici or the parsers, and its thread stays small.
  */
-import { ApiKey } from '../api-key.js';
+import { ApiKey } from '../../main-system/http/api-key.js';
 import type { SourceSpec } from '../build-protocol.js';
 import { MainSystemClient } from '../http-client.js';
 import { fileSource } from './file-source.js';

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ApiKey } from '../../../src/mirror/api-key.js';
+import { ApiKey } from '../../../src/main-system/http/api-key.js';
 import { MirrorError } from '../../../src/mirror/errors.js';
 import { MirrorIndexHolder } from '../../../src/mirror/link-index.js';
 import { readMirrorStatus, readSyncRecord } from '../../../src/mirror/status.js';

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ApiKey } from '../../../src/mirror/api-key.js';
+import { ApiKey } from '../../../src/main-system/http/api-key.js';
 import { MainSystemClient } from '../../../src/mirror/http-client.js';
 import { MirrorIndexHolder } from '../../../src/mirror/link-index.js';
 import { MissLookup, type MissOutcome } from '../../../src/mirror/miss-lookup.js';

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ApiKey } from '../../../src/mirror/api-key.js';
+import { ApiKey } from '../../../src/main-system/http/api-key.js';
 import type { MirrorError } from '../../../src/mirror/errors.js';
 import { Mirror } from '../../../src/mirror/mirror.js';
 import { fileIdentity, mirrorPath, peekSyncState } from '../../../src/mirror/store.js';

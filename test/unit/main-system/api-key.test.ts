@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readApiKey } from '../../../src/mirror/api-key.js';
+import { readApiKey } from '../../../src/main-system/http/api-key.js';
 import { MirrorError } from '../../../src/mirror/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'apikey-'));

@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { MirrorError } from './errors.js';
+import { MirrorError } from '../../mirror/errors.js';
 
 export class ApiKey {
   readonly #value: string;
