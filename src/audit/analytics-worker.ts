@@ -4,7 +4,7 @@
  * them. Requests are answered one at a time, in order. Started by analytics-thread.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openLinkReader } from '../mirror/link-reader.js';
+import { openLinkReader } from '../mirror/store/link-reader.js';
 import { openOutboxReadOnly, type OutboxReadOnly } from '../outbox/read-only.js';
 import type { AnalyticsRequest, AnalyticsResponse } from './analytics-thread.js';
 import { analyticsOf } from './statistics.js';

@@ -8,7 +8,7 @@
  * `click_quality`; anonymous clicks have no session, so they add to total_clicks but not to
  * unique_sessions.
  */
-import type { GuideLinkInfo, LinkReader } from '../mirror/link-reader.js';
+import type { GuideLinkInfo, LinkReader } from '../mirror/index.js';
 import type { OutboxReadOnly } from '../outbox/read-only.js';
 
 /** The guide's `click_statistics` object, field for field. */

@@ -24,3 +24,13 @@ export function scrubSecrets(text: string, secrets: readonly (string | undefined
   for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[redacted]');
   return out;
 }
+
+/** Scheme, host, port and path of an HTTP base URL: it may carry `user:pass@` or a query with a token. */
+export function redactHttpUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '<invalid url>';
+  }
+}

@@ -4,8 +4,8 @@
  * A hook that throws is ignored (it must not be able to fail a sync).
  */
 import type { MirrorError } from './errors.js';
-import type { MissOutcome } from './miss-lookup.js';
-import type { SyncResult } from './sync.js';
+import type { MissOutcome } from './lookup/miss-outcome.js';
+import type { SyncResult } from './sync-result.js';
 
 export interface MirrorHooks {
   onSync?(result: SyncResult): void;

@@ -1,25 +1,23 @@
 /**
- * Mirror stage — owns mirror.db (schema, atomic swap), the sync sources (main system
- * over HTTP, a local links file), link validation, the in-memory lookup index, the
- * sync schedule and the miss lookup. It never touches clicks.
+ * Mirror stage — owns mirror.db (schema, atomic swap), the links file source, link
+ * validation, the in-memory lookup index, the sync schedule and the miss lookup. It talks
+ * to the main system only through the ports of src/main-system/ports.ts, handed to it by
+ * whoever builds it. It never touches clicks.
  *
- * Entry points: `Mirror` for `serve`; `runSync` for `clickrelay sync`;
- * `readMirrorStatus` for `clickrelay status`; `validateLink` / `TRACKING_ID_PATTERN`
- * for anyone who must agree with the mirror about what a valid link or id is.
+ * Folders: fetch/ (the links file source, the guard rails of a listing), build/ (the
+ * off-thread build of a new mirror.db and the thread that runs it), index/ (the packed
+ * in-memory table the redirect reads), lookup/ (asking the main system about a miss),
+ * store/ (mirror.db and its sidecar record); this folder: the facade (Mirror, runSync).
+ *
+ * This barrel exports what other stages use; tests import deep paths.
  */
 export { Mirror, type MirrorOptions } from './mirror.js';
-export { runSync, buildLimits, type SyncResult, type SyncDeps, type MirrorConfig } from './sync.js';
-export { validateLink, TRACKING_ID_PATTERN, MAX_URL_LENGTH, REJECT_REASONS, type RejectReason, type MirrorLink, type ValidateResult } from './validate.js';
-export { LinkIndex, MirrorIndexHolder, OVERLAY_MAX, type LinkEntry, type LinkMap } from './link-index.js';
-export { MissLookup, isShed, type MissOutcome, type MissLookupOptions, type MissShed, type MissAdmission } from './miss-lookup.js';
-export { SyncScheduler, validateSchedule, type SchedulerOptions } from './scheduler.js';
-export { MirrorWatcher } from './watcher.js';
-export { openLinkReader, LINK_INFO_FIELDS, type GuideLinkInfo, type LinkReader } from './link-reader.js';
-export { MirrorWriter, mirrorPath, fileIdentity, peekSyncState, quarantineMirror, readMirrorTable, type SyncState, type MirrorTable } from './store.js';
-export { loadMirror, type LoadedMirror } from './build-thread.js';
-export { threadPriorityUnavailable, MIRROR_THREAD_NICE } from './thread-priority.js';
-export { readMirrorStatus, readSyncRecord, SYNC_RECORD_FILE, type MirrorStatus, type SyncRecord } from './status.js';
-export { MainSystemClient } from './http-client.js';
-export { MirrorError, MIRROR_ERROR_CODES, type MirrorErrorCode } from './errors.js';
+export { runSync, type SyncResult, type MirrorConfig } from './sync.js';
+export { linksFileSource } from './fetch/links-file-source.js';
+export { isShed, type MissAdmission } from './lookup/miss-lookup.js';
+export { validateSchedule } from './sync-scheduler.js';
+export { openLinkReader, type GuideLinkInfo, type LinkReader } from './store/link-reader.js';
+export { threadPriorityUnavailable, MIRROR_THREAD_NICE } from './build/thread-priority.js';
+export { readMirrorStatus, readSyncRecord } from './store/sync-record.js';
+export type { MirrorError } from './errors.js';
 export type { MirrorHooks } from './hooks.js';
-export { MIRROR_DB, SCHEMA_VERSION } from './schema.js';

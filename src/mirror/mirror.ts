@@ -4,28 +4,25 @@
  * `clickrelay sync` in another process, and the miss lookup. The service layer makes
  * one of these and wires its hooks to logs and metrics; it never reaches inside.
  */
-import { readApiKey, type ApiKey } from '../main-system/http/api-key.js';
+import type { LinkLookup, LinkSourcePort } from '../main-system/ports.js';
+import type { LinkInfo } from '../types.js';
+import { loadMirror } from './build/run-in-thread.js';
 import { MirrorError } from './errors.js';
 import { emit, type MirrorHooks } from './hooks.js';
-import { httpLinkLookup } from '../main-system/http/link-lookup.js';
-import type { LinkLookup } from '../main-system/ports.js';
-import { openLinkLookup } from '../main-system/postgres/index.js';
-import { MainSystemClient } from './http-client.js';
-import { MirrorIndexHolder, type LinkEntry } from './link-index.js';
-import { MissLookup, type MissAdmission, type MissShed } from './miss-lookup.js';
-import { SyncScheduler, validateSchedule } from './scheduler.js';
-import { loadMirror } from './build-thread.js';
-import { MirrorWriter, quarantineMirror } from './store.js';
+import { MirrorIndexHolder, type LinkEntry } from './index/link-index.js';
+import { MissLookup, type MissAdmission, type MissShed } from './lookup/miss-lookup.js';
+import { MirrorWriter, quarantineMirror } from './store/mirror-file.js';
+import { isReplaced, MirrorWatcher } from './store/replace-watcher.js';
+import { SyncScheduler } from './sync-scheduler.js';
 import { runSync, type MirrorConfig, type SyncResult } from './sync.js';
-import { isReplaced, MirrorWatcher } from './watcher.js';
-import type { LinkInfo } from '../types.js';
 
 export interface MirrorOptions {
   config: MirrorConfig;
+  /** What syncs read: the main system's port, or the links file; null: nothing to sync from (each sync fails saying so). */
+  source: LinkSourcePort | null;
+  /** The main system's one-link lookup for misses; null or absent: none (standalone). The mirror closes it on stop(). */
+  lookup?: LinkLookup | null;
   hooks?: MirrorHooks;
-  /** Defaults to readApiKey(config.main_system) when base_url is set. */
-  apiKey?: ApiKey;
-  env?: NodeJS.ProcessEnv;
   /** Rate caps on miss lookups (the service builds them from sync.miss_*). */
   missAdmission?: MissAdmission;
 }
@@ -35,9 +32,9 @@ export class Mirror {
   readonly missLookup: MissLookup;
   readonly #config: MirrorConfig;
   readonly #hooks: MirrorHooks | undefined;
+  readonly #source: LinkSourcePort | null;
   /** The link-lookup port: HTTP or PostgreSQL adapter, null standalone. */
   readonly #lookup: LinkLookup | null;
-  readonly #apiKey: ApiKey | undefined;
   readonly #writer: MirrorWriter;
   #identity: string | null = null;
   #scheduler: SyncScheduler | null = null;
@@ -49,30 +46,14 @@ export class Mirror {
   readonly #stop = new AbortController();
   #loaded = false;
   lastResult: SyncResult | null = null;
-  lastError: MirrorError | null = null;
 
   private constructor(opts: MirrorOptions) {
     const { config } = opts;
     this.#config = config;
     this.#hooks = opts.hooks;
-    validateSchedule(config.sync.schedule); // fail at start-up, not at the first tick
+    this.#source = opts.source;
+    this.#lookup = opts.lookup ?? null;
     this.#writer = new MirrorWriter(config.storage.data_dir, { storeDescriptions: config.sync.store_descriptions });
-    if (config.main_system.base_url !== '') {
-      this.#apiKey = opts.apiKey ?? readApiKey(config.main_system, opts.env);
-      this.#lookup = httpLinkLookup(new MainSystemClient({
-        baseUrl: config.main_system.base_url,
-        apiKey: this.#apiKey,
-        timeoutMs: config.main_system.timeout_ms,
-        connections: 8,
-      }));
-    } else if (config.main_system.database_url) {
-      this.#apiKey = opts.apiKey;
-      const ms = config.main_system;
-      this.#lookup = openLinkLookup({ database_url: ms.database_url ?? '', database_password_file: ms.database_password_file ?? '', timeout_ms: ms.timeout_ms }, config.sync.miss_timeout_ms, opts.env);
-    } else {
-      this.#apiKey = opts.apiKey;
-      this.#lookup = null;
-    }
     this.missLookup = new MissLookup({
       lookup: this.#lookup,
       holder: this.holder,
@@ -126,9 +107,9 @@ export class Mirror {
     if (this.#syncing) return this.#syncing;
     const p = runSync({
       config: this.#config,
+      source: this.#source,
       holder: this.holder,
       signal: this.#stop.signal,
-      ...(this.#apiKey ? { apiKey: this.#apiKey } : {}),
       ...(this.#hooks ? { hooks: this.#hooks } : {}),
       onSwapped: (identity) => {
         this.#identity = identity;
@@ -140,10 +121,6 @@ export class Mirror {
         this.lastResult = r;
         this.#loaded = true;
         return r;
-      })
-      .catch((err: MirrorError) => {
-        this.lastError = err;
-        throw err;
       })
       .finally(() => {
         this.#syncing = null;

@@ -12,7 +12,7 @@ import cron from 'node-cron';
 import type { Config } from '../config/schema.js';
 import { ClickrelayError } from '../errors.js';
 import { SessionKeyStore } from '../keys/index.js';
-import { isShed, Mirror, MIRROR_THREAD_NICE, threadPriorityUnavailable } from '../mirror/index.js';
+import { isShed, linksFileSource, Mirror, MIRROR_THREAD_NICE, readSyncRecord, threadPriorityUnavailable } from '../mirror/index.js';
 import { readApiKey } from '../main-system/http/api-key.js';
 import type { Logger } from '../observe/logger.js';
 import { createMetrics, type Metrics } from '../observe/metrics.js';
@@ -31,6 +31,8 @@ import { adminEvents, clickEvents, mirrorEvents, requestEvents, shipperEvents } 
 import { createMissAdmission } from './miss-admission.js';
 import { openCountryDb } from './country-db.js';
 import { mainSystemAdapter } from '../main-system/adapter.js';
+import { mainSystemLinkLookup } from '../main-system/link-lookup.js';
+import { mainSystemLinkSource } from '../main-system/link-source.js';
 import { openClickSink } from '../main-system/postgres/index.js';
 import { createRecordClick } from './record-click.js';
 import { removeRuntimeFile, runtimeSettings, writeRuntimeFile, type RuntimeInfo } from './runtime-file.js';
@@ -38,7 +40,6 @@ import { ShippingState } from './shipping-state.js';
 import { describeWeakened, weakenedSettings } from '../audit/weakened.js';
 import { SCHEMA_VERSION } from '../outbox/schema.js';
 import { readHead } from '../outbox/head.js';
-import { readSyncRecord } from '../mirror/status.js';
 import { ClickRate } from '../observe/click-rate.js';
 import { renderStatusPage, type StatusData } from '../observe/status-page.js';
 
@@ -110,7 +111,9 @@ function writeRuntimeFileOrWarn(log: Logger, dataDir: string, info: Parameters<t
   const keys = SessionKeyStore.open(dataDir);
   if (keys.recovered) log.warn({ event: 'session_keys_recovered' }, keys.recovered);
   if (keys.unsaved) log.warn({ event: 'session_keys_unsaved' }, keys.unsaved);
-  const mirror = await Mirror.open({ config, hooks: mirrorEvents(log, metrics, { mainSystem: mainSystemAdapter(config.main_system) !== null }), missAdmission: createMissAdmission(config.sync) });
+  // Read once, here: a missing key stops `serve` at start; the sync and the miss lookup share it.
+  const mirrorKey = mainSystemAdapter(config.main_system) === 'http' ? readApiKey(config.main_system) : undefined;
+  const mirror = await Mirror.open({ config, source: mainSystemLinkSource(config.main_system, config.sync.page_size, { apiKey: mirrorKey }) ?? linksFileSource(config.sync.file), lookup: mainSystemLinkLookup(config.main_system, config.sync.miss_timeout_ms, { apiKey: mirrorKey }), hooks: mirrorEvents(log, metrics, { mainSystem: mainSystemAdapter(config.main_system) !== null }), missAdmission: createMissAdmission(config.sync) });
   const noNice = threadPriorityUnavailable();
   if (noNice) log.warn({ event: 'mirror_priority_unavailable', reason: noNice }, `the mirror thread cannot lower its priority to nice ${MIRROR_THREAD_NICE} (${noNice}): a full re-sync will compete with redirects for the CPU. Allow setpriority (systemd: SystemCallFilter=setpriority)`);
 

@@ -4,8 +4,8 @@
  * failure the mirror counts.
  */
 import type { MirrorError } from '../../mirror/errors.js';
-import type { MainSystemClient } from '../../mirror/http-client.js';
 import type { LinkLookup } from '../ports.js';
+import type { MainSystemClient } from './client.js';
 
 export const ANALYTICS_PATH = '/api/link-tracking/analytics/';
 

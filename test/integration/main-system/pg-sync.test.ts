@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Mirror, runSync } from '../../../src/mirror/index.js';
+import { openMirror, runSync } from '../mirror/helpers.js';
 import { initdb, skipUnless } from '../../support/requires.js';
 import { DB_PASSWORD, startCluster, type PgCluster } from '../../support/postgres.js';
 import { assertBuilt, runCli } from '../../support/child-service.js';
@@ -50,7 +50,7 @@ describe.skipIf(skipUnless(initdb()))('mirror sync from the main system database
     expect(r.rejected).toEqual({ bad_tracking_id: 1, bad_url_scheme: 1, url_has_credentials: 1, missing_is_active: 1 });
     expect(r.source).toBe(cluster.url);
 
-    const m = await Mirror.open({ config });
+    const m = await openMirror({ config });
     try {
       expect(m.lookupUrl('lt_bulk_01234')).toBe('https://example.com/jobs/1234');
       expect(m.lookupUrl('lt_inactive')).toBeNull();
@@ -75,7 +75,7 @@ describe.skipIf(skipUnless(initdb()))('mirror sync from the main system database
     await cluster.admin("DELETE FROM link_tracking WHERE tracking_id = 'lt_doomed'");
     const r = await runSync({ config });
     expect(r.removed).toBe(1);
-    const m = await Mirror.open({ config });
+    const m = await openMirror({ config });
     try {
       expect(m.lookupUrl('lt_doomed')).toBeUndefined();
     } finally {
@@ -88,7 +88,7 @@ describe.skipIf(skipUnless(initdb()))('mirror sync from the main system database
     const { config } = pgConfig(cluster, dataDir);
     await runSync({ config });
     await insertLinks(cluster, [{ id: 'lt_fresh', url: 'https://example.com/fresh' }]);
-    const m = await Mirror.open({ config });
+    const m = await openMirror({ config });
     try {
       expect(m.lookupUrl('lt_fresh')).toBeUndefined();
       expect((await m.lookupMiss('lt_fresh'))?.original_url).toBe('https://example.com/fresh');

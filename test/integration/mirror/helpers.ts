@@ -2,12 +2,49 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MirrorConfig } from '../../../src/mirror/sync.js';
+import type { ApiKey } from '../../../src/main-system/http/api-key.js';
+import { mainSystemLinkLookup } from '../../../src/main-system/link-lookup.js';
+import { mainSystemLinkSource, type LinkSourceSettings } from '../../../src/main-system/link-source.js';
+import { linksFileSource } from '../../../src/mirror/fetch/links-file-source.js';
+import { Mirror, type MirrorOptions } from '../../../src/mirror/mirror.js';
+import { runSync as runSyncWithPorts, type MirrorConfig, type SyncDeps, type SyncResult } from '../../../src/mirror/sync.js';
+
+/** The mirror's slice plus the keys its ports are built from (main_system.*, sync.file), as the loaded config has them. */
+export type TestMirrorConfig = MirrorConfig & {
+  readonly main_system: LinkSourceSettings;
+  readonly sync: MirrorConfig['sync'] & { readonly file: string; readonly miss_rate_per_second: number; readonly miss_burst: number; readonly miss_client_rate_per_second: number; readonly miss_client_burst: number };
+};
+
+/** How a test names the credentials the ports are built with (as `serve` and `clickrelay sync` read them). */
+interface PortInputs {
+  config: TestMirrorConfig;
+  apiKey?: ApiKey;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The link source `serve` and `clickrelay sync` build from this config: the main system's, else the links file. */
+export function sourceFor(i: PortInputs) {
+  const opts = { apiKey: i.apiKey, ...(i.env ? { env: i.env } : {}) };
+  return mainSystemLinkSource(i.config.main_system, i.config.sync.page_size, opts) ?? linksFileSource(i.config.sync.file);
+}
+
+/** runSync with its link source built from the config, as `clickrelay sync` builds it. */
+export function runSync(deps: PortInputs & Omit<SyncDeps, 'config' | 'source'>): Promise<SyncResult> {
+  const { apiKey: _k, env: _e, ...rest } = deps;
+  return runSyncWithPorts({ ...rest, source: sourceFor(deps) });
+}
+
+/** Mirror.open with its ports built from the config, as `serve` builds them. */
+export function openMirror(opts: PortInputs & Omit<MirrorOptions, 'config' | 'source' | 'lookup'>): Promise<Mirror> {
+  const { apiKey, env, ...rest } = opts;
+  const lookup = mainSystemLinkLookup(opts.config.main_system, opts.config.sync.miss_timeout_ms, { apiKey, ...(env ? { env } : {}) });
+  return Mirror.open({ ...rest, source: sourceFor(opts), lookup });
+}
 
 /** Distinctive, so a leak into any message is easy to spot. */
 export const API_KEY = 'sk_test_SECRET_9f8e7d6c5b4a';
 
-export function mirrorConfig(dataDir: string, over: { main_system?: Partial<MirrorConfig['main_system']>; sync?: Partial<MirrorConfig['sync']> } = {}): MirrorConfig {
+export function mirrorConfig(dataDir: string, over: { main_system?: Partial<TestMirrorConfig['main_system']>; sync?: Partial<TestMirrorConfig['sync']> } = {}): TestMirrorConfig {
   return {
     storage: { data_dir: dataDir },
     main_system: { base_url: '', api_key_file: '', timeout_ms: 2_000, ...over.main_system },

@@ -4,13 +4,12 @@ import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiKey } from '../../../src/main-system/http/api-key.js';
 import { MirrorError } from '../../../src/mirror/errors.js';
-import { MirrorIndexHolder } from '../../../src/mirror/link-index.js';
-import { readMirrorStatus, readSyncRecord } from '../../../src/mirror/status.js';
-import { loadMirror } from '../../../src/mirror/build-thread.js';
-import { mirrorPath, peekSyncState } from '../../../src/mirror/store.js';
-import { runSync, type MirrorConfig } from '../../../src/mirror/sync.js';
+import { MirrorIndexHolder } from '../../../src/mirror/index/link-index.js';
+import { readMirrorStatus, readSyncRecord } from '../../../src/mirror/store/sync-record.js';
+import { loadMirror } from '../../../src/mirror/build/run-in-thread.js';
+import { mirrorPath, peekSyncState } from '../../../src/mirror/store/mirror-file.js';
 import { startRefMainSystem, type RefMainSystem } from '../../support/ref-main-system/server.js';
-import { API_KEY, fileFacts, links, mirrorConfig, removeTempDirs, tempDir } from './helpers.js';
+import { API_KEY, fileFacts, links, mirrorConfig, removeTempDirs, tempDir, runSync, type TestMirrorConfig as MirrorConfig } from './helpers.js';
 
 let ms: RefMainSystem;
 let dir: string;

@@ -1,13 +1,13 @@
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiKey } from '../../../src/main-system/http/api-key.js';
-import { MainSystemClient } from '../../../src/mirror/http-client.js';
-import { MirrorIndexHolder } from '../../../src/mirror/link-index.js';
-import { MissLookup, type MissOutcome } from '../../../src/mirror/miss-lookup.js';
-import { Mirror } from '../../../src/mirror/mirror.js';
-import { mirrorPath, MirrorWriter, peekSyncState } from '../../../src/mirror/store.js';
+import { MainSystemClient } from '../../../src/main-system/http/client.js';
+import { httpLinkLookup } from '../../../src/main-system/http/link-lookup.js';
+import { MirrorIndexHolder } from '../../../src/mirror/index/link-index.js';
+import { MissLookup, type MissOutcome } from '../../../src/mirror/lookup/miss-lookup.js';
+import { mirrorPath, MirrorWriter, peekSyncState } from '../../../src/mirror/store/mirror-file.js';
 import { startRefMainSystem, type RefMainSystem } from '../../support/ref-main-system/server.js';
-import { API_KEY, links, mirrorConfig, removeTempDirs, tempDir } from './helpers.js';
+import { API_KEY, links, mirrorConfig, openMirror, removeTempDirs, tempDir } from './helpers.js';
 
 let ms: RefMainSystem;
 let client: MainSystemClient;
@@ -24,7 +24,7 @@ afterAll(removeTempDirs);
 function lookup(over: Partial<ConstructorParameters<typeof MissLookup>[0]> = {}): { ml: MissLookup; holder: MirrorIndexHolder; outcomes: MissOutcome[] } {
   const holder = new MirrorIndexHolder();
   const outcomes: MissOutcome[] = [];
-  const ml = new MissLookup({ client, holder, enabled: true, timeoutMs: 1_000, ttlSeconds: 30, hooks: { onMissLookup: (o) => outcomes.push(o) }, ...over });
+  const ml = new MissLookup({ lookup: httpLinkLookup(client), holder, enabled: true, timeoutMs: 1_000, ttlSeconds: 30, hooks: { onMissLookup: (o) => outcomes.push(o) }, ...over });
   return { ml, holder, outcomes };
 }
 
@@ -143,7 +143,7 @@ describe('miss lookup', () => {
   it('persists a hit into mirror.db and makes the next sync fetch the full listing (no stale 304)', async () => {
     const dir = tempDir();
     ms.addLinks(links(3));
-    const mirror = await Mirror.open({ config: mirrorConfig(dir, { main_system: { base_url: ms.url } }), apiKey: new ApiKey(API_KEY, 'test') });
+    const mirror = await openMirror({ config: mirrorConfig(dir, { main_system: { base_url: ms.url } }), apiKey: new ApiKey(API_KEY, 'test') });
     try {
       await mirror.sync();
       ms.setLink({ tracking_id: 'lt_new', original_url: 'https://example.com/new' });
@@ -167,7 +167,7 @@ describe('miss lookup', () => {
     const dir = tempDir();
     ms.addLinks(links(2));
     const cfg = mirrorConfig(dir, { main_system: { base_url: ms.url } });
-    const { runSync } = await import('../../../src/mirror/sync.js');
+    const { runSync } = await import('./helpers.js');
     await runSync({ config: cfg, apiKey: new ApiKey(API_KEY, 't') });
     const writer = new MirrorWriter(dir);
     expect(writer.pin()).toBe(true);

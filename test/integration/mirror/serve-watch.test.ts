@@ -6,10 +6,9 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiKey } from '../../../src/main-system/http/api-key.js';
 import type { MirrorError } from '../../../src/mirror/errors.js';
 import { Mirror } from '../../../src/mirror/mirror.js';
-import { fileIdentity, mirrorPath, peekSyncState } from '../../../src/mirror/store.js';
-import { runSync, type MirrorConfig } from '../../../src/mirror/sync.js';
+import { fileIdentity, mirrorPath, peekSyncState } from '../../../src/mirror/store/mirror-file.js';
 import { startRefMainSystem, type RefMainSystem } from '../../support/ref-main-system/server.js';
-import { API_KEY, fileFacts, links, mirrorConfig, removeTempDirs, tempDir, waitFor } from './helpers.js';
+import { API_KEY, fileFacts, links, mirrorConfig, removeTempDirs, tempDir, waitFor, openMirror as openMirrorFromConfig, runSync, type TestMirrorConfig as MirrorConfig } from './helpers.js';
 
 const REGISTER = fileURLToPath(new URL('../../support/ref-main-system/register.mjs', import.meta.url));
 const SYNC_ONCE = fileURLToPath(new URL('./fixtures/sync-once.ts', import.meta.url));
@@ -30,8 +29,8 @@ afterEach(async () => {
 });
 afterAll(removeTempDirs);
 
-async function openMirror(over: Partial<Parameters<typeof Mirror.open>[0]> = {}): Promise<Mirror> {
-  const m = await Mirror.open({ config: cfg, apiKey: new ApiKey(API_KEY, 'test'), ...over });
+async function openMirror(over: Partial<Parameters<typeof openMirrorFromConfig>[0]> = {}): Promise<Mirror> {
+  const m = await openMirrorFromConfig({ config: cfg, apiKey: new ApiKey(API_KEY, 'test'), ...over });
   mirrors.push(m);
   return m;
 }

@@ -8,13 +8,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MirrorError } from '../../../src/mirror/errors.js';
-import { MirrorIndexHolder } from '../../../src/mirror/link-index.js';
-import { Mirror } from '../../../src/mirror/mirror.js';
-import { loadMirror } from '../../../src/mirror/build-thread.js';
-import { mirrorPath } from '../../../src/mirror/store.js';
-import { runSync } from '../../../src/mirror/sync.js';
-import { MIRROR_THREAD_NICE } from '../../../src/mirror/thread-priority.js';
-import { fileFacts, mirrorConfig, removeTempDirs, tempDir } from './helpers.js';
+import { MirrorIndexHolder } from '../../../src/mirror/index/link-index.js';
+import { loadMirror } from '../../../src/mirror/build/run-in-thread.js';
+import { mirrorPath } from '../../../src/mirror/store/mirror-file.js';
+import { MIRROR_THREAD_NICE } from '../../../src/mirror/build/thread-priority.js';
+import { fileFacts, mirrorConfig, removeTempDirs, tempDir, openMirror, runSync } from './helpers.js';
 
 afterAll(removeTempDirs);
 
@@ -172,7 +170,7 @@ describe('a serving Mirror and its own sync', () => {
     const file = join(dir, 'links.ndjson');
     writeLinks(file, 1);
     const reloads: string[] = [];
-    const m = await Mirror.open({ config: mirrorConfig(dir, { sync: { file } }), hooks: { onReload: (i) => reloads.push(i.reason) } });
+    const m = await openMirror({ config: mirrorConfig(dir, { sync: { file } }), hooks: { onReload: (i) => reloads.push(i.reason) } });
     try {
       m.start({ runAtStart: false }); // the directory watcher is on
       await m.sync();

@@ -2,11 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyticsOf, clickStatistics } from '../../../src/audit/index.js';
-import { MirrorIndexHolder } from '../../../src/mirror/link-index.js';
-import { openLinkReader } from '../../../src/mirror/link-reader.js';
-import { runSync } from '../../../src/mirror/sync.js';
+import { MirrorIndexHolder } from '../../../src/mirror/index/link-index.js';
+import { openLinkReader } from '../../../src/mirror/store/link-reader.js';
 import { openOutboxReadOnly } from '../../../src/outbox/index.js';
-import { mirrorConfig } from '../../integration/mirror/helpers.js';
+import { mirrorConfig, runSync } from '../../integration/mirror/helpers.js';
 import { GUIDE_LINK } from '../../support/guide-link.js';
 import { GOOGLEBOT, sqlite, storedClick, tempDataDir, writeOutbox } from './helpers.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LinkIndex, MirrorIndexHolder, OVERLAY_MAX } from '../../../src/mirror/link-index.js';
+import { LinkIndex, MirrorIndexHolder, OVERLAY_MAX } from '../../../src/mirror/index/link-index.js';
 
 const link = (id: string, url = `https://example.com/${id}`, active = true) => ({ tracking_id: id, original_url: url, is_active: active });
 

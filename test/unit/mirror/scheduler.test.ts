@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MirrorError } from '../../../src/mirror/errors.js';
-import { SyncScheduler, validateSchedule } from '../../../src/mirror/scheduler.js';
+import { SyncScheduler, validateSchedule } from '../../../src/mirror/sync-scheduler.js';
 
 let sched: SyncScheduler | null = null;
 afterEach(async () => {

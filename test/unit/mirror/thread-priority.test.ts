@@ -1,7 +1,7 @@
 import { getPriority } from 'node:os';
 import { readlinkSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { threadPriorityUnavailable } from '../../../src/mirror/thread-priority.js';
+import { threadPriorityUnavailable } from '../../../src/mirror/build/thread-priority.js';
 
 const tid = (): number => Number(readlinkSync('/proc/thread-self').split('/').pop());
 

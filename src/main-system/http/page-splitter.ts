@@ -4,9 +4,9 @@
  *
  * Why: parsed whole, a 10,000-link page is a 4 MB string (V8's large-object space) plus
  * 10,000 objects that live for the whole page, long enough to be promoted to the old
- * generation. A million links made ~400 MB of such garbage, and the process peaked at
- * ~440 MiB instead of ~270. Parsed link by link, as the sync consumes them, each
- * object dies young and the page costs its bytes only.
+ * generation: a million links would be hundreds of MB of such garbage and the sync's
+ * peak memory. Parsed link by link, as the sync consumes them, each object dies young
+ * and the page costs its bytes only (README, "Benchmarks").
  *
  * The scanner checks the page's structure (brackets, strings, commas); each link's own
  * validity is checked when it is JSON.parse()d. Top-level members other than "links"

@@ -8,10 +8,10 @@
  * the main system's own time per page. A page is kept as bytes and its links parsed a
  * few hundred at a time as they are consumed (page-splitter.ts says why).
  */
-import { MirrorError } from '../errors.js';
-import { ByteBuffer, type MainSystemClient } from '../http-client.js';
+import { MirrorError } from '../../mirror/errors.js';
+import type { LinkSource, Listing } from '../ports.js';
+import { ByteBuffer, type MainSystemClient } from './client.js';
 import { PageSyntaxError, parseElements, splitLinksPage, type SplitPage } from './page-splitter.js';
-import type { LinkSource, Listing } from './types.js';
 
 export const LINKS_PATH = '/api/link-tracking/links';
 /** Links handed to the sync at a time: small enough that they die young in V8's nursery. */
@@ -24,7 +24,7 @@ interface Page {
   next: string | null;
 }
 
-export function httpSource(client: MainSystemClient, pageSize: number): LinkSource {
+export function httpLinkSource(client: MainSystemClient, pageSize: number): LinkSource {
   return {
     id: client.where,
     open: async ({ etag, signal }) => openListing(client, pageSize, etag, signal),

@@ -1,11 +1,13 @@
 /**
- * The mirror's one way to the main system: GETs with the Bearer key, a deadline per
- * request, and every failure turned into a MirrorError whose message names the
- * route and status but never the key (nor the base_url's credentials or query).
+ * The one undici client to the main system's HTTP API for reading links (the listing and
+ * the one-link lookup): GETs with the Bearer key, a deadline per request, and every
+ * failure turned into a MirrorError whose message names the route and status but never
+ * the key (nor the base_url's credentials or query).
  */
 import { Pool, errors as undiciErrors } from 'undici';
-import type { ApiKey } from '../main-system/http/api-key.js';
-import { MirrorError, redactSecret, safeUrl } from './errors.js';
+import { MirrorError } from '../../mirror/errors.js';
+import { redactHttpUrl, scrubSecrets } from '../redact.js';
+import type { ApiKey } from './api-key.js';
 
 export interface MainSystemClientOptions {
   baseUrl: string;
@@ -27,9 +29,9 @@ export interface GetOptions {
 
 /**
  * A growable byte buffer that is reused from request to request. A bulk sync reads
- * ~400 MB of pages; a fresh Buffer per page leaves each one to the garbage collector,
- * and measured that was ~60 MB of page bodies waiting at any time. Two of these,
- * alternating (current page, prefetched page), make that churn go away.
+ * hundreds of MB of pages; a fresh Buffer per page would leave each one to the garbage
+ * collector, tens of MB of dead page bodies at any time. Two of these, alternating
+ * (current page, prefetched page), keep that churn away.
  */
 export class ByteBuffer {
   #buf = Buffer.allocUnsafe(64 * 1024);
@@ -68,7 +70,6 @@ export type GetJsonResult =
 
 const routeOf = (path: string): string => path.split('?')[0] ?? path;
 
-
 // A page of 10,000 links is ~4 MB; anything far past that is a misbehaving server,
 // and reading it whole would be the memory spike we promised not to have.
 const MAX_RESPONSE_BYTES = 128 * 1024 * 1024;
@@ -81,20 +82,13 @@ export class MainSystemClient {
   /** For messages: scheme://host/path of the base URL, nothing else. */
   readonly where: string;
 
+  /** `baseUrl` as src/config/load.ts validated it: an http(s) URL. */
   constructor(opts: MainSystemClientOptions) {
-    let u: URL;
-    try {
-      u = new URL(opts.baseUrl);
-    } catch {
-      throw new MirrorError('CR_ERR_MIRROR_NO_SOURCE', `main_system.base_url is not a URL: ${safeUrl(opts.baseUrl)}`);
-    }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-      throw new MirrorError('CR_ERR_MIRROR_NO_SOURCE', `main_system.base_url must be http(s): ${safeUrl(opts.baseUrl)}`);
-    }
+    const u = new URL(opts.baseUrl);
     this.#basePath = u.pathname.replace(/\/+$/, '');
     this.#key = opts.apiKey;
     this.#timeoutMs = opts.timeoutMs;
-    this.where = safeUrl(opts.baseUrl);
+    this.where = redactHttpUrl(opts.baseUrl);
     this.#pool = new Pool(u.origin, {
       connections: opts.connections ?? 8,
       headersTimeout: opts.timeoutMs,
@@ -202,15 +196,11 @@ export class MainSystemClient {
     // drop undici's own message — it is ours to word, and the key must stay out.
     const e = err as { code?: unknown; cause?: { code?: unknown } };
     const code = typeof e.code === 'string' ? e.code : typeof e.cause?.code === 'string' ? e.cause.code : 'error';
-    const detail = redactSecret(code, this.#key.reveal());
+    const detail = scrubSecrets(code, [this.#key.reveal()]);
     return new MirrorError('CR_ERR_MIRROR_NETWORK', `connection to the main system failed for GET ${route} at ${this.where} (${detail})`);
   }
 
   async close(): Promise<void> {
     await this.#pool.close().catch(() => undefined);
-  }
-
-  async destroy(): Promise<void> {
-    await this.#pool.destroy().catch(() => undefined);
   }
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseElements, splitLinksPage } from '../../../src/mirror/sources/page-splitter.js';
+import { parseElements, splitLinksPage } from '../../../src/main-system/http/page-splitter.js';
 
 const split = (text: string) => {
   const buf = Buffer.from(text, 'utf8');

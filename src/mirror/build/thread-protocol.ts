@@ -1,19 +1,14 @@
 /**
- * Messages between the serving thread (build-thread.ts) and the mirror thread
- * (build-worker.ts). Structured-clone plain data only: a MirrorError crosses as its
+ * Messages between the serving thread (run-in-thread.ts) and the mirror thread
+ * (worker-main.ts). Structured-clone plain data only: a MirrorError crosses as its
  * code, message and status and is rebuilt on the other side; a link table's two
  * ArrayBuffers are transferred, not copied.
  */
-import type { BuildOutcome } from './build.js';
-import { MirrorError, type MirrorErrorCode } from './errors.js';
-import type { MirrorTable } from './store.js';
-
-/** Where the sync thread reads the set from; resolved (and the key read) by the serving thread. */
-export type SourceSpec =
-  | { kind: 'http'; baseUrl: string; apiKey: string; timeoutMs: number; pageSize: number }
-  | { kind: 'file'; path: string }
-  /** The guide's link_tracking table (main_system.database_url); the password read by the serving thread. */
-  | { kind: 'postgres'; url: string; password: string | undefined; timeoutMs: number; pageSize: number };
+import type { LinkSourceSpec } from '../../main-system/ports.js';
+import { MirrorError, type MirrorErrorCode } from '../errors.js';
+import type { BuildLimits } from '../fetch/sync-limits.js';
+import type { MirrorTable } from '../store/mirror-file.js';
+import type { BuildOutcome } from './build-mirror.js';
 
 /**
  * workerData of the mirror thread. One job per thread: a build (sync from `source`), or a
@@ -23,28 +18,14 @@ export type SourceSpec =
  */
 export interface BuildJob {
   dataDir: string;
-  /** Sync from this source; null: only read the file that is there. */
-  source: SourceSpec | null;
+  /** Sync from the source this opens (credentials already read); null: only read the file that is there. */
+  source: LinkSourceSpec | null;
   /** Date.now() when the sync started (performance.now() has another origin in each thread). */
   startedAt: number;
   /** Post `progress` messages (only `clickrelay sync` on a terminal asks: serve never does). */
   progress?: boolean;
-  /** What a build may do (build.ts); for a read job, only storeDescriptions matters (an old file's migration). */
+  /** What a build may do (build-mirror.ts); for a read job, only storeDescriptions matters (an old file's migration). */
   limits: BuildLimits;
-}
-
-/** The sync's guard rails, applied to every source alike (build.ts). */
-export interface BuildLimits {
-  /** sync.max_change_ratio: share of the current mirror a listing may reject, remove or deactivate. */
-  maxChangeRatio: number;
-  /** `clickrelay sync --force`: accept a listing the ratio would refuse. */
-  force: boolean;
-  /** Listing pages one sync may read (already resolved: never 0). */
-  maxPages: number;
-  /** Longest the build may take, from startedAt. */
-  deadlineMs: number;
-  /** sync.store_descriptions. */
-  storeDescriptions: boolean;
 }
 
 export type ToBuildThread = { type: 'abort' };

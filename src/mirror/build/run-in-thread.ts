@@ -1,18 +1,18 @@
 /**
- * Runs mirror jobs (a build, build.ts, or a read of mirror.db into a link table) each in
- * a thread of its own and waits for the answer. Starting a thread costs a few tens of
- * milliseconds, negligible beside a sync, and its whole heap goes back to the system when
- * it exits instead of lingering between syncs. A sync that swaps a new file in is two
- * jobs, so the new table is packed after the build's garbage is gone (measured, 1M-link
- * re-sync under load: the build thread alone holds ~50 MiB of heap, buffers and SQLite
- * cache, and a table of 1M links is ~50 MB).
+ * Runs mirror jobs (a build, build-mirror.ts, or a read of mirror.db into a link table)
+ * each in a thread of its own and waits for the answer. Starting a thread costs a few tens
+ * of milliseconds, negligible beside a sync, and its whole heap goes back to the system
+ * when it exits instead of lingering between syncs. A sync that swaps a new file in is two
+ * jobs, so the new table is packed after the build's garbage is gone: the build's heap,
+ * buffers and SQLite cache and the new table are each about as large as the other, and
+ * never add up at the process's peak.
  */
-import type { BuildOutcome } from './build.js';
-import { fromWire, type BuildJob, type FromBuildThread, type ToBuildThread } from './build-protocol.js';
-import { MirrorError } from './errors.js';
-import { LinkIndex } from './link-index.js';
-import type { MirrorTable, SyncState } from './store.js';
-import { startBuildWorker } from './worker-launch.js';
+import { MirrorError } from '../errors.js';
+import { LinkIndex } from '../index/link-index.js';
+import type { MirrorTable, SyncState } from '../store/mirror-file.js';
+import type { BuildOutcome } from './build-mirror.js';
+import { startBuildWorker } from './start-thread.js';
+import { fromWire, type BuildJob, type FromBuildThread, type ToBuildThread } from './thread-protocol.js';
 
 /** How long an aborted job may take to notice before its thread is terminated. */
 const ABORT_GRACE_MS = 5_000;
@@ -59,7 +59,7 @@ function runInThread(job: BuildJob, signal?: AbortSignal, onProgress?: (rows: nu
   });
 }
 
-/** Syncs mirror.db from `source` in the mirror thread (build.ts): swapped in, or found unchanged. */
+/** Syncs mirror.db from `source` in the mirror thread (build-mirror.ts): swapped in, or found unchanged. */
 export async function buildInThread(job: BuildJob & { source: NonNullable<BuildJob['source']> }, signal?: AbortSignal, onProgress?: (rows: number) => void): Promise<BuildOutcome> {
   const done = await runInThread(job, signal, onProgress);
   if (done.type !== 'built') throw new MirrorError('CR_ERR_MIRROR_STORE', 'the mirror thread returned no outcome');
@@ -82,7 +82,7 @@ const READ_ONLY_LIMITS = { maxChangeRatio: 1, force: false, maxPages: 0, deadlin
 
 /**
  * Reads mirror.db into a fresh LinkIndex, in the mirror thread: the serving thread only
- * receives it. A file of the previous layout is migrated first (migrate.ts).
+ * receives it. A file of the previous layout is migrated first (store/migrate.ts).
  */
 export async function loadMirror(dataDir: string, signal?: AbortSignal, storeDescriptions = false): Promise<LoadedMirror> {
   const done = await runInThread({ dataDir, source: null, startedAt: Date.now(), limits: { ...READ_ONLY_LIMITS, storeDescriptions } }, signal);

@@ -1,6 +1,6 @@
 /**
  * Reading mirror.db, and the one in-place write it ever gets (a link learnt by a miss
- * lookup). Whole-set writes go through builder.ts, which swaps a new file in.
+ * lookup). Whole-set writes go through ../build/mirror-builder.ts, which swaps a new file in.
  *
  * Files are told apart by identity (device + inode), not mtime: a swap always brings a
  * new inode, an in-place upsert never does. The serving process keeps the file it
@@ -10,10 +10,10 @@
 import Database from 'better-sqlite3';
 import { existsSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { MirrorError } from './errors.js';
-import { packLinkTable, type LinkRow, type LinkTableData } from './link-table.js';
+import { MirrorError } from '../errors.js';
+import { packLinkTable, type LinkRow, type LinkTableData } from '../index/link-table.js';
+import type { MirrorLink } from '../validate.js';
 import { MIRROR_DB, READABLE_VERSIONS, SCHEMA_VERSION, UPSERT_LINK } from './schema.js';
-import type { MirrorLink } from './validate.js';
 
 export interface SyncState {
   syncedAt: string;
@@ -102,7 +102,7 @@ export interface MirrorTable {
 }
 
 /**
- * Reads every row of mirror.db into a packed link table (link-table.ts). A missing file
+ * Reads every row of mirror.db into a packed link table (../index/link-table.ts). A missing file
  * or a layout this code does not know reads as empty; the previous layout (v1) reads as
  * it is, so a failed migration still serves. One read transaction spans the whole read, so the
  * state row and the rows come from the same version of the file.

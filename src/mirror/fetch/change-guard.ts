@@ -13,8 +13,8 @@
  * - ...but a listing that would leave a mirror that had active links with none is refused
  *   whatever its size: "suddenly empty" is the failure this guard exists for.
  */
-import type { BuildDiff } from './builder.js';
-import { MirrorError } from './errors.js';
+import type { BuildDiff } from '../build/mirror-builder.js';
+import { MirrorError } from '../errors.js';
 
 /** Changes of this many links or fewer are never refused by the ratio. */
 export const SMALL_CHANGE = 5;

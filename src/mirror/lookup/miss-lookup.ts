@@ -7,8 +7,8 @@
  * - at most `maxInFlight` lookups are outstanding (sync.miss_max_in_flight), and a
  *   request is sent only when the admission (token buckets for all clients together and
  *   per client prefix, built by the service) has a token; otherwise the lookup is shed at
- *   once (no queue: a queue would only turn the flood into latency). Measured before the
- *   buckets: one client sent 32,343 lookups upstream in 5 s with 8 in flight.
+ *   once (no queue: a queue would only turn the flood into latency). An in-flight cap
+ *   alone is no rate limit: fast answers free the slots as quickly as one client fills them.
  * - one lookup per id at a time: concurrent callers share its promise;
  * - a 404 is remembered for `sync.miss_ttl_seconds` in a bounded, oldest-first-evicted
  *   negative cache. Neither a shared nor a cached answer costs a token.
@@ -18,32 +18,16 @@
  * is dead for good).
  * A hit is validated like a synced row, joins the index overlay and is persisted.
  */
-import type { LinkInfo } from '../types.js';
-import type { MirrorError } from './errors.js';
-import { emit, type MirrorHooks } from './hooks.js';
-import { httpLinkLookup } from '../main-system/http/link-lookup.js';
-import type { LinkLookup } from '../main-system/ports.js';
-import type { MainSystemClient } from './http-client.js';
-import type { MirrorIndexHolder } from './link-index.js';
-import type { MirrorWriter } from './store.js';
-import { TRACKING_ID_PATTERN, validateLink } from './validate.js';
+import type { LinkLookup } from '../../main-system/ports.js';
+import type { LinkInfo } from '../../types.js';
+import type { MirrorError } from '../errors.js';
+import { emit, type MirrorHooks } from '../hooks.js';
+import type { MirrorIndexHolder } from '../index/link-index.js';
+import type { MirrorWriter } from '../store/mirror-file.js';
+import { TRACKING_ID_PATTERN, validateLink } from '../validate.js';
+import type { MissOutcome } from './miss-outcome.js';
 
-export { ANALYTICS_PATH } from '../main-system/http/link-lookup.js';
-
-export type MissOutcome =
-  | 'hit' // found and added to the mirror (an inactive one answers null)
-  | 'not_found' // main system said 404; remembered
-  | 'cached_unknown' // answered from the negative cache, no request
-  | 'shared' // joined a lookup already in flight for the same id
-  | 'saturated' // too many lookups in flight; shed without asking
-  | 'shed_global_rate' // the token bucket for all clients is empty; shed without asking
-  | 'shed_client_rate' // this client prefix's token bucket is empty; shed without asking
-  | 'invalid' // main system answered a link that fails validation; remembered as unknown
-  | 'timeout'
-  | 'auth_error' // 401/403: the key is wrong; the operator hears it from the sync too
-  | 'error' // other HTTP status, network, bad JSON
-  | 'disabled' // no main system, or sync.miss_lookup = false
-  | 'malformed_id';
+export type { MissOutcome };
 
 /** Why a lookup was not sent, and when the client may try again (whole seconds, ≥ 1). */
 export interface MissShed {
@@ -61,9 +45,8 @@ export function isShed(v: unknown): v is MissShed {
 }
 
 export interface MissLookupOptions {
-  /** The link-lookup port (HTTP or PostgreSQL adapter); or, older form, the HTTP client to wrap. */
-  lookup?: LinkLookup | null;
-  client?: MainSystemClient | null;
+  /** The link-lookup port (HTTP or PostgreSQL adapter); null: none (standalone). */
+  lookup: LinkLookup | null;
   holder: MirrorIndexHolder;
   writer?: MirrorWriter;
   enabled: boolean;
@@ -78,7 +61,7 @@ export interface MissLookupOptions {
 }
 
 export class MissLookup {
-  readonly #o: Required<Omit<MissLookupOptions, 'writer' | 'hooks' | 'client' | 'lookup' | 'admission'>> & Pick<MissLookupOptions, 'writer' | 'hooks' | 'admission'>;
+  readonly #o: Required<Omit<MissLookupOptions, 'writer' | 'hooks' | 'lookup' | 'admission'>> & Pick<MissLookupOptions, 'writer' | 'hooks' | 'admission'>;
   readonly #port: LinkLookup | null;
   readonly #inFlight = new Map<string, Promise<LinkInfo | null>>();
   /** id → expiry (ms). Map order is insertion order, so the first key is the oldest entry. */
@@ -90,11 +73,10 @@ export class MissLookup {
   };
   /** Requests actually sent to the main system. */
   requests = 0;
-  lastError: MirrorError | null = null;
 
   constructor(opts: MissLookupOptions) {
     this.#o = { maxInFlight: 8, negativeCacheMax: 100_000, now: Date.now, ...opts };
-    this.#port = opts.lookup ?? (opts.client ? httpLinkLookup(opts.client) : null);
+    this.#port = opts.lookup;
   }
 
   get inFlight(): number {
@@ -141,7 +123,6 @@ export class MissLookup {
     if (res.kind === 'failed') {
       const e: MirrorError | null = res.error;
       if (e === null) return this.#done('error', null);
-      this.lastError = e;
       const auth = e.code === 'CR_ERR_MIRROR_AUTH' || e.code === 'CR_ERR_MIRROR_DB_ACCESS';
       return this.#done(e.code === 'CR_ERR_MIRROR_TIMEOUT' ? 'timeout' : auth ? 'auth_error' : 'error', null);
     }
@@ -177,11 +158,6 @@ export class MissLookup {
       if (oldest === undefined) break;
       this.#unknown.delete(oldest);
     }
-  }
-
-  /** Forget remembered unknowns, e.g. after a full sync brought a new set. */
-  clearNegativeCache(): void {
-    this.#unknown.clear();
   }
 
   #count(o: MissOutcome): void {

@@ -7,10 +7,27 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import type { LinkSource, LinkSourcePort, Listing, OpenedLinkSource } from '../../main-system/ports.js';
 import { MirrorError } from '../errors.js';
-import { BAD_JSON_ROW, type LinkSource, type Listing } from './types.js';
+import { BAD_JSON_ROW } from './bad-json-row.js';
 
 const PAGE = 5_000;
+
+/** `sync.file` as the mirror's link-source port; null when no file is configured. */
+export function linksFileSource(path: string): LinkSourcePort | null {
+  if (path === '') return null;
+  const settings: FileSettings = { path };
+  return { id: `file:${path}`, spec: () => ({ module: import.meta.url, settings }) };
+}
+
+interface FileSettings {
+  path: string;
+}
+
+/** The build thread's entry (LinkSourceSpec.module): a file holds no connection to close. */
+export async function openLinkSource(settings: FileSettings): Promise<OpenedLinkSource> {
+  return { source: fileSource(settings.path), close: async () => undefined };
+}
 
 export function fileSource(path: string): LinkSource {
   return {

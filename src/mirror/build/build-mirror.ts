@@ -1,9 +1,9 @@
 /**
  * The heavy half of a sync: read the whole set from a source, validate it row by row (a
  * bad row is skipped and counted, never fatal), write it into a new mirror.db aside and
- * swap that in (builder.ts). It runs in the sync thread (build-worker.ts), never on the
- * thread that answers redirects; the serving process's index is brought in line
- * afterwards, by sync.ts.
+ * swap that in (mirror-builder.ts). It runs in the sync thread (worker-main.ts), never on
+ * the thread that answers redirects; the serving process's index is brought in line
+ * afterwards, by ../sync.ts.
  *
  * "Unchanged" is detected twice, cheapest first: a 304 to the listing's ETag (nothing
  * fetched), then an equal fingerprint of the validated set (fetched, but mirror.db is
@@ -12,15 +12,15 @@
  * The guard rails live here, not in a source, so every source (HTTP, file, database) has
  * them: a deadline for the whole sync and a cap on listing pages (a main system that hands
  * out new cursors for ever must not keep a sync running for ever), and the change guard
- * (change-guard.ts) between the build and the swap.
+ * (../fetch/change-guard.ts) between the build and the swap.
  */
-import type { BuildLimits } from './build-protocol.js';
-import { MirrorBuilder, type BuildDiff } from './builder.js';
-import { checkChange } from './change-guard.js';
-import { MirrorError } from './errors.js';
-import type { LinkSource } from './sources/types.js';
-import { mirrorPath, peekSyncState } from './store.js';
-import type { RejectReason } from './validate.js';
+import type { LinkSource } from '../../main-system/ports.js';
+import { MirrorError } from '../errors.js';
+import { checkChange } from '../fetch/change-guard.js';
+import type { BuildLimits } from '../fetch/sync-limits.js';
+import { mirrorPath, peekSyncState } from '../store/mirror-file.js';
+import type { RejectReason } from '../validate.js';
+import { MirrorBuilder, type BuildDiff } from './mirror-builder.js';
 
 export type Rejected = Partial<Record<RejectReason, number>>;
 export type RejectedSamples = Partial<Record<RejectReason, string[]>>;

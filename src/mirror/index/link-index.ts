@@ -8,7 +8,7 @@
  * swaps it in with a single assignment (JS is single-threaded: no reader can see half a
  * swap).
  */
-import type { LinkInfo } from '../types.js';
+import type { LinkInfo } from '../../types.js';
 import { LinkTable, packLinkTable, type LinkTableData } from './link-table.js';
 
 /** What the redirect needs about a link. Inactive links stay in the index so they answer 404 without a miss lookup. */
@@ -26,12 +26,9 @@ const EMPTY = packLinkTable(() => []);
 
 export class LinkIndex {
   readonly #table: LinkTable;
-  /** When the set was built (ms since epoch); for status and metrics. */
-  readonly builtAt: number;
 
-  constructor(data: LinkTableData = EMPTY, builtAt = Date.now()) {
+  constructor(data: LinkTableData = EMPTY) {
     this.#table = new LinkTable(data);
-    this.builtAt = builtAt;
   }
 
   static fromLinks(links: Iterable<Pick<LinkInfo, 'tracking_id' | 'original_url' | 'is_active'>>): LinkIndex {

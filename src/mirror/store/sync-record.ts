@@ -9,11 +9,11 @@
 import Database from 'better-sqlite3';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../fs/atomic-write.js';
-import type { MirrorError } from './errors.js';
+import { writeFileAtomic } from '../../fs/atomic-write.js';
+import type { MirrorError } from '../errors.js';
+import type { SyncResult } from '../sync-result.js';
+import { mirrorPath, readSyncState } from './mirror-file.js';
 import { READABLE_VERSIONS } from './schema.js';
-import { mirrorPath, readSyncState } from './store.js';
-import type { SyncResult } from './sync.js';
 
 export const SYNC_RECORD_FILE = 'mirror-sync.json';
 
@@ -23,7 +23,7 @@ export interface SyncRecord {
   /** Last sync that swapped in a new mirror. */
   last_change_at: string | null;
   last_result: SyncResult | null;
-  /** `details`: a refused listing's counts and first ids per reason (change-guard.ts). */
+  /** `details`: a refused listing's counts and first ids per reason (../fetch/change-guard.ts). */
   last_error: { at: string; code: string; message: string; details?: Record<string, unknown> } | null;
 }
 

@@ -1,6 +1,6 @@
-/** Starts the mirror thread (build-worker.ts); see src/worker-launch.ts for how. */
+/** Starts the mirror thread (worker-main.ts); see src/worker-launch.ts for how. */
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../worker-launch.js';
+import { startWorker } from '../../worker-launch.js';
 
 /**
  * The mirror thread parses pages of links and makes short-lived garbage; a small young
@@ -10,5 +10,5 @@ import { startWorker } from '../worker-launch.js';
 const RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 8 };
 
 export function startBuildWorker(workerData: object): Worker {
-  return startWorker(new URL('./build-worker.js', import.meta.url), { workerData, resourceLimits: RESOURCE_LIMITS });
+  return startWorker(new URL('./worker-main.js', import.meta.url), { workerData, resourceLimits: RESOURCE_LIMITS });
 }

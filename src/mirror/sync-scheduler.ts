@@ -6,7 +6,10 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import { MirrorError } from './errors.js';
 
-/** Throws CR_ERR_MIRROR_SCHEDULE naming the value and what is allowed. */
+/**
+ * Throws CR_ERR_MIRROR_SCHEDULE naming the value and what is allowed: the rule for
+ * src/config/load.ts to apply once, when the configuration is read.
+ */
 export function validateSchedule(expr: string): void {
   const fields = expr.trim().split(/\s+/).filter(Boolean);
   const allowed = 'allowed: 5 fields "minute hour day-of-month month day-of-week", or 6 with seconds first, e.g. "*/5 * * * *"';
@@ -37,8 +40,8 @@ export class SyncScheduler {
   /** Ticks skipped because a sync was still running. */
   skipped = 0;
 
+  /** `opts.schedule` as src/config/load.ts validated it. */
   constructor(opts: SchedulerOptions) {
-    validateSchedule(opts.schedule);
     this.#job = opts.job;
     this.#task = cron.schedule(
       opts.schedule,
