@@ -88,15 +88,6 @@ export class Mirror {
     return this.holder.lookup(id);
   }
 
-  /** Hot path without allocating: URL if active, null if known inactive, undefined if unknown. */
-  lookupUrl(id: string): string | null | undefined {
-    return this.holder.lookupUrl(id);
-  }
-
-  lookupMiss(id: string): Promise<LinkInfo | null> {
-    return this.missLookup.lookupMiss(id);
-  }
-
   /** For the redirect: as lookupMiss, capped per client prefix; a shed lookup says when to retry. */
   answerMiss(id: string, clientKey: string): Promise<LinkInfo | null | MissShed> {
     return this.missLookup.answerMiss(id, clientKey);

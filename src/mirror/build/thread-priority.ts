@@ -3,8 +3,8 @@
  *
  * A full sync of a million links is seconds of CPU in the mirror thread. On a small VPS
  * (two cores, shared with the outbox writer and the TLS proxy) it then competes with the
- * redirects as an equal: measured under wrk, redirect p99 went from 10 to 43 ms while it
- * ran. Linux keeps a nice value per thread and setpriority() accepts a thread id, so this
+ * redirects as an equal, and the redirects' tail latency multiplies while it runs (README,
+ * "Benchmarks"). Linux keeps a nice value per thread and setpriority() accepts a thread id, so this
  * thread alone is made nicer; the redirects keep priority and the sync just takes longer
  * when the machine is busy.
  */

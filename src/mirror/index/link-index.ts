@@ -31,18 +31,6 @@ export class LinkIndex {
     this.#table = new LinkTable(data);
   }
 
-  static fromLinks(links: Iterable<Pick<LinkInfo, 'tracking_id' | 'original_url' | 'is_active'>>): LinkIndex {
-    const rows: [string, string | null][] = [];
-    const seen = new Map<string, number>();
-    for (const l of links) {
-      const row: [string, string | null] = [l.tracking_id, l.is_active ? l.original_url : null];
-      const at = seen.get(l.tracking_id);
-      if (at === undefined) seen.set(l.tracking_id, rows.push(row) - 1);
-      else rows[at] = row; // the last one of an id wins, as Map.set would
-    }
-    return new LinkIndex(packLinkTable(() => rows));
-  }
-
   /** URL of an active link, null for a known inactive one, undefined for an unknown id. */
   lookupUrl(id: string): string | null | undefined {
     return this.#table.lookupUrl(id);
@@ -55,11 +43,6 @@ export class LinkIndex {
 
   get size(): number {
     return this.#table.links;
-  }
-
-  /** Every link, in the order it was packed (id order when read from mirror.db). */
-  entries(): IterableIterator<[string, string | null]> {
-    return this.#table.entries();
   }
 
   /** Counts for status/metrics. */
@@ -83,8 +66,8 @@ export const OVERLAY_MAX = 100_000;
 
 export class MirrorIndexHolder {
   #current: LinkIndex;
-  // Copying a 1M-entry Map to add one link would cost ~100 ms and double memory for a
-  // moment; a small side Map does the job and is dropped at the next full swap, whose
+  // Repacking a million-link table to add one link would cost a whole read of mirror.db
+  // and double the table's memory for a moment; a small side Map does the job and is dropped at the next full swap, whose
   // listing already contains whatever the main system still knows.
   #overlay: LinkMap = new Map();
   #generation = 0;

@@ -52,9 +52,9 @@ describe.skipIf(skipUnless(initdb()))('mirror sync from the main system database
 
     const m = await openMirror({ config });
     try {
-      expect(m.lookupUrl('lt_bulk_01234')).toBe('https://example.com/jobs/1234');
-      expect(m.lookupUrl('lt_inactive')).toBeNull();
-      expect(m.lookupUrl('lt_js')).toBeUndefined();
+      expect(m.holder.lookupUrl('lt_bulk_01234')).toBe('https://example.com/jobs/1234');
+      expect(m.holder.lookupUrl('lt_inactive')).toBeNull();
+      expect(m.holder.lookupUrl('lt_js')).toBeUndefined();
     } finally {
       await m.stop();
     }
@@ -77,7 +77,7 @@ describe.skipIf(skipUnless(initdb()))('mirror sync from the main system database
     expect(r.removed).toBe(1);
     const m = await openMirror({ config });
     try {
-      expect(m.lookupUrl('lt_doomed')).toBeUndefined();
+      expect(m.holder.lookupUrl('lt_doomed')).toBeUndefined();
     } finally {
       await m.stop();
     }
@@ -90,9 +90,9 @@ describe.skipIf(skipUnless(initdb()))('mirror sync from the main system database
     await insertLinks(cluster, [{ id: 'lt_fresh', url: 'https://example.com/fresh' }]);
     const m = await openMirror({ config });
     try {
-      expect(m.lookupUrl('lt_fresh')).toBeUndefined();
+      expect(m.holder.lookupUrl('lt_fresh')).toBeUndefined();
       expect((await m.lookupMiss('lt_fresh'))?.original_url).toBe('https://example.com/fresh');
-      expect(m.lookupUrl('lt_fresh')).toBe('https://example.com/fresh');
+      expect(m.holder.lookupUrl('lt_fresh')).toBe('https://example.com/fresh');
       expect(await m.lookupMiss('lt_nowhere')).toBeNull();
       expect(await m.lookupMiss('lt_nowhere')).toBeNull();
       expect(m.missLookup.counters.not_found).toBe(1);

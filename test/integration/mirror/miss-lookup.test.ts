@@ -148,7 +148,7 @@ describe('miss lookup', () => {
       await mirror.sync();
       ms.setLink({ tracking_id: 'lt_new', original_url: 'https://example.com/new' });
       // the listing changed, but pretend the sync has not run yet: the redirect misses
-      expect(await mirror.lookupMiss('lt_new')).not.toBeNull();
+      expect(await mirror.missLookup.lookupMiss('lt_new')).not.toBeNull();
       const db = new Database(mirrorPath(dir), { readonly: true });
       expect(db.prepare("SELECT original_url FROM link_tracking WHERE tracking_id = 'lt_new'").get()).toEqual({ original_url: 'https://example.com/new' });
       db.close();

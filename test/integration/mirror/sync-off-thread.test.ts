@@ -177,7 +177,7 @@ describe('a serving Mirror and its own sync', () => {
       writeLinks(file, 2);
       await m.sync();
       await new Promise((r) => setTimeout(r, 300)); // past the watcher's debounce
-      expect(m.lookupUrl('lt_0000001')).toBe('https://jobs.example.com/postings/1?v=2');
+      expect(m.holder.lookupUrl('lt_0000001')).toBe('https://jobs.example.com/postings/1?v=2');
       expect(reloads.filter((r) => r === 'replaced')).toEqual([]);
       expect(m.checkReplaced()).toBe(false);
     } finally {
