@@ -82,7 +82,7 @@ const READ_ONLY_LIMITS = { maxChangeRatio: 1, force: false, maxPages: 0, deadlin
 
 /**
  * Reads mirror.db into a fresh LinkIndex, in the mirror thread: the serving thread only
- * receives it. A file of the previous layout is migrated first (store/migrate.ts).
+ * receives it. A file of the previous layout is migrated first (../store/migrate.ts).
  */
 export async function loadMirror(dataDir: string, signal?: AbortSignal, storeDescriptions = false): Promise<LoadedMirror> {
   const done = await runInThread({ dataDir, source: null, startedAt: Date.now(), limits: { ...READ_ONLY_LIMITS, storeDescriptions } }, signal);
