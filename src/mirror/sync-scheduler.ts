@@ -29,7 +29,6 @@ export interface SchedulerOptions {
   /** Runs on every tick before the job decision, even when the job is skipped (cheap checks). */
   onTick?: () => void;
   runAtStart?: boolean;
-  timezone?: string;
 }
 
 export class SyncScheduler {
@@ -53,14 +52,9 @@ export class SyncScheduler {
         name: 'clickrelay-mirror-sync',
         // node-cron's own console logging would bypass the service's logger.
         logger: { info() {}, warn() {}, error() {}, debug() {} },
-        ...(opts.timezone ? { timezone: opts.timezone } : {}),
       },
     );
     if (opts.runAtStart ?? true) this.trigger();
-  }
-
-  get running(): boolean {
-    return this.#current !== null;
   }
 
   /** Start a sync now unless one is running; returns the running (or new) one's promise, or null when stopped. */

@@ -3,7 +3,7 @@
  *
  * The swap is a rename into the data directory, so fs.watch on the directory sees it
  * at once; fs.watch is best-effort (network filesystems, some containers), so the
- * scheduler's tick also calls `check()`. Either way the test is the file's identity
+ * scheduler's tick also compares (Mirror.checkReplaced). Either way the test is the file's identity
  * (device + inode): a swap always changes it, nothing else does.
  */
 import { watch, type FSWatcher } from 'node:fs';
@@ -22,8 +22,10 @@ export interface MirrorWatcherOptions {
   identity: () => string | null;
   /** Called when the file at mirror.db is not the one we serve from. */
   onReplaced: () => void;
-  debounceMs?: number;
 }
+
+/** A rename can come as several events; one check after they settle is enough. */
+const DEBOUNCE_MS = 50;
 
 export class MirrorWatcher {
   readonly #o: MirrorWatcherOptions;
@@ -45,20 +47,12 @@ export class MirrorWatcher {
     }
   }
 
-  /** Compare now; true when a reload was asked for. */
-  check(): boolean {
-    if (!isReplaced(this.#o.dataDir, this.#o.identity())) return false;
-    this.#o.onReplaced();
-    return true;
-  }
-
-  // A rename can come as several events; one check after they settle is enough.
   #soon(): void {
     if (this.#timer) return;
     this.#timer = setTimeout(() => {
       this.#timer = null;
-      this.check();
-    }, this.#o.debounceMs ?? 50);
+      if (isReplaced(this.#o.dataDir, this.#o.identity())) this.#o.onReplaced();
+    }, DEBOUNCE_MS);
     this.#timer.unref();
   }
 
