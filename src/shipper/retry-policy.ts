@@ -22,18 +22,20 @@ export type Try<T, F> =
 export interface RetryPolicy {
   /**
    * Runs `attempt` until it is done. `onRetry` hears of each failure before the wait (for
-   * events and notes). null: shipping stopped first; nothing more is tried.
+   * events and notes). null: shipping stopped first; nothing more is tried. `once`: the
+   * first attempt is made even when stopping has begun (an outbox write of an answer that
+   * arrived within the grace).
    */
-  run<T, F>(attempt: () => Promise<Try<T, F>>, onRetry: (failure: F, delayMs: number, attempt: number) => unknown): Promise<{ value: T } | null>;
-  /** `run` for an operation that either resolves or throws (the outbox's calls). */
+  run<T, F>(attempt: () => Promise<Try<T, F>>, onRetry: (failure: F, delayMs: number, attempt: number) => unknown, once?: boolean): Promise<{ value: T } | null>;
+  /** `run` for an operation that either resolves or throws (the outbox's calls); tried once even while stopping. */
   persist<T>(op: () => Promise<T>, onError: (err: unknown) => void): Promise<{ value: T } | null>;
 }
 
 export function createRetryPolicy(o: { baseMs: number; capMs: number; random: () => number; stopping: AbortSignal }): RetryPolicy {
   const policy: RetryPolicy = {
-    async run(attempt, onRetry) {
+    async run(attempt, onRetry, once = false) {
       for (let n = 0; ; ) {
-        if (o.stopping.aborted) return null;
+        if (o.stopping.aborted && !(once && n === 0)) return null;
         const t = await attempt();
         switch (t.kind) {
           case 'done':
@@ -42,6 +44,7 @@ export function createRetryPolicy(o: { baseMs: number; capMs: number; random: ()
             return null;
           case 'pause':
             n = 0;
+            once = false;
             // Probe slowly: a credential does not fix itself quickly, and hammering with a bad
             // key can get an address blocked.
             await sleep(o.capMs, o.stopping, t.wake);
@@ -66,6 +69,7 @@ export function createRetryPolicy(o: { baseMs: number; capMs: number; random: ()
           }
         },
         onError,
+        true,
       );
     },
   };
