@@ -55,3 +55,10 @@ export interface ClickRecord {
   /** True when DNT/GPC made this click anonymous (dnt_mode = "count"). */
   anonymous: boolean;
 }
+
+/**
+ * A click as the outbox stores it and hands it to the shipper: `metadata` is the stored JSON
+ * text (sorted keys, written once at record time), so it goes to the main system without
+ * being parsed only to be serialised again.
+ */
+export type StoredClick = Omit<ClickRecord, 'metadata'> & { metadata: string };

@@ -4,13 +4,15 @@
  * shipper delivers clicks (a batch at a time, with an outcome per click). Adapters:
  * the HTTP API (./http/) and PostgreSQL (./postgres/, the guide's "Database Direct
  * Integration"). Which adapter serves a configuration is decided here, in main-system
- * (link-source.ts, link-lookup.ts), by whoever builds the stage; the stages see ports only.
+ * (link-source.ts, link-lookup.ts, click-sink.ts), by whoever builds the stage; the stages see ports only.
  *
  * The ports carry raw rows and plain verdicts only: what a link may look like is the
  * mirror's rule book (validate.ts), what a click contains is the privacy stage's.
  */
 import type { MirrorError } from '../mirror/errors.js';
-import type { ClickRecord } from '../types.js';
+import type { StoredClick } from '../types.js';
+
+export type { StoredClick };
 
 /**
  * What a sync reads from: a listing of raw (not yet validated) link objects, in pages,
@@ -78,19 +80,54 @@ export interface LinkLookup {
   close(): Promise<void>;
 }
 
-/** Why a delivery is tried again: the shipper's metric label set (src/shipper/types.ts RetryReason). */
-export type SinkRetryReason = 'server_error' | 'timeout' | 'connection';
 
-/** What became of one attempt at a batch. Never thrown: every failure is one of these. */
+/**
+ * Why a delivery is tried again: the shipper's metric label set (RetryReason in
+ * src/shipper/types.ts). server_error, timeout and connection are any adapter's; the others
+ * are HTTP's (429, 408, a 2xx that does not say what became of every click, a 1xx/3xx).
+ */
+export type SinkRetryReason = 'server_error' | 'rate_limited' | 'request_timeout' | 'timeout' | 'connection' | 'bad_response' | 'unexpected_status';
+
+/** Nothing is wrong with the clicks; the same clicks are worth sending again later. */
+export interface SinkRetry {
+  reason: SinkRetryReason;
+  /** Why, for the retry event and the clicks' last_error (already free of credentials). */
+  detail: string;
+  /** The HTTP status, when there is one. */
+  status?: number;
+  /** How long the main system asked us to wait (Retry-After), or null. */
+  retryAfterMs: number | null;
+  /** The main system is shedding load (429, 503): fewer deliveries in parallel. */
+  slowDown?: boolean;
+}
+
+/** One click the main system will never take as it is; `status` is the HTTP status, when there is one. */
+export interface RejectedClick {
+  /** Index in the delivered clicks. */
+  at: number;
+  reason: string;
+  status?: number;
+}
+
+/** What became of one attempt. Never thrown: every failure is one of these. */
 export type SinkOutcome =
-  /** The main system answered for every click: stored now, or already stored (a resend). */
-  | { kind: 'answered'; recorded: number; duplicates: number }
-  /** Nothing is wrong with the clicks; try the same batch again later. */
-  | { kind: 'retry'; reason: SinkRetryReason; detail: string }
+  /**
+   * The main system answered, click by click: every click is stored now (`recorded`) or was
+   * already (`duplicates`), except the `rejected` ones (dead-lettered) and the `unanswered`
+   * ones (indexes), which go again after `retry`. Absent lists are empty.
+   */
+  | { kind: 'answered'; recorded: number; duplicates: number; rejected?: readonly RejectedClick[]; unanswered?: readonly number[]; retry?: SinkRetry }
+  | ({ kind: 'retry' } & SinkRetry)
   /** The credential or its rights are refused: pause shipping, dead-letter nothing. */
-  | { kind: 'unauthorized'; detail: string }
-  /** The batch as a whole was refused for its content: one click may be the cause, so split it down to single clicks. */
-  | { kind: 'refused'; detail: string }
+  | { kind: 'unauthorized'; status?: number; detail?: string }
+  /**
+   * The clicks as a whole were refused for their content (or size): one click may be the
+   * cause, so the shipper splits down to single clicks; `reason` is what a single refused
+   * click's dead letter records.
+   */
+  | { kind: 'refused'; reason: string; status?: number }
+  /** The main system takes no batches (HTTP: no record-clicks route): deliver one click at a time from now on. */
+  | { kind: 'batch_unsupported'; status: number }
   /** Shipping is stopping. */
   | { kind: 'aborted' };
 
@@ -100,9 +137,14 @@ export interface ClickSink {
   /** Safe to show: where the clicks go, without credentials. */
   readonly where: string;
   /**
-   * One attempt at delivering `clicks`, all or nothing: a batch is stored whole or not at
-   * all, and storing a click whose click_id is already there is a no-op (`duplicates`).
+   * One attempt at delivering `clicks`. Storing a click whose click_id is already there is a
+   * no-op (a duplicate), so a resend after a lost answer stores nothing twice.
    */
-  deliver(clicks: readonly ClickRecord[], signal: AbortSignal): Promise<SinkOutcome>;
+  deliver(clicks: readonly StoredClick[], signal: AbortSignal): Promise<SinkOutcome>;
+  /**
+   * One click on its own, where the main system has a route for that (HTTP's record-click);
+   * a sink without it is always sent batches (a single click is a batch of one).
+   */
+  deliverOne?(click: StoredClick, signal: AbortSignal): Promise<SinkOutcome>;
   close(): Promise<void>;
 }

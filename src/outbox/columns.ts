@@ -4,7 +4,7 @@
  * see protocol.ts) and hashed by the audit chain, so "what is stored" and "what is hashed"
  * cannot drift apart.
  */
-import type { ClickMetadata, ClickRecord, ClickSource } from '../types.js';
+import type { ClickMetadata, ClickRecord, ClickSource, StoredClick } from '../types.js';
 
 /** Column names in tuple order. Changing this order changes every chain hash: don't. */
 export const CLICK_COLUMNS = [
@@ -106,6 +106,22 @@ export function recordOfColumns(c: ClickColumns): ClickRecord {
     session_id: c[6],
     click_source: c[7] as ClickSource,
     metadata: JSON.parse(c[8]) as ClickMetadata,
+    anonymous: c[9] === 1,
+  };
+}
+
+/** The shipper's view: the same values, `metadata` left as its stored JSON text (never parsed only to be sent). */
+export function storedClickOfColumns(c: ClickColumns): StoredClick {
+  return {
+    click_id: c[0],
+    tracking_id: c[1],
+    clicked_at: c[2],
+    ip_address: c[3],
+    user_agent: c[4],
+    referrer_url: c[5],
+    session_id: c[6],
+    click_source: c[7] as ClickSource,
+    metadata: c[8],
     anonymous: c[9] === 1,
   };
 }

@@ -3,8 +3,8 @@
  * no message of its own); everything else is a small operation run by the writer thread
  * between click commits. Large id lists go over in slices so clicks keep committing between.
  */
-import type { ClickRecord } from '../types.js';
-import { CLICK_STRIDE, columnsAt, recordOfColumns } from './columns.js';
+import type { ClickRecord, StoredClick } from '../types.js';
+import { CLICK_STRIDE, columnsAt, storedClickOfColumns } from './columns.js';
 import type { OpMap, PurgedCounts, StoreStats } from './protocol.js';
 import { WriterLink, type CommitCallback, type CommitListener } from './writer-link.js';
 
@@ -102,10 +102,10 @@ export class Outbox {
     this.link.onCommit(listener);
   }
 
-  /** Oldest pending clicks with seq > afterSeq, up to `limit` rows and about `maxBytes` of JSON (at least one row). */
-  async takePending(limit: number, maxBytes: number, afterSeq = 0): Promise<{ seq: number; click: ClickRecord }[]> {
+  /** Oldest pending clicks with seq > afterSeq, up to `limit` rows and about `maxBytes` of JSON (at least one row); metadata as its stored JSON text. */
+  async takePending(limit: number, maxBytes: number, afterSeq = 0): Promise<{ seq: number; click: StoredClick }[]> {
     const { seqs, flat } = await this.link.call('takePending', { limit, maxBytes, afterSeq });
-    return seqs.map((seq, i) => ({ seq, click: recordOfColumns(columnsAt(flat, i * CLICK_STRIDE)) }));
+    return seqs.map((seq, i) => ({ seq, click: storedClickOfColumns(columnsAt(flat, i * CLICK_STRIDE)) }));
   }
 
   /** Marks pending clicks shipped, by their seq (from takePending); returns how many were pending. */

@@ -13,7 +13,6 @@ import type { Config } from '../config/schema.js';
 import { ClickrelayError } from '../errors.js';
 import { SessionKeyStore } from '../keys/index.js';
 import { isShed, linksFileSource, Mirror, MIRROR_THREAD_NICE, readSyncRecord, threadPriorityUnavailable } from '../mirror/index.js';
-import { readApiKey } from '../main-system/http/api-key.js';
 import type { Logger } from '../observe/logger.js';
 import { createMetrics, type Metrics } from '../observe/metrics.js';
 import { Outbox } from '../outbox/index.js';
@@ -33,7 +32,8 @@ import { openCountryDb } from './country-db.js';
 import { mainSystemAdapter } from '../main-system/adapter.js';
 import { mainSystemLinkLookup } from '../main-system/link-lookup.js';
 import { mainSystemLinkSource } from '../main-system/link-source.js';
-import { openClickSink } from '../main-system/postgres/index.js';
+import { openClickSink } from '../main-system/click-sink.js';
+import { readApiKey } from '../main-system/http/api-key.js';
 import { createRecordClick } from './record-click.js';
 import { removeRuntimeFile, runtimeSettings, writeRuntimeFile, type RuntimeInfo } from './runtime-file.js';
 import { ShippingState } from './shipping-state.js';
@@ -143,14 +143,11 @@ function writeRuntimeFileOrWarn(log: Logger, dataDir: string, info: Parameters<t
   const shipper = shipping
     ? createShipper({
         outbox,
-        baseUrl: config.main_system.base_url,
-        apiKey: adapter === 'http' ? readApiKey(config.main_system).reveal() : '',
-        ...(adapter === 'postgres' ? { sink: openClickSink(config.main_system, config.shipper.concurrency) } : {}),
+        sink: openClickSink(config.main_system, { concurrency: config.shipper.concurrency })!,
         mode: config.shipper.mode,
         batchSize: config.shipper.batch_size,
         lingerMs: config.shipper.linger_ms,
         concurrency: config.shipper.concurrency,
-        timeoutMs: config.main_system.timeout_ms,
         maxBackoffMs: config.shipper.max_backoff_ms,
         onEvent: (e) => {
           onShipperEvent(e);

@@ -1,3 +1,6 @@
+import type { ClickSink } from '../main-system/ports.js';
+import type { Send } from './retry.js';
+
 /**
  * Requests in flight, at most `max`, and fewer while the main system sheds load: a 429 or 503
  * halves the limit, each success raises it by one (AIMD, as TCP does), so a struggling main
@@ -51,4 +54,18 @@ export class Limiter {
       this.waiters.shift()!();
     }
   }
+}
+
+/**
+ * The sink behind the limiter: every attempt waits for a free slot, a main system shedding
+ * load (429/503) halves the slots, an answer gives one back. `one` takes the sink's
+ * single-click route where it has one.
+ */
+export function throttled(sink: ClickSink, limiter: Limiter, signal: AbortSignal): Send {
+  return async (clicks, one) => {
+    const o = await limiter.run(() => (one && sink.deliverOne ? sink.deliverOne(clicks[0]!, signal) : sink.deliver(clicks, signal)));
+    if (o.kind === 'retry' && o.slowDown) limiter.shed();
+    else if (o.kind === 'answered') limiter.recover();
+    return o;
+  };
 }

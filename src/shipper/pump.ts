@@ -14,13 +14,20 @@
  *   lingers, the outbox is read again only once enough clicks were announced to fill it.
  */
 import { performance } from 'node:perf_hooks';
-import { backoffDelay } from './backoff.js';
-import type { ShipContext } from './context.js';
-import type { OutboxPort } from './types.js';
-import { toItem, type Item } from './wire.js';
+import type { StoredClick } from '../main-system/ports.js';
+import type { Counters } from './counters.js';
+import type { PauseGate } from './gate.js';
+import type { RetryPolicy } from './retry-policy.js';
+import type { Item, OutboxPort, ShipperEvent } from './types.js';
 
-export interface PumpOptions {
+export interface PumpDeps {
   outbox: OutboxPort;
+  /** Failed reads are tried again by it. */
+  policy: RetryPolicy;
+  /** No reads while shipping is paused. */
+  gate: PauseGate;
+  counters: Counters;
+  emit(e: ShipperEvent): void;
   batchSize: number;
   maxBytes: number;
   lingerMs: number;
@@ -30,9 +37,11 @@ export interface PumpOptions {
   deliver(items: Item[]): Promise<void>;
 }
 
-/** Clicks serialized per event-loop turn (~1.5 µs each), so no stretch of it delays a redirect by more than ~0.2 ms. */
-const ITEMS_PER_TURN = 128;
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/** A click's size in a request, about: its texts plus the field names (the outbox's estimate too). */
+const CLICK_OVERHEAD = 170;
+function sizeOf(c: StoredClick): number {
+  return CLICK_OVERHEAD + c.click_id.length + c.tracking_id.length + c.clicked_at.length + (c.ip_address?.length ?? 0) + (c.user_agent?.length ?? 0) + (c.referrer_url?.length ?? 0) + (c.session_id?.length ?? 0) + c.click_source.length + c.metadata.length;
+}
 
 /** When idle, every this many polls the cursor goes back to 0: a safety net for a click left behind it. */
 const REWIND_EVERY_POLLS = 30;
@@ -45,19 +54,14 @@ export class Pump {
   private again = false;
   private announced = 0;
   private emptyRead = false;
-  private takeFailures = 0;
   private polls = 0;
   private draining = 0;
   private halted = false;
   private lingerTimer: NodeJS.Timeout | null = null;
-  private retryTimer: NodeJS.Timeout | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private idleWaiters: ((idle: boolean) => void)[] = [];
 
-  constructor(
-    private readonly o: PumpOptions,
-    private readonly ctx: ShipContext,
-  ) {}
+  constructor(private readonly o: PumpDeps) {}
 
   start(): void {
     if (this.pollTimer || this.halted) return;
@@ -99,7 +103,7 @@ export class Pump {
   }
 
   get idle(): boolean {
-    return this.cycling === null && this.batches.size === 0 && this.partial === null && this.emptyRead && !this.ctx.gate.paused;
+    return this.cycling === null && this.batches.size === 0 && this.partial === null && this.emptyRead && !this.o.gate.paused;
   }
 
   /** Resolves true once idle (nothing in flight, the last read found nothing), false after `ms`. */
@@ -122,9 +126,9 @@ export class Pump {
   /** No more reads; the unsent partial batch is dropped (its clicks stay pending). Resolves when no read is outstanding. */
   async halt(): Promise<void> {
     this.halted = true;
-    for (const t of [this.lingerTimer, this.retryTimer]) if (t) clearTimeout(t);
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
     if (this.pollTimer) clearInterval(this.pollTimer);
-    this.lingerTimer = this.retryTimer = this.pollTimer = null;
+    this.lingerTimer = this.pollTimer = null;
     this.partial = null;
     const ws = this.idleWaiters;
     this.idleWaiters = [];
@@ -156,31 +160,22 @@ export class Pump {
   }
 
   private async fill(): Promise<void> {
-    while (!this.halted && !this.ctx.gate.paused && this.batches.size < this.o.pipeline) {
+    while (!this.halted && !this.o.gate.paused && this.batches.size < this.o.pipeline) {
       const p = (this.partial ??= { items: [], bytes: 0, since: performance.now() });
       this.announced = 0;
-      let rows: Awaited<ReturnType<OutboxPort['takePending']>>;
-      try {
-        rows = await this.o.outbox.takePending(this.o.batchSize - p.items.length, Math.max(1, this.o.maxBytes - p.bytes), this.cursor);
-        this.takeFailures = 0;
-      } catch (err) {
-        this.ctx.emit({ type: 'outbox_error', op: 'take', message: err instanceof Error ? err.message : String(err) });
-        this.emptyRead = false;
-        this.retryLater();
-        return;
-      }
-      if (this.halted) return;
-      for (let i = 0; i < rows.length; i++) {
-        // Serializing a 500-click read is ~0.75 ms of JSON work: let redirects in between.
-        if (i > 0 && i % ITEMS_PER_TURN === 0) {
-          await yieldToEventLoop();
-          if (this.halted) return;
-        }
-        const r = rows[i]!;
-        const it = toItem(r.seq, r.click);
+      const read = await this.o.policy.persist(
+        () => this.o.outbox.takePending(this.o.batchSize - p.items.length, Math.max(1, this.o.maxBytes - p.bytes), this.cursor),
+        (err) => {
+          this.emptyRead = false;
+          this.o.emit({ type: 'outbox_error', op: 'take', message: err instanceof Error ? err.message : String(err) });
+        },
+      );
+      if (read === null || this.halted) return;
+      const rows = read.value;
+      for (const r of rows) {
         if (r.seq > this.cursor) this.cursor = r.seq;
-        p.items.push(it);
-        p.bytes += it.json.length;
+        p.items.push(r);
+        p.bytes += sizeOf(r.click);
       }
       this.emptyRead = rows.length === 0;
       if (p.items.length === 0) {
@@ -201,12 +196,12 @@ export class Pump {
   }
 
   private dispatch(items: Item[]): void {
-    this.ctx.counters.inFlight += items.length;
+    this.o.counters.inFlight += items.length;
     const batch: Promise<void> = this.o
       .deliver(items)
       .catch(() => undefined)
       .finally(() => {
-        this.ctx.counters.inFlight -= items.length;
+        this.o.counters.inFlight -= items.length;
         this.batches.delete(batch);
         this.kick();
         this.checkIdle();
@@ -220,15 +215,6 @@ export class Pump {
       this.lingerTimer = null;
       this.kick();
     }, Math.max(0, ms));
-  }
-
-  private retryLater(): void {
-    if (this.retryTimer) return;
-    const ms = backoffDelay(this.takeFailures++, this.ctx.baseMs, this.ctx.capMs, this.ctx.random);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      this.kick();
-    }, ms);
   }
 
   private checkIdle(): void {

@@ -1,57 +1,106 @@
 /**
- * Layer 2, retry: runs one attempt (a send plus its reading) until it yields a result the
- * caller must act on. Retryable failures wait a capped, fully jittered exponential backoff, or
- * what the server's Retry-After asked for (capped); they never give up on a count, since the
- * clicks stay safely pending and a later answer is always better than a lost click. A refused
- * key pauses instead (see gate.ts). Every retry is noted on the clicks concerned.
+ * The retry layer: delivers clicks through the sink until every one of them has a final
+ * answer, or the whole lot a final refusal, by the one retry policy. Clicks the main system
+ * answered for are handed up at once (`onAnswer`), the unanswered rest is sent again; every
+ * failed attempt is noted on the clicks it concerned; a refused credential pauses shipping
+ * (gate.ts) instead of blaming the clicks.
  */
-import { retryDelay } from './backoff.js';
-import type { Verdict } from './classify.js';
-import type { ShipContext } from './context.js';
-import { sleep } from './sleep.js';
+import type { SinkOutcome, SinkRetry, StoredClick } from '../main-system/ports.js';
+import { countRetry, type Counters } from './counters.js';
+import type { PauseGate } from './gate.js';
+import type { RetryPolicy, Try } from './retry-policy.js';
+import type { Item, ShipperEvent } from './types.js';
 
-/** What one attempt yields: a final value for the caller, or a verdict this layer handles. */
-export type Step<T> = { kind: 'done'; value: T } | Extract<Verdict, { kind: 'retry' | 'unauthorized' | 'aborted' }>;
+/** One attempt at the sink: a batch, or (`one`) a single click on its own route. */
+export type Send = (clicks: readonly StoredClick[], one: boolean) => Promise<SinkOutcome>;
 
-export interface RetryHooks {
-  /** Clicks the attempt is for, at the time of the failure (for events). */
-  count(): number;
-  /** Records the failure on those clicks (outbox.noteAttempt). */
-  note(error: string): Promise<void>;
+/** What the main system said about some of the clicks. */
+export interface Answer {
+  /** seqs of the clicks stored now or before */
+  acked: number[];
+  duplicates: number;
+  rejected: { click_id: string; reason: string }[];
+  /** The HTTP status the rejections came with, if any. */
+  status: number | undefined;
 }
 
-/** The attempt's final value, or null if shipping is stopping (nothing more is tried or marked). */
-export async function withRetry<T>(ctx: ShipContext, attempt: () => Promise<Step<T>>, hooks: RetryHooks): Promise<{ value: T } | null> {
-  for (let n = 0; ; ) {
-    if (ctx.stopping.aborted) return null;
-    const step = await attempt();
-    switch (step.kind) {
-      case 'done':
-        ctx.gate.answered();
-        return { value: step.value };
-      case 'aborted':
-        return null;
-      case 'unauthorized':
-        bump(ctx, 'unauthorized');
-        ctx.gate.refused(step.status, step.detail);
-        n = 0;
-        // Probe slowly: the key will not fix itself quickly, and hammering with a bad key
-        // can get an address blocked. A new key (setApiKey) wakes this at once.
-        await sleep(ctx.capMs, ctx.stopping, ctx.gate.wake);
-        continue;
-      case 'retry': {
-        const delayMs = retryDelay({ attempt: n, retryAfterMs: step.retryAfterMs, baseMs: ctx.baseMs, capMs: ctx.capMs, random: ctx.random });
-        n++;
-        bump(ctx, step.reason);
-        ctx.emit({ type: 'retry', reason: step.reason, detail: step.detail, delayMs, count: hooks.count(), attempt: n, ...(step.status !== undefined ? { status: step.status } : {}) });
-        await hooks.note(step.detail);
-        await sleep(delayMs, ctx.stopping);
-        continue;
+/** How a delivery ended, for the clicks not answered one by one. */
+export type Final =
+  | { kind: 'answered' }
+  | { kind: 'refused'; items: readonly Item[]; reason: string; status?: number }
+  | { kind: 'batch_unsupported'; items: readonly Item[]; status: number };
+
+export interface RetryLayerDeps {
+  send: Send;
+  policy: RetryPolicy;
+  gate: PauseGate;
+  counters: Counters;
+  emit(e: ShipperEvent): void;
+  /** Keeps a failed attempt's error on the clicks (outbox.noteAttempt); best effort. */
+  note(clickIds: readonly string[], error: string): Promise<void>;
+}
+
+export type RetryLayer = (items: readonly Item[], one: boolean, onAnswer: (a: Answer) => void) => Promise<Final | null>;
+
+export function createRetryLayer(d: RetryLayerDeps): RetryLayer {
+  return async (items, one, onAnswer) => {
+    let remaining = items;
+    const attempt = async (): Promise<Try<Final, SinkRetry>> => {
+      const o = await d.send(
+        remaining.map((i) => i.click),
+        one,
+      );
+      switch (o.kind) {
+        case 'answered': {
+          const settled = answerOf(remaining, o);
+          if (settled.acked.length + settled.rejected.length > 0) onAnswer(settled);
+          if (!o.unanswered?.length) {
+            d.gate.answered();
+            return { kind: 'done', value: { kind: 'answered' } };
+          }
+          const before = remaining;
+          remaining = o.unanswered.map((at) => before[at]!);
+          const why = o.retry ?? { reason: 'bad_response', retryAfterMs: null, detail: `no result for ${remaining.length} clicks` };
+          return { kind: 'again', failure: why, retryAfterMs: why.retryAfterMs };
+        }
+        case 'retry':
+          return { kind: 'again', failure: o, retryAfterMs: o.retryAfterMs };
+        case 'unauthorized':
+          countRetry(d.counters, 'unauthorized');
+          d.gate.refused(o.status ?? 0, o.detail);
+          return { kind: 'pause', wake: d.gate.wake };
+        case 'refused':
+          d.gate.answered();
+          return { kind: 'done', value: { kind: 'refused', items: remaining, reason: o.reason, ...(o.status !== undefined ? { status: o.status } : {}) } };
+        case 'batch_unsupported':
+          d.gate.answered();
+          return { kind: 'done', value: { kind: 'batch_unsupported', items: remaining, status: o.status } };
+        case 'aborted':
+          return { kind: 'stop' };
       }
-    }
-  }
+    };
+    const r = await d.policy.run(attempt, async (f: SinkRetry, delayMs, n) => {
+      countRetry(d.counters, f.reason);
+      d.emit({ type: 'retry', reason: f.reason, detail: f.detail, delayMs, count: remaining.length, attempt: n, ...(f.status !== undefined ? { status: f.status } : {}) });
+      await d.note(
+        remaining.map((i) => i.click.click_id),
+        f.detail,
+      );
+    });
+    return r?.value ?? null;
+  };
 }
 
-function bump(ctx: ShipContext, reason: string): void {
-  ctx.counters.retriesByReason[reason] = (ctx.counters.retriesByReason[reason] ?? 0) + 1;
+function answerOf(items: readonly Item[], o: Extract<SinkOutcome, { kind: 'answered' }>): Answer {
+  const rejected = o.rejected ?? [];
+  const open = new Set<number>(o.unanswered);
+  for (const r of rejected) open.add(r.at);
+  const acked: number[] = [];
+  for (let i = 0; i < items.length; i++) if (!open.has(i)) acked.push(items[i]!.seq);
+  return {
+    acked,
+    duplicates: o.duplicates,
+    rejected: rejected.map((r) => ({ click_id: items[r.at]!.click.click_id, reason: r.reason })),
+    status: rejected[0]?.status,
+  };
 }

@@ -2,14 +2,13 @@
  * Writes what the main system said back into the outbox: acknowledgements (coalesced: while
  * one ackShipped is on its way to the writer thread the next ones queue, and single clicks may wait
  * up to ACK_LINGER_MS for company, so single mode's one-click acks become one transaction of
- * many instead of a transaction each), dead letters, and attempt notes. An outbox failure here is retried with backoff until it
- * succeeds or shipping stops; an acknowledgement that never reached the outbox leaves the
+ * many instead of a transaction each), dead letters, and attempt notes. An outbox failure here is
+ * retried by the one retry policy until it succeeds or shipping stops; an acknowledgement that never reached the outbox leaves the
  * click pending, so it is sent again later and the main system drops the duplicate.
  */
-import { backoffDelay } from './backoff.js';
-import type { ShipContext } from './context.js';
-import { sleep } from './sleep.js';
-import type { OutboxOp, OutboxPort } from './types.js';
+import type { Counters } from './counters.js';
+import type { RetryPolicy } from './retry-policy.js';
+import type { OutboxOp, OutboxPort, ShipperEvent } from './types.js';
 
 /** A batch's worth of ids goes at once; fewer wait this long for more. */
 const ACK_LINGER_MS = 5;
@@ -29,8 +28,16 @@ export class Settler {
   private readonly writes = new Set<Promise<unknown>>();
 
   constructor(
-    private readonly outbox: OutboxPort,
-    private readonly ctx: ShipContext,
+    private readonly d: {
+      outbox: OutboxPort;
+      policy: RetryPolicy;
+      counters: Counters;
+      emit(e: ShipperEvent): void;
+      /** Wall clock, ms (shipped_at, stats.lastSuccess). */
+      now(): number;
+      /** Fires when stop() begins: acknowledgements go at once, failing writes are given up. */
+      stopping: AbortSignal;
+    },
   ) {}
 
   /**
@@ -42,7 +49,7 @@ export class Settler {
     return new Promise((done) => {
       this.queue.push({ seqs, duplicates, done });
       this.queued += seqs.length;
-      if (!linger || this.queued >= ACK_FULL || this.ctx.stopping.aborted) this.flushNow();
+      if (!linger || this.queued >= ACK_FULL || this.d.stopping.aborted) this.flushNow();
       else this.lingerTimer ??= setTimeout(() => this.flushNow(), ACK_LINGER_MS);
     });
   }
@@ -58,19 +65,19 @@ export class Settler {
 
   async deadLetter(items: readonly { click_id: string; reason: string }[], kind: 'rejected' | 'http', status?: number): Promise<void> {
     if (items.length === 0) return;
-    const ok = await this.track(this.persist('dead_letter', () => this.outbox.deadLetter(items)));
+    const ok = await this.track(this.persist('dead_letter', () => this.d.outbox.deadLetter(items)));
     if (!ok) return;
-    this.ctx.counters.deadLettered += items.length;
-    this.ctx.emit({ type: 'dead_letter', count: items.length, kind, reason: items[0]!.reason, ...(status !== undefined ? { status } : {}) });
+    this.d.counters.deadLettered += items.length;
+    this.d.emit({ type: 'dead_letter', count: items.length, kind, reason: items[0]!.reason, ...(status !== undefined ? { status } : {}) });
   }
 
   /** Best effort, once: a lost note costs only diagnostics. */
   async note(ids: readonly string[], error: string): Promise<void> {
     if (ids.length === 0) return;
     await this.track(
-      this.outbox.noteAttempt(ids, error.slice(0, 500)).then(
+      this.d.outbox.noteAttempt(ids, error.slice(0, 500)).then(
         () => undefined,
-        (err: unknown) => this.ctx.emit({ type: 'outbox_error', op: 'note', message: message(err) }),
+        (err: unknown) => this.d.emit({ type: 'outbox_error', op: 'note', message: message(err) }),
       ),
     );
   }
@@ -89,13 +96,13 @@ export class Settler {
         this.queued = 0;
         const seqs = batch.length === 1 ? batch[0]!.seqs : batch.flatMap((b) => b.seqs);
         const duplicates = batch.reduce((n, b) => n + b.duplicates, 0);
-        const ok = await this.persist('ack', () => this.outbox.ackShipped(seqs, new Date(this.ctx.now())));
+        const ok = await this.persist('ack', () => this.d.outbox.ackShipped(seqs, new Date(this.d.now())));
         if (ok) {
-          const c = this.ctx.counters;
+          const c = this.d.counters;
           c.shipped += seqs.length;
           c.duplicates += duplicates;
-          c.lastSuccess = this.ctx.now();
-          this.ctx.emit({ type: 'shipped', count: seqs.length, duplicates });
+          c.lastSuccess = this.d.now();
+          this.d.emit({ type: 'shipped', count: seqs.length, duplicates });
         }
         for (const b of batch) b.done();
       }
@@ -106,16 +113,8 @@ export class Settler {
 
   /** True once `write` succeeded; false if shipping stopped first. */
   private async persist(op: OutboxOp, write: () => Promise<unknown>): Promise<boolean> {
-    for (let n = 0; ; n++) {
-      try {
-        await write();
-        return true;
-      } catch (err) {
-        this.ctx.emit({ type: 'outbox_error', op, message: message(err) });
-        if (this.ctx.stopping.aborted) return false;
-        if (!(await sleep(backoffDelay(n, this.ctx.baseMs, this.ctx.capMs, this.ctx.random), this.ctx.stopping))) return false;
-      }
-    }
+    const r = await this.d.policy.persist(write, (err) => this.d.emit({ type: 'outbox_error', op, message: message(err) }));
+    return r !== null;
   }
 
   private track<T>(p: Promise<T>): Promise<T> {

@@ -1,21 +1,25 @@
 /**
- * Puts the layers together: send (undici pool) → retry → batch or single, fed by the pump,
- * settled into the outbox. Owns start, notify, drain and stop.
+ * Puts the layers together, each given what it needs and nothing else:
+ *
+ *   pump (reads batches) → batch (split, single fallback) → retry → limiter → sink port
+ *
+ * and settles the answers into the outbox (settle.ts); one retry policy (retry-policy.ts)
+ * serves the sink, the outbox reads and the outbox writes. Owns start, notify, drain and stop.
  */
 import { performance } from 'node:perf_hooks';
-import { deliverBatch } from './batch.js';
-import { newCounters, type ShipContext } from './context.js';
-import { createDelivery } from './deliver.js';
+import { createBatchLayer } from './batch.js';
+import { newCounters } from './counters.js';
 import { PauseGate } from './gate.js';
-import { Limiter } from './limiter.js';
+import { Limiter, throttled } from './limiter.js';
 import { Pump } from './pump.js';
-import { createSender } from './send.js';
+import { createRetryLayer } from './retry.js';
+import { createRetryPolicy } from './retry-policy.js';
 import { Settler } from './settle.js';
-import { deliverToSink, type SinkDelivery } from './sink.js';
 import { sleep } from './sleep.js';
 import type { DrainResult, Shipper, ShipperEvent, ShipperOptions } from './types.js';
 
-export const DEFAULT_MAX_BATCH_BYTES = 1024 * 1024;
+/** Byte cap of one batch; the outbox's estimate decides what is read. */
+const MAX_BATCH_BYTES = 1024 * 1024;
 
 export function createShipper(opts: ShipperOptions): Shipper {
   const onEvent = opts.onEvent;
@@ -27,42 +31,52 @@ export function createShipper(opts: ShipperOptions): Shipper {
       /* a failing listener must not break shipping */
     }
   };
+  /** Fires when stop() begins: no new attempt starts, waits end. */
   const stopping = new AbortController();
+  /** Fires when stop()'s grace is over: requests still in flight are aborted. */
   const requests = new AbortController();
   const counters = newCounters();
+  const now = opts.now ?? Date.now;
+  const concurrency = Math.max(1, opts.concurrency);
+  const sink = opts.sink;
   let pump: Pump | null = null;
   const gate = new PauseGate(emit, () => pump?.kick());
-  const ctx: ShipContext = {
-    emit,
-    counters,
-    now: opts.now ?? Date.now,
-    random: opts.random ?? Math.random,
+  const policy = createRetryPolicy({
     baseMs: Math.min(opts.baseBackoffMs ?? 100, opts.maxBackoffMs),
     capMs: opts.maxBackoffMs,
-    gate,
+    random: opts.random ?? Math.random,
     stopping: stopping.signal,
-    requests: requests.signal,
-  };
-  const concurrency = Math.max(1, opts.concurrency);
-  const sink = opts.sink ?? null;
-  const settler = new Settler(opts.outbox, ctx);
-  const limiter = new Limiter(concurrency);
-  // The HTTP layers are built only when no sink port is given (the seam to the PostgreSQL adapter).
-  const sender = sink ? null : createSender({ baseUrl: opts.baseUrl, apiKey: opts.apiKey, timeoutMs: opts.timeoutMs, connections: concurrency });
-  const delivery = sender ? createDelivery({ ctx, settler, sender, limiter, concurrency, mode: opts.mode }) : null;
-  const toSink: SinkDelivery | null = sink ? { ctx, settler, sink, limiter } : null;
-  pump = new Pump(
-    {
-      outbox: opts.outbox,
-      batchSize: Math.max(1, opts.batchSize),
-      maxBytes: opts.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES,
-      lingerMs: Math.max(0, opts.lingerMs),
-      pollMs: opts.pollMs ?? 2_000,
-      pipeline: Math.max(1, opts.pipeline ?? 2),
-      deliver: toSink ? (items) => deliverToSink(toSink, items) : (items) => deliverBatch(delivery!, items),
-    },
-    ctx,
-  );
+  });
+  const settler = new Settler({ outbox: opts.outbox, policy, counters, emit, now, stopping: stopping.signal });
+  const retry = createRetryLayer({
+    send: throttled(sink, new Limiter(concurrency), requests.signal),
+    policy,
+    gate,
+    counters,
+    emit,
+    note: (ids, error) => settler.note(ids, error),
+  });
+  const batches = createBatchLayer({
+    retry,
+    settler,
+    mode: sink.deliverOne ? opts.mode : 'batch',
+    concurrency,
+    emit,
+    stopping: stopping.signal,
+  });
+  pump = new Pump({
+    outbox: opts.outbox,
+    policy,
+    gate,
+    counters,
+    emit,
+    batchSize: Math.max(1, opts.batchSize),
+    maxBytes: MAX_BATCH_BYTES,
+    lingerMs: Math.max(0, opts.lingerMs),
+    pollMs: opts.pollMs ?? 2_000,
+    pipeline: Math.max(1, opts.pipeline ?? 2),
+    deliver: (items) => batches.deliver(items),
+  });
   const p = pump;
   let started = false;
   let stopped: Promise<void> | null = null;
@@ -73,7 +87,7 @@ export function createShipper(opts: ShipperOptions): Shipper {
       if (!started) shipper.start();
       p.beginDrain();
       try {
-        while (!ctx.stopping.aborted) {
+        while (!stopping.signal.aborted) {
           const left = deadline - performance.now();
           if (left <= 0 || !(await p.whenIdle(left))) break;
           const s = await opts.outbox.stats().catch(() => null);
@@ -82,7 +96,7 @@ export function createShipper(opts: ShipperOptions): Shipper {
           // out of order could leave one there): read again from the oldest.
           p.rewind();
           p.kick();
-          await sleep(Math.min(50, Math.max(0, deadline - performance.now())), ctx.stopping);
+          await sleep(Math.min(50, Math.max(0, deadline - performance.now())), stopping.signal);
         }
       } finally {
         p.endDrain();
@@ -105,8 +119,7 @@ export function createShipper(opts: ShipperOptions): Shipper {
     await Promise.all(inFlight);
     await halted;
     await settler.idle();
-    await sender?.close();
-    await sink?.close();
+    await sink.close();
   }
 
   const shipper: Shipper = {
@@ -123,8 +136,7 @@ export function createShipper(opts: ShipperOptions): Shipper {
       stopped ??= stop(o);
       return stopped;
     },
-    setApiKey(apiKey) {
-      sender?.setApiKey(apiKey);
+    resumeNow() {
       gate.poke();
     },
     stats() {
@@ -136,7 +148,7 @@ export function createShipper(opts: ShipperOptions): Shipper {
         deadLettered: counters.deadLettered,
         lastSuccess: counters.lastSuccess,
         paused: gate.paused,
-        mode: delivery?.mode() ?? 'batch',
+        mode: batches.mode(),
       };
     },
   };

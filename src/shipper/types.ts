@@ -2,13 +2,18 @@
  * The shipper's public shapes: what it needs from the outbox (a port, so the real worker-backed
  * Outbox and an in-memory model both fit), what it is given, what it tells the service.
  */
-import type { ClickSink } from '../main-system/ports.js';
-import type { ClickRecord } from '../types.js';
+import type { ClickSink, SinkRetryReason, StoredClick } from '../main-system/ports.js';
+
+/** A pending click as the outbox hands it over: its position and its stored values (metadata as the stored JSON text). */
+export interface Item {
+  seq: number;
+  click: StoredClick;
+}
 
 /** The part of the outbox the shipper uses. Every call is a message to the writer thread. */
 export interface OutboxPort {
   /** Pending clicks with seq > afterSeq, oldest first, at most `limit` and about `maxBytes`. */
-  takePending(limit: number, maxBytes: number, afterSeq?: number): Promise<{ seq: number; click: ClickRecord }[]>;
+  takePending(limit: number, maxBytes: number, afterSeq?: number): Promise<Item[]>;
   /** Marks pending clicks shipped, by the seq takePending gave them; returns how many changed. */
   ackShipped(seqs: readonly number[], at?: Date): Promise<number>;
   /** Counts a failed attempt and keeps its error on each pending click. */
@@ -31,7 +36,7 @@ export type ShipMode = 'batch' | 'single';
  * - unexpected_status: 1xx/3xx (undici follows no redirects; a redirect is a misconfiguration,
  *   retried rather than dead-lettered so nothing is lost while the operator fixes it)
  */
-export type RetryReason = 'server_error' | 'rate_limited' | 'request_timeout' | 'timeout' | 'connection' | 'bad_response' | 'unexpected_status';
+export type RetryReason = SinkRetryReason;
 
 export type OutboxOp = 'take' | 'ack' | 'note' | 'dead_letter' | 'stats';
 
@@ -56,15 +61,9 @@ export type ShipperEvent =
 
 export interface ShipperOptions {
   outbox: OutboxPort;
-  /** main_system.base_url; may carry a path prefix. Unused with `sink`. */
-  baseUrl: string;
-  apiKey: string;
-  /**
-   * The click-sink port to deliver to instead of the built-in HTTP layers (the PostgreSQL
-   * adapter). The shipper closes it on stop.
-   */
-  sink?: ClickSink;
-  /** shipper.mode */
+  /** Where the clicks go (src/main-system/click-sink.ts opens the configured one). The shipper closes it on stop. */
+  sink: ClickSink;
+  /** shipper.mode; a sink without a single-click route is always sent batches. */
   mode: ShipMode;
   /** shipper.batch_size: clicks per batch (and per read from the outbox in single mode). */
   batchSize: number;
@@ -72,12 +71,8 @@ export interface ShipperOptions {
   lingerMs: number;
   /** shipper.concurrency: requests in flight at most (both modes; lowered while the main system sheds load). */
   concurrency: number;
-  /** main_system.timeout_ms: per-request limit for connecting, the answer's headers, and each body chunk. */
-  timeoutMs: number;
   /** shipper.max_backoff_ms: cap of the retry backoff; also the pause between probes while unauthorized. */
   maxBackoffMs: number;
-  /** Byte cap of one batch (default 1 MiB); the outbox's estimate decides what is read. */
-  maxBatchBytes?: number;
   /** First backoff step (default 100 ms): retry n waits uniform [0, min(max, base·2^n)). */
   baseBackoffMs?: number;
   /** How often an idle shipper looks at the outbox without being notified (default 2 s). */
@@ -87,7 +82,7 @@ export interface ShipperOptions {
   onEvent?: (e: ShipperEvent) => void;
   /** For tests: jitter source in [0, 1). */
   random?: () => number;
-  /** For tests: wall clock in ms (stats.lastSuccess, HTTP-date Retry-After). */
+  /** For tests: wall clock in ms (stats.lastSuccess, shipped_at). */
   now?: () => number;
 }
 
@@ -123,7 +118,7 @@ export interface Shipper {
   drain(opts: { timeoutMs: number }): Promise<DrainResult>;
   /** No new requests; in-flight ones may finish within graceMs, then are aborted. Unanswered clicks stay pending, unmarked. */
   stop(opts: { graceMs: number }): Promise<void>;
-  /** Replaces the Bearer key (e.g. a rotated key file) and ends a pause at once. */
-  setApiKey(apiKey: string): void;
+  /** Ends a pause's wait at once: the credential was replaced (e.g. a rotated key file given to the sink). */
+  resumeNow(): void;
   stats(): ShipperStats;
 }

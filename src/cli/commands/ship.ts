@@ -3,14 +3,13 @@
  * backoffs up to S seconds (default 60). Exit 1 if anything is still pending; dead
  * letters are reported, not counted as pending.
  */
-import { readApiKey } from '../../main-system/http/api-key.js';
 import { Outbox } from '../../outbox/index.js';
 import { createShipper } from '../../shipper/index.js';
 import { ShippingState } from '../../service/shipping-state.js';
 import { parseCommand, usageError, printHelp } from '../args.js';
 import { progress } from '../progress.js';
 import { mainSystemAdapter } from '../../main-system/adapter.js';
-import { openClickSink } from '../../main-system/postgres/index.js';
+import { openClickSink } from '../../main-system/click-sink.js';
 
 export async function ship(argv: string[]): Promise<number> {
   const cmd = parseCommand(argv, { once: { type: 'boolean' }, timeout: { type: 'string' } });
@@ -33,14 +32,11 @@ export async function ship(argv: string[]): Promise<number> {
   const bar = progress('ship', 'clicks', process.stderr.isTTY ? (await outbox.stats()).pending : 0);
   const shipper = createShipper({
     outbox,
-    baseUrl: config.main_system.base_url,
-    apiKey: adapter === 'http' ? readApiKey(config.main_system).reveal() : '',
-    ...(adapter === 'postgres' ? { sink: openClickSink(config.main_system, config.shipper.concurrency) } : {}),
+    sink: openClickSink(config.main_system, { concurrency: config.shipper.concurrency })!,
     mode: config.shipper.mode,
     batchSize: config.shipper.batch_size,
     lingerMs: 0,
     concurrency: config.shipper.concurrency,
-    timeoutMs: config.main_system.timeout_ms,
     maxBackoffMs: config.shipper.max_backoff_ms,
     onEvent: (e) => {
       state.note(e);

@@ -15,12 +15,13 @@
  * TIMESTAMP (without time zone) AT TIME ZONE 'UTC', whatever the session's TimeZone;
  * `ip_address` goes in as INET (already truncated by the privacy stage); `metadata` as
  * JSONB, with `"anonymous": true` on DNT/GPC clicks (the guide has no column for it; the
- * HTTP adapter sends it the same way, src/shipper/wire.ts).
+ * HTTP adapter sends it the same way, ../click-metadata.ts): the stored JSON text goes to the
+ * jsonb parameter as it is.
  *
  * Measured against a multi-row VALUES list and COPY into a staging table: see bench/ship-pg.mjs.
  */
-import type { ClickRecord } from '../../types.js';
-import type { ClickSink, SinkOutcome } from '../ports.js';
+import { metadataOnWire } from '../click-metadata.js';
+import type { ClickSink, SinkOutcome, StoredClick } from '../ports.js';
 import { scrubSecrets } from '../redact.js';
 import type { DbPool } from './pool.js';
 import { classifyDbError } from './sqlstate.js';
@@ -43,9 +44,9 @@ export function postgresClickSink(db: DbPool): ClickSink {
         (r): SinkOutcome => ({ kind: 'answered', recorded: r.rowCount ?? 0, duplicates: clicks.length - (r.rowCount ?? 0) }),
         (err: unknown): SinkOutcome => {
           const f = classifyDbError(err, scrub);
-          if (f.kind === 'transient') return { kind: 'retry', reason: f.reason, detail: f.detail };
+          if (f.kind === 'transient') return { kind: 'retry', reason: f.reason, detail: f.detail, retryAfterMs: null };
           if (f.kind === 'refused_access') return { kind: 'unauthorized', detail: f.detail };
-          return { kind: 'refused', detail: f.detail };
+          return { kind: 'refused', reason: `rejected: ${f.detail}` };
         },
       );
       // pg cannot abandon a query: on stop we stop waiting. Whether it committed or not,
@@ -66,7 +67,7 @@ export function postgresClickSink(db: DbPool): ClickSink {
 }
 
 /** The batch as nine parallel arrays, one per column. */
-function columns(clicks: readonly ClickRecord[]): unknown[][] {
+function columns(clicks: readonly StoredClick[]): unknown[][] {
   const n = clicks.length;
   const cols: unknown[][] = Array.from({ length: 9 }, () => new Array<unknown>(n));
   for (let i = 0; i < n; i++) {
@@ -79,7 +80,7 @@ function columns(clicks: readonly ClickRecord[]): unknown[][] {
     cols[5]![i] = c.referrer_url;
     cols[6]![i] = c.session_id;
     cols[7]![i] = c.click_source;
-    cols[8]![i] = JSON.stringify(c.anonymous ? { ...c.metadata, anonymous: true } : c.metadata);
+    cols[8]![i] = metadataOnWire(c);
   }
   return cols;
 }

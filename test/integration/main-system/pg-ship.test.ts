@@ -29,14 +29,11 @@ describe.skipIf(skipUnless(initdb()))('shipping into the main system database', 
   const start = (batchSize = 100): Shipper => {
     shipper = createShipper({
       outbox,
-      baseUrl: '',
-      apiKey: '',
       sink: openClickSink(settings(), 4, env()),
       mode: 'batch',
       batchSize,
       lingerMs: 5,
       concurrency: 4,
-      timeoutMs: 2_000,
       maxBackoffMs: 200,
       baseBackoffMs: 5,
       pollMs: 100,
@@ -105,11 +102,13 @@ describe.skipIf(skipUnless(initdb()))('shipping into the main system database', 
 
   it('a batch sent again after a lost answer stores nothing twice', async () => {
     const sink = openClickSink(settings(), 1, env());
-    const batch = clicks(50);
+    // As the outbox hands them over: metadata as its stored JSON text.
+    const asStored = (cs: ClickRecord[]) => cs.map((c) => ({ ...c, metadata: JSON.stringify(c.metadata) }));
+    const batch = asStored(clicks(50));
     const signal = new AbortController().signal;
     try {
       expect(await sink.deliver(batch, signal)).toEqual({ kind: 'answered', recorded: 50, duplicates: 0 });
-      expect(await sink.deliver([...batch.slice(0, 20), ...clicks(5)], signal)).toEqual({ kind: 'answered', recorded: 5, duplicates: 20 });
+      expect(await sink.deliver([...batch.slice(0, 20), ...asStored(clicks(5))], signal)).toEqual({ kind: 'answered', recorded: 5, duplicates: 20 });
     } finally {
       await sink.close();
     }

@@ -31,7 +31,7 @@ afterEach(async () => {
 });
 
 function spawnChild(env: Record<string, string>): ChildProcess {
-  return fork(CHILD, [build.shipper, build.outbox], {
+  return fork(CHILD, [build.shipper, build.outbox, build.sink, build.apiKey], {
     env: { ...process.env, DATA_DIR: dir, API_KEY, ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });

@@ -168,7 +168,7 @@ describe('shipper and permanent refusals', () => {
     const sent = await recordWhileShipping(r, 20, 1);
     await sleep(200);
     expect(r.shipper.stats().paused).toBe(true);
-    r.shipper.setApiKey('test-key-0123456789abcdef');
+    r.setApiKey('test-key-0123456789abcdef');
     const res = await r.shipper.drain({ timeoutMs: 3_000 });
     expect(res).toEqual({ pending: 0, dead_letter: 0, paused: false });
     expectAllDeliveredOnce(r, sent);

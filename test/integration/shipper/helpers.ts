@@ -6,6 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
+import { ApiKey } from '../../../src/main-system/http/api-key.js';
+import { httpClickSink, type HttpClickSink } from '../../../src/main-system/http/click-sink.js';
 import { Outbox } from '../../../src/outbox/index.js';
 import { createShipper, type Shipper, type ShipperEvent, type ShipperOptions } from '../../../src/shipper/index.js';
 import type { ClickRecord } from '../../../src/types.js';
@@ -57,45 +59,61 @@ export function clicks(n: number, trackingId = 'lt_test'): ClickRecord[] {
   return Array.from({ length: n }, () => click(trackingId));
 }
 
+/** The shipper's options, plus what the HTTP click sink under it is built with. */
+export type RigOptions = Partial<Omit<ShipperOptions, 'sink'>> & { baseUrl?: string; apiKey?: string; timeoutMs?: number };
+
 export interface Rig {
   ms: RefMainSystem;
   outbox: Outbox;
   shipper: Shipper;
+  /** The HTTP click sink of the current shipper. */
+  sink: HttpClickSink;
+  /** Gives the sink a new key and ends the shipper's pause at once (a rotated key file). */
+  setApiKey(key: string): void;
   events: ShipperEvent[];
   dir: string;
   /** A new shipper (e.g. after a stop), same outbox and main system. */
-  restart(over?: Partial<ShipperOptions>): Shipper;
+  restart(over?: RigOptions): Shipper;
   close(): Promise<void>;
 }
 
-export async function rig(over: Partial<ShipperOptions> = {}, ms?: RefMainSystem): Promise<Rig> {
+export async function rig(over: RigOptions = {}, ms?: RefMainSystem): Promise<Rig> {
   const main = ms ?? (await startRefMainSystem({ apiKey: API_KEY }));
   const dir = tempDir();
   const outbox = await openOutbox(dir);
   const events: ShipperEvent[] = [];
-  const make = (o: Partial<ShipperOptions>): Shipper =>
-    createShipper({
+  let sink: HttpClickSink;
+  const make = (o: RigOptions): Shipper => {
+    const { baseUrl = main.url, apiKey = API_KEY, timeoutMs = 2_000, ...opts } = { ...over, ...o };
+    const concurrency = opts.concurrency ?? 4;
+    sink = httpClickSink({ baseUrl, apiKey: new ApiKey(apiKey, 'test'), timeoutMs, connections: concurrency, ...(opts.now ? { now: opts.now } : {}) });
+    return createShipper({
       outbox,
-      baseUrl: main.url,
-      apiKey: API_KEY,
+      sink,
       mode: 'batch',
       batchSize: 100,
       lingerMs: 20,
-      concurrency: 4,
-      timeoutMs: 2_000,
+      concurrency,
       maxBackoffMs: 200,
       baseBackoffMs: 5,
       pollMs: 200,
       onEvent: (e) => events.push(e),
-      ...over,
-      ...o,
+      ...opts,
     });
+  };
   const r: Rig = {
     ms: main,
     outbox,
     shipper: make({}),
+    get sink() {
+      return sink;
+    },
     events,
     dir,
+    setApiKey(key) {
+      sink.setApiKey(new ApiKey(key, 'test'));
+      r.shipper.resumeNow();
+    },
     restart(o = {}) {
       r.shipper = make(o);
       return r.shipper;

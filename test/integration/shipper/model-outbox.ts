@@ -6,7 +6,7 @@
  * the "writer" applied before the crash stays applied, as a committed transaction does).
  */
 import type { OutboxPort } from '../../../src/shipper/index.js';
-import type { ClickRecord } from '../../../src/types.js';
+import type { ClickRecord, StoredClick } from '../../../src/types.js';
 
 type State = 'pending' | 'shipped' | 'dead';
 
@@ -54,14 +54,14 @@ export class ModelOutbox {
     const port: OutboxPort = {
       takePending: (limit, maxBytes, afterSeq = 0) =>
         later(() => {
-          const out: { seq: number; click: ClickRecord }[] = [];
+          const out: { seq: number; click: StoredClick }[] = [];
           let bytes = 0;
           for (const r of this.rows) {
             if (r.seq <= afterSeq || r.state !== 'pending') continue;
             const size = JSON.stringify(r.click).length;
             if (out.length >= limit || (out.length > 0 && bytes + size > maxBytes)) break;
             bytes += size;
-            out.push({ seq: r.seq, click: r.click });
+            out.push({ seq: r.seq, click: { ...r.click, metadata: JSON.stringify(r.click.metadata, Object.keys(r.click.metadata).sort()) } });
           }
           return out;
         }),

@@ -13,6 +13,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Outbox } from '../../../src/outbox/index.js';
+import { ApiKey } from '../../../src/main-system/http/api-key.js';
+import { httpClickSink } from '../../../src/main-system/http/click-sink.js';
 import { createShipper, type OutboxPort, type Shipper, type ShipperOptions } from '../../../src/shipper/index.js';
 import type { ClickRecord } from '../../../src/types.js';
 import { startRefMainSystem, type RefMainSystem } from '../../support/ref-main-system/server.js';
@@ -77,14 +79,12 @@ afterAll(async () => {
 function shipperFor(port: OutboxPort, s: Setup): Shipper {
   const o: ShipperOptions = {
     outbox: port,
-    baseUrl: proxy.url,
-    apiKey: API_KEY,
+    sink: httpClickSink({ baseUrl: proxy.url, apiKey: new ApiKey(API_KEY, 'test'), timeoutMs: 60, connections: s.concurrency }),
     mode: s.mode,
     batchSize: s.batchSize,
     lingerMs: s.lingerMs,
     concurrency: s.concurrency,
     pipeline: s.pipeline,
-    timeoutMs: 60,
     maxBackoffMs: 15,
     baseBackoffMs: 1,
     pollMs: 20,

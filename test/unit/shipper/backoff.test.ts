@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, parseRetryAfter, retryDelay } from '../../../src/shipper/backoff.js';
+import { parseRetryAfter } from '../../../src/main-system/http/click-answers.js';
+import { backoffDelay, retryDelay } from '../../../src/shipper/backoff.js';
 
 const NOW = Date.parse('2025-07-27T21:30:00Z');
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { newCounters, type ShipContext } from '../../../src/shipper/context.js';
-import { PauseGate } from '../../../src/shipper/gate.js';
+import { newCounters } from '../../../src/shipper/counters.js';
+import { createRetryPolicy } from '../../../src/shipper/retry-policy.js';
 import { Settler } from '../../../src/shipper/settle.js';
 import type { OutboxPort, ShipperEvent } from '../../../src/shipper/types.js';
 
@@ -21,18 +21,10 @@ function setup(fail = 0, writeMs = 2) {
     stats: async () => ({ pending: 0, dead_letter: 0 }),
   };
   const stop = new AbortController();
-  const ctx: ShipContext = {
-    emit: (e) => events.push(e),
-    counters: newCounters(),
-    now: () => 1_000,
-    random: () => 0,
-    baseMs: 1,
-    capMs: 5,
-    gate: new PauseGate(() => undefined, () => undefined),
-    stopping: stop.signal,
-    requests: new AbortController().signal,
-  };
-  return { settler: new Settler(outbox, ctx), calls, events, ctx, stop };
+  const ctx = { counters: newCounters() };
+  const policy = createRetryPolicy({ baseMs: 1, capMs: 5, random: () => 0, stopping: stop.signal });
+  const settler = new Settler({ outbox, policy, counters: ctx.counters, emit: (e) => events.push(e), now: () => 1_000, stopping: stop.signal });
+  return { settler, calls, events, ctx, stop };
 }
 
 describe('Settler', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classify, errorText, isShedding } from '../../../src/shipper/classify.js';
+import { classify, errorText, isShedding } from '../../../src/main-system/http/click-answers.js';
 
 const answer = (status: number, body = '', retryAfter?: string) => classify({ kind: 'answer', status, body, retryAfter }, 0);
 
