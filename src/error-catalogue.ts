@@ -1,13 +1,36 @@
 /**
- * Every stable error code clickrelay can show an operator, from every stage, in one
- * table: whether the service recovers by itself and what to do. docs/errors.md is this
- * table in prose; test/unit/errors.test.ts keeps the two in step.
+ * The one declaration of every error code clickrelay raises, logs or prints on purpose
+ * (CR_ERR_<AREA>_<WHAT>), grouped by area: whether the service recovers by itself, what the
+ * operator should do, and whether the cause is the configuration (then the CLI exits 2).
+ * ClickrelayError (src/errors.ts) and its area classes look their code up here;
+ * docs/errors.md is this table in prose, and test/unit/errors.test.ts keeps the two in step
+ * and fails on a CR_ERR_ literal in src/ that is not declared here.
  */
-import { ERRORS, type ErrorInfo } from './errors.js';
-import { MIRROR_ERROR_CODES } from './mirror/errors.js';
 
-const OUTBOX_ERRORS = {
-  CR_ERR_OUTBOX_WRITE: ERRORS.CR_ERR_OUTBOX_WRITE,
+export interface ErrorInfo {
+  readonly recoverable: boolean;
+  readonly action: string;
+  /**
+   * The operator's configuration is what is wrong (a key's value, a file a key names, or a
+   * key the installed build cannot honour): fixing it and starting again is the remedy, so
+   * the CLI exits 2 ("usage or configuration"), as for a mistake the loader finds.
+   */
+  readonly config?: true;
+}
+
+export const ERRORS = {
+  // Configuration and start-up (src/config, src/cli, src/service, src/redirect/uws.ts, listen.ts, src/fs).
+  CR_ERR_CONFIG_INVALID: { recoverable: false, action: 'Fix the named key in the config file or environment, then start again.', config: true },
+  CR_ERR_TLS_UNAVAILABLE: { recoverable: false, action: 'server.tls_cert_file is set but the loaded uWebSockets.js build has no TLS: terminate TLS in a proxy (README, TLS), or run Node 22/24 on glibc >= 2.38.', config: true },
+  CR_ERR_COUNTRY_DB: { recoverable: false, action: 'privacy.country = "country" but the IP-to-country database (npm package @ip-location-db/geo-whois-asn-country-mmdb) is missing or unreadable: npm install (or npm ci) in the install folder, or set privacy.country = "off".', config: true },
+  CR_ERR_UWS_NO_NATIVE: { recoverable: false, action: 'Run a Node.js/glibc pair that a uWebSockets.js build supports (see README), or set server.allow_js_fallback = true to accept the slow JS imitation.' },
+  CR_ERR_LISTEN_FAILED: { recoverable: false, action: 'Another process holds the port, or the address is not on this host: change server/admin host or port.' },
+  CR_ERR_LISTEN_PRIVILEGED: { recoverable: false, action: 'A port below 1024 needs CAP_NET_BIND_SERVICE: install systemd/clickrelay.service.d/bind-low-ports.conf.example as /etc/systemd/system/clickrelay.service.d/bind-low-ports.conf (then systemctl daemon-reload), or listen on 8080 behind a proxy.' },
+  CR_ERR_DATA_DIR: { recoverable: false, action: 'storage.data_dir could not be created: the message names the errno (EACCES: make its parent writable by the service user; ENOENT/ENOTDIR: a parent is missing or is a file; EROFS: a read-only file system).' },
+  CR_ERR_UNEXPECTED: { recoverable: false, action: 'An error without a code of its own: the line names its cause and where it was raised. Report it with the log.' },
+
+  // Outbox (src/outbox): the durable click store. OutboxError carries these.
+  CR_ERR_OUTBOX_WRITE: { recoverable: true, action: 'A click could not be stored (disk full or read-only?). Free space or fix permissions on storage.data_dir; recording resumes by itself.' },
   CR_ERR_OUTBOX_WRITER_DIED: { recoverable: true, action: 'The outbox writer thread died and is restarted; clicks of its last batch may be lost (counted in clickrelay_click_write_errors_total). Report it with the log.' },
   CR_ERR_OUTBOX_QUEUE_FULL: { recoverable: true, action: 'More clicks wait for the writer than it can hold: the disk is far too slow or stuck. Check I/O on storage.data_dir.' },
   CR_ERR_OUTBOX_CLOSED: { recoverable: false, action: 'A click arrived while the service was stopping; nothing to do.' },
@@ -15,21 +38,57 @@ const OUTBOX_ERRORS = {
   CR_ERR_OUTBOX_BEHIND_HEAD: { recoverable: false, action: 'outbox.db holds fewer clicks than outbox.head records (deleted, emptied or an older copy restored): serve refuses to start. Restore outbox.db (with its -wal) from a backup, or accept the loss with `clickrelay serve --accept-new-outbox` (the audit keeps reporting the missing positions).' },
   CR_ERR_OUTBOX_WAL_DAMAGED: { recoverable: false, action: 'outbox.db-wal is damaged and SQLite would silently drop the committed clicks after the damage: serve refuses to start. Copy outbox.db, outbox.db-wal and outbox.head somewhere safe first; then repair, or accept the loss with `clickrelay serve --accept-new-outbox` (the WAL is kept as outbox.db-wal.damaged-<time>).' },
   CR_ERR_OUTBOX_CORRUPT: { recoverable: false, action: 'outbox.db fails SQLite\'s integrity check: serve refuses to start. Copy the outbox files somewhere safe, try `sqlite3 outbox.db .recover`, or start a new outbox with `clickrelay serve --accept-new-outbox` (the damaged files are kept as outbox.db.damaged-<time>).' },
-} as const satisfies Record<string, ErrorInfo>;
 
-export const ERROR_CATALOGUE: Readonly<Record<string, ErrorInfo>> = Object.freeze({ ...ERRORS, ...MIRROR_ERROR_CODES, ...OUTBOX_ERRORS });
+  // Shipper (src/shipper): logged while shipping; the clicks stay pending.
+  CR_ERR_SHIP_UNAUTHORIZED: { recoverable: true, action: 'Shipping is paused because the main system rejected the API key; clicks stay pending. Fix the key and restart.' },
+  CR_ERR_SHIP_DB_ACCESS: { recoverable: true, action: "Shipping is paused because the main system's database refused the login or a right (INSERT on link_clicks); clicks stay pending. Fix the password or the GRANTs (README) and restart." },
+  CR_ERR_SHIP_RETRYING: { recoverable: true, action: 'The main system is down, slow or refusing; clicks stay pending and are retried with backoff. Watch clickrelay_outbox_oldest_pending_seconds.' },
+
+  // Mirror (src/mirror, src/main-system): syncing the links from the main system. MirrorError carries these.
+  CR_ERR_MIRROR_AUTH: { recoverable: false, action: 'check main_system.api_key_file / $CLICKRELAY_MAIN_SYSTEM_API_KEY: the main system rejected the API key' },
+  CR_ERR_MIRROR_NO_API_KEY: { recoverable: false, action: 'set main_system.api_key_file, $CLICKRELAY_MAIN_SYSTEM_API_KEY or a systemd credential main_system_api_key', config: true },
+  CR_ERR_MIRROR_HTTP_STATUS: { recoverable: true, action: 'the main system answered an error; the old mirror keeps serving, the next sync retries' },
+  CR_ERR_MIRROR_TIMEOUT: { recoverable: true, action: 'the main system was too slow (main_system.timeout_ms); the next sync retries' },
+  CR_ERR_MIRROR_NETWORK: { recoverable: true, action: 'the main system could not be reached; the next sync retries' },
+  CR_ERR_MIRROR_BAD_JSON: { recoverable: true, action: 'the main system answered something that is not JSON; check the base_url points at the main system' },
+  CR_ERR_MIRROR_BAD_RESPONSE: { recoverable: true, action: 'the main system answered JSON of an unexpected shape; check it implements GET /api/link-tracking/links' },
+  CR_ERR_MIRROR_FILE: { recoverable: false, action: 'fix sync.file: it must be a JSON array or NDJSON of link objects' },
+  CR_ERR_MIRROR_NO_SOURCE: { recoverable: false, action: 'set main_system.base_url or sync.file', config: true },
+  CR_ERR_MIRROR_SCHEDULE: { recoverable: false, action: 'fix sync.schedule: 5 cron fields, or 6 with seconds first', config: true },
+  CR_ERR_MIRROR_STORE: { recoverable: true, action: 'mirror.db could not be written or swapped; check storage.data_dir is writable and has space' },
+  CR_ERR_MIRROR_CORRUPT: { recoverable: true, action: 'mirror.db is unreadable; it is moved aside and rebuilt by the next sync' },
+  CR_ERR_MIRROR_BUSY: { recoverable: true, action: 'a sync is already running in this process' },
+  CR_ERR_MIRROR_DB_ACCESS: { recoverable: false, action: "the main system's database refused the login or a right, or lacks the guide's tables: check the password (main_system.database_password_file) and the GRANTs in the README" },
+  CR_ERR_MIRROR_DB: { recoverable: true, action: "the main system's database answered an error; the old mirror keeps serving, the next sync retries" },
+  CR_ERR_MIRROR_ABORTED: { recoverable: true, action: 'the sync was stopped (shutdown); the old mirror stays' },
+  CR_ERR_MIRROR_REFUSED: { recoverable: false, action: 'the listing would reject, remove or deactivate more than sync.max_change_ratio of the mirror, so it was refused and the old mirror keeps serving; check the main system (the error names the first ids per reason), then accept it on purpose with `clickrelay sync --force`' },
+  CR_ERR_MIRROR_DEADLINE: { recoverable: true, action: 'the sync took longer than sync.deadline_seconds and was abandoned; the old mirror stays. Check the main system\'s speed, or raise the deadline' },
+  CR_ERR_MIRROR_PAGE_CAP: { recoverable: true, action: 'the listing went on past sync.max_pages pages (a main system handing out cursors for ever?); the old mirror stays. Check the main system, or raise sync.max_pages' },
+
+  // Privacy, audit and local analytics (src/audit, src/privacy, the admin listener).
+  CR_ERR_POLICY_WEAKENED: { recoverable: true, action: 'A privacy setting is weaker than its default (start-up warning, status, privacy notice; audit --strict fails). Restore the default unless a documented need requires it.' },
+  CR_ERR_AUDIT_VIOLATION: { recoverable: false, action: 'The outbox breaks a privacy rule or its hash chain: keep a copy of outbox.db and outbox.head and investigate the named click ids.' },
+  CR_ERR_ANALYTICS_READ: { recoverable: true, action: 'Local analytics (admin /api/link-tracking/analytics) could not read mirror.db or outbox.db and answered 500; redirects are unaffected. The log line names the file part and the cause: check the file, its permissions and the disk.' },
+} as const satisfies Record<`CR_ERR_${string}`, ErrorInfo>;
+
+export type ErrorCode = keyof typeof ERRORS;
+/** The codes of one area, by their prefix: an area's error class accepts only these. */
+export type AreaErrorCode<Area extends string> = Extract<ErrorCode, `CR_ERR_${Area}_${string}`>;
+
+/** The same table for lookups by a code read from elsewhere (a log line, a test, a file). */
+export const ERROR_CATALOGUE: Readonly<Record<string, ErrorInfo>> = Object.freeze(ERRORS);
 
 /** docs/errors.md, as the test expects it (regenerate: npm run docs:errors). */
 export function errorsMarkdown(): string {
-  const rows = Object.entries(ERROR_CATALOGUE).map(([code, i]) => `| \`${code}\` | ${i.recoverable ? 'yes' : 'no'} | ${i.action.replace(/\|/g, '\\|')} |`);
+  const rows = Object.entries(ERROR_CATALOGUE).map(([code, i]) => `| \`${code}\` | ${i.recoverable ? 'yes' : 'no'} | ${i.config ? 'yes (exit 2)' : 'no'} | ${i.action.replace(/\|/g, '\\|')} |`);
   return [
     '# Error codes',
     '',
-    'Every code clickrelay logs or prints, whether the service recovers by itself, and what the operator should do.',
+    'Every code clickrelay logs or prints, whether the service recovers by itself, whether the configuration is the cause (the command line then exits 2 instead of 1), and what the operator should do.',
     'Generated from `src/error-catalogue.ts` by `npm run docs:errors`; `test/unit/errors.test.ts` fails when they differ.',
     '',
-    '| code | recovers by itself | what to do |',
-    '|---|---|---|',
+    '| code | recovers by itself | configuration | what to do |',
+    '|---|---|---|---|',
     ...rows,
     '',
   ].join('\n');

@@ -5,6 +5,7 @@
  * otherwise a client could pick the address we store and rate-limit by.
  */
 import ipaddr from 'ipaddr.js';
+import { ConfigError } from '../errors.js';
 import { formatIp, parseIp, type IpAddress } from './ip.js';
 
 /** server.trust_proxy, parsed once at start-up so the per-request check is arithmetic. */
@@ -29,7 +30,8 @@ export interface ForwardingHeaders {
 /**
  * Parses CIDRs (`10.0.0.0/8`, `2001:db8::/32`; a bare address means that one host).
  * An IPv4-mapped IPv6 range becomes the IPv4 range it covers, because parseIp unwraps
- * mapped peers to IPv4 too. Throws an Error naming the first bad entry.
+ * mapped peers to IPv4 too. Throws a ConfigError naming the first bad entry (the loader's
+ * check is looser: it accepts an IPv4-mapped range shorter than /96, which has no IPv4 range).
  */
 export function parseTrustedProxies(cidrs: readonly string[]): TrustedProxies {
   const v4: [ipaddr.IPv4, number][] = [];
@@ -42,7 +44,7 @@ export function parseTrustedProxies(cidrs: readonly string[]): TrustedProxies {
     const prefix = prefixText === undefined ? written : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
     const bits = mapped ? prefix - 96 : prefix;
     if (ip === null || extra !== undefined || !(bits >= 0 && prefix <= written)) {
-      throw new Error(`trust_proxy entry "${cidr}" is not an IP address or CIDR (expected e.g. 10.0.0.0/8 or 2001:db8::/32)`);
+      throw new ConfigError(`server.trust_proxy entry "${cidr}" is not an IP address or CIDR (expected e.g. 10.0.0.0/8 or 2001:db8::/32)`);
     }
     if (ip instanceof ipaddr.IPv4) v4.push([ip, bits]);
     else v6.push([ip, bits]);

@@ -3,6 +3,7 @@
  * data in, plain data out: this file reads no config file and imports no loader.
  */
 import type { ReferrerMode } from './referrer.js';
+import { ConfigError } from '../errors.js';
 import { compileScannerRules, type ScannerRules } from './scanner.js';
 import type { UserAgentMode } from './user-agent.js';
 
@@ -58,7 +59,7 @@ export interface PolicyServices {
 
 function oneOf<T extends string>(key: string, value: string, allowed: readonly T[]): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new Error(`privacy.${key} = "${value}" is not allowed (allowed: ${allowed.join(', ')})`);
+  throw new ConfigError(`privacy.${key} = "${value}" is not allowed (allowed: ${allowed.join(', ')})`);
 }
 
 /** Host of the main system, or null when standalone (empty) or unparseable. */

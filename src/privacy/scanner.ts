@@ -7,6 +7,7 @@
  * once per policy: on the hot path an address costs a binary search, a referrer and a user
  * agent a memo hit (anonymize.ts, bot.ts).
  */
+import { ConfigError } from '../errors.js';
 import { compileCidrMatcher, parseNamedCidr, type CidrMatcher } from './cidr-matcher.js';
 import { memoizeString } from './memo.js';
 import { BUILTIN_SCANNERS, SCANNER_RANGES, SCANNER_REFERRER_HOSTS, SCANNER_USER_AGENT_TOKENS } from './scanner-data.js';
@@ -38,7 +39,7 @@ function split(key: string, entry: string): [string, string] {
   const name = eq < 0 ? '' : entry.slice(0, eq).trim();
   const value = entry.slice(eq + 1).trim().toLowerCase();
   if (!SCANNER_NAME.test(name) || value === '') {
-    throw new Error(`privacy.${key} entry "${entry}" is not name=value with a name of a-z, 0-9, - or _ (e.g. "mygateway=scanner.example.net")`);
+    throw new ConfigError(`privacy.${key} entry "${entry}" is not name=value with a name of a-z, 0-9, - or _ (e.g. "mygateway=scanner.example.net")`);
   }
   return [name, value];
 }
@@ -53,9 +54,9 @@ export function compileScannerRules(extras: ScannerExtras = {}): ScannerRules {
     try {
       parsed = parseNamedCidr(entry);
     } catch (err) {
-      throw new Error(`privacy.scanner_ranges entry ${(err as Error).message}`);
+      throw new ConfigError(`privacy.scanner_ranges entry ${(err as Error).message}`);
     }
-    if (!SCANNER_NAME.test(parsed.name)) throw new Error(`privacy.scanner_ranges entry "${entry}": the name must be a-z, 0-9, - or _`);
+    if (!SCANNER_NAME.test(parsed.name)) throw new ConfigError(`privacy.scanner_ranges entry "${entry}": the name must be a-z, 0-9, - or _`);
     ranges.push({ name: parsed.name, cidr: `${parsed.cidr[0].toString()}/${parsed.cidr[1]}` });
     names.add(parsed.name);
   }

@@ -18,6 +18,7 @@ export class JsonReply {
 /**
  * An error a route may throw to say which part failed: answered as the guide's 500 with that
  * part's fixed message (never the cause's text, which goes to onError and the log).
+ * Internal control flow, not a ClickrelayError: service/events.ts logs it (CR_ERR_ANALYTICS_READ for a file part).
  */
 export class AdminRouteError extends Error {
   constructor(

@@ -7,7 +7,6 @@
  * file are opened first, the listeners next (serving the last good mirror at once), and
  * only then the first sync and the shipper, which may wait on a slow main system.
  */
-import { readFileSync } from 'node:fs';
 import cron from 'node-cron';
 import type { Config } from '../config/schema.js';
 import { ClickrelayError } from '../errors.js';
@@ -27,6 +26,7 @@ import { describeBuild, loadUws, type UwsBuild } from '../redirect/uws.js';
 import { createShipper, type Shipper } from '../shipper/index.js';
 import { analyticsRoutes } from './analytics-route.js';
 import { adminEvents, clickEvents, mirrorEvents, requestEvents, shipperEvents } from './events.js';
+import { readAdminToken } from './admin-token.js';
 import { createMissAdmission } from './miss-admission.js';
 import { openCountryDb } from './country-db.js';
 import { mainSystemAdapter } from '../main-system/adapter.js';
@@ -240,7 +240,7 @@ function writeRuntimeFileOrWarn(log: Logger, dataDir: string, info: Parameters<t
   const analytics = analyticsRoutes(dataDir);
   const adminApp = createAdminApp({
     uws,
-    token: config.admin.token_file ? readFileSync(config.admin.token_file, 'utf8').trim() : null,
+    token: readAdminToken(config.admin.token_file),
     isReady: async () => {
       // The same test the public listener makes before it answers 404 (mirror.loaded).
       if (!mirror.loaded) return 'mirror not loaded';

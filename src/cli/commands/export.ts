@@ -7,6 +7,7 @@ import { EXPORT_FORMATS, writeExport, type ExportFormat } from '../../audit/inde
 import { parseTimeBound } from '../../audit/export-range.js';
 import { openOutboxReadOnly, type RowRange } from '../../outbox/index.js';
 import { parseCommand, usageError, printHelp } from '../args.js';
+import { codedLine } from '../one-line.js';
 import { progress } from '../progress.js';
 
 const HELP = `clickrelay export [--format ndjson|csv] [--since ISO] [--until ISO] [--config FILE]
@@ -52,7 +53,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
     const result = await writeExport(reader.rows(range), format, process.stdout, (rows) => bar.update(rows));
     bar.stop();
     if (result.error && (result.error as NodeJS.ErrnoException).code !== 'EPIPE') {
-      process.stderr.write(`clickrelay export: output failed after ${result.rows} rows: ${result.error.message}\n`);
+      process.stderr.write(`clickrelay export: output failed after ${result.rows} rows: ${codedLine(result.error)}\n`);
       return 1;
     }
     return 0;

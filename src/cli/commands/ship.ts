@@ -3,6 +3,7 @@
  * backoffs up to S seconds (default 60). Exit 1 if anything is still pending; dead
  * letters are reported, not counted as pending.
  */
+import { ConfigError } from '../../errors.js';
 import { Outbox } from '../../outbox/index.js';
 import { createShipper } from '../../shipper/index.js';
 import { ShippingState } from '../../service/shipping-state.js';
@@ -22,8 +23,7 @@ export async function ship(argv: string[]): Promise<number> {
   const config = cmd.config();
   const adapter = mainSystemAdapter(config.main_system);
   if (adapter === null) {
-    process.stderr.write('clickrelay ship: main_system.base_url and main_system.database_url are empty (standalone): there is nowhere to ship to\n');
-    return 1;
+    throw new ConfigError('ship: main_system.base_url and main_system.database_url are empty (standalone): there is nowhere to ship to');
   }
   const outbox = await Outbox.open({ dataDir: config.storage.data_dir, durability: config.outbox.durability, commitIntervalMs: config.outbox.commit_interval_ms });
   // The shipper's events feed both.

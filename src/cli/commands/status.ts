@@ -8,7 +8,8 @@ import { describeWeakened, weakenedSettings } from '../../audit/index.js';
 import { mainSystemAdapter } from '../../main-system/adapter.js';
 import { probeMainSystem } from '../../main-system/probe.js';
 import { readMirrorStatus } from '../../mirror/index.js';
-import { openOutboxReadOnly } from '../../outbox/index.js';
+import { describeCause } from '../../errors.js';
+import { OutboxError, openOutboxReadOnly } from '../../outbox/index.js';
 import { SCHEMA_VERSION } from '../../outbox/schema.js';
 import { describeBuild, loadUws, type UwsBuild } from '../../redirect/uws.js';
 import { readRuntimeFile, runtimeSettings, settingsDiff } from '../../service/runtime-file.js';
@@ -27,8 +28,15 @@ export async function status(argv: string[]): Promise<number> {
   const running = readRuntimeFile(dataDir);
   const mirror = readMirrorStatus(dataDir);
   const outbox = openOutboxReadOnly(dataDir);
-  const o = { ...outbox.summary(), pending_error: outbox.pendingError(), schema_version: outbox.schemaVersion() };
-  outbox.close();
+  let o;
+  try {
+    o = { ...outbox.summary(), pending_error: outbox.pendingError(), schema_version: outbox.schemaVersion() };
+  } catch (err) {
+    // SQLite says only "file is not a database": the outbox's code carries what to do.
+    throw new OutboxError('CR_ERR_OUTBOX_OPEN', `${dataDir}/outbox.db cannot be read: ${describeCause(err)}`);
+  } finally {
+    outbox.close();
+  }
   let build: UwsBuild | { error: string };
   try {
     build = running?.uws_build ?? loadUws({ allowJsFallback: config.server.allow_js_fallback }).build;

@@ -1,12 +1,14 @@
 /**
  * `clickrelay sync [--force] [--json]`: one mirror sync now. A running `serve` notices the
  * replaced mirror.db and reloads it. Exit 1 when the sync failed, 3 when the listing was
- * refused by sync.max_change_ratio (the old mirror stays either way); `--force` accepts
+ * refused by sync.max_change_ratio (the old mirror stays either way), 2 when the configuration
+ * is the cause (no API key, no source); `--force` accepts
  * such a listing on purpose.
  */
 import { mainSystemLinkSource } from '../../main-system/link-source.js';
 import { linksFileSource, runSync, type SyncResult } from '../../mirror/index.js';
 import { parseCommand, printHelp } from '../args.js';
+import { codedLine, exitCodeOf } from '../one-line.js';
 import { progress } from '../progress.js';
 
 /** Exit status of a refused listing: a script can tell "the main system looks broken" from "unreachable". */
@@ -35,8 +37,8 @@ export async function sync(argv: string[]): Promise<number> {
     const e = err as Error & { code?: string; details?: Record<string, unknown> };
     const refused = e.code === 'CR_ERR_MIRROR_REFUSED';
     if (cmd.values.json) process.stdout.write(JSON.stringify({ ok: false, refused, code: e.code, error: e.message, ...(e.details ? { details: e.details } : {}) }, null, 2) + '\n');
-    process.stderr.write(`clickrelay sync ${refused ? 'refused the listing' : 'failed'}, the old mirror stays: ${e.code ? `${e.code}: ` : ''}${e.message}\n`);
-    return refused ? EXIT_REFUSED : 1;
+    process.stderr.write(`clickrelay sync ${refused ? 'refused the listing' : 'failed'}, the old mirror stays: ${codedLine(err)}\n`);
+    return refused ? EXIT_REFUSED : exitCodeOf(err);
   }
 }
 
