@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openLinkReader } from '../mirror/link-reader.js';
-import { openOutboxReadOnly, type OutboxReadOnly } from '../outbox/read-only.js';
+import { openOutboxReadOnly, type OutboxReadOnly } from '../outbox/index.js';
 import type { AnalyticsRequest, AnalyticsResponse } from './analytics-thread.js';
 import { analyticsOf } from './statistics.js';
 

@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { MAX_KEY_AGE_HOURS, SESSION_KEYS_FILE } from '../keys/index.js';
 import {
+  BUILTIN_SCANNERS,
   MAX_FULL_USER_AGENT_LENGTH,
   MAX_REFERRER_LENGTH,
   MAX_UTM_VALUE_LENGTH,
@@ -38,7 +39,6 @@ import {
   truncateIp,
   type PrivacyPolicy,
 } from '../privacy/index.js';
-import { BUILTIN_SCANNERS } from '../privacy/scanner-data.js';
 import { OPT_OUT_COOKIE_NAME, OPT_OUT_MAX_AGE_SECONDS } from '../redirect/opt-out-routes.js';
 import { CLICK_SOURCES, UTM_KEYS } from '../types.js';
 import { weakenedSettings, type WeakenedSetting } from './weakened.js';

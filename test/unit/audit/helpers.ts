@@ -5,9 +5,10 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import { runAudit } from '../../../src/audit/index.js';
-import type { AuditReport } from '../../../src/audit/index.js';
+import type { AuditReport } from '../../../src/audit/report.js';
 import { openOutboxReadOnly } from '../../../src/outbox/index.js';
-import { anonymizeClick, policyFromConfig, type PrivacyPolicy, type PrivacySection, type RawClick } from '../../../src/privacy/index.js';
+import { anonymizeClick, policyFromConfig, type PrivacyPolicy, type RawClick } from '../../../src/privacy/index.js';
+import type { PrivacySection } from '../../../src/privacy/policy.js';
 import type { ClickRecord } from '../../../src/types.js';
 import { openOutbox, recordAll } from '../outbox/helpers.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { analyticsOf, clickStatistics } from '../../../src/audit/index.js';
+import { analyticsOf, clickStatistics } from '../../../src/audit/statistics.js';
 import { MirrorIndexHolder } from '../../../src/mirror/link-index.js';
 import { openLinkReader } from '../../../src/mirror/link-reader.js';
 import { runSync } from '../../../src/mirror/sync.js';
