@@ -53,7 +53,7 @@ function metadataValue(v: unknown): unknown {
   }
 }
 
-export function exportHeader(format: ExportFormat): string {
+function exportHeader(format: ExportFormat): string {
   return format === 'csv' ? csvRecord(EXPORT_COLUMNS) : '';
 }
 

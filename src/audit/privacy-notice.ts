@@ -44,7 +44,7 @@ import { CLICK_SOURCES, UTM_KEYS } from '../types.js';
 import { weakenedSettings, type WeakenedSetting } from './weakened.js';
 
 /** Fixed sample inputs for the examples (documentation ranges: RFC 5737, RFC 3849). */
-export const SAMPLES = {
+const SAMPLES = {
   ipv4: '203.0.113.77',
   ipv6: '2001:db8:85a3:8d3:1319:8a2e:370:7348',
   userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36',

@@ -28,7 +28,7 @@ export interface StatusData {
 }
 
 /** Minutes of the chart; the counter keeps more, the page shows the last three hours. */
-export const CHART_MINUTES = 180;
+const CHART_MINUTES = 180;
 
 const row = (k: string, v: string, id?: string): string => `<tr${id ? ` id="${id}"` : ''}><th>${esc(k)}</th><td>${v}</td></tr>`;
 

@@ -18,7 +18,7 @@ import { writeFileAtomic } from '../fs/atomic-write.js';
 
 export const HEAD_FILE = 'outbox.head';
 /** One record, padded: room for any safe-integer seq, the hash and the check. */
-export const HEAD_BYTES = 160;
+const HEAD_BYTES = 160;
 const READ_TRIES = 3;
 
 export interface ChainHead {
@@ -29,7 +29,7 @@ export interface ChainHead {
 const checkOf = (h: ChainHead): string => hash('sha256', `${h.seq}:${h.chain_hash}`, 'hex').slice(0, 16);
 
 /** The record as written: JSON, space-padded to HEAD_BYTES - 1, and a newline. */
-export function formatHead(head: ChainHead): string {
+function formatHead(head: ChainHead): string {
   const json = JSON.stringify({ seq: head.seq, chain_hash: head.chain_hash, check: checkOf(head) });
   return `${json.padEnd(HEAD_BYTES - 1)}\n`;
 }

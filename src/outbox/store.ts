@@ -147,11 +147,6 @@ export class OutboxStore {
     return this.tip;
   }
 
-  /** Inserts a flat batch in one transaction; throws (and changes nothing) if it fails. */
-  insertBatch(flat: readonly unknown[]): number {
-    return this.insertBatches([flat]);
-  }
-
   /** Inserts several flat batches, in order, in one transaction; throws (and changes nothing) if it fails. */
   insertBatches(flats: readonly (readonly unknown[])[]): number {
     this.tip = this.insertBatchTx(flats);
