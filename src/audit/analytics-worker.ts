@@ -1,6 +1,6 @@
 /**
  * The analytics thread: its own read-only connections to mirror.db and outbox.db, so a scan
- * of a large outbox (~1 s per million clicks) runs beside the redirects instead of stalling
+ * of a large outbox (seconds for millions of clicks) runs beside the redirects instead of stalling
  * them. Requests are answered one at a time, in order. Started by analytics-thread.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
