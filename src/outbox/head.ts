@@ -66,7 +66,9 @@ export function readHead(dataDir: string): ChainHead | null {
 }
 
 /**
- * `sync` fsyncs the file before the rename (used at close; per commit a lagging head is fine).
+ * `sync` makes the write durable, the file and its folder fsynced (at close: the last head must
+ * survive a power cut). While clicks commit a head lost with the page cache only lags, which
+ * the chain check accepts, so the two fsyncs would be cost without a guarantee.
  * Falls back to rewriting the existing file in place when the temp file cannot be written
  * (ENOSPC, EDQUOT): see the file comment.
  */
