@@ -5,7 +5,7 @@
  * privacy policy in force, and the chain's state. Built from cheap figures only — nothing
  * here scans the outbox (see status-data in service.ts and click-rate.ts).
  */
-import type { WeakenedSetting } from '../audit/weakened.js';
+import type { WeakenedSetting } from '../audit/index.js';
 import type { ShippingSnapshot } from '../service/shipping-state.js';
 import type { MinuteCounts } from './click-rate.js';
 import { esc, page, stackedBars } from './html.js';
