@@ -45,6 +45,9 @@ export async function load(url, context, next) {
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, inlineSourceMap: true, inlineSources: true },
   });
   mkdirSync(options.cacheDir, { recursive: true });
+  // Not src/fs/atomic-write.ts: this text is the hook that makes .ts importable, so it can
+  // import nothing of ours; and a cache entry needs no fsync (a lost one is transpiled again).
+  // The temp name is unique per writer because parallel test workers fill the same cache.
   const tmp = cached + '.' + process.pid + '.' + Math.random().toString(36).slice(2) + '.tmp';
   writeFileSync(tmp, out.outputText);
   renameSync(tmp, cached);

@@ -1,11 +1,11 @@
 /**
  * The analytics thread: its own read-only connections to mirror.db and outbox.db, so a scan
- * of a large outbox (~1 s per million clicks) runs beside the redirects instead of stalling
+ * of a large outbox (seconds for millions of clicks) runs beside the redirects instead of stalling
  * them. Requests are answered one at a time, in order. Started by analytics-thread.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openLinkReader } from '../mirror/store/link-reader.js';
-import { openOutboxReadOnly, type OutboxReadOnly } from '../outbox/read-only.js';
+import { openOutboxReadOnly, type OutboxReadOnly } from '../outbox/index.js';
 import type { AnalyticsRequest, AnalyticsResponse } from './analytics-thread.js';
 import { analyticsOf } from './statistics.js';
 

@@ -21,7 +21,7 @@ import type { WeakenedSetting } from './weakened.js';
  * must not fail over what the next run removes, so a record or key is a violation only once
  * it is this much past its limit.
  */
-export const PURGE_GRACE_HOURS = 1;
+const PURGE_GRACE_HOURS = 1;
 const HOUR_MS = 3_600_000;
 
 export interface AuditOptions {
@@ -41,7 +41,7 @@ export interface AuditOptions {
 
 const PROGRESS_EVERY = 1000;
 
-export function policyReport(privacy: PrivacyPolicy, retentionDays: number): AuditPolicyReport {
+function policyReport(privacy: PrivacyPolicy, retentionDays: number): AuditPolicyReport {
   return {
     ipv4_prefix: privacy.ipv4Prefix,
     ipv6_prefix: privacy.ipv6Prefix,

@@ -4,8 +4,7 @@
  * SQLite (a pipe into gzip, ssh, a full disk) the export waits for 'drain' instead of
  * buffering, so memory stays flat on millions of rows.
  */
-import type { StoredRow } from '../outbox/index.js';
-import { CLICK_COLUMNS } from '../outbox/index.js';
+import { CLICK_COLUMNS, type StoredRow } from '../outbox/index.js';
 import { csvRecord } from './csv.js';
 
 export type ExportFormat = 'ndjson' | 'csv';
@@ -54,7 +53,7 @@ function metadataValue(v: unknown): unknown {
   }
 }
 
-export function exportHeader(format: ExportFormat): string {
+function exportHeader(format: ExportFormat): string {
   return format === 'csv' ? csvRecord(EXPORT_COLUMNS) : '';
 }
 

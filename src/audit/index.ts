@@ -15,19 +15,17 @@
  *   privacy-notice.ts     the notice built from the configuration; privacy-notice-md.ts renders it
  *   statistics.ts         the guide's analytics answer for one link (link_info + click_statistics)
  *   analytics-thread.ts   runs it in a thread of its own (analytics-worker.ts), off the redirect thread
+  *
+ * Exported here: only what other stages use (the CLI commands, the service). Tests reach the
+ * files directly.
  */
-export { PURGE_GRACE_HOURS, policyReport, runAudit, type AuditOptions } from './audit.js';
-export { csvField, csvRecord } from './csv.js';
-export { EXPORT_COLUMNS, EXPORT_FORMATS, exportHeader, exportLine, writeExport, type ExportFormat, type ExportResult, type ExportSink } from './export.js';
-export { buildPrivacyNotice, SAMPLES, type NoticeField, type PrivacyNotice } from './privacy-notice.js';
+export { runAudit } from './audit.js';
+export { EXPORT_FORMATS, writeExport, type ExportFormat } from './export.js';
+export { parseTimeBound } from './export-range.js';
+export { buildPrivacyNotice } from './privacy-notice.js';
 export { renderPrivacyNoticeMarkdown } from './privacy-notice-md.js';
-export type { AuditCounts, AuditPolicyReport, AuditReport } from './report.js';
 export { formatAuditReport } from './report-text.js';
-export { METADATA_KEYS } from './row-checks.js';
-export { RULE_ORDER, RULE_TEXT, type AuditRule, type FileRule, type RowRule } from './rules.js';
-export { analyticsOf, clickStatistics, type AnalyticsAnswer, type AnalyticsOutcome, type ClickQuality, type ClickStatistics } from './statistics.js';
-export { createAnalyticsThread, type AnalyticsThread } from './analytics-thread.js';
-export type { AuditViolation } from './violations.js';
-export { describeWeakened, weakenedSettings, type WeakenedSetting } from './weakened.js';
 export { renderAuditHtml } from './report-html.js';
+export { createAnalyticsThread } from './analytics-thread.js';
+export { describeWeakened, weakenedSettings, type WeakenedSetting } from './weakened.js';
 export { optOutPages } from './opt-out-page.js';

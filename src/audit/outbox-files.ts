@@ -6,8 +6,7 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { DAMAGED_MARK, HEAD_FILE, OUTBOX_DB } from '../outbox/index.js';
-import { checkWal, type WalDamage } from '../outbox/wal-check.js';
+import { checkWal, DAMAGED_MARK, HEAD_FILE, OUTBOX_DB, type WalDamage } from '../outbox/index.js';
 import type { OutboxFileRule } from './rules.js';
 
 /** Group or other may read: outbox.db and its WAL hold click data, the folder lists them. */

@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { MAX_KEY_AGE_HOURS, SESSION_KEYS_FILE } from '../keys/index.js';
 import {
+  BUILTIN_SCANNERS,
   MAX_FULL_USER_AGENT_LENGTH,
   MAX_REFERRER_LENGTH,
   MAX_UTM_VALUE_LENGTH,
@@ -38,13 +39,12 @@ import {
   truncateIp,
   type PrivacyPolicy,
 } from '../privacy/index.js';
-import { BUILTIN_SCANNERS } from '../privacy/scanner-data.js';
 import { OPT_OUT_COOKIE_NAME, OPT_OUT_MAX_AGE_SECONDS } from '../redirect/opt-out-routes.js';
 import { CLICK_SOURCES, UTM_KEYS } from '../types.js';
 import { weakenedSettings, type WeakenedSetting } from './weakened.js';
 
 /** Fixed sample inputs for the examples (documentation ranges: RFC 5737, RFC 3849). */
-export const SAMPLES = {
+const SAMPLES = {
   ipv4: '203.0.113.77',
   ipv6: '2001:db8:85a3:8d3:1319:8a2e:370:7348',
   userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36',

@@ -7,17 +7,17 @@
  */
 import type { ClickColumns, DeliveryState } from '../outbox/index.js';
 import {
+  cleanText,
+  HASHED_UTM_VALUE,
   ipHasBitsBeyond,
   MAX_UTM_VALUE_LENGTH,
   reduceUserAgent,
   referrerIsWithinPolicy,
+  SCANNER_NAME,
   truncateIp,
   userAgentIsReduced,
   type PrivacyPolicy,
 } from '../privacy/index.js';
-import { HASHED_UTM_VALUE } from '../privacy/anonymize.js';
-import { SCANNER_NAME } from '../privacy/scanner.js';
-import { cleanText } from '../privacy/text.js';
 import { looksLikePersonalData } from './personal-data.js';
 import { CLICK_SOURCES, UTM_KEYS } from '../types.js';
 import type { RowRule } from './rules.js';

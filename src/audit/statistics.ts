@@ -9,7 +9,7 @@
  * unique_sessions.
  */
 import type { GuideLinkInfo, LinkReader } from '../mirror/index.js';
-import type { OutboxReadOnly } from '../outbox/read-only.js';
+import type { OutboxReadOnly } from '../outbox/index.js';
 
 /** The guide's `click_statistics` object, field for field. */
 export interface ClickStatistics {

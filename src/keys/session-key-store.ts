@@ -66,7 +66,9 @@ function readKeys(file: string): { keys: Map<string, Buffer>; problem: string | 
 
 /**
  * Atomic and durable replace: a crash leaves either the old file or the new one, never half
- * a key (which would silently change every session id of the day).
+ * a key (which would silently change every session id of the day). Durable includes the
+ * folder's fsync: a rename lost in a power cut brings back a file without today's key, and
+ * the day's later clicks would get session ids unrelated to its earlier ones.
  */
 function writeKeysAtomically(file: string, keys: ReadonlyMap<string, Buffer>): void {
   const body = JSON.stringify(Object.fromEntries([...keys].map(([day, key]) => [day, key.toString('hex')])));

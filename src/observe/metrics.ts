@@ -7,7 +7,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric
 /**
  * A label-less histogram for a per-click hot path: observe() is a bucket search and three
  * additions on plain numbers (prom-client's Histogram hashes labels and walks objects per
- * observation, ~0.12 µs). prom-client reads it at scrape time through get(), in the same
+ * observation). prom-client reads it at scrape time through get(), in the same
  * exposition format as its own Histogram (_bucket{le}, _sum, _count).
  */
 export class FastHistogram {
@@ -61,7 +61,7 @@ export class FastHistogram {
 /**
  * A counter for a per-request hot path: `labels(...)` is resolved once by the caller and each
  * inc() then adds to a plain number (prom-client's Counter hashes the label set on every
- * inc(), ~0.3 µs per redirect). Exposed like prom-client's Counter, read at scrape time.
+ * inc()). Exposed like prom-client's Counter, read at scrape time.
  */
 export class FastCounter<L extends string = never> {
   readonly type = 'counter';

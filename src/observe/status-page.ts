@@ -5,7 +5,7 @@
  * privacy policy in force, and the chain's state. Built from cheap figures only — nothing
  * here scans the outbox (see status-data in service.ts and click-rate.ts).
  */
-import type { WeakenedSetting } from '../audit/weakened.js';
+import type { WeakenedSetting } from '../audit/index.js';
 import type { ShippingSnapshot } from '../service/shipping-state.js';
 import type { MinuteCounts } from './click-rate.js';
 import { esc, page, stackedBars } from './html.js';
@@ -28,7 +28,7 @@ export interface StatusData {
 }
 
 /** Minutes of the chart; the counter keeps more, the page shows the last three hours. */
-export const CHART_MINUTES = 180;
+const CHART_MINUTES = 180;
 
 const row = (k: string, v: string, id?: string): string => `<tr${id ? ` id="${id}"` : ''}><th>${esc(k)}</th><td>${v}</td></tr>`;
 

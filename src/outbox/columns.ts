@@ -37,9 +37,9 @@ export type ClickColumns = readonly [
 export const CLICK_STRIDE = CLICK_COLUMNS.length;
 
 /** Metadata as JSON with sorted keys, so equal metadata is always stored (and hashed) as equal text. */
-export function metadataJson(metadata: ClickMetadata): string {
+function metadataJson(metadata: ClickMetadata): string {
   // The privacy stage hands out one frozen metadata object per distinct query (and bot flag),
-  // so its text is made once, not once per click (~0.4 µs). Only frozen objects are
+  // so its text is made once, not once per click. Only frozen objects are
   // remembered: their text cannot change.
   let json = frozenJson.get(metadata);
   if (json !== undefined) return json;

@@ -18,7 +18,7 @@ import { writeFileAtomic } from '../fs/atomic-write.js';
 
 export const HEAD_FILE = 'outbox.head';
 /** One record, padded: room for any safe-integer seq, the hash and the check. */
-export const HEAD_BYTES = 160;
+const HEAD_BYTES = 160;
 const READ_TRIES = 3;
 
 export interface ChainHead {
@@ -29,7 +29,7 @@ export interface ChainHead {
 const checkOf = (h: ChainHead): string => hash('sha256', `${h.seq}:${h.chain_hash}`, 'hex').slice(0, 16);
 
 /** The record as written: JSON, space-padded to HEAD_BYTES - 1, and a newline. */
-export function formatHead(head: ChainHead): string {
+function formatHead(head: ChainHead): string {
   const json = JSON.stringify({ seq: head.seq, chain_hash: head.chain_hash, check: checkOf(head) });
   return `${json.padEnd(HEAD_BYTES - 1)}\n`;
 }
@@ -66,7 +66,9 @@ export function readHead(dataDir: string): ChainHead | null {
 }
 
 /**
- * `sync` fsyncs the file before the rename (used at close; per commit a lagging head is fine).
+ * `sync` makes the write durable, the file and its folder fsynced (at close: the last head must
+ * survive a power cut). While clicks commit a head lost with the page cache only lags, which
+ * the chain check accepts, so the two fsyncs would be cost without a guarantee.
  * Falls back to rewriting the existing file in place when the temp file cannot be written
  * (ENOSPC, EDQUOT): see the file comment.
  */

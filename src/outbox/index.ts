@@ -18,34 +18,15 @@
  *   read-only.ts      synchronous read-only access for the CLI
  *   wal-check.ts      reads outbox.db-wal as SQLite's recovery would: what it would drop
  *   open-checked.ts   start-up refusals (damaged WAL, corrupt file, behind its head) and --accept-new-outbox
+ *
+ * Exported here: only what other stages use. Tests reach the files above directly.
  */
-export { Outbox, type CommitCallback, type OutboxOptions, type OutboxStats } from './outbox.js';
-export { OutboxError, type OutboxErrorCode } from './errors.js';
-export {
-  openOutboxReadOnly,
-  type DeliveryState,
-  type OutboxReadOnly,
-  type OutboxSummary,
-  type RowRange,
-  type StoredCheckpoint,
-  type StoredClick,
-  type StoredRow,
-  type TrackingStats,
-} from './read-only.js';
-export {
-  canonicalClickFields,
-  chainHash,
-  GENESIS_HASH,
-  verifyChain,
-  type ChainCheckpoint,
-  type ChainReader,
-  type ChainReport,
-  type ChainRow,
-  type ChainRule,
-  type ChainViolation,
-} from './chain.js';
+export { Outbox, type CommitReport } from './outbox.js';
+export { newClickId } from './click-id.js';
+export { openOutboxReadOnly, type DeliveryState, type OutboxReadOnly, type RowRange, type StoredRow } from './read-only.js';
+export { verifyChain, type ChainReader, type ChainReport, type ChainRow, type ChainRule } from './chain.js';
 export { CLICK_COLUMNS, type ClickColumns } from './columns.js';
-export { HEAD_FILE, readHead, type ChainHead } from './head.js';
+export { HEAD_FILE, readHead } from './head.js';
 export { OUTBOX_DB, SCHEMA_VERSION } from './schema.js';
-export { ACCEPT_FLAG, DAMAGED_MARK } from './open-checked.js';
+export { DAMAGED_MARK } from './open-checked.js';
 export { checkWal, type WalDamage } from './wal-check.js';

@@ -15,7 +15,7 @@ import { HEAD_FILE, type ChainHead } from './head.js';
 import { OUTBOX_DB } from './schema.js';
 import { checkWal } from './wal-check.js';
 
-export const ACCEPT_FLAG = '--accept-new-outbox';
+const ACCEPT_FLAG = '--accept-new-outbox';
 /** Suffix of files set aside as evidence; the audit reports any it finds. */
 export const DAMAGED_MARK = '.damaged-';
 

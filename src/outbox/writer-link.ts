@@ -9,8 +9,8 @@
  * - durable (lingerMs = 0, up to MAX_ROUNDS_AHEAD rounds in flight): at the end of the
  *   event-loop turn that queued the clicks, even while the writer is committing, so the next
  *   batch is already waiting in its queue when a commit ends. Waiting for the writer to say it
- *   is idle first cost a message round trip between commits (0.15–0.7 ms measured, against
- *   0.5 ms commits) while redirects waited.
+ *   is idle first would put a message round trip, about as long as a commit, between commits
+ *   while redirects wait.
  * - fast (lingerMs > 0, one round in flight): once the oldest queued click has waited lingerMs
  *   (or the queue is a full round) and the writer is idle, so the writer makes fewer, larger
  *   transactions. Nobody waits for a fast-mode commit, and per-round costs (two messages, the

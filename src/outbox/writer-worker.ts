@@ -43,8 +43,8 @@ function runOp(store: OutboxStore, r: OpRequest): OpResult {
 
 /**
  * outbox.head is rewritten at most this often while clicks commit (and always at close), not
- * after every commit: a temp file + rename per commit cost the writer thread ~15% of its time
- * under load. The head may lag the database (the audit accepts a lagging head: it only proves
+ * after every commit: a temp file + rename per commit is a large share of the writer thread's
+ * time under load (README, Benchmarks). The head may lag the database (the audit accepts a lagging head: it only proves
  * the database was not cut back further), and it never leads it: the timer writes the tip of
  * the last commit that succeeded.
  */

@@ -25,6 +25,18 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** The environment of a `serve` on two free ports, its mirror synced from a links file. */
+export async function serveEnv(dataDir: string, linksFile: string, more: Record<string, string> = {}): Promise<Record<string, string>> {
+  return {
+    CLICKRELAY_SERVER_PORT: String(await freePort()),
+    CLICKRELAY_ADMIN_PORT: String(await freePort()),
+    CLICKRELAY_STORAGE_DATA_DIR: dataDir,
+    CLICKRELAY_SYNC_FILE: linksFile,
+    CLICKRELAY_LOG_LEVEL: 'warn',
+    ...more,
+  };
+}
+
 export interface Child {
   proc: ChildProcess;
   output(): string;

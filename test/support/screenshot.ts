@@ -13,6 +13,11 @@ export interface Region {
   height: number;
 }
 
+/** A bounding box as playwright gives it (fractional CSS pixels), as whole screenshot pixels. */
+export function regionOf(box: Region): Region {
+  return { x: Math.round(box.x), y: Math.round(box.y), width: Math.round(box.width), height: Math.round(box.height) };
+}
+
 /** Pixels within `tolerance` (per channel) of each `#rrggbb` colour, in `region` of `png`. */
 export async function countColours(browser: Browser, png: Buffer, colours: string[], region?: Region, tolerance = 12): Promise<Record<string, number>> {
   const page = await browser.newPage();

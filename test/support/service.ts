@@ -10,7 +10,8 @@ import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { createLogger } from '../../src/observe/logger.js';
-import { openOutboxReadOnly, type StoredClick } from '../../src/outbox/index.js';
+import { openOutboxReadOnly } from '../../src/outbox/index.js';
+import type { StoredClick } from '../../src/outbox/read-only.js';
 import { startService, type RunningService } from '../../src/service/service.js';
 import type { LinkInfo } from '../../src/types.js';
 

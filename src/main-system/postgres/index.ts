@@ -2,6 +2,8 @@
  * The PostgreSQL adapter (the guide's "Database Direct Integration"), opened from the
  * configuration: each user gets its own small pool, so a slow listing never queues the
  * shipper's inserts or a miss lookup behind it.
+ *
+ * Exported here: the two openers the service, the CLI and the mirror call.
  */
 import { readDatabasePassword } from '../credentials.js';
 import type { ClickSink, LinkLookup } from '../ports.js';
@@ -9,11 +11,8 @@ import { postgresClickSink } from './click-sink.js';
 import { postgresLinkLookup } from './link-lookup.js';
 import { openPool } from './pool.js';
 
-export { postgresLinkSource, PAGE_SQL } from './link-source.js';
-export { postgresClickSink, INSERT_SQL } from './click-sink.js';
-export { postgresLinkLookup, LOOKUP_SQL } from './link-lookup.js';
-export { openPool, type DbPool } from './pool.js';
-export { classifyDbError, type DbFailure } from './sqlstate.js';
+// bench/ship-pg.mjs times this statement against a multi-row VALUES list on one connection.
+export { INSERT_SQL } from './click-sink.js';
 
 export interface DatabaseSettings {
   database_url: string;

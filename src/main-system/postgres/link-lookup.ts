@@ -9,7 +9,7 @@ import { scrubSecrets } from '../redact.js';
 import { dbMirrorError } from './mirror-errors.js';
 import type { DbPool } from './pool.js';
 
-export const LOOKUP_SQL = 'SELECT tracking_id, original_url, is_active FROM link_tracking WHERE tracking_id = $1';
+const LOOKUP_SQL = 'SELECT tracking_id, original_url, is_active FROM link_tracking WHERE tracking_id = $1';
 
 export function postgresLinkLookup(db: DbPool): LinkLookup {
   const scrub = (s: string) => scrubSecrets(s, [db.password]);

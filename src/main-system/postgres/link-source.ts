@@ -19,7 +19,7 @@ import { scrubSecrets } from '../redact.js';
 import { dbMirrorError } from './mirror-errors.js';
 import type { DbPool } from './pool.js';
 
-export const PAGE_SQL =
+const PAGE_SQL =
   'SELECT tracking_id, original_url, is_active FROM link_tracking WHERE tracking_id > $1 ORDER BY tracking_id LIMIT $2';
 
 export function postgresLinkSource(db: DbPool, pageSize: number): LinkSource {

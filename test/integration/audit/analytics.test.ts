@@ -8,12 +8,10 @@ import { mkdtempSync, openSync, readSync, statSync, writeSync, closeSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GUIDE_LINK } from '../../support/guide-link.js';
+import { GUIDE_LINK, GUIDE_LINK_INFO } from '../../support/guide-link.js';
+import { CHROME, FIREFOX, GOOGLEBOT } from '../../support/privacy.js';
 import { SAMPLE_LINKS, startTestService, type TestService } from '../../support/service.js';
 
-const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
-const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0';
-const GOOGLEBOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z$/;
 
 
@@ -38,7 +36,8 @@ const analytics = (id: string, auth = `Bearer ${TOKEN}`) =>
 describe("admin GET /api/link-tracking/analytics/{tracking_id}: the guide's Response Structure", () => {
   it('answers link_info from the mirror and click_statistics from the outbox, field by field', async () => {
     const started = new Date().toISOString();
-    for (const headers of [{ 'User-Agent': CHROME }, { 'User-Agent': CHROME }, { 'User-Agent': FIREFOX }, { 'User-Agent': CHROME, DNT: '1' }, { 'User-Agent': GOOGLEBOT }]) {
+    const visits: Record<string, string>[] = [{ 'User-Agent': CHROME }, { 'User-Agent': CHROME }, { 'User-Agent': FIREFOX }, { 'User-Agent': CHROME, DNT: '1' }, { 'User-Agent': GOOGLEBOT }];
+    for (const headers of visits) {
       expect((await click('lt_abc123def456', headers)).status).toBe(302);
     }
     expect((await click('lt_other', { 'User-Agent': CHROME })).status).toBe(302);
@@ -49,16 +48,7 @@ describe("admin GET /api/link-tracking/analytics/{tracking_id}: the guide's Resp
     const body = (await r.json()) as Record<string, Record<string, unknown>>;
     // The guide's two keys, and clickrelay's click_quality beside them (not in the guide).
     expect(Object.keys(body)).toEqual(['link_info', 'click_statistics', 'click_quality']);
-    expect(body.link_info).toStrictEqual({
-      tracking_id: 'lt_abc123def456',
-      original_url: 'https://linkedin.com/in/steve-glen',
-      link_function: 'LinkedIn',
-      link_type: 'profile',
-      job_id: '550e8400-e29b-41d4-a716-446655440000',
-      application_id: '550e8400-e29b-41d4-a716-446655440001',
-      is_active: true,
-      description: 'Professional LinkedIn profile',
-    });
+    expect(body.link_info).toStrictEqual(GUIDE_LINK_INFO);
     const st = body.click_statistics!;
     expect(Object.keys(st)).toEqual(['total_clicks', 'unique_sessions', 'first_click', 'last_click', 'clicks_24h', 'clicks_7d']);
     expect(st).toStrictEqual({

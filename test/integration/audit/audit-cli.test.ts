@@ -5,7 +5,7 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { AuditReport } from '../../../src/audit/index.js';
+import type { AuditReport } from '../../../src/audit/report.js';
 import { CLICK_COLUMNS, clickColumns } from '../../../src/outbox/columns.js';
 import { policyFromConfig } from '../../../src/privacy/index.js';
 import { mixedClicks, policy, PRIVACY_DEFAULTS, sqlite, storedClick, tempDataDir, writeOutbox } from '../../unit/audit/helpers.js';

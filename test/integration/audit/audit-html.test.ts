@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { launchBrowser, noChromium } from '../../support/browser.js';
-import { countColours } from '../../support/screenshot.js';
+import { countColours, regionOf } from '../../support/screenshot.js';
 import { mixedClicks, sqlite, tempDataDir, writeOutbox } from '../../unit/audit/helpers.js';
 import { cli, dataDirEnv } from './cli.js';
 
@@ -61,10 +61,10 @@ describe.skipIf(noChromium)('clickrelay audit --html', () => {
       const shot = await page.screenshot({ fullPage: true });
       writeFileSync(file.replace(/\.html$/, '.png'), shot);
       const box = (await page.locator('figure svg').boundingBox())!;
-      const painted = await countColours(browser, shot, [BAR], { x: Math.round(box.x), y: Math.round(box.y), width: Math.round(box.width), height: Math.round(box.height) });
+      const painted = await countColours(browser, shot, [BAR], regionOf(box));
       expect(painted[BAR]).toBeGreaterThan(100);
       const verdict = (await page.locator('#verdict').boundingBox())!;
-      const red = await countColours(browser, shot, ['#ffebe9'], { x: Math.round(verdict.x), y: Math.round(verdict.y), width: Math.round(verdict.width), height: Math.round(verdict.height) });
+      const red = await countColours(browser, shot, ['#ffebe9'], regionOf(verdict));
       expect(red['#ffebe9']! / (verdict.width * verdict.height)).toBeGreaterThan(0.5);
       await context.close();
     } finally {

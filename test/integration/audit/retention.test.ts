@@ -4,7 +4,7 @@
  * only until the purge the service runs hourly.
  */
 import { describe, expect, it } from 'vitest';
-import type { AuditReport } from '../../../src/audit/index.js';
+import type { AuditReport } from '../../../src/audit/report.js';
 import { ackClicks, openOutbox, recordAll } from '../../unit/outbox/helpers.js';
 import { audit, mixedClicks, tempDataDir } from '../../unit/audit/helpers.js';
 import { cli, dataDirEnv } from './cli.js';

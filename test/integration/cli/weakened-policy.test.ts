@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { AuditReport } from '../../../src/audit/index.js';
+import type { AuditReport } from '../../../src/audit/report.js';
 import { mixedClicks, policy, tempDataDir, writeOutbox } from '../../unit/audit/helpers.js';
 import { runCli, waitReady, freePort } from '../../support/child-service.js';
 import { cli, dataDirEnv } from '../audit/cli.js';

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, noChromium } from '../../support/browser.js';
 import { freePort, runCli, waitReady, type Child } from '../../support/child-service.js';
-import { countColours } from '../../support/screenshot.js';
+import { countColours, regionOf } from '../../support/screenshot.js';
 import { CHROME, GOOGLEBOT } from '../../unit/audit/helpers.js';
 
 const TOKEN = 'status-page-token-0123456789';
@@ -89,14 +89,14 @@ describe.skipIf(noChromium)('admin status page (GET /)', () => {
       writeFileSync(file, shot);
       // The painted chart: both series present, people (5) taller than bots (3).
       const box = (await page.locator('figure svg').boundingBox())!;
-      const chart = await countColours(browser, shot, [PEOPLE, BOTS], { x: Math.round(box.x), y: Math.round(box.y), width: Math.round(box.width), height: Math.round(box.height) });
+      const chart = await countColours(browser, shot, [PEOPLE, BOTS], regionOf(box));
       expect(chart[PEOPLE], file).toBeGreaterThan(0);
       expect(chart[BOTS], file).toBeGreaterThan(0);
       expect(chart[PEOPLE]! / chart[BOTS]!).toBeCloseTo(5 / 3, 0);
       // The figures are painted inside the page, not pushed out of view.
       for (const sel of ['#links', '#backlog', '#last-hour', '#weakened']) expect(await page.locator(sel).isVisible(), sel).toBe(true);
       const banner = (await page.locator('#weakened').boundingBox())!;
-      const amber = await countColours(browser, shot, ['#fff8c5'], { x: Math.round(banner.x), y: Math.round(banner.y), width: Math.round(banner.width), height: Math.round(banner.height) });
+      const amber = await countColours(browser, shot, ['#fff8c5'], regionOf(banner));
       expect(amber['#fff8c5']! / (banner.width * banner.height)).toBeGreaterThan(0.5);
       await context.close();
     } finally {

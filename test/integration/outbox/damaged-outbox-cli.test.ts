@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readHead } from '../../../src/outbox/index.js';
 import { checkWal, WAL_FRAME_HEADER_BYTES, WAL_HEADER_BYTES } from '../../../src/outbox/wal-check.js';
-import { assertBuilt, freePort, runCli, waitReady, type Child } from '../../support/child-service.js';
+import { assertBuilt, runCli, serveEnv, waitReady, type Child } from '../../support/child-service.js';
 import { cli } from '../audit/cli.js';
 
 let root = '';
@@ -39,16 +39,7 @@ afterAll(() => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-async function envFor(dataDir: string, more: Record<string, string> = {}) {
-  return {
-    CLICKRELAY_SERVER_PORT: String(await freePort()),
-    CLICKRELAY_ADMIN_PORT: String(await freePort()),
-    CLICKRELAY_STORAGE_DATA_DIR: dataDir,
-    CLICKRELAY_SYNC_FILE: links,
-    CLICKRELAY_LOG_LEVEL: 'warn',
-    ...more,
-  };
-}
+const envFor = (dataDir: string, more: Record<string, string> = {}) => serveEnv(dataDir, links, more);
 
 async function startServe(dataDir: string, args: string[] = []): Promise<{ child: Child; port: number }> {
   const env = await envFor(dataDir);
@@ -165,7 +156,7 @@ describe('one flipped byte in outbox.db-wal after a SIGKILL', () => {
     expect(frames).toBeGreaterThan(30);
     const victim = Math.floor(frames / 3);
     const acknowledged = rowsAfterRecovery(copyOf('wal-before', dir));
-    bytes[WAL_HEADER_BYTES + victim * frameBytes + WAL_FRAME_HEADER_BYTES + 500] ^= 0x40;
+    bytes[WAL_HEADER_BYTES + victim * frameBytes + WAL_FRAME_HEADER_BYTES + 500]! ^= 0x40;
     writeFileSync(wal, bytes);
 
     // What SQLite makes of it on its own (a copy, so the evidence stays): the first writer to

@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readHead, writeHead } from '../../../src/outbox/head.js';
-import { assertBuilt, freePort, runCli, waitReady, type Child } from '../../support/child-service.js';
+import { assertBuilt, runCli, serveEnv, waitReady, type Child } from '../../support/child-service.js';
 import { mountTmpfs, skipWithoutTmpfs } from '../../support/tmpfs.js';
 import { click, openOutbox, recordAll } from '../../unit/outbox/helpers.js';
 import { cli } from '../audit/cli.js';
@@ -32,14 +32,7 @@ describe.skipIf(skip)('serve restarted on a full data folder', () => {
   });
 
   async function serve(dataDir: string, more: Record<string, string> = {}) {
-    const env = {
-      CLICKRELAY_SERVER_PORT: String(await freePort()),
-      CLICKRELAY_ADMIN_PORT: String(await freePort()),
-      CLICKRELAY_STORAGE_DATA_DIR: dataDir,
-      CLICKRELAY_SYNC_FILE: links,
-      CLICKRELAY_LOG_LEVEL: 'warn',
-      ...more,
-    };
+    const env = await serveEnv(dataDir, links, more);
     const child = runCli(['serve'], env);
     const base = `http://127.0.0.1:${env.CLICKRELAY_SERVER_PORT}`;
     const admin = `http://127.0.0.1:${env.CLICKRELAY_ADMIN_PORT}`;

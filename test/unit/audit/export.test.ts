@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { csvField, csvRecord, EXPORT_COLUMNS, exportLine, writeExport, type ExportSink } from '../../../src/audit/index.js';
+import { writeExport } from '../../../src/audit/index.js';
+import { csvField, csvRecord } from '../../../src/audit/csv.js';
+import { EXPORT_COLUMNS, exportLine, type ExportSink } from '../../../src/audit/export.js';
 import { parseTimeBound } from '../../../src/audit/export-range.js';
 import type { StoredRow } from '../../../src/outbox/index.js';
 import { clickColumns } from '../../../src/outbox/columns.js';

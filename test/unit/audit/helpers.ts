@@ -5,27 +5,17 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import { runAudit } from '../../../src/audit/index.js';
-import type { AuditReport } from '../../../src/audit/index.js';
+import type { AuditReport } from '../../../src/audit/report.js';
 import { openOutboxReadOnly } from '../../../src/outbox/index.js';
-import { anonymizeClick, policyFromConfig, type PrivacyPolicy, type PrivacySection, type RawClick } from '../../../src/privacy/index.js';
+import { anonymizeClick, policyFromConfig, type PrivacyPolicy, type RawClick } from '../../../src/privacy/index.js';
+import type { PrivacySection } from '../../../src/privacy/policy.js';
 import type { ClickRecord } from '../../../src/types.js';
 import { openOutbox, recordAll } from '../outbox/helpers.js';
 
+import { CHROME, FIREFOX, GOOGLEBOT, PRIVACY_DEFAULTS } from '../../support/privacy.js';
+
 export { sqlite, tempDataDir } from '../outbox/helpers.js';
-
-export const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
-export const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0';
-export const GOOGLEBOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
-
-export const PRIVACY_DEFAULTS: PrivacySection = {
-  ipv4_prefix: 24,
-  ipv6_prefix: 48,
-  honor_dnt: true,
-  honor_gpc: true,
-  dnt_mode: 'count',
-  referrer: 'origin',
-  user_agent: 'reduced',
-};
+export { CHROME, FIREFOX, GOOGLEBOT, PRIVACY_DEFAULTS };
 
 export function policy(over: Partial<PrivacySection> = {}, baseUrl = 'https://jobs.example.com'): PrivacyPolicy {
   return policyFromConfig({ ...PRIVACY_DEFAULTS, ...over }, baseUrl);

@@ -3,7 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildPrivacyNotice, renderPrivacyNoticeMarkdown, type PrivacyNotice } from '../../../src/audit/index.js';
+import { buildPrivacyNotice, renderPrivacyNoticeMarkdown } from '../../../src/audit/index.js';
+import type { PrivacyNotice } from '../../../src/audit/privacy-notice.js';
 import { loadConfig } from '../../../src/config/load.js';
 
 function notice(env: Record<string, string> = {}): PrivacyNotice {

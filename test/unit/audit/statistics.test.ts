@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { analyticsOf, clickStatistics } from '../../../src/audit/index.js';
+import { analyticsOf, clickStatistics } from '../../../src/audit/statistics.js';
 import { MirrorIndexHolder } from '../../../src/mirror/index/link-index.js';
 import { openLinkReader } from '../../../src/mirror/store/link-reader.js';
 import { openOutboxReadOnly } from '../../../src/outbox/index.js';
 import { mirrorConfig, runSync } from '../../integration/mirror/helpers.js';
-import { GUIDE_LINK } from '../../support/guide-link.js';
+import { GUIDE_LINK, GUIDE_LINK_INFO } from '../../support/guide-link.js';
 import { GOOGLEBOT, sqlite, storedClick, tempDataDir, writeOutbox } from './helpers.js';
 
 const NOW = new Date('2025-08-30T12:00:00.000Z');
@@ -87,16 +87,7 @@ describe('analyticsOf: link_info from the mirror, statistics from the outbox', (
       expect(found).toEqual({
         kind: 'found',
         answer: {
-          link_info: {
-            tracking_id: 'lt_abc123def456',
-            original_url: 'https://linkedin.com/in/steve-glen',
-            link_function: 'LinkedIn',
-            link_type: 'profile',
-            job_id: '550e8400-e29b-41d4-a716-446655440000',
-            application_id: '550e8400-e29b-41d4-a716-446655440001',
-            is_active: true,
-            description: 'Professional LinkedIn profile',
-          },
+          link_info: GUIDE_LINK_INFO,
           click_statistics: { total_clicks: 1, unique_sessions: 1, first_click: ago(1).toISOString(), last_click: ago(1).toISOString(), clicks_24h: 1, clicks_7d: 1 },
           click_quality: { human_clicks: 1, automated_clicks: 0, scanner_clicks: 0, bot_clicks: 0 },
         },

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { chainHash } from '../../../src/outbox/chain.js';
 import { CLICK_COLUMNS, clickColumns, columnsOfRow, type ClickRow } from '../../../src/outbox/columns.js';
 import { openOutboxReadOnly, readHead, verifyChain, type ChainReader, type ChainReport } from '../../../src/outbox/index.js';
+import type { ClickRecord } from '../../../src/types.js';
 import { ackClicks, click, filledOutbox, openOutbox, recordAll, sqlite, tempDataDir } from './helpers.js';
 
 function audit(dataDir: string): ChainReport {
@@ -23,6 +24,15 @@ function audit(dataDir: string): ChainReport {
 const rules = (r: ChainReport): string[] => r.violations.map((v) => `${v.rule}@${v.seq}`);
 
 const CONTENT = CLICK_COLUMNS.join(', ');
+
+/** Writes a new click straight into outbox.db at `seq`, with `storedHash` as its chain_hash, as a forger with the sqlite3 shell would. */
+function insertForged(dataDir: string, seq: number, storedHash: string): ClickRecord {
+  const forged = click();
+  sqlite(dataDir)
+    .prepare(`INSERT INTO clicks (seq, ${CONTENT}, chain_hash) VALUES (?, ${CLICK_COLUMNS.map(() => '?').join(', ')}, ?)`)
+    .run(seq, ...clickColumns(forged), storedHash);
+  return forged;
+}
 
 /** A reader on an open connection, so a tamper inside a transaction can be verified and rolled back. */
 function readerOn(db: Database.Database, dataDir: string): ChainReader {
@@ -106,10 +116,7 @@ describe('chain verification', () => {
   it('names a row appended after the newest position the head file records', async () => {
     const dir = tempDataDir();
     await filledOutbox(dir, 3);
-    const forged = click();
-    sqlite(dir)
-      .prepare(`INSERT INTO clicks (seq, ${CONTENT}, chain_hash) VALUES (4, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(...clickColumns(forged), 'f'.repeat(64));
+    const forged = insertForged(dir, 4, 'f'.repeat(64));
     expect(audit(dir).violations).toEqual([expect.objectContaining({ click_id: forged.click_id, seq: 4, rule: 'chain.inserted' })]);
   });
 
@@ -121,10 +128,7 @@ describe('chain verification', () => {
     await ackClicks(outbox, clicks.slice(0, 3).map((c) => c.click_id));
     expect(await outbox.purgeExpired(30)).toBe(3);
     await outbox.close();
-    const forged = click();
-    sqlite(dir)
-      .prepare(`INSERT INTO clicks (seq, ${CONTENT}, chain_hash) VALUES (2, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(...clickColumns(forged), 'a'.repeat(64));
+    const forged = insertForged(dir, 2, 'a'.repeat(64));
     expect(audit(dir).violations).toEqual([expect.objectContaining({ click_id: forged.click_id, seq: 2, rule: 'chain.inserted' })]);
   });
 

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Outbox, openOutboxReadOnly, readHead, verifyChain, type OutboxError } from '../../../src/outbox/index.js';
+import { Outbox, openOutboxReadOnly, readHead, verifyChain } from '../../../src/outbox/index.js';
+import type { OutboxError } from '../../../src/outbox/errors.js';
 import { ackClicks, click, openOutbox, recordAll, sqlite, tempDataDir } from './helpers.js';
 
 describe('the outbox writer', () => {

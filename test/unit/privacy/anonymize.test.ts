@@ -1,22 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { anonymizeClick, policyFromConfig, sessionId, type PrivacyPolicy, type RawClick } from '../../../src/privacy/index.js';
-
-const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
-const GOOGLEBOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
+import { CHROME, GOOGLEBOT, PRIVACY_DEFAULTS } from '../../support/privacy.js';
 const KEY = randomBytes(32);
 const CTX = { clickId: '018f3a4e-0000-7000-8000-000000000001', sessionKey: KEY };
 
-const DEFAULTS = {
-  ipv4_prefix: 24,
-  ipv6_prefix: 48,
-  honor_dnt: true,
-  honor_gpc: true,
-  dnt_mode: 'count',
-  referrer: 'origin',
-  user_agent: 'reduced',
-  retention_days: 30,
-};
+const DEFAULTS = { ...PRIVACY_DEFAULTS, retention_days: 30 };
 const POLICY = policyFromConfig(DEFAULTS, 'https://jobs.example.com');
 const withPolicy = (over: Partial<typeof DEFAULTS>): PrivacyPolicy => policyFromConfig({ ...DEFAULTS, ...over }, 'https://jobs.example.com');
 

@@ -8,22 +8,11 @@ import { createHmac, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
-import {
-  anonymizeClick,
-  deriveClickSource,
-  extractQuery,
-  isAnonymousRequest,
-  isBot,
-  parseHttpReferrer,
-  policyFromConfig,
-  reduceParsedReferrer,
-  scannerOfReferrerHost,
-  reduceUserAgent,
-  sessionId,
-  truncateIp,
-  type PrivacyPolicy,
-  type RawClick,
-} from '../../../src/privacy/index.js';
+import { anonymizeClick, deriveClickSource, extractQuery, policyFromConfig, reduceUserAgent, sessionId, truncateIp, type PrivacyPolicy, type RawClick } from '../../../src/privacy/index.js';
+import { isBot } from '../../../src/privacy/bot.js';
+import { parseHttpReferrer, reduceParsedReferrer } from '../../../src/privacy/referrer.js';
+import { scannerOfReferrerHost } from '../../../src/privacy/scanner.js';
+import { isAnonymousRequest } from '../../../src/privacy/tracking-signals.js';
 import type { ClickMetadata, ClickRecord } from '../../../src/types.js';
 
 /** The normalizer as it was before the memos: every step computed from scratch. */

@@ -8,17 +8,11 @@ import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
-import {
-  anonymizeClick,
-  classifyScanner,
-  compileCidrMatcher,
-  compileScannerRules,
-  isBot,
-  policyFromConfig,
-  SCANNER_RANGES,
-  scannerOfReferrerHost,
-  type RawClick,
-} from '../../../src/privacy/index.js';
+import { anonymizeClick, compileScannerRules, policyFromConfig, type RawClick } from '../../../src/privacy/index.js';
+import { isBot } from '../../../src/privacy/bot.js';
+import { compileCidrMatcher } from '../../../src/privacy/cidr-matcher.js';
+import { SCANNER_RANGES } from '../../../src/privacy/scanner-data.js';
+import { classifyScanner, scannerOfReferrerHost } from '../../../src/privacy/scanner.js';
 
 /** As quoted in public bug reports about Safe Links "clicking" every link: browser-shaped, stale. */
 const SAFE_LINKS_UA = 'Mozilla/5.0 (Windows NT 6.1; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/57.0.2987.133 Safari/537.36';

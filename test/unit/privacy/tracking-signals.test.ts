@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isAnonymousRequest, needsEveryLine } from '../../../src/privacy/index.js';
+import { needsEveryLine } from '../../../src/privacy/index.js';
+import { isAnonymousRequest } from '../../../src/privacy/tracking-signals.js';
 
 const BOTH = { honorDnt: true, honorGpc: true };
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isBot, reduceUserAgent, userAgentIsReduced } from '../../../src/privacy/index.js';
+import { reduceUserAgent, userAgentIsReduced } from '../../../src/privacy/index.js';
+import { isBot } from '../../../src/privacy/bot.js';
 
 const UA = {
   chromeWindows: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36',

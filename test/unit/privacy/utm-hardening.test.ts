@@ -3,10 +3,9 @@
  * utm_term / utm_content can be dropped or hashed (privacy.utm_term_content).
  */
 import { describe, expect, it } from 'vitest';
-import { anonymizeClick, extractQuery, hashUtmValue, HASHED_UTM_VALUE, policyFromConfig, type RawClick } from '../../../src/privacy/index.js';
-
-const DEFAULTS = { ipv4_prefix: 24, ipv6_prefix: 48, honor_dnt: true, honor_gpc: true, dnt_mode: 'count', referrer: 'origin', user_agent: 'reduced' };
-const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+import { anonymizeClick, extractQuery, HASHED_UTM_VALUE, policyFromConfig, type RawClick } from '../../../src/privacy/index.js';
+import { hashUtmValue } from '../../../src/privacy/anonymize.js';
+import { CHROME, PRIVACY_DEFAULTS as DEFAULTS } from '../../support/privacy.js';
 const KEY_A = Buffer.alloc(32, 1);
 const KEY_B = Buffer.alloc(32, 2);
 const raw = (rawQuery: string): RawClick => ({ trackingId: 'lt_a', clientIp: '203.0.113.9', userAgent: CHROME, rawQuery, receivedAt: new Date('2026-12-01T10:00:00Z') });
