@@ -55,3 +55,7 @@ export interface ClickRecord {
   /** True when DNT/GPC made this click anonymous (dnt_mode = "count"). */
   anonymous: boolean;
 }
+
+/** outbox.durability: "durable" answers a redirect only after its click is fsynced; "fast" answers at once. */
+export const DURABILITIES = ['durable', 'fast'] as const;
+export type Durability = (typeof DURABILITIES)[number];

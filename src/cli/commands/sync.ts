@@ -4,7 +4,9 @@
  * refused by sync.max_change_ratio (the old mirror stays either way); `--force` accepts
  * such a listing on purpose.
  */
-import { runSync, type SyncResult } from '../../mirror/index.js';
+import { resolveSettings } from '../../config/settings.js';
+import type { SyncResult } from '../../mirror/index.js';
+import { syncOnceFor } from '../../service/stages.js';
 import { parseCommand, printHelp } from '../args.js';
 import { progress } from '../progress.js';
 
@@ -22,11 +24,11 @@ export async function sync(argv: string[]): Promise<number> {
     );
     return 0;
   }
-  const config = cmd.config();
+  const settings = resolveSettings(cmd.config());
   try {
     // The listing's size is not known before its last page: the bar counts rows read.
     const bar = progress('sync', 'rows read');
-    const r = await runSync({ config, force: cmd.values.force === true, ...(process.stderr.isTTY ? { onProgress: (rows: number) => bar.update(rows) } : {}) }).finally(() => bar.stop());
+    const r = await syncOnceFor(settings, { force: cmd.values.force === true, ...(process.stderr.isTTY ? { onProgress: (rows: number) => bar.update(rows) } : {}) }).finally(() => bar.stop());
     if (cmd.values.json) process.stdout.write(JSON.stringify({ ok: true, ...r }, null, 2) + '\n');
     else process.stdout.write(describe(r));
     return 0;
