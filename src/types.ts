@@ -62,3 +62,6 @@ export interface ClickRecord {
  * being parsed only to be serialised again.
  */
 export type StoredClick = Omit<ClickRecord, 'metadata'> & { metadata: string };
+/** outbox.durability: "durable" answers a redirect only after its click is fsynced; "fast" answers at once. */
+export const DURABILITIES = ['durable', 'fast'] as const;
+export type Durability = (typeof DURABILITIES)[number];

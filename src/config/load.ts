@@ -5,10 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import ipaddr from 'ipaddr.js';
 import cron from 'node-cron';
 import { parse as parseToml } from 'smol-toml';
 import { ConfigError } from '../errors.js';
+import { parseTrustedProxies } from '../privacy/client-ip.js';
 import { compileScannerRules } from '../privacy/scanner.js';
 import { redactDatabaseUrl } from '../main-system/redact.js';
 import { SCHEMA, type Config, type KeySpec } from './schema.js';
@@ -181,8 +181,14 @@ function crossCheck(c: Config): void {
   if ((c.server.tls_cert_file === '') !== (c.server.tls_key_file === '')) {
     fail('server.tls_key_file', c.server.tls_key_file, 'set together with server.tls_cert_file (both or neither)');
   }
+  // Checked with the parser the service builds its matcher with (settings.ts), one entry at a
+  // time, so an entry it would refuse is a config error naming the key, not a start-up crash.
   for (const cidr of c.server.trust_proxy) {
-    if (!isCidrOrAddress(cidr)) fail('server.trust_proxy', cidr, 'CIDRs such as "10.0.0.0/8" or single addresses');
+    try {
+      parseTrustedProxies([cidr]);
+    } catch {
+      fail('server.trust_proxy', cidr, 'CIDRs such as "10.0.0.0/8" or single addresses');
+    }
   }
   // Each entry "name=value": the privacy stage compiles them, so the loader asks it.
   const scannerLists = { scanner_ranges: 'name=CIDR entries such as "mimecast=205.139.110.0/24"', scanner_referrer_hosts: 'name=host entries such as "mygateway=scan.example.net"', scanner_user_agents: 'name=token entries such as "mygateway=scanbot"' } as const;
@@ -219,16 +225,6 @@ function checkDatabaseUrl(ms: Config['main_system']): void {
   }
   if (!url || (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') || url.hostname === '' || url.pathname.length < 2) {
     throw new ConfigError(`config key main_system.database_url = ${JSON.stringify(shown)} is not allowed: expected a libpq URL postgres://user@host:port/database`);
-  }
-}
-
-function isCidrOrAddress(s: string): boolean {
-  try {
-    if (s.includes('/')) ipaddr.parseCIDR(s);
-    else ipaddr.parse(s);
-    return true;
-  } catch {
-    return false;
   }
 }
 

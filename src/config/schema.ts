@@ -3,6 +3,7 @@
  * the note) and what is allowed. The loader, the env overrides, the shipped
  * config/clickrelay.toml and the docs all follow this table.
  */
+import { DURABILITIES } from '../types.js';
 
 export type KeySpec =
   | { kind: 'string'; default: string; allowed?: readonly string[]; note: string; secret?: boolean }
@@ -85,7 +86,7 @@ export const SCHEMA = {
     scanner_user_agents: list([], 'extra gateway user-agent tokens (case-insensitive substrings), each "name=token"'),
   },
   outbox: {
-    durability: str('durable', 'durable: answer after the click is fsynced; fast: answer at once', ['durable', 'fast']),
+    durability: str('durable', 'durable: answer after the click is fsynced; fast: answer at once', DURABILITIES),
     commit_interval_ms: int(5, 0, 1_000, 'longest a queued click waits for its commit'),
     on_write_error: str('fail-open', 'fail-open: redirect anyway and count the lost click; fail-closed: answer 503', ['fail-open', 'fail-closed']),
   },

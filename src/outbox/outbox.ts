@@ -3,7 +3,7 @@
  * no message of its own); everything else is a small operation run by the writer thread
  * between click commits. Large id lists go over in slices so clicks keep committing between.
  */
-import type { ClickRecord, StoredClick } from '../types.js';
+import type { ClickRecord, Durability, StoredClick } from '../types.js';
 import { CLICK_STRIDE, columnsAt, storedClickOfColumns } from './columns.js';
 import type { OpMap, PurgedCounts, StoreStats } from './protocol.js';
 import { WriterLink, type CommitCallback, type CommitListener } from './writer-link.js';
@@ -12,7 +12,7 @@ export type { CommitCallback, CommitListener, CommitReport } from './writer-link
 
 export interface OutboxOptions {
   dataDir: string;
-  durability: 'durable' | 'fast';
+  durability: Durability;
   /**
    * Longest a queued click may wait for its commit (CONTRACT.md, outbox.commit_interval_ms).
    * durable: not used as a timer — an idle writer is handed the queue at the end of the current
@@ -51,7 +51,6 @@ export class Outbox {
   private constructor(private readonly link: WriterLink) {}
 
   static async open(opts: OutboxOptions): Promise<Outbox> {
-    if (opts.durability !== 'durable' && opts.durability !== 'fast') throw new TypeError(`durability must be durable or fast, not ${String(opts.durability)}`);
     if (!(opts.commitIntervalMs >= 0)) throw new TypeError(`commitIntervalMs must be >= 0, not ${opts.commitIntervalMs}`);
     const lingerMs = opts.durability === 'fast' ? Math.floor(opts.commitIntervalMs / 2) : 0;
     const boot = { dataDir: opts.dataDir, durability: opts.durability, acceptNewOutbox: opts.acceptNewOutbox ?? false };

@@ -9,11 +9,12 @@
  * operations in order, answered by one `results` when `committed` said `opsFollow`.
  */
 
+import type { Durability } from '../types.js';
 import type { OutboxErrorCode } from './errors.js';
 
 export interface WorkerBoot {
   dataDir: string;
-  durability: 'durable' | 'fast';
+  durability: Durability;
   /** `serve --accept-new-outbox`: go on past a damaged or short outbox (see open-checked.ts). */
   acceptNewOutbox?: boolean;
 }

@@ -12,6 +12,7 @@
  * "Has it been shipped?" is `state` and `shipped_at`.
  */
 import type Database from 'better-sqlite3';
+import type { Durability } from '../types.js';
 
 export const OUTBOX_DB = 'outbox.db';
 export const SCHEMA_VERSION = 1;
@@ -97,7 +98,7 @@ export function applySchema(db: Database.Database): void {
 }
 
 /** Connection settings of the single writer. FULL = fsync the WAL at every commit. */
-export function applyWriterPragmas(db: Database.Database, durability: 'durable' | 'fast'): void {
+export function applyWriterPragmas(db: Database.Database, durability: Durability): void {
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${durability === 'durable' ? 'FULL' : 'NORMAL'}`);
   db.pragma('busy_timeout = 5000');

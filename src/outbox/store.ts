@@ -5,6 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
+import type { Durability } from '../types.js';
 import { ensureDataDir, preparePrivateDatabase } from '../fs/data-dir.js';
 import { chainHash, GENESIS_HASH } from './chain.js';
 import { CLICK_COLUMNS, CLICK_STRIDE, columnsAt } from './columns.js';
@@ -67,7 +68,7 @@ export class OutboxStore {
   /** Throws an OutboxError (CR_ERR_OUTBOX_*) when the files are damaged or behind their head (see open-checked.ts). */
   constructor(
     private readonly dataDir: string,
-    durability: 'durable' | 'fast',
+    durability: Durability,
     acceptNewOutbox = false,
   ) {
     const checks: OpenChecks = { acceptNewOutbox, notes: [] };

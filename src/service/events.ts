@@ -10,15 +10,15 @@ import { AdminRouteError } from '../redirect/admin-app.js';
 import type { CommitReport } from '../outbox/outbox.js';
 import { parseIp } from '../privacy/ip.js';
 import type { ShipperEvent } from '../shipper/index.js';
+import type { MainSystemHealth } from './main-system-health.js';
 
-/** `mainSystem`: the mirror syncs from the main system (not a local file), so a sync's outcome says whether it is reachable. */
-export function mirrorEvents(log: Logger, m: Metrics, opts: { mainSystem?: boolean } = {}): MirrorHooks {
+/** `health`: the main-system gauges (main-system-health.ts); standalone it does nothing, the mirror syncs from a file. */
+export function mirrorEvents(log: Logger, m: Metrics, health: MainSystemHealth): MirrorHooks {
   return {
     onSync(r: SyncResult) {
-      if (opts.mainSystem) m.mainSystemUp.set(1);
+      health.usable();
       m.syncSeconds.observe(r.durationMs / 1000);
       m.mirrorLastSync.set(Date.now() / 1000);
-      if (!r.source.startsWith('file:')) m.mainSystemReachable.set(1);
       m.mirrorLinks.set({ state: 'active' }, r.active);
       m.mirrorLinks.set({ state: 'inactive' }, r.inactive);
       for (const [reason, n] of Object.entries(r.rejected)) m.syncRejected.inc({ reason }, n ?? 0);
@@ -27,9 +27,9 @@ export function mirrorEvents(log: Logger, m: Metrics, opts: { mainSystem?: boole
     },
     onSyncError(err: MirrorError) {
       m.syncFailures.inc();
-      if (opts.mainSystem) m.mainSystemUp.set(0);
+      if (err.code === 'CR_ERR_MIRROR_NETWORK' || err.code === 'CR_ERR_MIRROR_TIMEOUT') health.unreachable();
+      else health.failed();
       log.error({ event: 'sync_failed', code: err.code, status: err.status, ...(err.details ? { details: err.details } : {}) }, `mirror sync failed, the last good mirror keeps serving: ${err.message}`);
-      if (err.code === 'CR_ERR_MIRROR_NETWORK' || err.code === 'CR_ERR_MIRROR_TIMEOUT') m.mainSystemReachable.set(0);
     },
     onMissLookup(outcome) {
       m.missLookups.inc({ outcome });
@@ -44,31 +44,30 @@ export function mirrorEvents(log: Logger, m: Metrics, opts: { mainSystem?: boole
   };
 }
 
-export function shipperEvents(log: Logger, m: Metrics): (e: ShipperEvent) => void {
+export function shipperEvents(log: Logger, m: Metrics, health: MainSystemHealth): (e: ShipperEvent) => void {
   return (e) => {
     switch (e.type) {
       case 'shipped':
-        m.mainSystemUp.set(1);
+        health.usable();
         m.shipped.inc(e.count);
         m.shippedDuplicates.inc(e.duplicates);
         m.shipLastSuccess.set(Date.now() / 1000);
-        m.mainSystemReachable.set(1);
         log.debug({ event: 'shipped', count: e.count, duplicates: e.duplicates }, 'clicks shipped');
         break;
       case 'retry':
         // A 429 is an answer from a healthy main system asking for patience; the rest are not.
-        if (e.reason !== 'rate_limited') m.mainSystemUp.set(0);
+        if (e.reason === 'connection' || e.reason === 'timeout') health.unreachable();
+        else if (e.reason !== 'rate_limited') health.failed();
         m.shipRetries.inc({ reason: e.reason });
         m.shipLastFailure.set(Date.now() / 1000);
         log.warn({ event: 'ship_retry', code: 'CR_ERR_SHIP_RETRYING', reason: e.reason, status: e.status, delay_ms: e.delayMs, clicks: e.count, attempt: e.attempt, detail: e.detail }, `shipping failed, will retry in ${Math.round(e.delayMs / 1000)} s: ${e.detail ?? e.reason}`);
-        if (e.reason === 'connection' || e.reason === 'timeout') m.mainSystemReachable.set(0);
         break;
       case 'dead_letter':
         m.shipDeadLettered.inc(e.count);
         log.error({ event: 'dead_letter', count: e.count, kind: e.kind, status: e.status, reason: e.reason }, 'clicks rejected by the main system moved to dead letter');
         break;
       case 'unauthorized':
-        m.mainSystemUp.set(0);
+        health.failed();
         if (e.detail !== undefined) log.error({ event: 'ship_unauthorized', code: 'CR_ERR_SHIP_DB_ACCESS', detail: e.detail }, `the main system's database refused the login or a right (${e.detail}): shipping paused, clicks stay pending; check the GRANTs in the README`);
         else log.error({ event: 'ship_unauthorized', code: 'CR_ERR_SHIP_UNAUTHORIZED', status: e.status }, 'the main system rejected the API key: shipping paused, clicks stay pending');
         break;

@@ -7,7 +7,7 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Config } from '../config/schema.js';
+import type { Settings } from '../config/settings.js';
 import { redactDatabaseUrl } from '../main-system/redact.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { UwsBuild } from '../redirect/uws.js';
@@ -40,21 +40,15 @@ export type RuntimeSettings = Record<string, string | number | boolean | readonl
  * The settings `status` reports from the running service and compares with its own
  * configuration. The main system is named by its origin only (no user info, no path).
  */
-export function runtimeSettings(c: Config): RuntimeSettings {
-  let main = '';
-  try {
-    main = c.main_system.base_url === '' ? '' : new URL(c.main_system.base_url).origin;
-  } catch {
-    main = '(invalid)';
-  }
+export function runtimeSettings(c: Settings): RuntimeSettings {
   return {
     config: c.source || 'built-in defaults',
     'storage.data_dir': c.storage.data_dir,
-    'main_system.base_url': main,
+    'main_system.base_url': c.mainSystemOrigin,
     // Never the password: redacted as in every log line.
     'main_system.database_url': redactDatabaseUrl(c.main_system.database_url),
     'shipper.mode': c.shipper.mode,
-    'outbox.durability': c.outbox.durability,
+    'outbox.durability': c.durability,
     'server.host': c.server.host,
     'server.port': c.server.port,
     'admin.host': c.admin.host,

@@ -5,9 +5,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { formatAuditReport, renderAuditHtml, runAudit, weakenedSettings } from '../../audit/index.js';
-import { mainSystemAdapter } from '../../main-system/adapter.js';
-import { openOutboxReadOnly } from '../../outbox/index.js';
-import { policyFromConfig } from '../../privacy/index.js';
+import { resolveSettings } from '../../config/settings.js';
+import { openOutboxReaderFor, policyFor } from '../../service/stages.js';
 import { parseCommand, usageError, printHelp } from '../args.js';
 import { progress } from '../progress.js';
 import { version } from '../version.js';
@@ -38,8 +37,8 @@ export async function audit(argv: string[]): Promise<number> {
     limit = Number(cmd.values.limit);
     if (!Number.isSafeInteger(limit) || limit < 0) usageError(`audit: --limit "${cmd.values.limit}" is not a whole number >= 0`);
   }
-  const config = cmd.config();
-  const reader = openOutboxReadOnly(config.storage.data_dir);
+  const config = resolveSettings(cmd.config());
+  const reader = openOutboxReaderFor(config);
   let report;
   const bar = progress('audit', 'rows', process.stderr.isTTY ? reader.countRows() : 0);
   try {
@@ -47,9 +46,9 @@ export async function audit(argv: string[]): Promise<number> {
       weakened: weakenedSettings(config),
       strict: cmd.values.strict === true,
       progress: (rows) => bar.update(rows),
-      privacy: policyFromConfig(config.privacy, config.main_system.base_url),
+      privacy: policyFor(config),
       retentionDays: config.privacy.retention_days,
-      standalone: mainSystemAdapter(config.main_system) === null,
+      standalone: config.standalone,
       maxListedPerRule: limit,
     });
   } finally {

@@ -3,7 +3,8 @@
  * rejected for good wait here for a person. Re-queue them once the cause is fixed, or
  * purge them (recorded as a chain checkpoint, so the audit still verifies).
  */
-import { Outbox, openOutboxReadOnly } from '../../outbox/index.js';
+import { resolveSettings } from '../../config/settings.js';
+import { openOutboxFor, openOutboxReaderFor } from '../../service/stages.js';
 import { parseCommand, usageError, printHelp } from '../args.js';
 
 export async function deadLetters(argv: string[]): Promise<number> {
@@ -13,10 +14,10 @@ export async function deadLetters(argv: string[]): Promise<number> {
     printHelp('clickrelay dead-letters list [--json] | requeue [--id ID]… | purge --id ID… | purge --all  [--config FILE]\n  Without --id, requeue acts on every dead letter. purge deletes for good, so it needs the ids, or --all to delete every dead letter.\n');
     return action ? 0 : 2;
   }
-  const config = cmd.config();
+  const config = resolveSettings(cmd.config());
   const ids = (cmd.values.id as unknown as string[] | undefined) ?? undefined;
   if (action === 'list') {
-    const ro = openOutboxReadOnly(config.storage.data_dir);
+    const ro = openOutboxReaderFor(config);
     const dead = [...ro.clicks()].filter((c) => c.state === 'dead');
     ro.close();
     if (cmd.values.json) process.stdout.write(JSON.stringify(dead.map((d) => ({ click_id: d.click.click_id, tracking_id: d.click.tracking_id, clicked_at: d.click.clicked_at, reason: d.dead_reason })), null, 2) + '\n');
@@ -29,7 +30,8 @@ export async function deadLetters(argv: string[]): Promise<number> {
   // forgotten --id.
   if (action === 'purge' && !ids && cmd.values.all !== true) usageError('dead-letters purge deletes for good: name the clicks with --id ID (repeatable), or pass --all to purge every dead letter');
   if (action === 'purge' && ids && cmd.values.all === true) usageError('dead-letters purge: --id and --all exclude each other');
-  const outbox = await Outbox.open({ dataDir: config.storage.data_dir, durability: 'durable', commitIntervalMs: config.outbox.commit_interval_ms });
+  // Durable whatever serve uses: a requeue or purge the command reported must be on disk.
+  const outbox = await openOutboxFor(config, { durability: 'durable' });
   try {
     const n = action === 'requeue' ? await outbox.requeueDead(ids) : await outbox.purgeDead(ids);
     process.stdout.write(`${action === 'requeue' ? 're-queued' : 'purged'} ${n} dead letters\n`);

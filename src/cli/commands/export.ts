@@ -5,7 +5,9 @@
  */
 import { EXPORT_FORMATS, writeExport, type ExportFormat } from '../../audit/index.js';
 import { parseTimeBound } from '../../audit/export-range.js';
-import { openOutboxReadOnly, type RowRange } from '../../outbox/index.js';
+import { resolveSettings } from '../../config/settings.js';
+import type { RowRange } from '../../outbox/index.js';
+import { openOutboxReaderFor } from '../../service/stages.js';
 import { parseCommand, usageError, printHelp } from '../args.js';
 import { codedLine } from '../one-line.js';
 import { progress } from '../progress.js';
@@ -42,12 +44,12 @@ export async function exportCommand(argv: string[]): Promise<number> {
   if (since !== undefined) range.since = since;
   if (until !== undefined) range.until = until;
   if (since !== undefined && until !== undefined && since >= until) usageError(`export: --since ${since} is not before --until ${until}`);
-  const config = cmd.config();
+  const settings = resolveSettings(cmd.config());
 
   // A reader that goes away (| head) makes stdout fail with EPIPE, possibly after the last
   // write returned: keep a listener so it is not an uncaught error.
   process.stdout.on('error', () => undefined);
-  const reader = openOutboxReadOnly(config.storage.data_dir);
+  const reader = openOutboxReaderFor(settings);
   try {
     const bar = progress('export', 'rows', process.stderr.isTTY ? reader.countRows(range) : 0);
     const result = await writeExport(reader.rows(range), format, process.stdout, (rows) => bar.update(rows));

@@ -3,6 +3,7 @@
  * long and where it goes, generated from the configuration in force (src/audit/privacy-notice.ts).
  */
 import { buildPrivacyNotice, renderPrivacyNoticeMarkdown } from '../../audit/index.js';
+import { resolveSettings } from '../../config/settings.js';
 import { parseCommand, usageError, printHelp } from '../args.js';
 
 export async function privacyNotice(argv: string[]): Promise<number> {
@@ -13,7 +14,7 @@ export async function privacyNotice(argv: string[]): Promise<number> {
   }
   const format = cmd.values.format ?? 'md';
   if (format !== 'md' && format !== 'json') usageError(`privacy-notice: --format "${String(format)}" is not allowed (md or json)`);
-  const notice = buildPrivacyNotice(cmd.config());
+  const notice = buildPrivacyNotice(resolveSettings(cmd.config()));
   process.stdout.write(format === 'json' ? `${JSON.stringify(notice, null, 2)}\n` : renderPrivacyNoticeMarkdown(notice));
   return 0;
 }

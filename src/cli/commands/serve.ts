@@ -1,5 +1,5 @@
 /** `clickrelay serve`: run until SIGTERM/SIGINT, then drain and exit 0. */
-import { redactDatabaseUrl } from '../../main-system/redact.js';
+import { loggableSettings, resolveSettings } from '../../config/settings.js';
 import { createLogger } from '../../observe/logger.js';
 import { startService } from '../../service/service.js';
 import { parseCommand, printHelp } from '../args.js';
@@ -16,11 +16,12 @@ export async function serve(argv: string[]): Promise<number> {
     );
     return 0;
   }
-  const config = cmd.config();
-  const log = createLogger(config.log.level);
+  const settings = resolveSettings(cmd.config());
+  const log = createLogger(settings.log.level);
   log.info({ event: 'starting', version: version(), node: process.versions.node, pid: process.pid }, `clickrelay ${version()} starting (Node ${process.versions.node})`);
-  log.info({ event: 'config', config: { ...config, main_system: { ...config.main_system, database_url: redactDatabaseUrl(config.main_system.database_url) } } }, `configuration from ${config.source || 'built-in defaults'}`);
-  const service = await startService(config, log, { version: version(), acceptNewOutbox: cmd.values['accept-new-outbox'] === true });
+  // Every resolved key and derived fact, once, secrets redacted: what this process runs with.
+  log.info({ event: 'config', config: loggableSettings(settings) }, `configuration from ${settings.source || 'built-in defaults'}`);
+  const service = await startService(settings, log, { version: version(), acceptNewOutbox: cmd.values['accept-new-outbox'] === true });
 
   // SIGHUP would otherwise end the process: it reloads the TLS certificate instead.
   process.on('SIGHUP', () => {

@@ -3,14 +3,12 @@
  * backoffs up to S seconds (default 60). Exit 1 if anything is still pending; dead
  * letters are reported, not counted as pending.
  */
+import { resolveSettings } from '../../config/settings.js';
 import { ConfigError } from '../../errors.js';
-import { Outbox } from '../../outbox/index.js';
-import { createShipper } from '../../shipper/index.js';
 import { ShippingState } from '../../service/shipping-state.js';
+import { createShipperFor, openOutboxFor } from '../../service/stages.js';
 import { parseCommand, usageError, printHelp } from '../args.js';
 import { progress } from '../progress.js';
-import { mainSystemAdapter } from '../../main-system/adapter.js';
-import { openClickSink } from '../../main-system/click-sink.js';
 
 export async function ship(argv: string[]): Promise<number> {
   const cmd = parseCommand(argv, { once: { type: 'boolean' }, timeout: { type: 'string' } });
@@ -20,29 +18,26 @@ export async function ship(argv: string[]): Promise<number> {
   }
   const timeoutS = cmd.values.timeout === undefined ? 60 : Number(cmd.values.timeout);
   if (!Number.isFinite(timeoutS) || timeoutS < 0) usageError(`--timeout ${String(cmd.values.timeout)} is not a number of seconds`);
-  const config = cmd.config();
-  const adapter = mainSystemAdapter(config.main_system);
+  const settings = resolveSettings(cmd.config());
+  const adapter = settings.adapter;
   if (adapter === null) {
     throw new ConfigError('ship: main_system.base_url and main_system.database_url are empty (standalone): there is nowhere to ship to');
   }
-  const outbox = await Outbox.open({ dataDir: config.storage.data_dir, durability: config.outbox.durability, commitIntervalMs: config.outbox.commit_interval_ms });
+  const outbox = await openOutboxFor(settings);
   // The shipper's events feed both.
   const state = new ShippingState(true);
   let done = 0;
   const bar = progress('ship', 'clicks', process.stderr.isTTY ? (await outbox.stats()).pending : 0);
-  const shipper = createShipper({
+  // Not standalone (checked above), so there is a shipper; no linger: everything goes now.
+  const shipper = createShipperFor(
+    settings,
     outbox,
-    sink: openClickSink(config.main_system, { concurrency: config.shipper.concurrency })!,
-    mode: config.shipper.mode,
-    batchSize: config.shipper.batch_size,
-    lingerMs: 0,
-    concurrency: config.shipper.concurrency,
-    maxBackoffMs: config.shipper.max_backoff_ms,
-    onEvent: (e) => {
+    (e) => {
       state.note(e);
       if (e.type === 'shipped' || e.type === 'dead_letter') bar.update((done += e.count));
     },
-  });
+    { lingerMs: 0 },
+  )!;
   try {
     const r = await shipper.drain({ timeoutMs: timeoutS * 1000 });
     bar.stop();

@@ -5,16 +5,17 @@
  * this command happened to be started with — and any setting that differs is named.
  */
 import { describeWeakened, weakenedSettings } from '../../audit/index.js';
+import { resolveSettings } from '../../config/settings.js';
 import { mainSystemAdapter } from '../../main-system/adapter.js';
 import { probeMainSystem } from '../../main-system/probe.js';
 import { readMirrorStatus } from '../../mirror/index.js';
 import { describeCause } from '../../errors.js';
-import { openOutboxReadOnly } from '../../outbox/index.js';
 import { OutboxError } from '../../outbox/errors.js';
 import { SCHEMA_VERSION } from '../../outbox/schema.js';
 import { describeBuild, loadUws, type UwsBuild } from '../../redirect/uws.js';
 import { readRuntimeFile, runtimeSettings, settingsDiff } from '../../service/runtime-file.js';
 import { describeShipping } from '../../service/shipping-state.js';
+import { openOutboxReaderFor } from '../../service/stages.js';
 import { parseCommand, printHelp } from '../args.js';
 import { version } from '../version.js';
 
@@ -24,11 +25,11 @@ export async function status(argv: string[]): Promise<number> {
     printHelp('clickrelay status [--json] [--config FILE]\n  Mirror size and last sync, outbox backlog, shipping and why it fails, dead letters, the privacy settings weaker than the defaults, versions, uWebSockets.js build. With serve running, its own settings (and where they differ from this command\'s configuration).\n');
     return 0;
   }
-  const config = cmd.config();
+  const config = resolveSettings(cmd.config());
   const dataDir = config.storage.data_dir;
   const running = readRuntimeFile(dataDir);
   const mirror = readMirrorStatus(dataDir);
-  const outbox = openOutboxReadOnly(dataDir);
+  const outbox = openOutboxReaderFor(config);
   let o;
   try {
     o = { ...outbox.summary(), pending_error: outbox.pendingError(), schema_version: outbox.schemaVersion() };
@@ -50,7 +51,8 @@ export async function status(argv: string[]): Promise<number> {
   const settings = running?.settings ?? mine;
   const differs = running?.settings ? settingsDiff(running.settings, mine) : [];
   const weakened = running?.weakened ?? weakenedSettings(config);
-  // An older serve.json has no database_url: then only base_url counts, as it did.
+  // The running serve's fact, not ours (its settings may differ); an older serve.json has no
+  // database_url: then only base_url counts, as it did.
   const standalone = mainSystemAdapter({ base_url: String(settings['main_system.base_url'] ?? ''), database_url: String(settings['main_system.database_url'] ?? '') }) === null;
   const live = running?.shipping ?? null;
   // Standalone, unshipped clicks are not waiting for anything: they are kept until retention.

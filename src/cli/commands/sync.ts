@@ -5,8 +5,9 @@
  * is the cause (no API key, no source); `--force` accepts
  * such a listing on purpose.
  */
-import { mainSystemLinkSource } from '../../main-system/link-source.js';
-import { linksFileSource, runSync, type SyncResult } from '../../mirror/index.js';
+import { resolveSettings } from '../../config/settings.js';
+import type { SyncResult } from '../../mirror/index.js';
+import { syncOnceFor } from '../../service/stages.js';
 import { parseCommand, printHelp } from '../args.js';
 import { codedLine, exitCodeOf } from '../one-line.js';
 import { progress } from '../progress.js';
@@ -25,11 +26,11 @@ export async function sync(argv: string[]): Promise<number> {
     );
     return 0;
   }
-  const config = cmd.config();
+  const settings = resolveSettings(cmd.config());
   try {
     // The listing's size is not known before its last page: the bar counts rows read.
     const bar = progress('sync', 'rows read');
-    const r = await runSync({ config, source: mainSystemLinkSource(config.main_system, config.sync.page_size) ?? linksFileSource(config.sync.file), force: cmd.values.force === true, ...(process.stderr.isTTY ? { onProgress: (rows: number) => bar.update(rows) } : {}) }).finally(() => bar.stop());
+    const r = await syncOnceFor(settings, { force: cmd.values.force === true, ...(process.stderr.isTTY ? { onProgress: (rows: number) => bar.update(rows) } : {}) }).finally(() => bar.stop());
     if (cmd.values.json) process.stdout.write(JSON.stringify({ ok: true, ...r }, null, 2) + '\n');
     else process.stdout.write(describe(r));
     return 0;

@@ -84,6 +84,13 @@ describe('start-up errors are one line with a code', () => {
     }
   });
 
+  it('a trusted proxy the client-address parser refuses is a config error naming the key, not a crash of serve', async () => {
+    // ipaddr.js accepts the octal form; the parser the redirect builds its matcher with does not.
+    const r = await cli(['serve'], { ...dataDirEnv(tempDataDir()), CLICKRELAY_SERVER_PORT: '0', CLICKRELAY_ADMIN_PORT: '0', CLICKRELAY_SERVER_TRUST_PROXY: '010.0.0.1' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('clickrelay: CR_ERR_CONFIG_INVALID: config key server.trust_proxy = "010.0.0.1" is not allowed: expected CIDRs such as "10.0.0.0/8" or single addresses\n');
+  });
+
   it('a misspelled CLICKRELAY_ variable stops every command, naming it', async () => {
     const r = await cli(['status'], { CLICKRELAY_STORAGE_DATA_DIRR: tempDataDir() });
     expect(r.code).toBe(2);

@@ -47,6 +47,10 @@ describe('configuration', () => {
     ['[outbox]\ndurability = "maybe"\n', /outbox\.durability = "maybe" .*"durable", "fast"/],
     ['[privacy]\nhonor_dnt = "yes"\n', /privacy\.honor_dnt = "yes" .*true or false/],
     ['[server]\ntrust_proxy = ["10.0.0.0/33"]\n', /server\.trust_proxy = "10\.0\.0\.0\/33"/],
+    // Accepted by ipaddr.js but refused by the parser serve builds its matcher with: these
+    // used to pass the loader and then crash serve with a plain Error (exit 1).
+    ['[server]\ntrust_proxy = ["010.0.0.1"]\n', /server\.trust_proxy = "010\.0\.0\.1"/],
+    ['[server]\ntrust_proxy = ["::ffff:10.0.0.0/8"]\n', /server\.trust_proxy = "::ffff:10\.0\.0\.0\/8"/],
     ['[sync]\nschedule = "every minute"\n', /sync\.schedule = "every minute"/],
     ['[main_system]\nbase_url = "ftp://x"\n', /main_system\.base_url = "ftp:\/\/x"/],
     ['[admin]\nhost = "0.0.0.0"\n', /admin\.token_file .*not loopback/],

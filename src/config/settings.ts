@@ -1,0 +1,67 @@
+/**
+ * The settings every stage is built from: the loaded configuration plus the facts derived
+ * from it, computed here once so "standalone", the main-system adapter or "durable" cannot
+ * mean two things in two places. Resolved once per process (serve, or one CLI command),
+ * deep-frozen, and handed to the factories in src/service/stages.ts, the only place that
+ * maps keys to a stage's options.
+ */
+import { mainSystemAdapter, type MainSystemAdapter } from '../main-system/adapter.js';
+import { redactDatabaseUrl } from '../main-system/redact.js';
+import { parseTrustedProxies, type TrustedProxies } from '../privacy/client-ip.js';
+import type { Durability } from '../types.js';
+import type { Config } from './schema.js';
+
+export type { Durability } from '../types.js';
+
+export type { MainSystemAdapter } from '../main-system/adapter.js';
+
+export type Settings = Config & {
+  /** Neither main_system.base_url nor database_url: sync from sync.file, ship nothing, keep clicks until retention. */
+  readonly standalone: boolean;
+  /** 'http' (base_url), 'postgres' (database_url) or null (standalone); the rule is main-system/adapter.ts. */
+  readonly adapter: MainSystemAdapter;
+  readonly durability: Durability;
+  /** outbox.durability = "durable": no redirect before the click is fsynced. */
+  readonly durable: boolean;
+  /** outbox.on_write_error = "fail-closed": 503 (and /readyz not ready) while the outbox cannot store clicks. */
+  readonly failClosed: boolean;
+  /** Origin of main_system.base_url ("" without one): what logs, serve.json and the status page may show. */
+  readonly mainSystemOrigin: string;
+  /** server.trust_proxy parsed (load.ts validated every entry with the same parser, so this cannot throw). */
+  readonly trustedProxies: TrustedProxies;
+};
+
+export function resolveSettings(config: Config): Settings {
+  // Already resolved (a Settings is a Config): resolving twice must give the same object.
+  if (isSettings(config)) return config;
+  const adapter = mainSystemAdapter(config.main_system);
+  return deepFreeze({
+    ...config,
+    standalone: adapter === null,
+    adapter,
+    durability: config.outbox.durability,
+    durable: config.outbox.durability === 'durable',
+    failClosed: config.outbox.on_write_error === 'fail-closed',
+    mainSystemOrigin: config.main_system.base_url === '' ? '' : new URL(config.main_system.base_url).origin,
+    trustedProxies: parseTrustedProxies(config.server.trust_proxy),
+  });
+}
+
+function isSettings(c: Config): c is Settings {
+  return 'standalone' in c && 'trustedProxies' in c;
+}
+
+/**
+ * Every resolved key for the start-up log line, secrets out: the database password is
+ * removed from database_url (the API key and passwords live in files, named by path only).
+ */
+export function loggableSettings(s: Settings): Record<string, unknown> {
+  const { trustedProxies: _parsed, ...rest } = s;
+  return { ...rest, main_system: { ...s.main_system, database_url: redactDatabaseUrl(s.main_system.database_url) } };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  for (const v of Object.values(value)) deepFreeze(v);
+  return Object.freeze(value);
+}

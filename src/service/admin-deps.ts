@@ -1,0 +1,48 @@
+/**
+ * What the admin listener (redirect/admin-app.ts) is given: its token, the readiness rule,
+ * /metrics, the analytics routes and the status page.
+ */
+import { readFileSync } from 'node:fs';
+import type { Settings } from '../config/settings.js';
+import type { Mirror } from '../mirror/index.js';
+import type { Metrics } from '../observe/metrics.js';
+import type { StatusData } from '../observe/status-page.js';
+import { renderStatusPage } from '../observe/status-page.js';
+import type { Outbox } from '../outbox/index.js';
+import type { AdminAppDeps } from '../redirect/admin-app.js';
+import type { Uws } from '../redirect/uws.js';
+import type { AnalyticsRoutes } from './analytics-route.js';
+
+export interface AdminStages {
+  uws: Uws;
+  mirror: Mirror;
+  outbox: Outbox;
+  metrics: Metrics;
+  refreshGauges(): Promise<void>;
+  analytics: AnalyticsRoutes;
+  statusData(): Promise<StatusData>;
+  onError(err: unknown): void;
+}
+
+export function adminAppDeps(s: Settings, d: AdminStages): AdminAppDeps {
+  const { mirror, outbox, metrics } = d;
+  return {
+    uws: d.uws,
+    token: s.admin.token_file ? readFileSync(s.admin.token_file, 'utf8').trim() : null,
+    isReady: async () => {
+      // The same test the public listener makes before it answers 404 (mirror.loaded).
+      if (!mirror.loaded) return 'mirror not loaded';
+      // Fail-closed answers 503 to every click while the outbox cannot store them: not ready.
+      // The probe lets readiness come back without clicks (a balancer sends none meanwhile).
+      if (s.failClosed && !outbox.writable && !(await outbox.probe().then(() => true, () => false))) return 'the outbox cannot store clicks (disk full?): fail-closed answers 503';
+      return true;
+    },
+    metrics: async () => {
+      await d.refreshGauges();
+      return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
+    },
+    jsonRoutes: d.analytics.routes,
+    onError: d.onError,
+    statusPage: async () => renderStatusPage(await d.statusData()),
+  };
+}

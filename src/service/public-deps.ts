@@ -1,0 +1,90 @@
+/**
+ * What the public listener (redirect/public-app.ts) is given: the mirror's lookups, the
+ * click path, the client-address rules, the rate limit and the events, mapped from the
+ * settings and the opened stages. Everything here runs per request: closures over values
+ * resolved once, no configuration read per call.
+ */
+import { buildPrivacyNotice, optOutPages } from '../audit/index.js';
+import type { Settings } from '../config/settings.js';
+import type { SessionKeyStore } from '../keys/index.js';
+import { isShed, type Mirror } from '../mirror/index.js';
+import type { ClickRate } from '../observe/click-rate.js';
+import type { Logger } from '../observe/logger.js';
+import type { Metrics } from '../observe/metrics.js';
+import type { Outbox } from '../outbox/index.js';
+import { resolveClientIp, truncateIp, type PrivacyPolicy } from '../privacy/index.js';
+import type { ConnectionDrain } from '../redirect/drain.js';
+import type { PublicAppDeps } from '../redirect/public-app.js';
+import type { Uws } from '../redirect/uws.js';
+import type { Shipper } from '../shipper/index.js';
+import type { clickEvents, requestEvents } from './events.js';
+import { createRecordClick } from './record-click.js';
+import { rateLimiterFor } from './stages.js';
+import type { TlsFiles } from './uws-loading.js';
+
+export interface PublicStages {
+  uws: Uws;
+  tls: TlsFiles | null;
+  mirror: Mirror;
+  outbox: Outbox;
+  keys: SessionKeyStore;
+  shipper: Shipper | null;
+  policy: PrivacyPolicy;
+  rate: ClickRate;
+  drain: ConnectionDrain;
+  metrics: Metrics;
+  log: Logger;
+  clicks: ReturnType<typeof clickEvents>;
+  requests: ReturnType<typeof requestEvents>;
+}
+
+export function publicAppDeps(s: Settings, d: PublicStages): PublicAppDeps {
+  const { mirror, outbox, shipper, clicks, requests, metrics } = d;
+  const { ipv4_prefix: v4, ipv6_prefix: v6 } = s.privacy;
+  const trusted = s.trustedProxies;
+  const limiter = rateLimiterFor(s);
+  const redirectsByStatus = new Map<number, { inc(): void }>();
+  return {
+    uws: d.uws,
+    tls: d.tls,
+    lookup: (id) => mirror.lookup(id),
+    ...(!s.standalone && s.sync.miss_lookup
+      ? { lookupMiss: async (id: string, ip: string) => {
+          const link = await mirror.answerMiss(id, truncateIp(ip, v4, v6) ?? ip);
+          if (isShed(link)) return { retryAfterSeconds: link.retryAfterSeconds };
+          return link ? { url: link.original_url, active: link.is_active } : null;
+        } }
+      : {}),
+    record: createRecordClick({
+      policy: d.policy,
+      keys: d.keys,
+      outbox,
+      durable: s.durable,
+      failClosed: s.failClosed,
+      events: clicks,
+      committed: shipper ? () => shipper.notify() : () => undefined,
+      rate: d.rate,
+    }),
+    withdraw: (done) => outbox.withdraw(done),
+    // forwarded() is called only for a trusted peer: with no trust_proxy, never.
+    clientIp: (peer, forwarded) => resolveClientIp(peer, forwarded, trusted),
+    onUntrustedForwarding: (peer) => requests.untrustedForwarding(peer),
+    onRefused: (reason) => requests.refused(reason),
+    onAbandoned: () => requests.abandoned(),
+    ...(limiter ? { rateLimit: (ip: string) => limiter.take(truncateIp(ip, v4, v6) ?? ip) } : {}),
+    redirectStatus: s.server.redirect_status,
+    referrerPolicy: s.server.referrer_policy,
+    failClosed: s.failClosed,
+    onError: (err) => d.log.error({ event: 'request_failed', err }, 'unexpected error while answering a request'),
+    onPrefetch: () => clicks.dropped('prefetch'),
+    optOutPages: optOutPages(buildPrivacyNotice(s)),
+    onAnswer: (status, startedAt) => {
+      let c = redirectsByStatus.get(status);
+      if (!c) redirectsByStatus.set(status, (c = metrics.redirects.labels({ status: String(status) })));
+      c.inc();
+      if (startedAt !== 0) metrics.redirectSeconds.observe((performance.now() - startedAt) / 1000);
+    },
+    drain: d.drain,
+    mirrorLoaded: () => mirror.loaded,
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * Figures for the admin status page: counters in memory, the writer thread's running counts
+ * (outbox.stats() answers from counters, no scan), two small files. Nothing here reads the
+ * outbox's rows, so a page view costs the redirect thread next to nothing.
+ */
+import type { Settings } from '../config/settings.js';
+import type { WeakenedSetting } from '../audit/weakened.js';
+import type { Mirror } from '../mirror/index.js';
+import { readSyncRecord } from '../mirror/index.js';
+import type { ClickRate } from '../observe/click-rate.js';
+import type { StatusData } from '../observe/status-page.js';
+import type { Outbox } from '../outbox/index.js';
+import { readHead } from '../outbox/head.js';
+import { describeBuild, type UwsBuild } from '../redirect/uws.js';
+import type { ShippingState } from './shipping-state.js';
+
+export interface StatusSources {
+  version: string;
+  build: UwsBuild;
+  outbox: Outbox;
+  mirror: Mirror;
+  rate: ClickRate;
+  shippingState: ShippingState;
+  weakened: WeakenedSetting[];
+}
+
+export function statusDataSource(s: Settings, d: StatusSources): () => Promise<StatusData> {
+  const dataDir = s.storage.data_dir;
+  return async () => {
+    const o = await d.outbox.stats();
+    const counts = d.mirror.holder.current.counts();
+    const sync = readSyncRecord(dataDir);
+    let head: { seq: number } | null = null;
+    let headError: string | null = null;
+    try {
+      head = readHead(dataDir);
+    } catch (err) {
+      headError = (err as Error).message;
+    }
+    return {
+      version: d.version,
+      now: new Date().toISOString(),
+      started_at: new Date(d.rate.startedAt).toISOString(),
+      pid: process.pid,
+      uws_build: describeBuild(d.build),
+      standalone: s.standalone,
+      main_system: s.mainSystemOrigin,
+      mirror: {
+        links: counts.active + counts.inactive,
+        active: counts.active,
+        inactive: counts.inactive,
+        last_sync: sync.last_success_at,
+        last_error: sync.last_error && (!sync.last_success_at || sync.last_error.at > sync.last_success_at) ? sync.last_error : null,
+        ready: d.mirror.loaded,
+      },
+      outbox: { pending: o.pending, oldest_pending: o.oldest_pending, shipped: o.shipped, dead_letter: o.dead_letter, last_seq: o.last_seq, durability: s.durability, retention_days: s.privacy.retention_days },
+      shipping: d.shippingState.snapshot(),
+      rate: d.rate.read(),
+      policy: Object.fromEntries(Object.entries(s.privacy).map(([k, v]) => [`privacy.${k}`, v])) as Record<string, string | number | boolean>,
+      weakened: d.weakened,
+      chain: { tip_seq: o.last_seq, head_seq: head?.seq ?? null, head_error: headError },
+    };
+  };
+}
