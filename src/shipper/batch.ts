@@ -53,7 +53,7 @@ export function createBatchLayer(d: BatchLayerDeps): BatchLayer {
         const f = await d.retry([item], true, (a) => writes.push(settle(a, true)));
         // A single click refused (HTTP: 404 "Link not found or expired" for its tracking_id, 413, 422) is refused for good.
         if (f?.kind === 'refused') writes.push(refuse(f, item));
-        else if (f?.kind === 'batch_unsupported') writes.push(refuse({ kind: 'refused', items: f.items, reason: `HTTP ${f.status}: no route for one click`, status: f.status }, item));
+        else if (f?.kind === 'batch_unsupported') writes.push(refuse({ kind: 'refused', items: f.items, reason: `the main system took no single click (status ${f.status})`, status: f.status }, item));
         return { written: Promise.all(writes).then(() => undefined) };
       },
     });

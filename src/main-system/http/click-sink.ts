@@ -16,8 +16,8 @@ import { batchBody, batchKey, clickJson } from './click-wire.js';
 import type { ClickSink, SinkOutcome, StoredClick } from '../ports.js';
 import { scrubSecrets } from '../redact.js';
 
-export const RECORD_CLICKS = '/api/link-tracking/record-clicks';
-export const RECORD_CLICK = '/api/link-tracking/record-click';
+const RECORD_CLICKS = '/api/link-tracking/record-clicks';
+const RECORD_CLICK = '/api/link-tracking/record-click';
 
 /** Answers bigger than this are not read: a results array for 10,000 clicks is well under 2 MiB. */
 const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
