@@ -245,15 +245,15 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
     counted(d.redirectStatus);
   };
 
+  const unavailable = (res: HttpResponse, snap: Snapshot) => fail(res, 'unavailable', snap.click!.trackingId, snap.accept, false, 1);
+  /** The answer once the click is recorded (or its write failed: `failed` is true only when fail-closed). */
+  const recorded = (res: HttpResponse, snap: Snapshot, url: string, failed: boolean) => (failed ? unavailable(res, snap) : redirect(res, url));
+
   /**
    * Answer a known, active link: record (GET only, no prefetch), then redirect — or 503 when
    * fail-closed and the click cannot be stored. `pending` is the request's abort state when its
    * onAborted handler is already registered (uWS keeps one per request), else null.
    */
-  const unavailable = (res: HttpResponse, snap: Snapshot) => fail(res, 'unavailable', snap.click!.trackingId, snap.accept, false, 1);
-  /** The answer once the click is recorded (or its write failed: `failed` is true only when fail-closed). */
-  const recorded = (res: HttpResponse, snap: Snapshot, url: string, failed: boolean) => (failed ? unavailable(res, snap) : redirect(res, url));
-
   const serveHit = (res: HttpResponse, snap: Snapshot, url: string, corked: boolean, pending: Pending | null) => {
     if (snap.noRecord) {
       if (!snap.isHead) d.onPrefetch?.(); // counted only when it is redirected
