@@ -8,13 +8,13 @@ import { createHmac } from 'node:crypto';
 import type { ClickMetadata, ClickRecord, ClickSource, UtmKey } from '../types.js';
 import { isBot } from './bot.js';
 import { sourceFromParam, sourceFromReferrer } from './click-source.js';
-import { truncateIp } from './ip.js';
+import { dottedQuadToUint, truncateIp, truncateV4 } from './ip.js';
 import { memoizeString } from './memo.js';
 import type { PrivacyPolicy, UtmFreeTextMode } from './policy.js';
 import { extractQuery } from './query.js';
 import { parseHttpReferrer, reduceParsedReferrer } from './referrer.js';
 import { sessionId } from './session.js';
-import { isoTimestamp } from './timestamp.js';
+import { isoDay, isoTimestamp } from './timestamp.js';
 import { isAnonymousRequest } from './tracking-signals.js';
 import { classifyScanner, scannerOfReferrerHost } from './scanner.js';
 import { reduceUserAgent } from './user-agent.js';
@@ -74,7 +74,9 @@ export function anonymizeClick(raw: RawClick, policy: PrivacyPolicy, ctx: Anonym
   // request before it is reduced, and kept even for anonymous clicks so that gateways and
   // crawlers sending DNT stay out of the human counts. The country is about the person:
   // only for clicks that keep an address at all.
-  const scanner = classifyScanner(raw.clientIp, referrer.scanner, raw.userAgent, policy.scanners);
+  // The address is parsed once (-1: not dotted IPv4) for the scanner ranges and the truncation.
+  const v4 = dottedQuadToUint(raw.clientIp);
+  const scanner = classifyScanner(raw.clientIp, referrer.scanner, raw.userAgent, policy.scanners, v4);
   const country = anonymous || policy.countryOf === null ? null : policy.countryOf(raw.clientIp);
   const metadata = withFlags(query.utm(policy.utmTermContent, ctx.sessionKey), isBot(raw.userAgent), scanner, country);
   const clickedAt = isoTimestamp(raw.receivedAt);
@@ -94,7 +96,7 @@ export function anonymizeClick(raw: RawClick, policy: PrivacyPolicy, ctx: Anonym
     };
   }
 
-  const ip = truncateIp(raw.clientIp, policy.ipv4Prefix, policy.ipv6Prefix);
+  const ip = v4 >= 0 ? truncateV4(v4, policy.ipv4Prefix) : truncateIp(raw.clientIp, policy.ipv4Prefix, policy.ipv6Prefix);
   const reducedUa = reduceUserAgent(raw.userAgent, 'reduced');
   const userAgent = policy.userAgent === 'reduced' ? reducedUa : reduceUserAgent(raw.userAgent, policy.userAgent);
   return {
@@ -104,8 +106,7 @@ export function anonymizeClick(raw: RawClick, policy: PrivacyPolicy, ctx: Anonym
     ip_address: ip,
     user_agent: userAgent,
     referrer_url: referrer.reduced,
-    // clickedAt's first 10 characters are utcDay(receivedAt); no need to format the date twice.
-    session_id: ip === null ? null : sessionId(ctx.sessionKey, ip, reducedUa ?? '', clickedAt.slice(0, 10)),
+    session_id: ip === null ? null : sessionId(ctx.sessionKey, ip, reducedUa ?? '', isoDay(raw.receivedAt)),
     click_source: clickSource,
     metadata,
     anonymous: false,
@@ -114,7 +115,7 @@ export function anonymizeClick(raw: RawClick, policy: PrivacyPolicy, ctx: Anonym
 
 /*
  * Memos. The query string and the referrer are parsed (URLSearchParams, the WHATWG URL parser)
- * for every click, ~1.5 µs of the redirect's budget, yet real traffic repeats them: a link's
+ * for every click, a large part of the normalizer's cost, yet real traffic repeats them: a link's
  * query is the sender's UTM tags, and browsers send cross-site referrers as bare origins
  * ("https://mail.google.com/"). So what this function derives from each is remembered per
  * policy, in bounded memos (memo.ts: cleared when full, so memory stays flat whatever clients
@@ -230,15 +231,24 @@ function withFlags(utm: ClickMetadata, bot: boolean, scanner: string | null, cou
 }
 
 const memos = new WeakMap<PrivacyPolicy, PolicyMemo>();
+// A service has one policy: the last one's memo is kept at hand, without the WeakMap lookup.
+let lastPolicy: PrivacyPolicy | null = null;
+let lastMemo: PolicyMemo | null = null;
 
 function memoFor(policy: PrivacyPolicy): PolicyMemo {
+  if (policy === lastPolicy) return lastMemo!;
   let memo = memos.get(policy);
   if (memo === undefined) {
+    // truncateV4 takes the prefix as valid: a policy with one out of range throws here, as
+    // truncateIp would on every click.
+    truncateIp('0.0.0.0', policy.ipv4Prefix, policy.ipv6Prefix);
     memo = {
       query: memoizeString(queryFacts),
       referrer: memoizeString((r) => referrerFacts(r, policy)),
     };
     memos.set(policy, memo);
   }
+  lastPolicy = policy;
+  lastMemo = memo;
   return memo;
 }

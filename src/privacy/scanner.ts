@@ -9,6 +9,7 @@
  */
 import { ConfigError } from '../errors.js';
 import { compileCidrMatcher, parseNamedCidr, type CidrMatcher } from './cidr-matcher.js';
+import { dottedQuadToUint } from './ip.js';
 import { memoizeString } from './memo.js';
 import { BUILTIN_SCANNERS, SCANNER_RANGES, SCANNER_REFERRER_HOSTS, SCANNER_USER_AGENT_TOKENS } from './scanner-data.js';
 
@@ -104,6 +105,14 @@ export function scannerOfReferrerHost(host: string | null, rules: ScannerRules):
  * evidence: Safe Links' user agent looks like a browser), then the referrer's host (already
  * classified, from the referrer memo), then the user agent.
  */
-export function classifyScanner(clientIp: string, referrerScanner: string | null, userAgent: string | undefined, rules: ScannerRules): string | null {
-  return rules.ranges.match(clientIp) ?? referrerScanner ?? (userAgent ? rules.userAgent(userAgent) : null);
+export function classifyScanner(
+  clientIp: string,
+  referrerScanner: string | null,
+  userAgent: string | undefined,
+  rules: ScannerRules,
+  /** clientIp as dottedQuadToUint parsed it, when the caller already has it (-1: not dotted IPv4). */
+  v4: number = dottedQuadToUint(clientIp),
+): string | null {
+  const byAddress = v4 >= 0 ? rules.ranges.matchV4(v4) : rules.ranges.match(clientIp);
+  return byAddress ?? referrerScanner ?? (userAgent ? rules.userAgent(userAgent) : null);
 }

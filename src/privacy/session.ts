@@ -5,14 +5,14 @@
  * deleted after 48 h), the ids cannot be linked or reversed by guessing inputs.
  */
 import { createHmac } from 'node:crypto';
-import { isoTimestamp } from './timestamp.js';
+import { isoDay } from './timestamp.js';
 
 /**
- * "YYYY-MM-DD" of `date` in UTC: the day whose session key applies. The caller picks the
- * key with this per request, so it shares isoTimestamp's per-second cache.
+ * "YYYY-MM-DD" of `date` in UTC: the day whose session key applies. Picked per request, so
+ * it comes from isoTimestamp's per-second cache (one string per second, not one per call).
  */
 export function utcDay(date: Date): string {
-  return isoTimestamp(date).slice(0, 10);
+  return isoDay(date);
 }
 
 /**
@@ -21,24 +21,41 @@ export function utcDay(date: Date): string {
  * with NUL, which none of them can contain, so ("a", "bc") and ("ab", "c") differ.
  */
 export function sessionId(key: Buffer, truncatedIp: string, reducedUa: string, day: string): string {
-  const input = `${day}\0${truncatedIp}\0${reducedUa}`;
   let memo = memos.get(key);
-  if (memo === undefined) memos.set(key, (memo = new Map()));
-  let id = memo.get(input);
+  if (memo === undefined) memos.set(key, (memo = { size: 0, days: new Map() }));
+  let byIp = memo.days.get(day);
+  if (byIp === undefined) memo.days.set(day, (byIp = new Map()));
+  let byUa = byIp.get(truncatedIp);
+  if (byUa === undefined) byIp.set(truncatedIp, (byUa = new Map()));
+  let id = byUa.get(reducedUa);
   if (id === undefined) {
-    id = `s_${createHmac('sha256', key).update(input).digest('hex').slice(0, 32)}`;
-    if (memo.size >= MEMO_LIMIT) memo.clear();
-    memo.set(input, id);
+    id = `s_${createHmac('sha256', key).update(`${day}\0${truncatedIp}\0${reducedUa}`).digest('hex').slice(0, 32)}`;
+    if (memo.size >= MEMO_LIMIT) {
+      memo.days.clear();
+      memo.size = 0;
+      memo.days.set(day, (byIp = new Map()));
+      byIp.set(truncatedIp, (byUa = new Map()));
+    }
+    byUa.set(reducedUa, id);
+    memo.size++;
   }
   return id;
 }
 
 /**
- * An HMAC costs ~2 µs (a fresh OpenSSL context per call), yet a session id repeats by
- * definition: every click of one network prefix and browser family on one day has the same.
- * So ids are remembered per key object, in a bounded map cleared when full. Only what is
- * stored anyway is kept (truncated address, reduced UA, day, the id), and the map goes with
- * its key: held weakly, it is dropped once the key store lets go of a deleted key.
+ * An HMAC needs a fresh OpenSSL context per call, yet a session id repeats by definition:
+ * every click of one network prefix and browser family on one day has the same. So ids are
+ * remembered per key object, in bounded maps cleared when full. They are nested by day,
+ * address and user agent rather than keyed by the joined input: the three arrive as strings
+ * the click path already shares (isoDay, truncateV4, the user-agent memo), whose hashes V8
+ * keeps, while a joined key would be a new string to copy and hash on every click. Only what
+ * is stored anyway is kept (truncated address, reduced UA, day, the id), and the maps go with
+ * their key: held weakly, they are dropped once the key store lets go of a deleted key.
  */
-const memos = new WeakMap<Buffer, Map<string, string>>();
+interface SessionMemo {
+  /** Ids held, over all days, addresses and user agents. */
+  size: number;
+  days: Map<string, Map<string, Map<string, string>>>;
+}
+const memos = new WeakMap<Buffer, SessionMemo>();
 const MEMO_LIMIT = 4096;

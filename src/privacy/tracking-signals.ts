@@ -30,7 +30,7 @@ export function isOne(value: string | undefined): boolean {
 /**
  * Whether the first line's value leaves room for a later line to say "1": it is there but
  * is not exactly "1". The redirect stage then reads every line (a walk over all headers,
- * ~1.3 µs, so not for every request).
+ * so not for every request).
  */
 export function needsEveryLine(firstValue: string): boolean {
   return firstValue !== '' && firstValue !== '1';

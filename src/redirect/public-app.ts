@@ -88,12 +88,15 @@ export interface PublicAppDeps {
 const HSTS = 'max-age=31536000';
 
 /**
- * One request in 16 is timed for clickrelay_redirect_duration_seconds: two clock reads cost
- * ~0.2 µs, more than 1% of a redirect's CPU, and a regular sample keeps the average and the
- * histogram's shape while costing a sixteenth of that. A mask test, O(1).
+ * One request in 16 is timed for clickrelay_redirect_duration_seconds: two clock reads per
+ * request would be a visible share of a redirect's CPU, and a regular sample keeps the average
+ * and the histogram's shape at a sixteenth of the cost. A mask test, O(1).
  */
 const TIMED_MASK = 15;
-/** Header names as bytes: uWebSockets.js converts a string key to UTF-8 on every call. */
+/**
+ * Header names as bytes: uWebSockets.js converts a string key to UTF-8 on every call and reads
+ * a Uint8Array in place. Every name read per request is one of these (README, Benchmarks).
+ */
 const key = (name: string): Uint8Array => new Uint8Array(Buffer.from(name, 'latin1'));
 const CONTENT_LENGTH = key('content-length');
 const TRANSFER_ENCODING = key('transfer-encoding');
@@ -103,6 +106,17 @@ const SEC_PURPOSE = key('sec-purpose');
 const PURPOSE = key('purpose');
 const X_MOZ = key('x-moz');
 const X_PURPOSE = key('x-purpose');
+const USER_AGENT = key('user-agent');
+const REFERER = key('referer');
+const DNT = key('dnt');
+const SEC_GPC = key('sec-gpc');
+const COOKIE = key('cookie');
+const ACCEPT = key('accept');
+/**
+ * Accept only chooses between a JSON and an HTML error page, so it is read where an error can
+ * still follow, not for every redirect (each header read crosses into native code).
+ */
+const acceptOf = (req: HttpRequest): string => req.getHeader(ACCEPT);
 /** Requests from untrusted peers checked for forwarding headers: 1 in UNTRUSTED_SAMPLE, until found once. */
 const UNTRUSTED_SAMPLE = 64;
 
@@ -155,7 +169,8 @@ const DECIMAL = Array.from({ length: 256 }, (_, i) => String(i));
  * The socket peer as text. uWebSockets.js has it as bytes: an IPv4 peer (4 bytes, or 16 as
  * an IPv4-mapped IPv6 address on a dual-stack listener) is formatted here as dotted decimal,
  * which is what resolveClientIp makes of the text form too; any other IPv6 peer goes the text
- * way. Decoding the text form for every request cost ~0.8 µs (an ArrayBuffer, a Buffer, UTF-8).
+ * way, which also needs a Buffer and a UTF-8 decode. Either call copies the address into a new
+ * ArrayBuffer, the most expensive read of a request; there is no cheaper one in uWS 20.30.
  */
 function peerAddress(res: HttpResponse): string {
   const b = new Uint8Array(res.getRemoteAddress());
@@ -168,8 +183,8 @@ function peerAddress(res: HttpResponse): string {
  * A DNT / Sec-GPC value over every line of the header. uWS gives the first line only; when
  * that one is there but not "1" (`DNT: 0` then `DNT: 1`), all lines are read and joined as
  * a list, which isOne reads element by element. An empty first line is not walked: uWS
- * reads it as "" like an absent header, and a walk for every request without the header
- * (nearly all) measured ~1.3 µs.
+ * reads it as "" like an absent header, and walking every line of every request without the
+ * header (nearly all) would cost more than all other header reads together.
  */
 function everyLine(req: HttpRequest, name: string, first: string): string {
   if (!needsEveryLine(first)) return first;
@@ -230,6 +245,10 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
     counted(d.redirectStatus);
   };
 
+  const unavailable = (res: HttpResponse, snap: Snapshot) => fail(res, 'unavailable', snap.click!.trackingId, snap.accept, false, 1);
+  /** The answer once the click is recorded (or its write failed: `failed` is true only when fail-closed). */
+  const recorded = (res: HttpResponse, snap: Snapshot, url: string, failed: boolean) => (failed ? unavailable(res, snap) : redirect(res, url));
+
   /**
    * Answer a known, active link: record (GET only, no prefetch), then redirect — or 503 when
    * fail-closed and the click cannot be stored. `pending` is the request's abort state when its
@@ -242,31 +261,29 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
       else res.cork(() => redirect(res, url));
       return;
     }
-    const unavailable = () => fail(res, 'unavailable', snap.click!.trackingId, snap.accept, false, 1);
     // Stopped: the outbox may be closed already, so nothing may be answered as recorded.
     if (drain.state === CLOSED) {
-      if (corked) unavailable();
-      else res.cork(unavailable);
+      if (corked) unavailable(res, snap);
+      else res.cork(() => unavailable(res, snap));
       return;
     }
-    const p = pending ?? { aborted: false };
+    // One closure per click (`done`, which the outbox may keep); the rest is plain state.
+    let aborted = false;
     let answered = false;
     let inHandler = true;
     let waiting = false;
-    const settled = () => {
-      if (!waiting) return;
-      waiting = false;
-      drain.leave();
-    };
     const done = (err: Error | null) => {
-      if (!p.aborted && !answered) {
+      if (!aborted && !answered && !(pending !== null && pending.aborted)) {
         answered = true;
         requestStart = snap.startedAt;
-        const fn = () => (err && d.failClosed ? unavailable() : redirect(res, url));
-        if (inHandler && corked) fn();
-        else res.cork(fn);
+        const failed = err !== null && d.failClosed;
+        if (inHandler && corked) recorded(res, snap, url, failed);
+        else res.cork(() => recorded(res, snap, url, failed));
       }
-      settled();
+      if (waiting) {
+        waiting = false;
+        drain.leave();
+      }
     };
     const outcome = d.record(snap.click!, done);
     inHandler = false;
@@ -277,8 +294,8 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
       else res.cork(() => redirect(res, url));
     } else if (outcome === 'unavailable') {
       answered = true;
-      if (corked) unavailable();
-      else res.cork(unavailable);
+      if (corked) unavailable(res, snap);
+      else res.cork(() => unavailable(res, snap));
     } else {
       // Answered later, from the outbox's commit callback; a stop waits for it (drain.ts).
       // A click is stored only for a request that can still get its redirect: uWS calls this
@@ -290,10 +307,13 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
       waiting = true;
       drain.enter();
       const onAborted = () => {
-        p.aborted = true;
+        aborted = true;
         if (d.withdraw?.(done)) {
           d.onAbandoned?.();
-          settled();
+          if (waiting) {
+            waiting = false;
+            drain.leave();
+          }
         }
       };
       if (pending) pending.onAborted = onAborted;
@@ -303,39 +323,48 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
 
   // Forwarding headers from peers we do not trust are looked for in 1 request of
   // UNTRUSTED_SAMPLE, and never again once found: a proxy missing from server.trust_proxy
-  // sends them on every request, so it is found within the first 64, for ~5 ns a request
-  // (two header reads, ~0.3 µs, in one request of 64).
+  // sends them on every request, so it is found within the first 64, for two header reads in
+  // one request of 64.
   let watchUntrusted = d.onUntrustedForwarding !== undefined;
   let untrustedCountdown = 0;
+
+  // The request being handled, for `forwarded`: one function for all requests instead of a
+  // closure per request. Both are only valid during a handler's synchronous run.
+  let current: HttpRequest | null = null;
+  let currentScan: HeaderScan | null = null;
+  let trustedPeer = false;
+  const forwarded = (): ForwardingHeaders => {
+    trustedPeer = true;
+    currentScan ??= scanHeaders(current!);
+    return currentScan;
+  };
 
   const handle = (res: HttpResponse, req: HttpRequest, isHead: boolean) => {
     // A prefetch is answered like a HEAD: redirected, not recorded, not rate-limited.
     const noRecord = isHead || isPrefetch(req.getHeader(SEC_PURPOSE), req.getHeader(PURPOSE), req.getHeader(X_MOZ), req.getHeader(X_PURPOSE));
-    // Accept only chooses between a JSON and an HTML error page, so it is read where an error
-    // can still follow, not for every redirect (each header read crosses into native code).
-    const accept = () => req.getHeader('accept');
     const id = req.getParameter(0) ?? '';
-    if (!TRACKING_ID_PATTERN.test(id)) return fail(res, 'bad_request', null, accept(), isHead);
+    if (!TRACKING_ID_PATTERN.test(id)) return fail(res, 'bad_request', null, acceptOf(req), isHead);
 
-    // Two header reads on every request (~0.3 µs): a request without either has no body and
-    // nothing to frame. Only one that declares a body is read line by line.
+    // Two header reads on every request: a request without either has no body and nothing to
+    // frame. Only one that declares a body is read line by line.
     let scan: HeaderScan | null = null;
     if (req.getHeader(CONTENT_LENGTH) !== '' || req.getHeader(TRANSFER_ENCODING) !== '') {
       scan = scanHeaders(req);
       const why = refusal(scan);
-      if (why) return refuse(res, why, accept(), isHead);
+      if (why) return refuse(res, why, acceptOf(req), isHead);
     }
     const peer = peerAddress(res);
-    let trustedPeer = false;
-    const clientIp = d.clientIp(peer, () => {
-      trustedPeer = true;
-      scan ??= scanHeaders(req);
-      return scan;
-    });
+    current = req;
+    currentScan = scan;
+    trustedPeer = false;
+    const clientIp = d.clientIp(peer, forwarded);
+    scan = currentScan;
+    current = null;
+    currentScan = null;
     if (trustedPeer) {
       // The whole request was read for the proxy's headers anyway: a second Host line is caught
       // here for free. From other peers it would cost the full read on every request (README).
-      if (scan!.hostLines > 1) return refuse(res, 'duplicate_host', accept(), isHead);
+      if (scan!.hostLines > 1) return refuse(res, 'duplicate_host', acceptOf(req), isHead);
     } else if (watchUntrusted && untrustedCountdown-- === 0) {
       untrustedCountdown = UNTRUSTED_SAMPLE - 1;
       if (req.getHeader(X_FORWARDED_FOR) !== '' || req.getHeader(X_REAL_IP) !== '') {
@@ -345,27 +374,27 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
     }
     if (d.rateLimit && !noRecord) {
       const wait = d.rateLimit(clientIp);
-      if (wait > 0) return fail(res, 'too_many', id, accept(), isHead, wait);
+      if (wait > 0) return fail(res, 'too_many', id, acceptOf(req), isHead, wait);
     }
     const hit = d.lookup(id);
-    if (hit && !hit.active) return fail(res, 'not_found', id, accept(), isHead);
-    if (!hit && !d.lookupMiss) return unknown(res, id, accept(), isHead);
+    if (hit && !hit.active) return fail(res, 'not_found', id, acceptOf(req), isHead);
+    if (!hit && !d.lookupMiss) return unknown(res, id, acceptOf(req), isHead);
     const snap: Snapshot = {
       isHead,
       startedAt: requestStart,
       noRecord,
       // Needed later only by a fail-closed 503 or after a miss lookup.
-      accept: d.failClosed || !hit ? accept() : '',
+      accept: d.failClosed || !hit ? acceptOf(req) : '',
       click: noRecord
         ? null
         : {
             trackingId: id,
             clientIp,
-            userAgent: req.getHeader('user-agent'),
-            referer: req.getHeader('referer'),
-            dnt: everyLine(req, 'dnt', req.getHeader('dnt')),
-            gpc: everyLine(req, 'sec-gpc', req.getHeader('sec-gpc')),
-            optedOut: hasOptOutCookie(req.getHeader('cookie')),
+            userAgent: req.getHeader(USER_AGENT),
+            referer: req.getHeader(REFERER),
+            dnt: everyLine(req, 'dnt', req.getHeader(DNT)),
+            gpc: everyLine(req, 'sec-gpc', req.getHeader(SEC_GPC)),
+            optedOut: hasOptOutCookie(req.getHeader(COOKIE)),
             rawQuery: req.getQuery() ?? '',
             receivedAt: new Date(),
           },

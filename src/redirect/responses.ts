@@ -47,7 +47,7 @@ const STRICT_TRANSPORT_SECURITY = bytes('Strict-Transport-Security');
 /**
  * writeRedirect with every fixed header name and value encoded once, up front: uWebSockets.js
  * converts a string argument to UTF-8 on every call but reads a Uint8Array in place, and a
- * redirect writes five such strings (measured ~0.4 µs per request); the bytes sent are the same.
+ * redirect writes five such strings; the bytes sent are the same.
  */
 export function redirectWriter(h: RedirectHeaders): (res: HttpResponse, location: string, closeConnection?: boolean) => void {
   const status = bytes(h.status);

@@ -6,7 +6,7 @@ import type { SessionKeyStore } from '../keys/index.js';
 import { newClickId } from '../outbox/click-id.js';
 import type { Outbox } from '../outbox/index.js';
 import type { CommitReport } from '../outbox/outbox.js';
-import { anonymizeClick, utcDay, type PrivacyPolicy, type RawClick } from '../privacy/index.js';
+import { anonymizeClick, utcDay, type AnonymizeContext, type PrivacyPolicy, type RawClick } from '../privacy/index.js';
 import type { PublicAppDeps } from '../redirect/public-app.js';
 import type { ClickRate } from '../observe/click-rate.js';
 
@@ -47,9 +47,12 @@ export function createRecordClick(d: RecordClickDeps): PublicAppDeps['record'] {
     }
   });
 
+  // anonymizeClick reads its context and keeps nothing of it: one object serves every click.
+  const ctx: AnonymizeContext = { clickId: '', sessionKey: Buffer.alloc(0) };
   return (raw: RawClick, done) => {
-    // utcDay shares the per-second text cache with clicked_at; toISOString here cost ~0.5 µs.
-    const click = anonymizeClick(raw, d.policy, { clickId: newClickId(raw.receivedAt.getTime()), sessionKey: d.keys.keyFor(utcDay(raw.receivedAt)) });
+    ctx.clickId = newClickId(raw.receivedAt.getTime());
+    ctx.sessionKey = d.keys.keyFor(utcDay(raw.receivedAt));
+    const click = anonymizeClick(raw, d.policy, ctx);
     if (!click) {
       d.events.dropped('dnt_drop');
       return 'answered';

@@ -1,5 +1,6 @@
 /**
- * The hot-path memos (query, referrer and session-id memos, the IPv4 fast path of truncateIp)
+ * The hot-path memos (query, referrer and session-id memos, the IPv4 fast path of truncateIp,
+ * the address parsed once for the scanner ranges and the truncation)
  * must not change a single stored value: anonymizeClick is compared with the straightforward
  * normalizer it replaced (kept below as the oracle, built only from the unmemoized pieces), on
  * random and repeated inputs, under several policies.
@@ -14,6 +15,9 @@ import { parseHttpReferrer, reduceParsedReferrer } from '../../../src/privacy/re
 import { scannerOfReferrerHost } from '../../../src/privacy/scanner.js';
 import { isAnonymousRequest } from '../../../src/privacy/tracking-signals.js';
 import type { ClickMetadata, ClickRecord } from '../../../src/types.js';
+import { dottedQuadToUint, truncateV4 } from '../../../src/privacy/ip.js';
+import { classifyScanner } from '../../../src/privacy/scanner.js';
+import { isoDay } from '../../../src/privacy/timestamp.js';
 
 /** The normalizer as it was before the memos: every step computed from scratch. */
 function oracle(raw: RawClick, policy: PrivacyPolicy, ctx: { clickId: string; sessionKey: Buffer }): ClickRecord | null {
@@ -146,5 +150,66 @@ describe('sessionId memo', () => {
       ids.add(sessionId(k1, ip, 'Chrome 120; Windows', '2024-05-01'));
     }
     expect(ids.size).toBe(251);
+  });
+});
+
+describe('sessionId memo, past its bound', () => {
+  it('answers the HMAC of the joined input before and after it is cleared, across days, networks and agents', () => {
+    const key = randomBytes(32);
+    for (let i = 0; i < 9_000; i++) {
+      const day = `2024-05-0${1 + (i % 3)}`;
+      const ip = `10.${i % 7}.${i % 997}.0`;
+      const ua = `Chrome ${i % 5}; Windows`;
+      const want = `s_${createHmac('sha256', key).update(`${day}\0${ip}\0${ua}`).digest('hex').slice(0, 32)}`;
+      expect(sessionId(key, ip, ua, day)).toBe(want);
+    }
+  });
+});
+
+describe('the click path parses its address once', () => {
+  it('dottedQuadToUint accepts exactly the dotted quads truncateIp stores, with their value', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.ipV4(), fc.ipV4Extended(), fc.string(), fc.constantFrom('010.0.0.1', '1.2.3.04', '0.0.0.0', '255.255.255.255', '256.1.1.1', '1.2.3', '1.2.3.4.', '.1.2.3', '1..2.3')), (address) => {
+        const n = dottedQuadToUint(address);
+        if (referenceTruncate(address, 32, 128) === null) expect(n).toBe(-1);
+        else expect(n).toBe(ipaddr.IPv4.parse(address).toByteArray().reduce((v, o) => v * 256 + o, 0));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('truncateV4 of that number is truncateIp of the text, for every prefix', () => {
+    fc.assert(
+      fc.property(fc.ipV4(), fc.integer({ min: 0, max: 32 }), (address, prefix) => {
+        expect(truncateV4(dottedQuadToUint(address), prefix)).toBe(referenceTruncate(address, prefix, 48));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('the scanner ranges answer the same for the number as for the text', () => {
+    const rules = POLICIES[0]!.scanners;
+    const inRanges = ['40.92.0.1', '40.107.255.254', '52.100.0.7', '205.139.110.1', '148.163.128.3', '64.235.144.1'];
+    fc.assert(
+      fc.property(fc.oneof(fc.ipV4(), fc.constantFrom(...inRanges)), (address) => {
+        expect(classifyScanner(address, null, undefined, rules, dottedQuadToUint(address))).toBe(rules.ranges.match(address));
+        expect(classifyScanner(address, null, undefined, rules)).toBe(rules.ranges.match(address));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(inRanges.some((a) => rules.ranges.match(a) !== null)).toBe(true); // the samples do hit ranges
+  });
+
+  it('isoDay is toISOString’s day, one string object per second', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: Date.UTC(2100, 0, 1) }), (t) => {
+        const date = new Date(t);
+        expect(isoDay(date)).toBe(date.toISOString().slice(0, 10));
+      }),
+      { numRuns: 3000 },
+    );
+    const a = new Date('2024-05-01T23:59:59.001Z');
+    expect(isoDay(a)).toBe(isoDay(new Date('2024-05-01T23:59:59.999Z')));
+    expect(isoDay(new Date('2024-05-02T00:00:00.000Z'))).toBe('2024-05-02');
   });
 });
