@@ -12,7 +12,7 @@
  * Exported here: only what other stages use (the service and redirect for a click, the audit
  * and the privacy notice for the rules). Tests reach the files directly.
  */
-export { anonymizeClick, HASHED_UTM_VALUE, type RawClick } from './anonymize.js';
+export { anonymizeClick, HASHED_UTM_VALUE, type RawClick, type AnonymizeContext } from './anonymize.js';
 export { deriveClickSource } from './click-source.js';
 export { parseTrustedProxies, resolveClientIp, type ForwardingHeaders } from './client-ip.js';
 export { ipHasBitsBeyond, parseIp, truncateIp } from './ip.js';
