@@ -37,7 +37,7 @@ export type ClickColumns = readonly [
 export const CLICK_STRIDE = CLICK_COLUMNS.length;
 
 /** Metadata as JSON with sorted keys, so equal metadata is always stored (and hashed) as equal text. */
-function metadataJson(metadata: ClickMetadata): string {
+export function metadataJson(metadata: ClickMetadata): string {
   // The privacy stage hands out one frozen metadata object per distinct query (and bot flag),
   // so its text is made once, not once per click. Only frozen objects are
   // remembered: their text cannot change.

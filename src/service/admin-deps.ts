@@ -2,7 +2,6 @@
  * What the admin listener (redirect/admin-app.ts) is given: its token, the readiness rule,
  * /metrics, the analytics routes and the status page.
  */
-import { readFileSync } from 'node:fs';
 import type { Settings } from '../config/settings.js';
 import type { Mirror } from '../mirror/index.js';
 import type { Metrics } from '../observe/metrics.js';
@@ -15,6 +14,8 @@ import type { AnalyticsRoutes } from './analytics-route.js';
 
 export interface AdminStages {
   uws: Uws;
+  /** admin.token_file's token, read before any stage opened (admin-token.ts). */
+  token: string | null;
   mirror: Mirror;
   outbox: Outbox;
   metrics: Metrics;
@@ -28,7 +29,7 @@ export function adminAppDeps(s: Settings, d: AdminStages): AdminAppDeps {
   const { mirror, outbox, metrics } = d;
   return {
     uws: d.uws,
-    token: s.admin.token_file ? readFileSync(s.admin.token_file, 'utf8').trim() : null,
+    token: d.token,
     isReady: async () => {
       // The same test the public listener makes before it answers 404 (mirror.loaded).
       if (!mirror.loaded) return 'mirror not loaded';

@@ -25,6 +25,7 @@ import { listen, type Listening } from '../redirect/listen.js';
 import type { UwsBuild } from '../redirect/uws.js';
 import type { Shipper } from '../shipper/index.js';
 import { adminAppDeps } from './admin-deps.js';
+import { readAdminToken } from './admin-token.js';
 import { analyticsRoutes } from './analytics-route.js';
 import { openCountryDb } from './country-db.js';
 import { adminEvents, clickEvents, mirrorEvents, requestEvents, shipperEvents } from './events.js';
@@ -75,6 +76,11 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   const weakened = weakenedSettings(s);
   for (const w of weakened) log.warn({ event: 'privacy_weakened', code: 'CR_ERR_POLICY_WEAKENED', key: w.key, value: w.value, default: w.default }, `${describeWeakened(w)}: ${w.effect}`);
   const { uws, build, tls } = loadServingUws(s, log);
+  // Configuration mistakes only a file read can find stop the start before any stage opens.
+  const adminToken = readAdminToken(s.admin.token_file);
+  const countryDb = s.privacy.country === 'country' ? openCountryDb() : null;
+  if (countryDb) log.info({ event: 'country_db_loaded', file: countryDb.file, built_at: countryDb.builtAt }, `country database ${countryDb.file} (built ${countryDb.builtAt})`);
+  const policy = policyFor(s, { countryOf: countryDb?.lookup ?? null });
 
   const metrics = createMetrics();
   metrics.outboxWritable.set(1);
@@ -106,11 +112,8 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   });
 
   // privacy, and the redirect's public listener
-  const countryDb = s.privacy.country === 'country' ? openCountryDb() : null;
-  if (countryDb) log.info({ event: 'country_db_loaded', file: countryDb.file, built_at: countryDb.builtAt }, `country database ${countryDb.file} (built ${countryDb.builtAt})`);
   const rate = new ClickRate();
   const drain = new ConnectionDrain();
-  const policy = policyFor(s, { countryOf: countryDb?.lookup ?? null });
   const clicks = clickEvents(log, metrics);
   const requests = requestEvents(log, metrics);
   const publicListener = new PublicListener(publicAppDeps(s, { uws, tls, mirror, outbox, keys, shipper, policy, rate, drain, metrics, log, clicks, requests }), s.server.host);
@@ -120,7 +123,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   const analytics = analyticsRoutes(s.storage.data_dir);
   const statusData = statusDataSource(s, { version: opts.version, build, outbox, mirror, rate, shippingState, weakened });
   const refreshGauges = gaugeRefresher({ metrics, outbox, mirror, shipper, standalone: s.standalone });
-  const adminApp = createAdminApp(adminAppDeps(s, { uws, mirror, outbox, metrics, refreshGauges, analytics, statusData, onError: (err) => admin.routeFailed(err) }));
+  const adminApp = createAdminApp(adminAppDeps(s, { uws, token: adminToken, mirror, outbox, metrics, refreshGauges, analytics, statusData, onError: (err) => admin.routeFailed(err) }));
 
   let adminListener: Listening;
   try {

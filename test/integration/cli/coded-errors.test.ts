@@ -30,9 +30,9 @@ function damagedOutbox(): string {
 }
 
 describe('configuration mistakes found after loading exit 2 with CR_ERR_CONFIG_INVALID', () => {
-  it('serve: a trust_proxy entry the loader accepts but no proxy range can be (IPv4-mapped, shorter than /96)', async () => {
+  it('serve: a trust_proxy entry no proxy range can be (IPv4-mapped, shorter than /96) is refused at load, naming the key', async () => {
     const r = await cli(['serve'], quiet(tempDataDir(), { CLICKRELAY_SERVER_TRUST_PROXY: '::ffff:10.0.0.0/64' }));
-    expect(oneLine(r)).toBe('clickrelay: CR_ERR_CONFIG_INVALID: server.trust_proxy entry "::ffff:10.0.0.0/64" is not an IP address or CIDR (expected e.g. 10.0.0.0/8 or 2001:db8::/32)');
+    expect(oneLine(r)).toBe('clickrelay: CR_ERR_CONFIG_INVALID: config key server.trust_proxy = "::ffff:10.0.0.0/64" is not allowed: expected CIDRs such as "10.0.0.0/8" or single addresses');
     expect(r.code).toBe(2);
   }, 30_000);
 

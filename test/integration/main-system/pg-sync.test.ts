@@ -91,13 +91,13 @@ describe.skipIf(skipUnless(initdb()))('mirror sync from the main system database
     const m = await openMirror({ config });
     try {
       expect(m.holder.lookupUrl('lt_fresh')).toBeUndefined();
-      expect((await m.lookupMiss('lt_fresh'))?.original_url).toBe('https://example.com/fresh');
+      expect((await m.missLookup.lookupMiss('lt_fresh'))?.original_url).toBe('https://example.com/fresh');
       expect(m.holder.lookupUrl('lt_fresh')).toBe('https://example.com/fresh');
-      expect(await m.lookupMiss('lt_nowhere')).toBeNull();
-      expect(await m.lookupMiss('lt_nowhere')).toBeNull();
+      expect(await m.missLookup.lookupMiss('lt_nowhere')).toBeNull();
+      expect(await m.missLookup.lookupMiss('lt_nowhere')).toBeNull();
       expect(m.missLookup.counters.not_found).toBe(1);
       expect(m.missLookup.counters.cached_unknown).toBe(1);
-      expect(await m.lookupMiss('lt_js')).toBeNull();
+      expect(await m.missLookup.lookupMiss('lt_js')).toBeNull();
       expect(m.missLookup.counters.invalid).toBe(1);
     } finally {
       await m.stop();
