@@ -41,7 +41,7 @@ export const SCHEMA = {
   admin: {
     host: str('127.0.0.1', 'admin listener address (/healthz, /readyz, /metrics, analytics)'),
     port: int(9464, 0, 65535, 'admin listener port (0 = any free port)'),
-    token_file: str('', 'file with a bearer token the admin listener requires; required when host is not loopback'),
+    token_file: str('', 'file with a bearer token the admin listener requires; required when host is not loopback; unreadable or empty stops the start'),
   },
   storage: {
     data_dir: str('./data', 'holds mirror.db, outbox.db, session-keys'),
