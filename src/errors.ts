@@ -54,3 +54,15 @@ export function describeCause(err: unknown): string {
   const code = (err as { code?: unknown }).code;
   return typeof code === 'string' && !err.message.startsWith(code) ? `${code}: ${err.message}` : err.message;
 }
+
+/**
+ * Every occurrence of each secret replaced by "[redacted]", so a credential never reaches the
+ * text an error or a status shows: the adapters scrub their API key or database password, the
+ * mirror the secret of the link source it was handed. Secrets shorter than 4 characters are
+ * left alone (they would shred ordinary words).
+ */
+export function scrubSecrets(text: string, secrets: readonly (string | undefined)[]): string {
+  let out = text;
+  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[redacted]');
+  return out;
+}

@@ -7,7 +7,8 @@ import { mainSystemAdapter, type MainSystemAdapter } from './adapter.js';
 import { readDatabasePassword } from './credentials.js';
 import { openPool } from './postgres/pool.js';
 import { classifyDbError } from './postgres/sqlstate.js';
-import { redactDatabaseUrl, scrubSecrets } from './redact.js';
+import { scrubSecrets } from '../errors.js';
+import { redactDatabaseUrl } from './redact.js';
 
 export interface MainSystemProbe {
   adapter: MainSystemAdapter;

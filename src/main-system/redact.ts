@@ -1,5 +1,6 @@
 /**
- * The one redaction of main-system credentials. A database URL may carry `user:password@`
+ * The one redaction of main-system addresses (secrets inside free text: scrubSecrets in
+ * src/errors.ts, shared with the mirror's errors). A database URL may carry `user:password@`
  * (libpq accepts it) or `?password=`; both are removed before the URL is shown anywhere:
  * logs, `status`, error messages, sync_state.source.
  */
@@ -16,13 +17,6 @@ export function redactDatabaseUrl(url: string): string {
   u.password = '';
   for (const k of [...u.searchParams.keys()]) if (k.toLowerCase() === 'password') u.searchParams.delete(k);
   return u.toString();
-}
-
-/** Every occurrence of each secret replaced; secrets shorter than 4 characters are left alone (they would shred ordinary words). */
-export function scrubSecrets(text: string, secrets: readonly (string | undefined)[]): string {
-  let out = text;
-  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[redacted]');
-  return out;
 }
 
 /** Scheme, host, port and path of an HTTP base URL: it may carry `user:pass@` or a query with a token. */

@@ -10,7 +10,7 @@
  */
 
 import { ERRORS, type AreaErrorCode, type ErrorInfo } from '../error-catalogue.js';
-import { ClickrelayError } from '../errors.js';
+import { ClickrelayError, scrubSecrets } from '../errors.js';
 
 export type MirrorErrorCode = AreaErrorCode<'MIRROR'>;
 
@@ -33,27 +33,11 @@ export class MirrorError extends ClickrelayError<MirrorErrorCode> {
   }
 }
 
-/** Replace every occurrence of `secret` in `text`; a belt to the braces of never formatting it in. */
-export function redactSecret(text: string, secret: string | undefined): string {
-  if (!secret) return text;
-  return text.split(secret).join('[redacted]');
-}
-
-/** Scheme, host, port and path only: a base_url may carry `user:pass@` or a query with a token. */
-export function safeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname}`;
-  } catch {
-    return '<invalid url>';
-  }
-}
-
 /** Any failure of a sync as a MirrorError, with the API key scrubbed from whatever it says. */
 export function toMirrorError(err: unknown, secret: string | undefined): MirrorError {
   if (err instanceof MirrorError) return err;
   const e = err as { name?: string; code?: string; message?: string };
   if (e.name === 'AbortError') return new MirrorError('CR_ERR_MIRROR_ABORTED', 'sync aborted', { cause: err });
-  const detail = redactSecret(String(e.message ?? e.code ?? 'error'), secret);
+  const detail = scrubSecrets(String(e.message ?? e.code ?? 'error'), [secret]);
   return new MirrorError('CR_ERR_MIRROR_STORE', `sync failed: ${detail}`, { cause: err });
 }

@@ -96,18 +96,7 @@ export function columnsOfRow(r: ClickRow): ClickColumns {
 }
 
 export function recordOfColumns(c: ClickColumns): ClickRecord {
-  return {
-    click_id: c[0],
-    tracking_id: c[1],
-    clicked_at: c[2],
-    ip_address: c[3],
-    user_agent: c[4],
-    referrer_url: c[5],
-    session_id: c[6],
-    click_source: c[7] as ClickSource,
-    metadata: JSON.parse(c[8]) as ClickMetadata,
-    anonymous: c[9] === 1,
-  };
+  return { ...storedClickOfColumns(c), metadata: JSON.parse(c[8]) as ClickMetadata };
 }
 
 /** The shipper's view: the same values, `metadata` left as its stored JSON text (never parsed only to be sent). */

@@ -10,6 +10,7 @@
  * allocation for IPv4: the address is parsed from its dotted text by hand.
  */
 import ipaddr from 'ipaddr.js';
+import { dottedQuadToUint } from './ip.js';
 
 interface Interval<K> {
   first: K;
@@ -120,29 +121,6 @@ function find4(t: V4Table, key: number): string | null {
   return null;
 }
 
-/** Dotted-quad text to a uint32, or -1 when it is not exactly four decimal octets. */
-export function ipv4ToUint(text: string): number {
-  let value = 0;
-  let octet = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || ++dots > 3) return -1;
-      value = value * 256 + octet;
-      octet = 0;
-      digits = 0;
-    } else if (c >= 48 && c <= 57 && digits < 3) {
-      octet = octet * 10 + (c - 48);
-      digits++;
-      if (octet > 255) return -1;
-    } else return -1;
-  }
-  if (dots !== 3 || digits === 0) return -1;
-  return value * 256 + octet;
-}
-
 export function compileCidrMatcher(entries: readonly { name: string; cidr: string }[]): CidrMatcher {
   const v4: { first: number; last: number; name: string; bits: number }[] = [];
   const v6: { first: bigint; last: bigint; name: string; bits: number }[] = [];
@@ -164,13 +142,13 @@ export function compileCidrMatcher(entries: readonly { name: string; cidr: strin
     matchV4: (address: number): string | null => (list4.names.length === 0 ? null : find4(list4, address)),
     match(ip: string): string | null {
       if (!ip.includes(':')) {
-        const n = ipv4ToUint(ip);
+        const n = dottedQuadToUint(ip);
         return n < 0 || list4.names.length === 0 ? null : find4(list4, n);
       }
       try {
         const parsed = ipaddr.IPv6.parse(ip);
         if (parsed.isIPv4MappedAddress()) {
-          const n = ipv4ToUint(parsed.toIPv4Address().toString());
+          const n = dottedQuadToUint(parsed.toIPv4Address().toString());
           return n < 0 || list4.names.length === 0 ? null : find4(list4, n);
         }
         return list6.length === 0 ? null : find(list6, bigintOfParts(parsed.parts));

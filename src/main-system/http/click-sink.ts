@@ -14,7 +14,7 @@ import type { ApiKey } from './api-key.js';
 import { classify, isShedding, readAnswer, readResults, type SendOutcome, type Verdict } from './click-answers.js';
 import { batchBody, batchKey, clickJson } from './click-wire.js';
 import type { ClickSink, SinkOutcome, StoredClick } from '../ports.js';
-import { scrubSecrets } from '../redact.js';
+import { scrubSecrets } from '../../errors.js';
 
 const RECORD_CLICKS = '/api/link-tracking/record-clicks';
 const RECORD_CLICK = '/api/link-tracking/record-click';

@@ -6,7 +6,8 @@
  */
 import { Pool, errors as undiciErrors } from 'undici';
 import { MirrorError } from '../../mirror/errors.js';
-import { redactHttpUrl, scrubSecrets } from '../redact.js';
+import { scrubSecrets } from '../../errors.js';
+import { redactHttpUrl } from '../redact.js';
 import type { ApiKey } from './api-key.js';
 
 export interface MainSystemClientOptions {

@@ -22,7 +22,7 @@
  */
 import { metadataOnWire } from '../click-metadata.js';
 import type { ClickSink, SinkOutcome, StoredClick } from '../ports.js';
-import { scrubSecrets } from '../redact.js';
+import { scrubSecrets } from '../../errors.js';
 import type { DbPool } from './pool.js';
 import { classifyDbError } from './sqlstate.js';
 

@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import type { LinkLookup } from '../ports.js';
-import { scrubSecrets } from '../redact.js';
+import { scrubSecrets } from '../../errors.js';
 import { dbMirrorError } from './mirror-errors.js';
 import type { DbPool } from './pool.js';
 
