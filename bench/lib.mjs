@@ -167,3 +167,31 @@ export function cpuPerRequest(before, after, requests) {
   const us = (k) => ((after[k] - before[k]) * 1e6) / requests;
   return { main: us('main'), others: us('others'), wrk: us('children') };
 }
+
+/** A click as the privacy stage would record it, for filling an outbox (ship benches). */
+export function benchClick(i, newClickId) {
+  return {
+    click_id: newClickId(),
+    tracking_id: `lt_seed_${String((i % 1000) + 1).padStart(7, '0')}`,
+    clicked_at: new Date().toISOString(),
+    ip_address: '203.0.113.0',
+    user_agent: 'Chrome 120 / Windows',
+    referrer_url: 'https://mail.google.com',
+    session_id: 'b'.repeat(32),
+    click_source: 'email',
+    metadata: { utm_source: 'newsletter', utm_medium: 'email' },
+    anonymous: false,
+  };
+}
+
+/** n clicks recorded into `outbox`, in chunks so the writer's queue stays bounded. */
+export async function fillOutbox(outbox, n, newClickId) {
+  const CHUNK = 20_000;
+  for (let i = 0; i < n; i += CHUNK) {
+    const m = Math.min(CHUNK, n - i);
+    await new Promise((resolve, reject) => {
+      let left = m;
+      for (let k = 0; k < m; k++) outbox.record(benchClick(i + k, newClickId), (err) => (err ? reject(err) : --left === 0 && resolve()));
+    });
+  }
+}

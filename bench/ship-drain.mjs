@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { freePort, start, stop, tempDir } from './lib.mjs';
+import { fillOutbox, freePort, start, stop, tempDir } from './lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const BATCH_CLICKS = Number(process.env.BENCH_BATCH_CLICKS ?? 100_000);
@@ -53,6 +53,8 @@ function compiled() {
 const build = compiled();
 const { Outbox } = await import(pathToFileURL(join(build.dir, 'outbox/index.js')).href);
 const { createShipper } = await import(pathToFileURL(join(build.dir, 'shipper/index.js')).href);
+const { httpClickSink } = await import(pathToFileURL(join(build.dir, 'main-system/http/click-sink.js')).href);
+const { ApiKey } = await import(pathToFileURL(join(build.dir, 'main-system/http/api-key.js')).href);
 // Click ids as clickrelay makes them (UUIDv7, time-ordered): the main system's unique index
 // on click_id grows at its end, as it does in production.
 const { newClickId } = await import(pathToFileURL(join(build.dir, 'outbox/click-id.js')).href);
@@ -78,32 +80,6 @@ function childCpuMs(pid) {
   }
 }
 
-function click(i) {
-  return {
-    click_id: newClickId(),
-    tracking_id: `lt_seed_${String((i % 1000) + 1).padStart(7, '0')}`,
-    clicked_at: new Date().toISOString(),
-    ip_address: '203.0.113.0',
-    user_agent: 'Chrome 120 / Windows',
-    referrer_url: 'https://mail.google.com',
-    session_id: 'b'.repeat(32),
-    click_source: 'email',
-    metadata: { utm_source: 'newsletter', utm_medium: 'email' },
-    anonymous: false,
-  };
-}
-
-async function fill(outbox, n) {
-  const CHUNK = 20_000;
-  for (let i = 0; i < n; i += CHUNK) {
-    const m = Math.min(CHUNK, n - i);
-    await new Promise((resolve, reject) => {
-      let left = m;
-      for (let k = 0; k < m; k++) outbox.record(click(i + k), (err) => (err ? reject(err) : --left === 0 && resolve()));
-    });
-  }
-}
-
 async function run(mode, n) {
   const dbg = (...a) => process.env.BENCH_DEBUG && console.error(new Date().toISOString(), mode, ...a);
   const dir = tempDir(`clickrelay-ship-${mode}-`);
@@ -111,7 +87,7 @@ async function run(mode, n) {
   dbg('main system up');
   const outbox = await Outbox.open({ dataDir: join(dir, 'data'), durability: 'fast', commitIntervalMs: 5 });
   const t0 = performance.now();
-  await fill(outbox, n);
+  await fillOutbox(outbox, n, newClickId);
   dbg('filled');
   const fillS = (performance.now() - t0) / 1000;
   // Time spent waiting on the outbox's writer thread, to tell its share from the network's.
@@ -134,8 +110,8 @@ async function run(mode, n) {
   const cpu0 = process.cpuUsage();
   const mainCpu0 = childCpuMs(main.child.pid);
   const shipper = createShipper({
-    outbox: port, baseUrl: main.url, apiKey: KEY, mode, batchSize: BATCH_SIZE, lingerMs: 200, concurrency: CONCURRENCY,
-    pipeline: PIPELINE, timeoutMs: 30_000, maxBackoffMs: 5_000,
+    outbox: port, sink: httpClickSink({ baseUrl: main.url, apiKey: new ApiKey(KEY, 'bench'), timeoutMs: 30_000, connections: CONCURRENCY }),
+    mode, batchSize: BATCH_SIZE, lingerMs: 200, concurrency: CONCURRENCY, pipeline: PIPELINE, maxBackoffMs: 5_000,
     onEvent: (e) => { if (e.type === 'retry') console.error('retry', e); },
   });
   let lagMax = 0;

@@ -13,7 +13,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
-import { tempDir } from './lib.mjs';
+import { benchClick, fillOutbox, tempDir } from './lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const N = Number(process.env.BENCH_CLICKS ?? 50_000);
@@ -27,38 +27,12 @@ const { newClickId } = await dist('outbox/click-id.js');
 const { createShipper } = await dist('shipper/index.js');
 const { openClickSink, INSERT_SQL } = await dist('main-system/postgres/index.js');
 
-function click(i) {
-  return {
-    click_id: newClickId(),
-    tracking_id: `lt_seed_${String((i % 1000) + 1).padStart(7, '0')}`,
-    clicked_at: new Date().toISOString(),
-    ip_address: '203.0.113.0',
-    user_agent: 'Chrome 120 / Windows',
-    referrer_url: 'https://mail.google.com',
-    session_id: 'b'.repeat(32),
-    click_source: 'email',
-    metadata: { utm_source: 'newsletter', utm_medium: 'email' },
-    anonymous: false,
-  };
-}
-
-async function fill(outbox, n) {
-  const CHUNK = 20_000;
-  for (let i = 0; i < n; i += CHUNK) {
-    const m = Math.min(CHUNK, n - i);
-    await new Promise((resolve, reject) => {
-      let left = m;
-      for (let k = 0; k < m; k++) outbox.record(click(i + k), (err) => (err ? reject(err) : --left === 0 && resolve()));
-    });
-  }
-}
-
 async function drainToPostgres(cluster) {
   const dir = tempDir('clickrelay-ship-pg-');
   const outbox = await Outbox.open({ dataDir: join(dir, 'data'), durability: 'fast', commitIntervalMs: 5 });
-  await fill(outbox, N);
+  await fillOutbox(outbox, N, newClickId);
   const sink = openClickSink({ database_url: cluster.url, database_password_file: '', timeout_ms: 30_000 }, CONCURRENCY, { PGPASSWORD: DB_PASSWORD });
-  const shipper = createShipper({ outbox, baseUrl: '', apiKey: '', sink, mode: 'batch', batchSize: BATCH_SIZE, lingerMs: 200, concurrency: CONCURRENCY, timeoutMs: 30_000, maxBackoffMs: 5_000 });
+  const shipper = createShipper({ outbox, sink, mode: 'batch', batchSize: BATCH_SIZE, lingerMs: 200, concurrency: CONCURRENCY, maxBackoffMs: 5_000 });
   const cpu0 = process.cpuUsage();
   const t = performance.now();
   const r = await shipper.drain({ timeoutMs: 900_000 });
@@ -94,7 +68,7 @@ async function statementShapes(cluster) {
   };
   for (const [name, make] of [['unnest', (b) => ({ text: INSERT_SQL, values: cols(b) })], ['multi-row VALUES', values]]) {
     await c.query('TRUNCATE link_clicks').catch(() => undefined);
-    const clicks = Array.from({ length: n }, (_, i) => click(i));
+    const clicks = Array.from({ length: n }, (_, i) => benchClick(i, newClickId));
     const t = performance.now();
     for (let i = 0; i < n; i += BATCH_SIZE) await c.query(make(clicks.slice(i, i + BATCH_SIZE)));
     const s = (performance.now() - t) / 1000;
