@@ -1,6 +1,6 @@
 // The baseline: a bare uWebSockets.js server answering every GET with a 302, loaded through
 // clickrelay's own loader so both sides run the same native build.
-import { loadUws, describeBuild } from '../dist/redirect/uws.js';
+import { loadUws, describeBuild } from '../dist/http/uws.js';
 
 const port = Number(process.argv[2] ?? 8090);
 const { uws, build } = loadUws({ allowJsFallback: false });

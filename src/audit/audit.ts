@@ -14,7 +14,7 @@ import { checkOutboxFiles } from './outbox-files.js';
 import { checkRow, METADATA_KEYS, type RowPolicy } from './row-checks.js';
 import { checkSessionKeys } from './session-keys.js';
 import { ViolationLog } from './violations.js';
-import type { WeakenedSetting } from './weakened.js';
+import type { WeakenedSetting } from '../notice/weakened.js';
 
 /**
  * Retention purges and session-key deletion run hourly in `serve`: an audit between two runs

@@ -4,7 +4,7 @@
  * defaults), counts, the chain, every listed violation with its click id, clicks per day.
  * Same data as --json; nothing fetched, no script.
  */
-import { esc, page, stackedBars } from '../observe/html.js';
+import { esc, page, stackedBars } from '../lib/html.js';
 import type { AuditReport } from './report.js';
 import { RULE_ORDER, RULE_TEXT } from './rules.js';
 

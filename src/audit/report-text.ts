@@ -5,7 +5,7 @@
  */
 import type { AuditReport } from './report.js';
 import { RULE_ORDER, RULE_TEXT } from './rules.js';
-import { describeWeakened } from './weakened.js';
+import { describeWeakened } from '../notice/weakened.js';
 
 const DAYS_SHOWN = 31;
 

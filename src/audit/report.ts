@@ -42,7 +42,7 @@ import type { DeliveryState } from '../outbox/index.js';
 import type { AuditRule } from './rules.js';
 import type { SessionKeyFindings } from './session-keys.js';
 import type { AuditViolation } from './violations.js';
-import type { WeakenedSetting } from './weakened.js';
+import type { WeakenedSetting } from '../notice/weakened.js';
 
 export interface AuditPolicyReport {
   ipv4_prefix: number;

@@ -13,7 +13,7 @@
  */
 export { Mirror, type MirrorOptions } from './mirror.js';
 export { runSync, type SyncResult, type MirrorConfig } from './sync.js';
-export { linksFileSource } from './fetch/links-file-source.js';
+export { linksFileSource } from './listing/links-file-source.js';
 export { isShed, type MissAdmission } from './lookup/miss-lookup.js';
 export { validateSchedule } from './sync-scheduler.js';
 export { openLinkReader, type GuideLinkInfo, type LinkReader } from './store/link-reader.js';

@@ -9,7 +9,7 @@ import type { LinkInfo } from '../types.js';
 import { loadMirror } from './build/run-in-thread.js';
 import { MirrorError } from './errors.js';
 import { emit, type MirrorHooks } from './hooks.js';
-import { MirrorIndexHolder, type LinkEntry } from './index/link-index.js';
+import { MirrorIndexHolder, type LinkEntry } from './table/link-index.js';
 import { MissLookup, type MissAdmission, type MissShed } from './lookup/miss-lookup.js';
 import { MirrorWriter, quarantineMirror } from './store/mirror-file.js';
 import { isReplaced, MirrorWatcher } from './store/replace-watcher.js';

@@ -14,9 +14,9 @@ import type { LinkSourcePort } from '../main-system/ports.js';
 import type { BuildOutcome } from './build/build-mirror.js';
 import { buildInThread, loadMirror } from './build/run-in-thread.js';
 import { MirrorError, toMirrorError } from './errors.js';
-import { buildLimits } from './fetch/sync-limits.js';
+import { buildLimits } from './listing/sync-limits.js';
 import { emit, type MirrorHooks } from './hooks.js';
-import type { MirrorIndexHolder } from './index/link-index.js';
+import type { MirrorIndexHolder } from './table/link-index.js';
 import { recordSyncOutcome } from './store/sync-record.js';
 import type { SyncResult } from './sync-result.js';
 

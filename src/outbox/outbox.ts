@@ -5,7 +5,7 @@
  */
 import type { ClickRecord, Durability, StoredClick } from '../types.js';
 import { CLICK_STRIDE, columnsAt, storedClickOfColumns } from './columns.js';
-import type { OpMap, PurgedCounts, StoreStats } from './protocol.js';
+import type { OpMap, PurgedCounts, StoreStats } from './writer-protocol.js';
 import { WriterLink, type CommitCallback, type CommitListener } from './writer-link.js';
 
 export type { CommitCallback, CommitListener, CommitReport } from './writer-link.js';

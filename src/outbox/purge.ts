@@ -4,7 +4,7 @@
  * chained on. Runs purged by one call (across its small transactions) share one checkpoint.
  */
 import type Database from 'better-sqlite3';
-import type { PurgedCounts, PurgeStepArgs } from './protocol.js';
+import type { PurgedCounts, PurgeStepArgs } from './writer-protocol.js';
 
 interface Candidate {
   seq: number;

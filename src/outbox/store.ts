@@ -11,7 +11,7 @@ import { chainHash, GENESIS_HASH } from './chain.js';
 import { CLICK_COLUMNS, CLICK_STRIDE, columnsAt } from './columns.js';
 import { readHead, writeHead, type ChainHead } from './head.js';
 import { checkAgainstHead, checkPresentBeforeOpen, checkWalBeforeOpen, openVerified, whenSpaceAllows, type OpenChecks } from './open-checked.js';
-import type { OpMap, PendingRows, PurgedCounts, StoreStats } from './protocol.js';
+import type { OpMap, PendingRows, PurgedCounts, StoreStats } from './writer-protocol.js';
 import { makePurger } from './purge.js';
 import { applySchema, applyWriterPragmas, OUTBOX_DB } from './schema.js';
 

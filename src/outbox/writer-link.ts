@@ -21,8 +21,8 @@ import type { Worker } from 'node:worker_threads';
 import type { ClickRecord } from '../types.js';
 import { CLICK_COLUMNS, CLICK_STRIDE, pushClickColumns } from './columns.js';
 import { OutboxError, type OutboxErrorCode } from './errors.js';
-import type { FromWorker, OpMap, OpName, OpRequest, WorkerBoot } from './protocol.js';
-import { startWriterWorker } from './worker-launch.js';
+import type { FromWorker, OpMap, OpName, OpRequest, WorkerBoot } from './writer-protocol.js';
+import { startWriterWorker } from './writer-thread.js';
 
 export type CommitCallback = (err: Error | null) => void;
 

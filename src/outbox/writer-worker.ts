@@ -4,7 +4,7 @@
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { describeCause } from '../errors.js';
-import type { FromWorker, OpRequest, OpResult, ToWorker, WorkerBoot } from './protocol.js';
+import type { FromWorker, OpRequest, OpResult, ToWorker, WorkerBoot } from './writer-protocol.js';
 import { CLICK_STRIDE } from './columns.js';
 import { OutboxError } from './errors.js';
 import { OutboxStore } from './store.js';

@@ -5,12 +5,12 @@
 import type { Settings } from '../config/settings.js';
 import type { Mirror } from '../mirror/index.js';
 import type { Metrics } from '../observe/metrics.js';
-import type { StatusData } from '../observe/status-page.js';
-import { renderStatusPage } from '../observe/status-page.js';
+import type { StatusData } from '../http/admin/status-page.js';
+import { renderStatusPage } from '../http/admin/status-page.js';
 import type { Outbox } from '../outbox/index.js';
-import type { AdminAppDeps } from '../redirect/admin-app.js';
-import type { Uws } from '../redirect/uws.js';
-import type { AnalyticsRoutes } from './analytics-route.js';
+import type { AdminAppDeps } from '../http/admin/admin-app.js';
+import type { Uws } from '../http/uws.js';
+import type { AnalyticsRoutes } from '../analytics/analytics-route.js';
 
 export interface AdminStages {
   uws: Uws;

@@ -6,7 +6,7 @@
 import type { MirrorError, MirrorHooks, SyncResult } from '../mirror/index.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
-import { AdminRouteError } from '../redirect/admin-app.js';
+import { AdminRouteError } from '../http/admin/admin-app.js';
 import type { CommitReport } from '../outbox/outbox.js';
 import { parseIp } from '../privacy/ip.js';
 import type { ShipperEvent } from '../shipper/index.js';

@@ -5,7 +5,7 @@
  * everyone else's new links depend on. The public rate limit may be off; these are not.
  */
 import type { MissAdmission } from '../mirror/index.js';
-import { createRateLimiter } from '../redirect/rate-limit.js';
+import { createRateLimiter } from '../lib/rate-limit.js';
 
 export interface MissCaps {
   miss_rate_per_second: number;

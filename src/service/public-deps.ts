@@ -4,7 +4,7 @@
  * settings and the opened stages. Everything here runs per request: closures over values
  * resolved once, no configuration read per call.
  */
-import { buildPrivacyNotice, optOutPages } from '../audit/index.js';
+import { buildPrivacyNotice, optOutPages } from '../notice/index.js';
 import type { Settings } from '../config/settings.js';
 import type { SessionKeyStore } from '../keys/index.js';
 import { isShed, type Mirror } from '../mirror/index.js';
@@ -13,9 +13,9 @@ import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { Outbox } from '../outbox/index.js';
 import { resolveClientIp, truncateIp, type PrivacyPolicy } from '../privacy/index.js';
-import type { ConnectionDrain } from '../redirect/drain.js';
-import type { PublicAppDeps } from '../redirect/public-app.js';
-import type { Uws } from '../redirect/uws.js';
+import type { ConnectionDrain } from '../http/drain.js';
+import type { PublicAppDeps } from '../http/public/public-app.js';
+import type { Uws } from '../http/uws.js';
 import type { Shipper } from '../shipper/index.js';
 import type { clickEvents, requestEvents } from './events.js';
 import { createRecordClick } from './record-click.js';

@@ -3,9 +3,9 @@
  * a new SSLApp reads the certificate and key files again. Every app that ever listened is
  * kept, because one replaced by a reload still holds connections the stop must drain.
  */
-import { listen, type Listening } from '../redirect/listen.js';
-import { createPublicApp, type PublicAppDeps } from '../redirect/public-app.js';
-import type { TemplatedApp } from '../redirect/uws.js';
+import { listen, type Listening } from '../http/listen.js';
+import { createPublicApp, type PublicAppDeps } from '../http/public/public-app.js';
+import type { TemplatedApp } from '../http/uws.js';
 
 export class PublicListener {
   #app: TemplatedApp;

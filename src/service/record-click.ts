@@ -7,7 +7,7 @@ import { newClickId } from '../outbox/click-id.js';
 import type { Outbox } from '../outbox/index.js';
 import type { CommitReport } from '../outbox/outbox.js';
 import { anonymizeClick, utcDay, type AnonymizeContext, type PrivacyPolicy, type RawClick } from '../privacy/index.js';
-import type { PublicAppDeps } from '../redirect/public-app.js';
+import type { PublicAppDeps } from '../http/public/public-app.js';
 import type { ClickRate } from '../observe/click-rate.js';
 
 export interface RecordClickDeps {

@@ -4,7 +4,7 @@
  */
 import type { Logger } from '../observe/logger.js';
 import { removeRuntimeFile, writeRuntimeFile, type RuntimeInfo } from './runtime-file.js';
-import type { ShippingSnapshot } from './shipping-state.js';
+import type { ShippingSnapshot } from '../shipper/index.js';
 
 /** serve.json is rewritten with the shipper's state at most this often. */
 const RUNTIME_WRITE_INTERVAL_MS = 1_000;

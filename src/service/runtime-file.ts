@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { redactDatabaseUrl } from '../main-system/redact.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
-import type { UwsBuild } from '../redirect/uws.js';
-import type { WeakenedSetting } from '../audit/weakened.js';
-import type { ShippingSnapshot } from './shipping-state.js';
+import type { UwsBuild } from '../http/uws.js';
+import type { WeakenedSetting } from '../notice/weakened.js';
+import type { ShippingSnapshot } from '../shipper/index.js';
 
 export const RUNTIME_FILE = 'serve.json';
 

@@ -9,7 +9,7 @@
  * Each stage is built by its factory in stages.ts; each side job (uWS loading, gauges,
  * retention, serve.json, the status page, the listeners' dependencies) has its own file.
  */
-import { describeWeakened, weakenedSettings } from '../audit/weakened.js';
+import { describeWeakened, weakenedSettings } from '../notice/weakened.js';
 import type { Config } from '../config/schema.js';
 import { resolveSettings } from '../config/settings.js';
 import { SessionKeyStore } from '../keys/index.js';
@@ -19,15 +19,15 @@ import type { Logger } from '../observe/logger.js';
 import { createMetrics, type Metrics } from '../observe/metrics.js';
 import type { Outbox } from '../outbox/index.js';
 import { SCHEMA_VERSION } from '../outbox/schema.js';
-import { createAdminApp } from '../redirect/admin-app.js';
-import { ConnectionDrain } from '../redirect/drain.js';
-import { listen, type Listening } from '../redirect/listen.js';
-import type { UwsBuild } from '../redirect/uws.js';
+import { createAdminApp } from '../http/admin/admin-app.js';
+import { ConnectionDrain } from '../http/drain.js';
+import { listen, type Listening } from '../http/listen.js';
+import type { UwsBuild } from '../http/uws.js';
 import type { Shipper } from '../shipper/index.js';
 import { adminAppDeps } from './admin-deps.js';
 import { readAdminToken } from './admin-token.js';
-import { analyticsRoutes } from './analytics-route.js';
-import { openCountryDb } from './country-db.js';
+import { analyticsRoutes } from '../analytics/analytics-route.js';
+import { openCountryDb } from '../country/country-db.js';
 import { adminEvents, clickEvents, mirrorEvents, requestEvents, shipperEvents } from './events.js';
 import { gaugeRefresher } from './gauges.js';
 import { mainSystemHealth } from './main-system-health.js';
@@ -36,7 +36,7 @@ import { PublicListener } from './public-listener.js';
 import { startRetention } from './retention.js';
 import { runtimeSettings } from './runtime-file.js';
 import { RuntimeFileWriter } from './runtime-file-writer.js';
-import { ShippingState } from './shipping-state.js';
+import { ShippingState } from '../shipper/index.js';
 import { createShipperFor, openMirrorFor, openOutboxFor, policyFor } from './stages.js';
 import { statusDataSource } from './status-data.js';
 import { loadServingUws } from './uws-loading.js';

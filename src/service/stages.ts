@@ -16,7 +16,7 @@ import { openOutboxReadOnly, Outbox, type OutboxReadOnly } from '../outbox/index
 import type { OutboxOptions } from '../outbox/outbox.js';
 import { policyFromConfig, type PrivacyPolicy } from '../privacy/index.js';
 import type { PolicyServices } from '../privacy/policy.js';
-import { createRateLimiter, type RateLimiter } from '../redirect/rate-limit.js';
+import { createRateLimiter, type RateLimiter } from '../lib/rate-limit.js';
 import { createShipper, type Shipper, type ShipperEvent } from '../shipper/index.js';
 import { createMissAdmission } from './miss-admission.js';
 

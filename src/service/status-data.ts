@@ -4,15 +4,15 @@
  * outbox's rows, so a page view costs the redirect thread next to nothing.
  */
 import type { Settings } from '../config/settings.js';
-import type { WeakenedSetting } from '../audit/weakened.js';
+import type { WeakenedSetting } from '../notice/weakened.js';
 import type { Mirror } from '../mirror/index.js';
 import { readSyncRecord } from '../mirror/index.js';
 import type { ClickRate } from '../observe/click-rate.js';
-import type { StatusData } from '../observe/status-page.js';
+import type { StatusData } from '../http/admin/status-page.js';
 import type { Outbox } from '../outbox/index.js';
 import { readHead } from '../outbox/head.js';
-import { describeBuild, type UwsBuild } from '../redirect/uws.js';
-import type { ShippingState } from './shipping-state.js';
+import { describeBuild, type UwsBuild } from '../http/uws.js';
+import type { ShippingState } from '../shipper/index.js';
 
 export interface StatusSources {
   version: string;

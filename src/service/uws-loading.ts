@@ -5,7 +5,7 @@
 import type { Settings } from '../config/settings.js';
 import { ClickrelayError } from '../errors.js';
 import type { Logger } from '../observe/logger.js';
-import { describeBuild, loadUws, type Uws, type UwsBuild } from '../redirect/uws.js';
+import { describeBuild, loadUws, type Uws, type UwsBuild } from '../http/uws.js';
 
 export interface TlsFiles {
   certFile: string;

@@ -21,3 +21,4 @@
  */
 export { createShipper } from './shipper.js';
 export type { OutboxPort, Shipper, ShipperEvent, ShipperOptions } from './types.js';
+export { ShippingState, describeShipping, type ShippingMode, type ShippingSnapshot } from './shipping-state.js';

@@ -4,7 +4,8 @@
  * arguments and prints.
  */
 import { writeFileSync } from 'node:fs';
-import { formatAuditReport, renderAuditHtml, runAudit, weakenedSettings } from '../../audit/index.js';
+import { formatAuditReport, renderAuditHtml, runAudit } from '../../audit/index.js';
+import { weakenedSettings } from '../../notice/index.js';
 import { resolveSettings } from '../../config/settings.js';
 import { openOutboxReaderFor, policyFor } from '../../service/stages.js';
 import { parseCommand, usageError, printHelp } from '../args.js';

@@ -3,8 +3,8 @@
  * stdout, streamed (src/audit/export.ts). A progress bar goes to stderr, and only when
  * stderr is a terminal, so redirected output and scripts see nothing but the records.
  */
-import { EXPORT_FORMATS, writeExport, type ExportFormat } from '../../audit/index.js';
-import { parseTimeBound } from '../../audit/export-range.js';
+import { EXPORT_FORMATS, writeExport, type ExportFormat } from '../../export/index.js';
+import { parseTimeBound } from '../../export/export-range.js';
 import { resolveSettings } from '../../config/settings.js';
 import type { RowRange } from '../../outbox/index.js';
 import { openOutboxReaderFor } from '../../service/stages.js';

@@ -2,7 +2,7 @@
  * `clickrelay privacy-notice [--format md|json]`: what is stored, in what form, for how
  * long and where it goes, generated from the configuration in force (src/audit/privacy-notice.ts).
  */
-import { buildPrivacyNotice, renderPrivacyNoticeMarkdown } from '../../audit/index.js';
+import { buildPrivacyNotice, renderPrivacyNoticeMarkdown } from '../../notice/index.js';
 import { resolveSettings } from '../../config/settings.js';
 import { parseCommand, usageError, printHelp } from '../args.js';
 

@@ -5,7 +5,7 @@
  */
 import { resolveSettings } from '../../config/settings.js';
 import { ConfigError } from '../../errors.js';
-import { ShippingState } from '../../service/shipping-state.js';
+import { ShippingState } from '../../shipper/index.js';
 import { createShipperFor, openOutboxFor } from '../../service/stages.js';
 import { parseCommand, usageError, printHelp } from '../args.js';
 import { progress } from '../progress.js';

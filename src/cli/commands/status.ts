@@ -4,7 +4,7 @@
  * uWS build come from its serve.json — status reports the service, not the configuration
  * this command happened to be started with — and any setting that differs is named.
  */
-import { describeWeakened, weakenedSettings } from '../../audit/index.js';
+import { describeWeakened, weakenedSettings } from '../../notice/index.js';
 import { resolveSettings } from '../../config/settings.js';
 import { mainSystemAdapter } from '../../main-system/adapter.js';
 import { probeMainSystem } from '../../main-system/probe.js';
@@ -12,9 +12,9 @@ import { readMirrorStatus } from '../../mirror/index.js';
 import { describeCause } from '../../errors.js';
 import { OutboxError } from '../../outbox/errors.js';
 import { SCHEMA_VERSION } from '../../outbox/schema.js';
-import { describeBuild, loadUws, type UwsBuild } from '../../redirect/uws.js';
+import { describeBuild, loadUws, type UwsBuild } from '../../http/uws.js';
 import { readRuntimeFile, runtimeSettings, settingsDiff } from '../../service/runtime-file.js';
-import { describeShipping } from '../../service/shipping-state.js';
+import { describeShipping } from '../../shipper/index.js';
 import { openOutboxReaderFor } from '../../service/stages.js';
 import { parseCommand, printHelp } from '../args.js';
 import { version } from '../version.js';

@@ -16,8 +16,8 @@
  */
 import type { LinkSource } from '../../main-system/ports.js';
 import { MirrorError } from '../errors.js';
-import { checkChange } from '../fetch/change-guard.js';
-import type { BuildLimits } from '../fetch/sync-limits.js';
+import { checkChange } from '../listing/change-guard.js';
+import type { BuildLimits } from '../listing/sync-limits.js';
 import { mirrorPath, peekSyncState } from '../store/mirror-file.js';
 import type { RejectReason } from '../validate.js';
 import { MirrorBuilder, type BuildDiff } from './mirror-builder.js';

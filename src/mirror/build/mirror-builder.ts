@@ -16,7 +16,7 @@ import { describeCause } from '../../errors.js';
 import { fsyncPath } from '../../fs/atomic-write.js';
 import { preparePrivateDatabase } from '../../fs/data-dir.js';
 import { MirrorError } from '../errors.js';
-import { BAD_JSON_ROW } from '../fetch/bad-json-row.js';
+import { BAD_JSON_ROW } from '../listing/bad-json-row.js';
 import { fileIdentity, mirrorPath, type SyncState } from '../store/mirror-file.js';
 import { CREATE_LINK_TRACKING, CREATE_SYNC_STATE, INSERT_LINK_POSITIONAL, MIRROR_DB, SCHEMA_VERSION } from '../store/schema.js';
 import { TRACKING_ID_PATTERN, validateLink, type MirrorLink, type RejectReason } from '../validate.js';

@@ -8,11 +8,11 @@
  * never add up at the process's peak.
  */
 import { MirrorError } from '../errors.js';
-import { LinkIndex } from '../index/link-index.js';
+import { LinkIndex } from '../table/link-index.js';
 import type { MirrorTable, SyncState } from '../store/mirror-file.js';
 import type { BuildOutcome } from './build-mirror.js';
-import { startBuildWorker } from './start-thread.js';
-import { fromWire, type BuildJob, type FromBuildThread, type ToBuildThread } from './thread-protocol.js';
+import { startBuildWorker } from './build-thread.js';
+import { fromWire, type BuildJob, type FromBuildThread, type ToBuildThread } from './build-protocol.js';
 
 /** How long an aborted job may take to notice before its thread is terminated. */
 const ABORT_GRACE_MS = 5_000;

@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { existsSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MirrorError } from '../errors.js';
-import { packLinkTable, type LinkRow, type LinkTableData } from '../index/link-table.js';
+import { packLinkTable, type LinkRow, type LinkTableData } from '../table/link-table.js';
 import type { MirrorLink } from '../validate.js';
 import { MIRROR_DB, READABLE_VERSIONS, SCHEMA_VERSION, UPSERT_LINK } from './schema.js';
 

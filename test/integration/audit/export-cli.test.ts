@@ -1,6 +1,6 @@
 /** `clickrelay export` and `clickrelay privacy-notice` through the real CLI. */
 import { describe, expect, it } from 'vitest';
-import type { PrivacyNotice } from '../../../src/audit/privacy-notice.js';
+import type { PrivacyNotice } from '../../../src/notice/privacy-notice.js';
 import type { ClickMetadata } from '../../../src/types.js';
 import { parseCsv, unguard } from '../../unit/audit/csv-parse.js';
 import { mixedClicks, policy, storedClick, tempDataDir, writeOutbox } from '../../unit/audit/helpers.js';

@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadUws } from '../../../src/redirect/uws.js';
+import { loadUws } from '../../../src/http/uws.js';
 import { mixedClicks, sqlite, tempDataDir, writeOutbox } from '../../unit/audit/helpers.js';
 import { findProgram, skipUnless } from '../../support/requires.js';
 import { freePort } from '../../support/child-service.js';

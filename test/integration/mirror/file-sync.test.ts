@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MirrorError } from '../../../src/mirror/errors.js';
-import { MirrorIndexHolder } from '../../../src/mirror/index/link-index.js';
+import { MirrorIndexHolder } from '../../../src/mirror/table/link-index.js';
 import { mirrorPath, peekSyncState } from '../../../src/mirror/store/mirror-file.js';
 import { fileFacts, links, mirrorConfig, removeTempDirs, tempDir, runSync } from './helpers.js';
 

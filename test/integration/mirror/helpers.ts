@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { ApiKey } from '../../../src/main-system/http/api-key.js';
 import { mainSystemLinkLookup } from '../../../src/main-system/link-lookup.js';
 import { mainSystemLinkSource, type LinkSourceSettings } from '../../../src/main-system/link-source.js';
-import { linksFileSource } from '../../../src/mirror/fetch/links-file-source.js';
+import { linksFileSource } from '../../../src/mirror/listing/links-file-source.js';
 import { Mirror, type MirrorOptions } from '../../../src/mirror/mirror.js';
 import { runSync as runSyncWithPorts, type MirrorConfig, type SyncDeps, type SyncResult } from '../../../src/mirror/sync.js';
 

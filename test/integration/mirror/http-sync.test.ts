@@ -4,7 +4,7 @@ import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiKey } from '../../../src/main-system/http/api-key.js';
 import { MirrorError } from '../../../src/mirror/errors.js';
-import { MirrorIndexHolder } from '../../../src/mirror/index/link-index.js';
+import { MirrorIndexHolder } from '../../../src/mirror/table/link-index.js';
 import { readMirrorStatus, readSyncRecord } from '../../../src/mirror/store/sync-record.js';
 import { loadMirror } from '../../../src/mirror/build/run-in-thread.js';
 import { mirrorPath, peekSyncState } from '../../../src/mirror/store/mirror-file.js';

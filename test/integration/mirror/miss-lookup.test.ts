@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiKey } from '../../../src/main-system/http/api-key.js';
 import { MainSystemClient } from '../../../src/main-system/http/client.js';
 import { httpLinkLookup } from '../../../src/main-system/http/link-lookup.js';
-import { MirrorIndexHolder } from '../../../src/mirror/index/link-index.js';
+import { MirrorIndexHolder } from '../../../src/mirror/table/link-index.js';
 import { MissLookup, type MissOutcome } from '../../../src/mirror/lookup/miss-lookup.js';
 import { mirrorPath, MirrorWriter, peekSyncState } from '../../../src/mirror/store/mirror-file.js';
 import { startRefMainSystem, type RefMainSystem } from '../../support/ref-main-system/server.js';

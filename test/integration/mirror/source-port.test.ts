@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LinkSourcePort } from '../../../src/main-system/ports.js';
 import { MirrorError } from '../../../src/mirror/errors.js';
-import { MirrorIndexHolder } from '../../../src/mirror/index/link-index.js';
+import { MirrorIndexHolder } from '../../../src/mirror/table/link-index.js';
 import { SYNC_RECORD_FILE } from '../../../src/mirror/store/sync-record.js';
 import { runSync } from '../../../src/mirror/sync.js';
 import type { ArraySettings } from './fixtures/array-link-source.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiKey } from '../../../src/main-system/http/api-key.js';
 import { MirrorError } from '../../../src/mirror/errors.js';
-import { MirrorIndexHolder } from '../../../src/mirror/index/link-index.js';
+import { MirrorIndexHolder } from '../../../src/mirror/table/link-index.js';
 import { readMirrorStatus, readSyncRecord } from '../../../src/mirror/store/sync-record.js';
 import { mirrorPath } from '../../../src/mirror/store/mirror-file.js';
 import { startRefMainSystem, type RefMainSystem } from '../../support/ref-main-system/server.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkChange, SMALL_CHANGE, type ChangeFacts } from '../../../src/mirror/fetch/change-guard.js';
+import { checkChange, SMALL_CHANGE, type ChangeFacts } from '../../../src/mirror/listing/change-guard.js';
 
 const facts = (over: Partial<ChangeFacts> & { removed?: number; deactivated?: number }): ChangeFacts => ({
   before: { links: 1000, active: 1000 },

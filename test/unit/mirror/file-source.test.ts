@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MirrorError } from '../../../src/mirror/errors.js';
-import { fileSource } from '../../../src/mirror/fetch/links-file-source.js';
-import { BAD_JSON_ROW } from '../../../src/mirror/fetch/bad-json-row.js';
+import { fileSource } from '../../../src/mirror/listing/links-file-source.js';
+import { BAD_JSON_ROW } from '../../../src/mirror/listing/bad-json-row.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'filesrc-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LinkIndex, MirrorIndexHolder, OVERLAY_MAX } from '../../../src/mirror/index/link-index.js';
-import { packLinkTable, type LinkRow } from '../../../src/mirror/index/link-table.js';
+import { LinkIndex, MirrorIndexHolder, OVERLAY_MAX } from '../../../src/mirror/table/link-index.js';
+import { packLinkTable, type LinkRow } from '../../../src/mirror/table/link-table.js';
 
 const link = (id: string, url = `https://example.com/${id}`, active = true) => ({ tracking_id: id, original_url: url, is_active: active });
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LinkTable, packLinkTable } from '../../../src/mirror/index/link-table.js';
+import { LinkTable, packLinkTable } from '../../../src/mirror/table/link-table.js';
 
 function table(rows: [string, string | null][]): LinkTable {
   return new LinkTable(packLinkTable(() => rows));

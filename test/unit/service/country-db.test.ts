@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { anonymizeClick, policyFromConfig } from '../../../src/privacy/index.js';
-import { openCountryDb } from '../../../src/service/country-db.js';
+import { openCountryDb } from '../../../src/country/country-db.js';
 
 const DEFAULTS = { ipv4_prefix: 24, ipv6_prefix: 48, honor_dnt: true, honor_gpc: true, dnt_mode: 'count', referrer: 'origin', user_agent: 'reduced' };
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';

@@ -1,0 +1,135 @@
+/**
+ * The admin listener (loopback by default): /healthz, /readyz, /metrics and read-only
+ * JSON routes the service adds (status, local analytics). When it is bound beyond
+ * loopback, every request must carry the admin bearer token.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { notFoundBody, serverErrorBody, SERVER_MESSAGES, type ServerMessageKind } from '../public/guide-errors.js';
+import type { HttpResponse, TemplatedApp, Uws } from '../uws.js';
+
+/** A JSON route's answer other than a plain 200: status and an already-serialized body (guide-errors.ts). */
+export class JsonReply {
+  constructor(
+    readonly status: '200 OK' | '400 Bad Request' | '404 Not Found' | '500 Internal Server Error',
+    readonly body: string,
+  ) {}
+}
+
+/**
+ * An error a route may throw to say which part failed: answered as the guide's 500 with that
+ * part's fixed message (never the cause's text, which goes to onError and the log).
+ * Internal control flow, not a ClickrelayError: service/events.ts logs it (CR_ERR_ANALYTICS_READ for a file part).
+ */
+export class AdminRouteError extends Error {
+  constructor(
+    readonly part: ServerMessageKind,
+    options?: { cause?: unknown },
+  ) {
+    super(SERVER_MESSAGES[part], options);
+    this.name = 'AdminRouteError';
+  }
+}
+
+export interface AdminAppDeps {
+  uws: Uws;
+  /** null: no token required (loopback only, enforced by config). */
+  token: string | null;
+  /** true, or why not (a string), answered as 503 with that text. */
+  isReady(): boolean | string | Promise<boolean | string>;
+  metrics(): Promise<{ contentType: string; body: string }>;
+  /** `GET /`: the status page (HTML, no script), under the same token rule as every route. */
+  statusPage?: () => Promise<string>;
+  /**
+   * Extra GET routes answering JSON: path pattern (uWS syntax) → handler(params). A value is
+   * answered 200; null is the guide's 404; a JsonReply is answered as it says.
+   */
+  jsonRoutes?: Record<string, (params: string[]) => Promise<unknown>>;
+  /** A route failed (logged by the caller; the client got the guide's 500 without the detail). */
+  onError?(err: unknown): void;
+}
+
+/**
+ * `Authorization: Bearer <token>`: the scheme is case-insensitive and followed by one or more
+ * spaces (RFC 9110 §11.1, §11.4; RFC 6750 §2.1), so "bearer" and "BEARER" are the same
+ * credential. The token itself is compared in constant time.
+ */
+export function bearerMatcher(token: string | null): (header: string) => boolean {
+  if (token === null) return () => true;
+  const expected = Buffer.from(token);
+  return (header) => {
+    const m = /^bearer +(\S+) *$/i.exec(header);
+    if (!m) return false;
+    const given = Buffer.from(m[1]!);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  };
+}
+
+export function createAdminApp(d: AdminAppDeps): TemplatedApp {
+  const app = d.uws.App();
+  const authorized = bearerMatcher(d.token);
+  const text = (res: HttpResponse, status: string, body: string, type = 'text/plain; charset=utf-8'): void => {
+    res.cork(() => {
+      res.writeStatus(status).writeHeader('Content-Type', type).writeHeader('Cache-Control', 'no-store').end(body);
+    });
+  };
+  const json = (res: HttpResponse, status: string, body: string) => text(res, status, body, 'application/json');
+
+  /** Wraps a GET route with the token check and async-safe answering. */
+  const route = (pattern: string, paramCount: number, fn: (res: HttpResponse, params: string[]) => Promise<void> | void) => {
+    app.get(pattern, (res, req) => {
+      if (!authorized(req.getHeader('authorization'))) return text(res, '401 Unauthorized', 'unauthorized\n');
+      const params = Array.from({ length: paramCount }, (_, i) => req.getParameter(i) ?? '');
+      let aborted = false;
+      res.onAborted(() => {
+        aborted = true;
+      });
+      const failed = (err: unknown) => {
+        d.onError?.(err);
+        if (!aborted) json(res, '500 Internal Server Error', serverErrorBody(err instanceof AdminRouteError ? err.message : SERVER_MESSAGES.unexpected));
+      };
+      try {
+        Promise.resolve(fn(res, params)).catch(failed);
+      } catch (err) {
+        failed(err); // a synchronous throw must still answer: uWS aborts the process otherwise
+      }
+    });
+  };
+
+  route('/healthz', 0, (res) => text(res, '200 OK', 'ok\n'));
+  route('/readyz', 0, async (res) => {
+    const ready = await d.isReady();
+    if (ready === true) text(res, '200 OK', 'ready\n');
+    else text(res, '503 Service Unavailable', `${ready === false ? 'not ready' : ready}\n`);
+  });
+  route('/metrics', 0, async (res) => {
+    const m = await d.metrics();
+    text(res, '200 OK', m.body, m.contentType);
+  });
+  const statusPage = d.statusPage;
+  if (statusPage) {
+    route('/', 0, async (res) => {
+      const html = await statusPage();
+      res.cork(() => {
+        res
+          .writeStatus('200 OK')
+          .writeHeader('Content-Type', 'text/html; charset=utf-8')
+          .writeHeader('Cache-Control', 'no-store')
+          // Nothing on the page runs or loads: say so to the browser as well.
+          .writeHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'")
+          .writeHeader('X-Content-Type-Options', 'nosniff')
+          .end(html);
+      });
+    });
+  }
+  for (const [pattern, handler] of Object.entries(d.jsonRoutes ?? {})) {
+    const paramCount = (pattern.match(/:/g) ?? []).length;
+    route(pattern, paramCount, async (res, params) => {
+      const value = await handler(params);
+      if (value instanceof JsonReply) json(res, value.status, value.body);
+      else if (value === null) json(res, '404 Not Found', notFoundBody(null, 'Not found'));
+      else json(res, '200 OK', JSON.stringify(value));
+    });
+  }
+  app.any('/*', (res) => text(res, '404 Not Found', 'not found\n'));
+  return app;
+}

@@ -1,0 +1,96 @@
+/**
+ * The opt-out page on the public listener (contract: `GET /privacy/opt-out`,
+ * `GET /privacy/opt-in` and their form posts). A person can say "do not record my clicks"
+ * without being tracked to remember it: opting out sets one cookie whose value is the same
+ * "1" for everybody, so it carries no identifier; it is the only cookie clickrelay sets, and
+ * only on this explicit form post. Opting in deletes it. A /track click carrying it is
+ * treated like an honoured DNT (privacy.dnt_mode).
+ *
+ * The pages are plain HTML forms (no script: the CSP forbids any), rendered at start-up from
+ * the same policy as `clickrelay privacy-notice`, in the two states "recorded" / "opted out".
+ * A post answers 303 to its page (post/redirect/get), so a reload does not re-post.
+ */
+import type { HttpRequest, HttpResponse, TemplatedApp } from '../uws.js';
+import { OPT_OUT_COOKIE_NAME, OPT_OUT_MAX_AGE_SECONDS, type OptOutPages, type OptPage } from '../../notice/opt-out-cookie.js';
+export type { OptOutPages } from '../../notice/opt-out-cookie.js';
+
+export { OPT_OUT_COOKIE_NAME } from '../../notice/opt-out-cookie.js';
+const OPT_OUT_PAIR = `${OPT_OUT_COOKIE_NAME}=1`;
+
+export interface OptOutRouteDeps {
+  pages: OptOutPages;
+  /** Serving HTTPS: the cookie is marked Secure and HSTS is sent. */
+  tls: boolean;
+  hsts: string | null;
+  onAnswer(status: number): void;
+}
+
+/**
+ * Whether a Cookie header holds the opt-out cookie. Called for every click, so the usual
+ * answers are cheap: no Cookie header (clickrelay's own domain normally has none) is one
+ * comparison, and a header without the name one substring search.
+ */
+export function hasOptOutCookie(cookieHeader: string): boolean {
+  if (cookieHeader === '' || !cookieHeader.includes(OPT_OUT_PAIR)) return false;
+  for (const pair of cookieHeader.split(';')) if (pair.trim() === OPT_OUT_PAIR) return true;
+  return false;
+}
+
+const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+function writePage(res: HttpResponse, status: string, html: string, hsts: string | null, isHead: boolean): void {
+  res
+    .writeStatus(status)
+    .writeHeader('Content-Type', 'text/html; charset=utf-8')
+    .writeHeader('Cache-Control', 'private, no-store')
+    .writeHeader('X-Content-Type-Options', 'nosniff')
+    .writeHeader('Referrer-Policy', 'no-referrer')
+    .writeHeader('Content-Security-Policy', PAGE_CSP);
+  if (hsts) res.writeHeader('Strict-Transport-Security', hsts);
+  if (isHead) res.endWithoutBody();
+  else res.end(html);
+}
+
+export function addOptOutRoutes(app: TemplatedApp, d: OptOutRouteDeps): void {
+  const secure = d.tls ? '; Secure' : '';
+  const setCookie: Record<OptPage, string> = {
+    // Path=/ so that /track/ requests carry it; HttpOnly: no script needs it; Lax: it is sent
+    // on the top-level navigation a click in a mail is.
+    'opt-out': `${OPT_OUT_PAIR}; Path=/; Max-Age=${OPT_OUT_MAX_AGE_SECONDS}; HttpOnly; SameSite=Lax${secure}`,
+    'opt-in': `${OPT_OUT_COOKIE_NAME}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax${secure}`,
+  };
+
+  for (const page of ['opt-out', 'opt-in'] as const) {
+    const path = `/privacy/${page}`;
+    const show = (res: HttpResponse, req: HttpRequest, isHead: boolean) => {
+      writePage(res, '200 OK', d.pages.render(page, hasOptOutCookie(req.getHeader('cookie'))), d.hsts, isHead);
+      d.onAnswer(200);
+    };
+    app.get(path, (res, req) => show(res, req, false));
+    app.head(path, (res, req) => show(res, req, true));
+    app.post(path, (res, req) => {
+      // Another site's form must not switch recording back on (or off) for a visitor: browsers
+      // say where a post came from in Sec-Fetch-Site, and only the page itself may send this.
+      const crossSite = req.getHeader('sec-fetch-site') === 'cross-site';
+      let aborted = false;
+      res.onAborted(() => {
+        aborted = true;
+      });
+      // The form has no fields; whatever body comes is read and ignored, then answered.
+      res.onData((_chunk, isLast) => {
+        if (!isLast || aborted) return;
+        res.cork(() => {
+          if (crossSite) {
+            writePage(res, '403 Forbidden', d.pages.render(page, false).replace(/<form[\s\S]*?<\/form>/g, '<p><strong>This request came from another site and was refused.</strong> Use the button on this page.</p>'), d.hsts, false);
+            d.onAnswer(403);
+            return;
+          }
+          res.writeStatus('303 See Other').writeHeader('Location', path).writeHeader('Set-Cookie', setCookie[page]).writeHeader('Cache-Control', 'private, no-store');
+          if (d.hsts) res.writeHeader('Strict-Transport-Security', d.hsts);
+          res.end();
+          d.onAnswer(303);
+        });
+      });
+    });
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * The opt-out cookie and the pages' shape: what the notice promises and the public
+ * listener's opt-out routes (src/http/public/opt-out-routes.ts) serve, declared once here so
+ * the routes depend on the notice and never the other way round.
+ */
+/** name=value of the opt-out cookie, exactly as set. */
+export const OPT_OUT_COOKIE_NAME = 'clickrelay_opt_out';
+/** Browsers cap a cookie's lifetime at 400 days (RFC 6265bis); asking for more gains nothing. */
+export const OPT_OUT_MAX_AGE_SECONDS = 400 * 86_400;
+
+export type OptPage = 'opt-out' | 'opt-in';
+
+export interface OptOutPages {
+  /** The page's HTML for a visitor who is (`optedOut`) or is not opted out. */
+  render(page: OptPage, optedOut: boolean): string;
+}
+

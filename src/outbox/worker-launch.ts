@@ -1,8 +1,0 @@
-/** Starts the outbox writer thread (writer-worker.ts); see src/worker-launch.ts for how. */
-import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../worker-launch.js';
-import type { WorkerBoot } from './protocol.js';
-
-export function startWriterWorker(boot: WorkerBoot): Worker {
-  return startWorker(new URL('./writer-worker.js', import.meta.url), { workerData: boot });
-}
