@@ -52,6 +52,8 @@ export interface SinkDescription {
 export interface ClickSinkEntry {
   /** This sink is the main system: its up/reachable gauges exist. */
   readonly mainSystem: boolean;
+  /** Clicks leave this server (false: standalone, they stay until retention and `ship` has nothing to do). */
+  readonly delivers: boolean;
   /** The sink the shipper delivers to; null: nowhere to ship (then no shipper runs). Throws when its credential cannot be read. */
   open(s: { main_system: ClickSinkSettings }, o: SinkOptions, env?: NodeJS.ProcessEnv): ClickSink | null;
   /** `status`'s main_system block. */

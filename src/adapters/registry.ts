@@ -25,6 +25,7 @@ const LINKS_FILE: LinkSourceEntry = {
 /** Standalone: clicks stay on this server until retention. */
 const NO_SINK: ClickSinkEntry = {
   mainSystem: false,
+  delivers: false,
   open: () => null,
   probe: async () => unprobed(null, null),
   describe: {

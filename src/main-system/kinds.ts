@@ -39,6 +39,7 @@ export const POSTGRES_LINKS = {
 
 export const HTTP_SINK = {
   mainSystem: true,
+  delivers: true,
   open: (s: { main_system: ClickSinkSettings }, o: SinkOptions, env?: NodeJS.ProcessEnv) => openHttpClickSink(s.main_system, o, env),
   probe: (s: Settings): Promise<MainSystemProbe> => probeHttp(s.main_system),
   describe: {
@@ -60,6 +61,7 @@ export const HTTP_SINK = {
 
 export const POSTGRES_SINK = {
   mainSystem: true,
+  delivers: true,
   open: (s: { main_system: ClickSinkSettings }, o: SinkOptions, env?: NodeJS.ProcessEnv) => openPostgresClickSink(s.main_system, o, env),
   probe: (s: Settings, env?: NodeJS.ProcessEnv): Promise<MainSystemProbe> => probeDatabase(s.main_system, env),
   describe: {

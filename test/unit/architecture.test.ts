@@ -74,7 +74,7 @@ describe('the source tree keeps its architecture', () => {
   it('CLI commands build stages through the composition root, never by hand', () => {
     const handBuilt = [...graph]
       .filter(([f]) => rel(f).startsWith('cli/commands/'))
-      .filter(([f]) => /\bcreateShipper\(|\bOutbox\.open\(|\bMirror\.open\(|\bopenClickSink\(/.test(readFileSync(f, 'utf8')))
+      .filter(([f]) => /\bcreateShipper\(|\bOutbox\.open\(|\bMirror\.open\(|\bopen(Http|Postgres)?ClickSink\(|\bCLICK_SINKS\[[^\]]*\]\.open\(|\bLINK_SOURCES\b/.test(readFileSync(f, 'utf8')))
       .map(([f]) => rel(f));
     expect(handBuilt).toEqual([]);
   });

@@ -21,7 +21,7 @@ export async function ship(argv: string[]): Promise<number> {
   if (!Number.isFinite(timeoutS) || timeoutS < 0) usageError(`--timeout ${String(cmd.values.timeout)} is not a number of seconds`);
   const settings = resolveSettings(cmd.config());
   const sink = CLICK_SINKS[settings.clickSink];
-  if (!sink.mainSystem) {
+  if (!sink.delivers) {
     throw new ConfigError('ship: main_system.base_url and main_system.database_url are empty (standalone): there is nowhere to ship to');
   }
   const outbox = await openOutboxFor(settings);
