@@ -39,14 +39,27 @@ export const ERRORS = {
   CR_ERR_OUTBOX_WAL_DAMAGED: { recoverable: false, action: 'outbox.db-wal is damaged and SQLite would silently drop the committed clicks after the damage: serve refuses to start. Copy outbox.db, outbox.db-wal and outbox.head somewhere safe first; then repair, or accept the loss with `clickrelay serve --accept-new-outbox` (the WAL is kept as outbox.db-wal.damaged-<time>).' },
   CR_ERR_OUTBOX_CORRUPT: { recoverable: false, action: 'outbox.db fails SQLite\'s integrity check: serve refuses to start. Copy the outbox files somewhere safe, try `sqlite3 outbox.db .recover`, or start a new outbox with `clickrelay serve --accept-new-outbox` (the damaged files are kept as outbox.db.damaged-<time>).' },
 
-  // Shipper (src/shipper): logged while shipping; the clicks stay pending.
+  // Shipper (src/shipper): logged while shipping; the clicks stay pending. ShipError carries these.
   CR_ERR_SHIP_UNAUTHORIZED: { recoverable: true, action: 'Shipping is paused because the main system rejected the API key; clicks stay pending. Fix the key and restart.' },
   CR_ERR_SHIP_DB_ACCESS: { recoverable: true, action: "Shipping is paused because the main system's database refused the login or a right (INSERT on link_clicks); clicks stay pending. Fix the password or the GRANTs (README) and restart." },
   CR_ERR_SHIP_RETRYING: { recoverable: true, action: 'The main system is down, slow or refusing; clicks stay pending and are retried with backoff. Watch clickrelay_outbox_oldest_pending_seconds.' },
 
-  // Mirror (src/mirror, src/main-system): syncing the links from the main system. MirrorError carries these.
+  // Main system (src/main-system): what its adapters raise. MainSystemError carries these; the
+  // mirror reports a failed sync or lookup under its own code (CR_ERR_MIRROR_*, mirror/errors.ts),
+  // so only CR_ERR_MAIN_NO_API_KEY, a start-up mistake of the configuration, reaches the operator as is.
+  CR_ERR_MAIN_NO_API_KEY: { recoverable: false, action: 'set main_system.api_key_file, $CLICKRELAY_MAIN_SYSTEM_API_KEY or a systemd credential main_system_api_key', config: true },
+  CR_ERR_MAIN_AUTH: { recoverable: false, action: 'the main system rejected the API key: check main_system.api_key_file / $CLICKRELAY_MAIN_SYSTEM_API_KEY' },
+  CR_ERR_MAIN_HTTP_STATUS: { recoverable: true, action: 'the main system answered an error status; retried' },
+  CR_ERR_MAIN_TIMEOUT: { recoverable: true, action: 'the main system was too slow (main_system.timeout_ms); retried' },
+  CR_ERR_MAIN_NETWORK: { recoverable: true, action: 'the main system could not be reached; retried' },
+  CR_ERR_MAIN_BAD_JSON: { recoverable: true, action: 'the main system answered something that is not JSON; check the base_url points at the main system' },
+  CR_ERR_MAIN_BAD_RESPONSE: { recoverable: true, action: 'the main system answered JSON of an unexpected shape; check it implements the integration guide' },
+  CR_ERR_MAIN_DB_ACCESS: { recoverable: false, action: "the main system's database refused the login or a right, or lacks the guide's tables: check the password (main_system.database_password_file) and the GRANTs in the README" },
+  CR_ERR_MAIN_DB: { recoverable: true, action: "the main system's database answered an error; retried" },
+  CR_ERR_MAIN_ABORTED: { recoverable: true, action: 'a request to the main system was stopped (shutdown); nothing to do' },
+
+  // Mirror (src/mirror): syncing the links from the main system. MirrorError carries these.
   CR_ERR_MIRROR_AUTH: { recoverable: false, action: 'check main_system.api_key_file / $CLICKRELAY_MAIN_SYSTEM_API_KEY: the main system rejected the API key' },
-  CR_ERR_MIRROR_NO_API_KEY: { recoverable: false, action: 'set main_system.api_key_file, $CLICKRELAY_MAIN_SYSTEM_API_KEY or a systemd credential main_system_api_key', config: true },
   CR_ERR_MIRROR_HTTP_STATUS: { recoverable: true, action: 'the main system answered an error; the old mirror keeps serving, the next sync retries' },
   CR_ERR_MIRROR_TIMEOUT: { recoverable: true, action: 'the main system was too slow (main_system.timeout_ms); the next sync retries' },
   CR_ERR_MIRROR_NETWORK: { recoverable: true, action: 'the main system could not be reached; the next sync retries' },

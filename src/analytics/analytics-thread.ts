@@ -5,17 +5,8 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../lib/worker-launch.js';
+import type { AnalyticsRequest, AnalyticsResponse } from './analytics-protocol.js';
 import type { AnalyticsOutcome } from './statistics.js';
-
-export interface AnalyticsRequest {
-  seq: number;
-  trackingId: string;
-  nowMs: number;
-}
-export interface AnalyticsResponse {
-  seq: number;
-  outcome: AnalyticsOutcome;
-}
 
 export interface AnalyticsThread {
   /** The id must already match the tracking-id pattern. */

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openLinkReader } from '../mirror/store/link-reader.js';
 import { openOutboxReadOnly, type OutboxReadOnly } from '../outbox/index.js';
-import type { AnalyticsRequest, AnalyticsResponse } from './analytics-thread.js';
+import type { AnalyticsRequest, AnalyticsResponse } from './analytics-protocol.js';
 import { analyticsOf } from './statistics.js';
 
 const { dataDir } = workerData as { dataDir: string };

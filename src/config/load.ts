@@ -8,9 +8,9 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import cron from 'node-cron';
 import { parse as parseToml } from 'smol-toml';
 import { ConfigError } from '../errors.js';
-import { parseTrustedProxies } from '../privacy/client-ip.js';
-import { compileScannerRules } from '../privacy/scanner.js';
-import { redactDatabaseUrl } from '../main-system/redact.js';
+import { parseScannerRange, splitScannerEntry } from '../lib/scanner-entries.js';
+import { parseTrustedProxies } from '../lib/trusted-proxies.js';
+import { redactDatabaseUrl } from '../lib/redact.js';
 import { SCHEMA, type Config, type KeySpec } from './schema.js';
 
 /** Keys whose values are paths: made absolute against the config file's folder. */
@@ -190,12 +190,13 @@ function crossCheck(c: Config): void {
       fail('server.trust_proxy', cidr, 'CIDRs such as "10.0.0.0/8" or single addresses');
     }
   }
-  // Each entry "name=value": the privacy stage compiles them, so the loader asks it.
+  // Each entry "name=value", checked with the parsers the privacy stage compiles them with.
   const scannerLists = { scanner_ranges: 'name=CIDR entries such as "mimecast=205.139.110.0/24"', scanner_referrer_hosts: 'name=host entries such as "mygateway=scan.example.net"', scanner_user_agents: 'name=token entries such as "mygateway=scanbot"' } as const;
   for (const [key, allowed] of Object.entries(scannerLists) as [keyof typeof scannerLists, string][]) {
     for (const entry of c.privacy[key]) {
       try {
-        compileScannerRules({ ranges: key === 'scanner_ranges' ? [entry] : [], referrerHosts: key === 'scanner_referrer_hosts' ? [entry] : [], userAgents: key === 'scanner_user_agents' ? [entry] : [] });
+        if (key === 'scanner_ranges') parseScannerRange(entry);
+        else splitScannerEntry(key, entry);
       } catch {
         fail(`privacy.${key}`, entry, `${allowed} (name: a-z, 0-9, - or _)`);
       }

@@ -1,25 +1,44 @@
 /**
  * The settings every stage is built from: the loaded configuration plus the facts derived
- * from it, computed here once so "standalone", the main-system adapter or "durable" cannot
+ * from it, computed here once so "standalone", the link source and click sink or "durable" cannot
  * mean two things in two places. Resolved once per process (serve, or one CLI command),
  * deep-frozen, and handed to the factories in src/service/stages.ts, the only place that
  * maps keys to a stage's options.
  */
-import { mainSystemAdapter, type MainSystemAdapter } from '../main-system/adapter.js';
-import { redactDatabaseUrl } from '../main-system/redact.js';
-import { parseTrustedProxies, type TrustedProxies } from '../privacy/client-ip.js';
+import { redactDatabaseUrl } from '../lib/redact.js';
+import { parseTrustedProxies, type TrustedProxies } from '../lib/trusted-proxies.js';
 import type { Durability } from '../types.js';
 import type { Config } from './schema.js';
 
 export type { Durability } from '../types.js';
 
-export type { MainSystemAdapter } from '../main-system/adapter.js';
+/**
+ * Where the mirror reads its links: the main system's HTTP API (main_system.base_url), its
+ * database (main_system.database_url), or standalone the links file (sync.file). How each
+ * kind is opened, probed and described is src/adapters/registry.ts's business.
+ */
+export type LinkSourceKind = 'http' | 'postgres' | 'file';
+/** Where the shipper delivers clicks: the main system's HTTP API or database, or nowhere (standalone). */
+export type ClickSinkKind = 'http' | 'postgres' | 'none';
 
-export type Settings = Config & {
+export interface Kinds {
+  readonly linkSource: LinkSourceKind;
+  readonly clickSink: ClickSinkKind;
   /** Neither main_system.base_url nor database_url: sync from sync.file, ship nothing, keep clicks until retention. */
   readonly standalone: boolean;
-  /** 'http' (base_url), 'postgres' (database_url) or null (standalone); the rule is main-system/adapter.ts. */
-  readonly adapter: MainSystemAdapter;
+}
+
+/**
+ * The kinds a configuration selects, from its keys alone (the loader refuses base_url and
+ * database_url together). Also asked by `status` about a running serve's settings.
+ */
+export function resolveKinds(ms: { readonly base_url: string; readonly database_url?: string }): Kinds {
+  if (ms.base_url !== '') return { linkSource: 'http', clickSink: 'http', standalone: false };
+  if ((ms.database_url ?? '') !== '') return { linkSource: 'postgres', clickSink: 'postgres', standalone: false };
+  return { linkSource: 'file', clickSink: 'none', standalone: true };
+}
+
+export type Settings = Config & Kinds & {
   readonly durability: Durability;
   /** outbox.durability = "durable": no redirect before the click is fsynced. */
   readonly durable: boolean;
@@ -34,11 +53,9 @@ export type Settings = Config & {
 export function resolveSettings(config: Config): Settings {
   // Already resolved (a Settings is a Config): resolving twice must give the same object.
   if (isSettings(config)) return config;
-  const adapter = mainSystemAdapter(config.main_system);
   return deepFreeze({
     ...config,
-    standalone: adapter === null,
-    adapter,
+    ...resolveKinds(config.main_system),
     durability: config.outbox.durability,
     durable: config.outbox.durability === 'durable',
     failClosed: config.outbox.on_write_error === 'fail-closed',

@@ -6,7 +6,7 @@
  * is not upset by an unknown one. Text in, text out: the stored object is never parsed only
  * to be serialised again.
  */
-import type { StoredClick } from './ports.js';
+import type { StoredClick } from '../types.js';
 
 export function metadataOnWire(c: StoredClick): string {
   if (!c.anonymous) return c.metadata;

@@ -1,13 +1,12 @@
 /**
- * The shipper's click sink, as the configuration selects it: the HTTP API when
- * main_system.base_url is set, the main system's PostgreSQL when database_url is, none when
- * standalone. The one place that reads the credential for it.
+ * The main system as the shipper's click sink (shipper/ports.ts): the HTTP API or the
+ * guide's `link_clicks` table. Which one a configuration uses is src/adapters/registry.ts's
+ * choice. The one place that reads the credential for it: throws when it cannot be read.
  */
-import { mainSystemAdapter } from './adapter.js';
+import type { ClickSink } from '../shipper/ports.js';
 import { readApiKey } from './http/api-key.js';
 import { httpClickSink } from './http/click-sink.js';
-import type { ClickSink } from './ports.js';
-import { openClickSink as openPostgresClickSink } from './postgres/index.js';
+import { openClickSink as openPostgresSink } from './postgres/index.js';
 
 export interface ClickSinkSettings {
   base_url: string;
@@ -17,16 +16,15 @@ export interface ClickSinkSettings {
   timeout_ms: number;
 }
 
-/** null when standalone (nowhere to ship to). Throws when the credential cannot be read. */
-export function openClickSink(ms: ClickSinkSettings, o: { concurrency: number; timeoutMs?: number }, env: NodeJS.ProcessEnv = process.env): ClickSink | null {
-  const timeoutMs = o.timeoutMs ?? ms.timeout_ms;
-  const connections = Math.max(1, o.concurrency);
-  switch (mainSystemAdapter(ms)) {
-    case 'http':
-      return httpClickSink({ baseUrl: ms.base_url, apiKey: readApiKey(ms, env), timeoutMs, connections });
-    case 'postgres':
-      return openPostgresClickSink({ ...ms, timeout_ms: timeoutMs }, connections, env);
-    case null:
-      return null;
-  }
+export interface SinkOptions {
+  concurrency: number;
+  timeoutMs?: number;
+}
+
+export function openHttpClickSink(ms: ClickSinkSettings, o: SinkOptions, env: NodeJS.ProcessEnv = process.env): ClickSink {
+  return httpClickSink({ baseUrl: ms.base_url, apiKey: readApiKey(ms, env), timeoutMs: o.timeoutMs ?? ms.timeout_ms, connections: Math.max(1, o.concurrency) });
+}
+
+export function openPostgresClickSink(ms: ClickSinkSettings, o: SinkOptions, env: NodeJS.ProcessEnv = process.env): ClickSink {
+  return openPostgresSink({ ...ms, timeout_ms: o.timeoutMs ?? ms.timeout_ms }, Math.max(1, o.concurrency), env);
 }

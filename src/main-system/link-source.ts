@@ -1,18 +1,16 @@
 /**
- * Which adapter lists the main system's links for the mirror, decided from the
- * configuration (mainSystemAdapter): the HTTP API, the guide's `link_tracking` table, or
- * none (standalone: the mirror syncs from its links file instead). Called by whoever
- * builds the mirror; the mirror holds only the port.
+ * The main system's listings as the mirror's link-source port (mirror/ports.ts): the HTTP
+ * API or the guide's `link_tracking` table. Which one a configuration uses is
+ * src/adapters/registry.ts's choice; the mirror holds only the port.
  *
  * This module is also what the mirror's build thread imports to open the source
  * (LinkSourceSpec.module): the adapters are imported there, on demand, so the serving
  * thread never loads the listing's parser and an HTTP sync's thread never loads pg.
  */
-import { mainSystemAdapter } from './adapter.js';
 import { readDatabasePassword } from './credentials.js';
 import { ApiKey, readApiKey } from './http/api-key.js';
-import type { LinkSourcePort, OpenedLinkSource } from './ports.js';
-import { redactDatabaseUrl, redactHttpUrl } from './redact.js';
+import type { LinkSourcePort, OpenedLinkSource } from '../mirror/ports.js';
+import { redactDatabaseUrl, redactHttpUrl } from '../lib/redact.js';
 
 export interface LinkSourceSettings {
   readonly base_url: string;
@@ -27,34 +25,35 @@ type ThreadSettings =
   | { kind: 'http'; baseUrl: string; apiKey: string; timeoutMs: number; pageSize: number }
   | { kind: 'postgres'; url: string; password: string | undefined; timeoutMs: number; pageSize: number };
 
-/**
- * The main system's listing as the mirror's link-source port; null standalone. The
- * credential is read at each sync (LinkSourcePort.spec), unless `apiKey` is given.
- */
-export function mainSystemLinkSource(ms: LinkSourceSettings, pageSize: number, opts: { apiKey?: ApiKey | undefined; env?: NodeJS.ProcessEnv } = {}): LinkSourcePort | null {
-  const adapter = mainSystemAdapter(ms);
-  if (adapter === 'http') {
-    return {
-      id: redactHttpUrl(ms.base_url),
-      spec: () => {
-        const apiKey = (opts.apiKey ?? readApiKey(ms, opts.env)).reveal();
-        const settings: ThreadSettings = { kind: 'http', baseUrl: ms.base_url, apiKey, timeoutMs: ms.timeout_ms, pageSize };
-        return { module: import.meta.url, settings, secret: apiKey };
-      },
-    };
-  }
-  if (adapter === 'postgres') {
-    const url = ms.database_url ?? '';
-    return {
-      id: redactDatabaseUrl(url),
-      spec: () => {
-        const password = readDatabasePassword({ database_password_file: ms.database_password_file ?? '' }, opts.env).value;
-        const settings: ThreadSettings = { kind: 'postgres', url, password, timeoutMs: ms.timeout_ms, pageSize };
-        return { module: import.meta.url, settings, secret: password };
-      },
-    };
-  }
-  return null;
+/** Who reads the credential: each sync (`clickrelay sync`), or `serve` once at start (`apiKey` given). */
+export interface PortCredentials {
+  readonly apiKey?: ApiKey | undefined;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** The HTTP API's listing as the mirror's link-source port; the key is read at each sync (LinkSourcePort.spec), unless given. */
+export function httpLinkSourcePort(ms: LinkSourceSettings, pageSize: number, c: PortCredentials = {}): LinkSourcePort {
+  return {
+    id: redactHttpUrl(ms.base_url),
+    spec: () => {
+      const apiKey = (c.apiKey ?? readApiKey(ms, c.env)).reveal();
+      const settings: ThreadSettings = { kind: 'http', baseUrl: ms.base_url, apiKey, timeoutMs: ms.timeout_ms, pageSize };
+      return { module: import.meta.url, settings, secret: apiKey };
+    },
+  };
+}
+
+/** The guide's `link_tracking` table as the mirror's link-source port; the password is read at each sync. */
+export function postgresLinkSourcePort(ms: LinkSourceSettings, pageSize: number, c: PortCredentials = {}): LinkSourcePort {
+  const url = ms.database_url ?? '';
+  return {
+    id: redactDatabaseUrl(url),
+    spec: () => {
+      const password = readDatabasePassword({ database_password_file: ms.database_password_file ?? '' }, c.env).value;
+      const settings: ThreadSettings = { kind: 'postgres', url, password, timeoutMs: ms.timeout_ms, pageSize };
+      return { module: import.meta.url, settings, secret: password };
+    },
+  };
 }
 
 /** The build thread's entry (LinkSourceSpec.module). */

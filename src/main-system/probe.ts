@@ -1,17 +1,18 @@
 /**
  * What `clickrelay status` says about the main system: which adapter, where (no
  * credentials), and — for the database — whether it answers now and whether the role has
- * the two rights clickrelay needs. One short-lived connection, a 3 s limit.
+ * the two rights clickrelay needs. One short-lived connection, a 3 s limit. Which probe a
+ * configuration gets is src/adapters/registry.ts's choice.
  */
-import { mainSystemAdapter, type MainSystemAdapter } from './adapter.js';
 import { readDatabasePassword } from './credentials.js';
 import { openPool } from './postgres/pool.js';
 import { classifyDbError } from './postgres/sqlstate.js';
 import { scrubSecrets } from '../errors.js';
-import { redactDatabaseUrl } from './redact.js';
+import { redactDatabaseUrl, redactHttpUrl } from '../lib/redact.js';
 
 export interface MainSystemProbe {
-  adapter: MainSystemAdapter;
+  /** The click sink's kind ('http', 'postgres'), or null standalone. */
+  adapter: string | null;
   where: string | null;
   /** null: not probed (HTTP, standalone). */
   reachable: boolean | null;
@@ -22,14 +23,22 @@ export interface MainSystemProbe {
 
 const PROBE_MS = 3_000;
 
-export async function probeMainSystem(
-  ms: { base_url: string; database_url: string; database_password_file: string },
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<MainSystemProbe> {
-  const adapter = mainSystemAdapter(ms);
-  const none = { reachable: null, can_select_links: null, can_insert_clicks: null, error: null };
-  if (adapter === 'http') return { adapter, where: safeHttp(ms.base_url), ...none };
-  if (adapter === null) return { adapter, where: null, ...none };
+const NOT_PROBED = { reachable: null, can_select_links: null, can_insert_clicks: null, error: null } as const;
+
+/** Nothing to probe: `adapter` names the kind (null standalone), `where` where it points. */
+export function unprobed(adapter: string | null, where: string | null): MainSystemProbe {
+  return { adapter, where, ...NOT_PROBED };
+}
+
+/** The HTTP API: named only; status sends it nothing. */
+export async function probeHttp(ms: { base_url: string }): Promise<MainSystemProbe> {
+  return unprobed('http', redactHttpUrl(ms.base_url));
+}
+
+/** The database: one connection asks whether the role holds the two rights clickrelay needs. */
+export async function probeDatabase(ms: { database_url: string; database_password_file: string }, env: NodeJS.ProcessEnv = process.env): Promise<MainSystemProbe> {
+  const adapter = 'postgres';
+  const none = NOT_PROBED;
   const where = redactDatabaseUrl(ms.database_url);
   let password: string | undefined;
   try {
@@ -49,14 +58,5 @@ export async function probeMainSystem(
     return { adapter, where, ...none, reachable: f.kind === 'transient' ? false : true, error: f.detail };
   } finally {
     await db.close();
-  }
-}
-
-function safeHttp(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname}`;
-  } catch {
-    return '<invalid url>';
   }
 }

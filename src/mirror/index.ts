@@ -1,8 +1,9 @@
 /**
  * Mirror stage — owns mirror.db (schema, atomic swap), the links file source, link
  * validation, the in-memory lookup index, the sync schedule and the miss lookup. It talks
- * to the main system only through the ports of src/main-system/ports.ts, handed to it by
- * whoever builds it. It never touches clicks.
+ * to the main system only through the ports it declares (ports.ts), opened by the registry
+ * (src/adapters/registry.ts) for whoever builds it, and reports the adapters' errors under
+ * its own codes (errors.ts). It never touches clicks.
  *
  * Folders: fetch/ (the links file source, the guard rails of a listing), build/ (the
  * off-thread build of a new mirror.db and the thread that runs it), index/ (the packed

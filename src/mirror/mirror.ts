@@ -4,7 +4,7 @@
  * `clickrelay sync` in another process, and the miss lookup. The service layer makes
  * one of these and wires its hooks to logs and metrics; it never reaches inside.
  */
-import type { LinkLookup, LinkSourcePort } from '../main-system/ports.js';
+import type { LinkLookup, LinkSourcePort } from './ports.js';
 import type { LinkInfo } from '../types.js';
 import { loadMirror } from './build/run-in-thread.js';
 import { MirrorError } from './errors.js';

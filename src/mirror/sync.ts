@@ -10,7 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { ensureDataDir } from '../fs/data-dir.js';
-import type { LinkSourcePort } from '../main-system/ports.js';
+import type { LinkSourcePort } from './ports.js';
 import type { BuildOutcome } from './build/build-mirror.js';
 import { buildInThread, loadMirror } from './build/run-in-thread.js';
 import { MirrorError, toMirrorError } from './errors.js';
@@ -42,9 +42,9 @@ export interface MirrorConfig {
 export interface SyncDeps {
   config: MirrorConfig;
   /**
-   * Where the links come from: the main system's port (src/main-system/link-source.ts) or
-   * the links file (fetch/links-file-source.ts); null: nothing configured, the sync fails
-   * saying so.
+   * Where the links come from: the port the registry opened (src/adapters/registry.ts: the
+   * main system's, or the links file, listing/links-file-source.ts); null: nothing
+   * configured, the sync fails saying so.
    */
   source: LinkSourcePort | null;
   /** The serving process's index: updated in place on a swap. Absent for `clickrelay sync`. */

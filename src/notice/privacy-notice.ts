@@ -20,10 +20,10 @@
  *   "weakened": [{ "key", "value", "default", "effect" }]  // settings weaker than the defaults
  * }
  */
-import { mainSystemAdapter } from '../main-system/adapter.js';
-import { redactDatabaseUrl } from '../main-system/redact.js';
 import { join } from 'node:path';
+import { CLICK_SINKS } from '../adapters/registry.js';
 import type { Config } from '../config/schema.js';
+import { resolveKinds } from '../config/settings.js';
 import { MAX_KEY_AGE_HOURS, SESSION_KEYS_FILE } from '../keys/index.js';
 import {
   BUILTIN_SCANNERS,
@@ -180,8 +180,8 @@ const UTM_FREE_TEXT = {
 export function buildPrivacyNotice(config: Config, now: Date = new Date()): PrivacyNotice {
   const p = policyFromConfig(config.privacy, config.main_system.base_url);
   const days = config.privacy.retention_days;
-  const adapter = mainSystemAdapter(config.main_system);
-  const standalone = adapter === null;
+  const { clickSink, standalone } = resolveKinds(config.main_system);
+  const sink = CLICK_SINKS[clickSink].describe;
   const honoured = [p.honorDnt ? 'DNT: 1' : null, p.honorGpc ? 'Sec-GPC: 1' : null].filter((s): s is string => s !== null);
   const dntText =
     honoured.length === 0
@@ -251,17 +251,7 @@ export function buildPrivacyNotice(config: Config, now: Date = new Date()): Priv
             'How long the main system keeps the clicks it receives is decided there, not here.',
           ],
     },
-    recipients: standalone
-      ? { main_system_host: null, text: 'Nowhere: standalone (main_system.base_url is empty). Clicks stay on this server.' }
-      : adapter === 'postgres'
-        ? {
-            main_system_host: new URL(redactDatabaseUrl(config.main_system.database_url)).hostname,
-            text: `The main system's database at ${redactDatabaseUrl(config.main_system.database_url)} (its link_clicks table, the integration guide's direct database integration): each click's fields listed above, with "anonymous": true in metadata for a DNT/GPC click, without the delivery bookkeeping. Nothing is sent to anyone else.`,
-          }
-        : {
-          main_system_host: p.dashboardHost,
-          text: `The main system at ${p.dashboardHost} (${new URL(config.main_system.base_url).protocol.replace(':', '')}), authenticated with a bearer key: each click's fields listed above, without the delivery bookkeeping. Nothing is sent to anyone else.`,
-        },
+    recipients: sink.recipients(config, p.dashboardHost),
     local_access: [
       `On this server: ${join(config.storage.data_dir, 'outbox.db')} (SQLite; the clicks_readable view shows exactly what is kept), readable by the service account.`,
       `The admin listener on ${config.admin.host}:${config.admin.port} answers aggregate counts per link (/api/link-tracking/analytics/{tracking_id}), a status page of aggregate figures (/) and metrics${config.admin.token_file ? ', to holders of the admin token' : ', to local processes only'}.`,
@@ -285,8 +275,7 @@ export function buildPrivacyNotice(config: Config, now: Date = new Date()): Priv
       'privacy.scanner_referrer_hosts': config.privacy.scanner_referrer_hosts,
       'privacy.scanner_user_agents': config.privacy.scanner_user_agents,
       'privacy.retention_days': days,
-      'main_system.base_url': adapter === 'http' ? new URL(config.main_system.base_url).origin : '', // no userinfo
-      ...(adapter === 'postgres' ? { 'main_system.database_url': redactDatabaseUrl(config.main_system.database_url) } : {}),
+      ...sink.noticeSettings(config),
       'server.referrer_policy': config.server.referrer_policy,
       'server.trust_proxy': config.server.trust_proxy,
       'storage.data_dir': config.storage.data_dir,

@@ -28,21 +28,6 @@ export interface CidrMatcher {
   readonly size: number;
 }
 
-/** A "name=cidr" entry that does not parse: the message names the entry. */
-export function parseNamedCidr(entry: string): { name: string; cidr: [ipaddr.IPv4 | ipaddr.IPv6, number] } {
-  const eq = entry.indexOf('=');
-  const name = eq < 0 ? '' : entry.slice(0, eq).trim();
-  const cidrText = entry.slice(eq + 1).trim();
-  let cidr: [ipaddr.IPv4 | ipaddr.IPv6, number];
-  try {
-    cidr = ipaddr.parseCIDR(cidrText);
-  } catch {
-    throw new Error(`"${entry}" is not name=CIDR (e.g. "mimecast=205.139.110.0/24")`);
-  }
-  if (name === '') throw new Error(`"${entry}" has no name before "=" (e.g. "mimecast=205.139.110.0/24")`);
-  return { name, cidr };
-}
-
 function bigintOfParts(parts: readonly number[]): bigint {
   let v = 0n;
   for (const p of parts) v = (v << 16n) | BigInt(p);

@@ -7,14 +7,13 @@
  * once per policy: on the hot path an address costs a binary search, a referrer and a user
  * agent a memo hit (anonymize.ts, bot.ts).
  */
-import { ConfigError } from '../errors.js';
-import { compileCidrMatcher, parseNamedCidr, type CidrMatcher } from './cidr-matcher.js';
+import { parseScannerRange, splitScannerEntry } from '../lib/scanner-entries.js';
+import { compileCidrMatcher, type CidrMatcher } from './cidr-matcher.js';
 import { dottedQuadToUint } from './ip.js';
 import { memoizeString } from './memo.js';
 import { BUILTIN_SCANNERS, SCANNER_RANGES, SCANNER_REFERRER_HOSTS, SCANNER_USER_AGENT_TOKENS } from './scanner-data.js';
 
-/** What a stored scanner name may look like (the audit holds stored values to it). */
-export const SCANNER_NAME = /^[a-z0-9_-]{1,32}$/;
+export { SCANNER_NAME } from '../lib/scanner-entries.js';
 
 export interface ScannerRules {
   readonly ranges: CidrMatcher;
@@ -35,29 +34,13 @@ export interface ScannerExtras {
   readonly userAgents?: readonly string[];
 }
 
-function split(key: string, entry: string): [string, string] {
-  const eq = entry.indexOf('=');
-  const name = eq < 0 ? '' : entry.slice(0, eq).trim();
-  const value = entry.slice(eq + 1).trim().toLowerCase();
-  if (!SCANNER_NAME.test(name) || value === '') {
-    throw new ConfigError(`privacy.${key} entry "${entry}" is not name=value with a name of a-z, 0-9, - or _ (e.g. "mygateway=scanner.example.net")`);
-  }
-  return [name, value];
-}
-
 /** Throws an Error naming the config key and entry when an operator entry does not parse. */
 export function compileScannerRules(extras: ScannerExtras = {}): ScannerRules {
   const names = new Set<string>(BUILTIN_SCANNERS);
   const ranges: { name: string; cidr: string }[] = [];
   for (const name of BUILTIN_SCANNERS) for (const cidr of SCANNER_RANGES[name]) ranges.push({ name, cidr });
   for (const entry of extras.ranges ?? []) {
-    let parsed: ReturnType<typeof parseNamedCidr>;
-    try {
-      parsed = parseNamedCidr(entry);
-    } catch (err) {
-      throw new ConfigError(`privacy.scanner_ranges entry ${(err as Error).message}`);
-    }
-    if (!SCANNER_NAME.test(parsed.name)) throw new ConfigError(`privacy.scanner_ranges entry "${entry}": the name must be a-z, 0-9, - or _`);
+    const parsed = parseScannerRange(entry);
     ranges.push({ name: parsed.name, cidr: `${parsed.cidr[0].toString()}/${parsed.cidr[1]}` });
     names.add(parsed.name);
   }
@@ -65,7 +48,7 @@ export function compileScannerRules(extras: ScannerExtras = {}): ScannerRules {
   const referrerHosts = new Map<string, string>();
   for (const name of BUILTIN_SCANNERS) for (const host of SCANNER_REFERRER_HOSTS[name]) referrerHosts.set(host, name);
   for (const entry of extras.referrerHosts ?? []) {
-    const [name, host] = split('scanner_referrer_hosts', entry);
+    const [name, host] = splitScannerEntry('scanner_referrer_hosts', entry);
     referrerHosts.set(host.endsWith('.') ? host.slice(0, -1) : host, name);
     names.add(name);
   }
@@ -73,7 +56,7 @@ export function compileScannerRules(extras: ScannerExtras = {}): ScannerRules {
   const userAgentTokens: [string, string][] = [];
   for (const name of BUILTIN_SCANNERS) for (const token of SCANNER_USER_AGENT_TOKENS[name]) userAgentTokens.push([token, name]);
   for (const entry of extras.userAgents ?? []) {
-    const [name, token] = split('scanner_user_agents', entry);
+    const [name, token] = splitScannerEntry('scanner_user_agents', entry);
     userAgentTokens.push([token, name]);
     names.add(name);
   }

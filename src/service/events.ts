@@ -3,13 +3,14 @@
  * becomes its log line and its metric together, so the two never drift apart. Nothing
  * here sees a client address, a query string or the API key.
  */
+import type { ClickSinkEntry } from '../adapters/kinds.js';
 import type { MirrorError, MirrorHooks, SyncResult } from '../mirror/index.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import { AdminRouteError } from '../http/admin/admin-app.js';
 import type { CommitReport } from '../outbox/outbox.js';
 import { parseIp } from '../privacy/ip.js';
-import type { ShipperEvent } from '../shipper/index.js';
+import { ShipError, type ShipperEvent } from '../shipper/index.js';
 import type { MainSystemHealth } from './main-system-health.js';
 
 /** `health`: the main-system gauges (main-system-health.ts); standalone it does nothing, the mirror syncs from a file. */
@@ -44,7 +45,8 @@ export function mirrorEvents(log: Logger, m: Metrics, health: MainSystemHealth):
   };
 }
 
-export function shipperEvents(log: Logger, m: Metrics, health: MainSystemHealth): (e: ShipperEvent) => void {
+/** `sink`: the registry's entry for the configured click sink (adapters/registry.ts), which says what a refused credential is reported as. */
+export function shipperEvents(log: Logger, m: Metrics, health: MainSystemHealth, sink: Pick<ClickSinkEntry, 'refused'>): (e: ShipperEvent) => void {
   return (e) => {
     switch (e.type) {
       case 'shipped':
@@ -60,7 +62,10 @@ export function shipperEvents(log: Logger, m: Metrics, health: MainSystemHealth)
         else if (e.reason !== 'rate_limited') health.failed();
         m.shipRetries.inc({ reason: e.reason });
         m.shipLastFailure.set(Date.now() / 1000);
-        log.warn({ event: 'ship_retry', code: 'CR_ERR_SHIP_RETRYING', reason: e.reason, status: e.status, delay_ms: e.delayMs, clicks: e.count, attempt: e.attempt, detail: e.detail }, `shipping failed, will retry in ${Math.round(e.delayMs / 1000)} s: ${e.detail ?? e.reason}`);
+        {
+          const err = new ShipError('CR_ERR_SHIP_RETRYING', `shipping failed, will retry in ${Math.round(e.delayMs / 1000)} s: ${e.detail ?? e.reason}`);
+          log.warn({ event: 'ship_retry', code: err.code, reason: e.reason, status: e.status, delay_ms: e.delayMs, clicks: e.count, attempt: e.attempt, detail: e.detail }, err.message);
+        }
         break;
       case 'dead_letter':
         m.shipDeadLettered.inc(e.count);
@@ -68,8 +73,10 @@ export function shipperEvents(log: Logger, m: Metrics, health: MainSystemHealth)
         break;
       case 'unauthorized':
         health.failed();
-        if (e.detail !== undefined) log.error({ event: 'ship_unauthorized', code: 'CR_ERR_SHIP_DB_ACCESS', detail: e.detail }, `the main system's database refused the login or a right (${e.detail}): shipping paused, clicks stay pending; check the GRANTs in the README`);
-        else log.error({ event: 'ship_unauthorized', code: 'CR_ERR_SHIP_UNAUTHORIZED', status: e.status }, 'the main system rejected the API key: shipping paused, clicks stay pending');
+        if (sink.refused) {
+          const err = new ShipError(sink.refused.code, sink.refused.message(e));
+          log.error({ event: 'ship_unauthorized', code: err.code, status: e.status, detail: e.detail }, err.message);
+        }
         break;
       case 'resumed':
         log.info({ event: 'ship_resumed' }, 'shipping resumed');

@@ -8,9 +8,11 @@
  *                                     0: it could not connect or timed out. An answer that could not be
  *                                        used (a 500, a refused key) leaves it as it was.
  * So up=0 with reachable=1 is "it answers, but badly", up=0 with reachable=0 is "network".
- * Standalone there is no main system: both are removed from /metrics, as a 0 would page
- * someone for nothing.
+ * Without a main system (neither the link source nor the click sink is one, as the registry
+ * says: adapters/registry.ts) both are removed from /metrics, as a 0 would page someone for nothing.
  */
+import { talksToMainSystem } from '../adapters/registry.js';
+import type { ClickSinkKind, LinkSourceKind } from '../config/settings.js';
 import type { Metrics } from '../observe/metrics.js';
 
 export interface MainSystemHealth {
@@ -22,8 +24,8 @@ export interface MainSystemHealth {
   unreachable(): void;
 }
 
-export function mainSystemHealth(m: Metrics, standalone: boolean): MainSystemHealth {
-  if (standalone) {
+export function mainSystemHealth(m: Metrics, kinds: { linkSource: LinkSourceKind; clickSink: ClickSinkKind }): MainSystemHealth {
+  if (!talksToMainSystem(kinds)) {
     m.registry.removeSingleMetric('clickrelay_main_system_up');
     m.registry.removeSingleMetric('clickrelay_main_system_reachable');
     return { usable() {}, failed() {}, unreachable() {} };

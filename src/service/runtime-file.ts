@@ -8,7 +8,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Settings } from '../config/settings.js';
-import { redactDatabaseUrl } from '../main-system/redact.js';
+import { redactDatabaseUrl } from '../lib/redact.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { UwsBuild } from '../http/uws.js';
 import type { WeakenedSetting } from '../notice/weakened.js';

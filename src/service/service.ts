@@ -11,6 +11,7 @@
  */
 import { describeWeakened, weakenedSettings } from '../notice/weakened.js';
 import type { Config } from '../config/schema.js';
+import { CLICK_SINKS } from '../adapters/registry.js';
 import { resolveSettings } from '../config/settings.js';
 import { SessionKeyStore } from '../keys/index.js';
 import { MIRROR_THREAD_NICE, threadPriorityUnavailable, type Mirror } from '../mirror/index.js';
@@ -85,8 +86,8 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   const metrics = createMetrics();
   metrics.outboxWritable.set(1);
   metrics.uwsBuild.set({ package: build.package, version: build.version, native: String(build.native), tls: String(build.tls) }, 1);
-  metrics.mainSystemInfo.set({ adapter: s.adapter ?? 'none' }, 1);
-  const health = mainSystemHealth(metrics, s.standalone);
+  metrics.mainSystemInfo.set({ adapter: s.clickSink }, 1);
+  const health = mainSystemHealth(metrics, s);
 
   // outbox: a restart during a disk-full episode still serves (fail-open: redirects without
   // records; fail-closed: 503 and /readyz not ready); recording starts once there is room.
@@ -105,7 +106,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   // shipper (null standalone); its state goes to serve.json and the status page
   const runtimeFile = new RuntimeFileWriter(s.storage.data_dir, log);
   const shippingState = new ShippingState(!s.standalone, (snapshot) => runtimeFile.noteShipping(snapshot));
-  const onShipperEvent = shipperEvents(log, metrics, health);
+  const onShipperEvent = shipperEvents(log, metrics, health, CLICK_SINKS[s.clickSink]);
   const shipper = createShipperFor(s, outbox, (e) => {
     onShipperEvent(e);
     shippingState.note(e);

@@ -4,13 +4,9 @@
  * same thing whichever of them runs. Each factory is a few lines on purpose: when a stage's
  * options change, this file is the one place to adapt.
  */
+import { CLICK_SINKS, LINK_SOURCES } from '../adapters/registry.js';
 import type { Settings } from '../config/settings.js';
-import { openClickSink } from '../main-system/click-sink.js';
-import { readApiKey } from '../main-system/http/api-key.js';
-import { mainSystemLinkLookup } from '../main-system/link-lookup.js';
-import { mainSystemLinkSource } from '../main-system/link-source.js';
-import type { LinkSourcePort } from '../main-system/ports.js';
-import { linksFileSource, Mirror, runSync, type MirrorHooks, type SyncResult } from '../mirror/index.js';
+import { Mirror, runSync, type MirrorHooks, type SyncResult } from '../mirror/index.js';
 import type { SyncDeps } from '../mirror/sync.js';
 import { openOutboxReadOnly, Outbox, type OutboxReadOnly } from '../outbox/index.js';
 import type { OutboxOptions } from '../outbox/outbox.js';
@@ -30,12 +26,13 @@ export function openOutboxReaderFor(s: Settings): OutboxReadOnly {
   return openOutboxReadOnly(s.storage.data_dir);
 }
 
-/** The shipper towards the configured adapter; null standalone (nowhere to ship). `lingerMs` 0: `ship --once` sends partial batches at once. */
+/** The shipper towards the configured click sink; null when there is none (standalone). `lingerMs` 0: `ship --once` sends partial batches at once. */
 export function createShipperFor(s: Settings, outbox: Outbox, onEvent: (e: ShipperEvent) => void, extra: { lingerMs?: number } = {}): Shipper | null {
-  if (s.adapter === null) return null;
+  const sink = CLICK_SINKS[s.clickSink].open(s, { concurrency: s.shipper.concurrency });
+  if (sink === null) return null;
   return createShipper({
     outbox,
-    sink: openClickSink(s.main_system, { concurrency: s.shipper.concurrency })!,
+    sink,
     mode: s.shipper.mode,
     batchSize: s.shipper.batch_size,
     lingerMs: extra.lingerMs ?? s.shipper.linger_ms,
@@ -47,25 +44,21 @@ export function createShipperFor(s: Settings, outbox: Outbox, onEvent: (e: Shipp
 
 /** The serving mirror, with the miss-lookup caps (sync.miss_*) in front of the main system. */
 export function openMirrorFor(s: Settings, hooks: MirrorHooks): Promise<Mirror> {
-  // Read once, here: a missing key stops `serve` at start; the sync and the miss lookup share it.
-  const apiKey = s.adapter === 'http' ? readApiKey(s.main_system) : undefined;
+  const links = LINK_SOURCES[s.linkSource];
+  // Read once, here: a missing credential stops `serve` at start; the sync and the miss lookup share it.
+  const credentials = links.credentials(s);
   return Mirror.open({
     config: s,
-    source: linkSourceFor(s, apiKey),
-    lookup: mainSystemLinkLookup(s.main_system, s.sync.miss_timeout_ms, { apiKey }),
+    source: links.source(s, credentials),
+    lookup: links.lookup(s, credentials),
     hooks,
     missAdmission: createMissAdmission(s.sync),
   });
 }
 
-/** One sync outside `serve` (`clickrelay sync`). */
+/** One sync outside `serve` (`clickrelay sync`): the credential is read by the sync itself, so a missing one is a recorded failure. */
 export function syncOnceFor(s: Settings, opts: Pick<SyncDeps, 'force' | 'onProgress'> = {}): Promise<SyncResult> {
-  return runSync({ config: s, source: linkSourceFor(s), ...opts });
-}
-
-/** Where a sync reads links: the main system's adapter, or standalone the local links file. */
-function linkSourceFor(s: Settings, apiKey?: ReturnType<typeof readApiKey>): LinkSourcePort | null {
-  return mainSystemLinkSource(s.main_system, s.sync.page_size, { apiKey }) ?? linksFileSource(s.sync.file);
+  return runSync({ config: s, source: LINK_SOURCES[s.linkSource].source(s), ...opts });
 }
 
 /** The privacy policy; `services` carries what the service loads once (the country database). The audit checks rows against the same one. */

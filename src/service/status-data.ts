@@ -3,6 +3,7 @@
  * (outbox.stats() answers from counters, no scan), two small files. Nothing here reads the
  * outbox's rows, so a page view costs the redirect thread next to nothing.
  */
+import { CLICK_SINKS } from '../adapters/registry.js';
 import type { Settings } from '../config/settings.js';
 import type { WeakenedSetting } from '../notice/weakened.js';
 import type { Mirror } from '../mirror/index.js';
@@ -44,7 +45,7 @@ export function statusDataSource(s: Settings, d: StatusSources): () => Promise<S
       pid: process.pid,
       uws_build: describeBuild(d.build),
       standalone: s.standalone,
-      main_system: s.mainSystemOrigin,
+      main_system: CLICK_SINKS[s.clickSink].describe.target(s),
       mirror: {
         links: counts.active + counts.inactive,
         active: counts.active,

@@ -1,6 +1,7 @@
 /**
  * shipper/ — delivery of recorded clicks from the outbox to the main system, through the
- * click-sink port (src/main-system/ports.ts; the adapters live in src/main-system/).
+ * click-sink port it declares (ports.ts; the adapters live in src/main-system/, chosen by
+ * src/adapters/registry.ts).
  *
  * Owns: reading pending clicks in order (pump.ts), batching them (batch_size, byte cap,
  * linger_ms), splitting refused batches and the batch→single fallback (batch.ts, single.ts),
@@ -20,5 +21,6 @@
  * duplicates by click_id.
  */
 export { createShipper } from './shipper.js';
+export { ShipError, type ShipErrorCode } from './errors.js';
 export type { OutboxPort, Shipper, ShipperEvent, ShipperOptions } from './types.js';
 export { ShippingState, describeShipping, type ShippingMode, type ShippingSnapshot } from './shipping-state.js';

@@ -1,4 +1,4 @@
-import type { ClickSink } from '../main-system/ports.js';
+import type { ClickSink } from './ports.js';
 import type { Send } from './retry.js';
 
 /**

@@ -14,7 +14,7 @@
  *   lingers, the outbox is read again only once enough clicks were announced to fill it.
  */
 import { performance } from 'node:perf_hooks';
-import type { StoredClick } from '../main-system/ports.js';
+import type { StoredClick } from './ports.js';
 import type { Counters } from './counters.js';
 import type { PauseGate } from './gate.js';
 import type { RetryPolicy } from './retry-policy.js';

@@ -5,7 +5,7 @@
  * failed attempt is noted on the clicks it concerned; a refused credential pauses shipping
  * (gate.ts) instead of blaming the clicks.
  */
-import type { SinkOutcome, SinkRetry, StoredClick } from '../main-system/ports.js';
+import type { SinkOutcome, SinkRetry, StoredClick } from './ports.js';
 import { countRetry, type Counters } from './counters.js';
 import type { PauseGate } from './gate.js';
 import type { RetryPolicy, Try } from './retry-policy.js';

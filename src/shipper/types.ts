@@ -1,27 +1,10 @@
 /**
- * The shipper's public shapes: what it needs from the outbox (a port, so the real worker-backed
- * Outbox and an in-memory model both fit), what it is given, what it tells the service.
+ * The shipper's public shapes: what it is given and what it tells the service. What it needs
+ * from the outbox and the main system are its ports (ports.ts).
  */
-import type { ClickSink, SinkRetryReason, StoredClick } from '../main-system/ports.js';
+import type { ClickSink, OutboxPort, SinkRetryReason } from './ports.js';
 
-/** A pending click as the outbox hands it over: its position and its stored values (metadata as the stored JSON text). */
-export interface Item {
-  seq: number;
-  click: StoredClick;
-}
-
-/** The part of the outbox the shipper uses. Every call is a message to the writer thread. */
-export interface OutboxPort {
-  /** Pending clicks with seq > afterSeq, oldest first, at most `limit` and about `maxBytes`. */
-  takePending(limit: number, maxBytes: number, afterSeq?: number): Promise<Item[]>;
-  /** Marks pending clicks shipped, by the seq takePending gave them; returns how many changed. */
-  ackShipped(seqs: readonly number[], at?: Date): Promise<number>;
-  /** Counts a failed attempt and keeps its error on each pending click. */
-  noteAttempt(clickIds: readonly string[], error: string): Promise<unknown>;
-  /** Moves pending clicks to dead letter with their reason. */
-  deadLetter(items: readonly { click_id: string; reason: string }[]): Promise<unknown>;
-  stats(): Promise<{ pending: number; dead_letter: number }>;
-}
+export type { Item, OutboxPort } from './ports.js';
 
 export type ShipMode = 'batch' | 'single';
 

@@ -5,6 +5,7 @@ import { ERROR_CATALOGUE, errorsMarkdown } from '../../src/error-catalogue.js';
 import { ClickrelayError, ConfigError } from '../../src/errors.js';
 import { MIRROR_ERROR_CODES, MirrorError } from '../../src/mirror/errors.js';
 import { OutboxError } from '../../src/outbox/errors.js';
+import { MainSystemError } from '../../src/main-system/errors.js';
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -63,7 +64,7 @@ describe('one error family', () => {
 
   it('the configuration flag, not one code string, says which errors are configuration mistakes', () => {
     expect(errors.map((e) => e.isConfigError)).toEqual([true, true, false, false]);
-    expect(new MirrorError('CR_ERR_MIRROR_NO_API_KEY', 'none').isConfigError).toBe(true);
+    expect(new MainSystemError('CR_ERR_MAIN_NO_API_KEY', 'none').isConfigError).toBe(true);
   });
 
   it('the catalogue text stays out of logged and cloned error objects (the code names it)', () => {

@@ -3,6 +3,7 @@
  * backoffs up to S seconds (default 60). Exit 1 if anything is still pending; dead
  * letters are reported, not counted as pending.
  */
+import { CLICK_SINKS } from '../../adapters/registry.js';
 import { resolveSettings } from '../../config/settings.js';
 import { ConfigError } from '../../errors.js';
 import { ShippingState } from '../../shipper/index.js';
@@ -19,8 +20,8 @@ export async function ship(argv: string[]): Promise<number> {
   const timeoutS = cmd.values.timeout === undefined ? 60 : Number(cmd.values.timeout);
   if (!Number.isFinite(timeoutS) || timeoutS < 0) usageError(`--timeout ${String(cmd.values.timeout)} is not a number of seconds`);
   const settings = resolveSettings(cmd.config());
-  const adapter = settings.adapter;
-  if (adapter === null) {
+  const sink = CLICK_SINKS[settings.clickSink];
+  if (!sink.delivers) {
     throw new ConfigError('ship: main_system.base_url and main_system.database_url are empty (standalone): there is nowhere to ship to');
   }
   const outbox = await openOutboxFor(settings);
@@ -45,7 +46,7 @@ export async function ship(argv: string[]): Promise<number> {
     const now = state.snapshot();
     process.stdout.write(
       `shipped ${s.shipped} clicks (${s.duplicates} already recorded by the main system), ${r.pending} still pending, ${r.dead_letter} dead letters` +
-        (r.paused ? (adapter === 'postgres' ? "; the main system's database refused the login or the INSERT right (see the GRANTs in the README)" : '; the main system rejected the API key') : '') +
+        (r.paused ? sink.describe.paused : '') +
         '\n' +
         // "3 still pending" alone leaves the operator to dig in SQLite and the log for why.
         (r.pending > 0 && now.last_error ? `why: ${now.last_error}${now.attempt ? ` (attempt ${now.attempt}${now.next_attempt_at ? `, next would be in ${Math.max(0, Math.round((Date.parse(now.next_attempt_at) - Date.now()) / 1000))} s` : ''})` : ''}; gave up after --timeout ${timeoutS} s\n` : ''),

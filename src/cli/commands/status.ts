@@ -5,9 +5,8 @@
  * this command happened to be started with — and any setting that differs is named.
  */
 import { describeWeakened, weakenedSettings } from '../../notice/index.js';
-import { resolveSettings } from '../../config/settings.js';
-import { mainSystemAdapter } from '../../main-system/adapter.js';
-import { probeMainSystem } from '../../main-system/probe.js';
+import { CLICK_SINKS } from '../../adapters/registry.js';
+import { resolveKinds, resolveSettings } from '../../config/settings.js';
 import { readMirrorStatus } from '../../mirror/index.js';
 import { describeCause } from '../../errors.js';
 import { OutboxError } from '../../outbox/errors.js';
@@ -53,13 +52,16 @@ export async function status(argv: string[]): Promise<number> {
   const weakened = running?.weakened ?? weakenedSettings(config);
   // The running serve's fact, not ours (its settings may differ); an older serve.json has no
   // database_url: then only base_url counts, as it did.
-  const standalone = mainSystemAdapter({ base_url: String(settings['main_system.base_url'] ?? ''), database_url: String(settings['main_system.database_url'] ?? '') }) === null;
+  const kinds = resolveKinds({ base_url: String(settings['main_system.base_url'] ?? ''), database_url: String(settings['main_system.database_url'] ?? '') });
+  const standalone = kinds.standalone;
   const live = running?.shipping ?? null;
   // Standalone, unshipped clicks are not waiting for anything: they are kept until retention.
   const kept = standalone ? o.pending : 0;
   const pending = standalone ? 0 : o.pending;
   const lastError = live?.last_error ?? o.pending_error?.last_error ?? null;
-  const main = await probeMainSystem(config.main_system);
+  // The probe asks what this command's configuration names (it holds the credential).
+  const sink = CLICK_SINKS[config.clickSink];
+  const main = await sink.probe(config);
 
   const report = {
     version: version(),
@@ -117,11 +119,7 @@ export async function status(argv: string[]): Promise<number> {
   const backlog = standalone
     ? `${kept} kept locally (standalone: nothing to ship to; purged after ${settings['privacy.retention_days']} days)${o.oldest_pending ? `, oldest ${o.oldest_pending}` : ''}`
     : `${pending} pending${o.oldest_pending ? ` (oldest ${o.oldest_pending})` : ''}`;
-  const shipText = standalone
-    ? 'off (standalone: no main_system.base_url or database_url)'
-    : main.adapter === 'postgres'
-      ? `batch inserts to ${main.where}, last success ${o.last_shipped_at ?? 'never'}`
-      : `${settings['shipper.mode']} mode to ${settings['main_system.base_url']}, last success ${o.last_shipped_at ?? 'never'}`;
+  const shipText = CLICK_SINKS[kinds.clickSink].describe.shipping({ mode: settings['shipper.mode'], baseUrl: settings['main_system.base_url'], where: main.where, lastSuccess: o.last_shipped_at ?? 'never' });
   const lines = [
     `clickrelay ${version()} status (${report.config})`,
     `  server     ${running ? `running${running.version ? ` ${running.version}` : ''}, pid ${running.pid}, public :${running.public_port}, admin :${running.admin_port}, since ${running.started_at}` : 'not running'}`,
@@ -131,9 +129,7 @@ export async function status(argv: string[]): Promise<number> {
     ...Object.entries(mirror.rejected).map(([k, n]) => `             rejected ${k}: ${n}${mirror.rejected_samples[k]?.length ? ` (${mirror.rejected_samples[k]!.join(', ')})` : ''}`),
     `  outbox     ${backlog}, ${o.shipped} shipped, ${o.dead_letter} dead letters; ${settings['outbox.durability']}; ${schema}`,
     `  shipper    ${shipText}`,
-    ...(main.adapter === 'postgres'
-      ? [`  database   ${main.reachable ? `reachable; SELECT on link_tracking ${main.can_select_links ? 'yes' : 'NO'}, INSERT on link_clicks ${main.can_insert_clicks ? 'yes' : 'NO'}` : 'NOT reachable'}${main.error ? ` (${main.error})` : ''}`]
-      : []),
+    ...sink.describe.reach(main),
   ];
   if (!standalone && live && live.state !== 'idle' && live.state !== 'ok') lines.push(`             ${describeShipping(live)}`);
   else if (!standalone && !live && o.pending_error) lines.push(`             last attempt failed: ${o.pending_error.last_error} (attempt ${o.pending_error.attempts})`);

@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { MirrorError } from '../../mirror/errors.js';
+import { MainSystemError } from '../errors.js';
 
 export class ApiKey {
   readonly #value: string;
@@ -46,7 +46,7 @@ export const CREDENTIAL_NAME = 'main_system_api_key';
 // invalid header value could quote the value into an error message.
 const HEADER_SAFE = /^[\x21-\x7e]+$/;
 
-/** The key, or throws CR_ERR_MIRROR_NO_API_KEY naming where it looked (never what it found). */
+/** The key, or throws CR_ERR_MAIN_NO_API_KEY naming where it looked (never what it found). */
 export function readApiKey(mainSystem: { api_key_file: string }, env: NodeJS.ProcessEnv = process.env): ApiKey {
   if (mainSystem.api_key_file !== '') {
     return checked(readKeyFile(mainSystem.api_key_file, 'main_system.api_key_file'), `file:${mainSystem.api_key_file}`);
@@ -64,8 +64,8 @@ export function readApiKey(mainSystem: { api_key_file: string }, env: NodeJS.Pro
     }
     if (v) return checked(v, `credential:${p}`);
   }
-  throw new MirrorError(
-    'CR_ERR_MIRROR_NO_API_KEY',
+  throw new MainSystemError(
+    'CR_ERR_MAIN_NO_API_KEY',
     `main_system.base_url is set but no API key was found: set main_system.api_key_file, $${API_KEY_ENV}, or a systemd LoadCredential=${CREDENTIAL_NAME}`,
   );
 }
@@ -76,15 +76,15 @@ function readKeyFile(path: string, key: string): string {
     v = readFileSync(path, 'utf8').trim();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new MirrorError('CR_ERR_MIRROR_NO_API_KEY', `${key} = "${path}": cannot read the file (${code})`);
+    throw new MainSystemError('CR_ERR_MAIN_NO_API_KEY', `${key} = "${path}": cannot read the file (${code})`);
   }
-  if (v === '') throw new MirrorError('CR_ERR_MIRROR_NO_API_KEY', `${key} = "${path}": the file is empty`);
+  if (v === '') throw new MainSystemError('CR_ERR_MAIN_NO_API_KEY', `${key} = "${path}": the file is empty`);
   return v;
 }
 
 function checked(v: string, origin: string): ApiKey {
   if (!HEADER_SAFE.test(v)) {
-    throw new MirrorError('CR_ERR_MIRROR_NO_API_KEY', `the API key from ${origin} contains spaces or characters not allowed in an HTTP header`);
+    throw new MainSystemError('CR_ERR_MAIN_NO_API_KEY', `the API key from ${origin} contains spaces or characters not allowed in an HTTP header`);
   }
   return new ApiKey(v, origin);
 }

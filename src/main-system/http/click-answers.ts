@@ -3,7 +3,7 @@
  * and what its body says about each click. Pure: ./click-sink.ts turns these into the
  * click-sink port's outcomes.
  */
-import type { RejectedClick, SinkRetryReason } from '../ports.js';
+import type { RejectedClick, SinkRetryReason } from '../../shipper/ports.js';
 
 /** One POST, as undici left it: an answer, a failure below HTTP, or our own abort. */
 export type SendOutcome =

@@ -13,7 +13,7 @@ import { Pool } from 'undici';
 import type { ApiKey } from './api-key.js';
 import { classify, isShedding, readAnswer, readResults, type SendOutcome, type Verdict } from './click-answers.js';
 import { batchBody, batchKey, clickJson } from './click-wire.js';
-import type { ClickSink, SinkOutcome, StoredClick } from '../ports.js';
+import type { ClickSink, SinkOutcome, StoredClick } from '../../shipper/ports.js';
 import { scrubSecrets } from '../../errors.js';
 
 const RECORD_CLICKS = '/api/link-tracking/record-clicks';

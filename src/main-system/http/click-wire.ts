@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { metadataOnWire } from '../click-metadata.js';
-import type { StoredClick } from '../ports.js';
+import type { StoredClick } from '../../types.js';
 
 const str = (v: string | null): string => (v === null ? 'null' : JSON.stringify(v));
 

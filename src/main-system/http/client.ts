@@ -1,13 +1,13 @@
 /**
  * The one undici client to the main system's HTTP API for reading links (the listing and
  * the one-link lookup): GETs with the Bearer key, a deadline per request, and every
- * failure turned into a MirrorError whose message names the route and status but never
+ * failure turned into a MainSystemError whose message names the route and status but never
  * the key (nor the base_url's credentials or query).
  */
 import { Pool, errors as undiciErrors } from 'undici';
-import { MirrorError } from '../../mirror/errors.js';
+import { MainSystemError } from '../errors.js';
 import { scrubSecrets } from '../../errors.js';
-import { redactHttpUrl } from '../redact.js';
+import { redactHttpUrl } from '../../lib/redact.js';
 import type { ApiKey } from './api-key.js';
 
 export interface MainSystemClientOptions {
@@ -135,13 +135,13 @@ export class MainSystemClient {
       }
       if (status === 401 || status === 403) {
         await res.body.dump();
-        throw new MirrorError('CR_ERR_MIRROR_AUTH', `main system rejected the API key (HTTP ${status} on GET ${route} at ${this.where})`, { status });
+        throw new MainSystemError('CR_ERR_MAIN_AUTH', `main system rejected the API key (HTTP ${status} on GET ${route} at ${this.where})`, { status });
       }
       if (status < 200 || status > 299) {
         await res.body.dump();
         const retryAfter = res.headers['retry-after'];
         const hint = typeof retryAfter === 'string' ? `, Retry-After ${retryAfter.slice(0, 32)}` : '';
-        throw new MirrorError('CR_ERR_MIRROR_HTTP_STATUS', `main system answered HTTP ${status} on GET ${route} at ${this.where}${hint}`, { status });
+        throw new MainSystemError('CR_ERR_MAIN_HTTP_STATUS', `main system answered HTTP ${status} on GET ${route} at ${this.where}${hint}`, { status });
       }
       let body: Buffer;
       if (opts.into) {
@@ -174,31 +174,31 @@ export class MainSystemClient {
   }
 
   /** The error for an answer that is not the JSON it should be; names route, type and size, never content. */
-  badJson(path: string, r: { body: Buffer; contentType: string }, detail = ''): MirrorError {
-    return new MirrorError(
-      'CR_ERR_MIRROR_BAD_JSON',
+  badJson(path: string, r: { body: Buffer; contentType: string }, detail = ''): MainSystemError {
+    return new MainSystemError(
+      'CR_ERR_MAIN_BAD_JSON',
       `main system answered invalid JSON on GET ${routeOf(path)} at ${this.where} (content-type ${r.contentType}, ${r.body.length} bytes${detail ? `, ${detail}` : ''})`,
       { status: 200 },
     );
   }
 
-  #classify(err: unknown, route: string, outer: AbortSignal | undefined, deadline: AbortSignal, timeoutMs: number): MirrorError {
-    if (err instanceof MirrorError) return err;
-    if (outer?.aborted) return new MirrorError('CR_ERR_MIRROR_ABORTED', `GET ${route} stopped: sync aborted`, { cause: err });
+  #classify(err: unknown, route: string, outer: AbortSignal | undefined, deadline: AbortSignal, timeoutMs: number): MainSystemError {
+    if (err instanceof MainSystemError) return err;
+    if (outer?.aborted) return new MainSystemError('CR_ERR_MAIN_ABORTED', `GET ${route} stopped: sync aborted`, { cause: err });
     if (
       deadline.aborted ||
       err instanceof undiciErrors.HeadersTimeoutError ||
       err instanceof undiciErrors.BodyTimeoutError ||
       err instanceof undiciErrors.ConnectTimeoutError
     ) {
-      return new MirrorError('CR_ERR_MIRROR_TIMEOUT', `main system did not answer GET ${route} at ${this.where} within ${timeoutMs} ms`);
+      return new MainSystemError('CR_ERR_MAIN_TIMEOUT', `main system did not answer GET ${route} at ${this.where} within ${timeoutMs} ms`);
     }
     // Network-level: keep the errno-style code (ECONNREFUSED, ECONNRESET, UND_ERR_SOCKET),
     // drop undici's own message — it is ours to word, and the key must stay out.
     const e = err as { code?: unknown; cause?: { code?: unknown } };
     const code = typeof e.code === 'string' ? e.code : typeof e.cause?.code === 'string' ? e.cause.code : 'error';
     const detail = scrubSecrets(code, [this.#key.reveal()]);
-    return new MirrorError('CR_ERR_MIRROR_NETWORK', `connection to the main system failed for GET ${route} at ${this.where} (${detail})`);
+    return new MainSystemError('CR_ERR_MAIN_NETWORK', `connection to the main system failed for GET ${route} at ${this.where} (${detail})`);
   }
 
   async close(): Promise<void> {

@@ -3,8 +3,8 @@
  * whose `link_info` is the raw row. A 404 is "not found"; anything else that is not a 200 is a
  * failure the mirror counts.
  */
-import type { MirrorError } from '../../mirror/errors.js';
-import type { LinkLookup } from '../ports.js';
+import { MainSystemError } from '../errors.js';
+import type { LinkLookup } from '../../mirror/ports.js';
 import type { MainSystemClient } from './client.js';
 
 export const ANALYTICS_PATH = '/api/link-tracking/analytics/';
@@ -16,7 +16,7 @@ export function httpLinkLookup(client: MainSystemClient): LinkLookup {
       try {
         res = await client.getJson(ANALYTICS_PATH + encodeURIComponent(id), { timeoutMs, allow404: true });
       } catch (err) {
-        return { kind: 'failed', error: err as MirrorError };
+        return { kind: 'failed', error: err instanceof MainSystemError ? err : null };
       }
       if (res.status === 404) return { kind: 'not_found' };
       if (res.status !== 200) return { kind: 'failed', error: null };

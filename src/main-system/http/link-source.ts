@@ -8,8 +8,8 @@
  * the main system's own time per page. A page is kept as bytes and its links parsed a
  * few hundred at a time as they are consumed (page-splitter.ts says why).
  */
-import { MirrorError } from '../../mirror/errors.js';
-import type { LinkSource, Listing } from '../ports.js';
+import { MainSystemError } from '../errors.js';
+import type { LinkSource, Listing } from '../../mirror/ports.js';
 import { ByteBuffer, type MainSystemClient } from './client.js';
 import { PageSyntaxError, parseElements, splitLinksPage, type SplitPage } from './page-splitter.js';
 
@@ -121,6 +121,6 @@ function pagePath(cursor: string | null, limit: number): string {
   return `${LINKS_PATH}?${q.toString()}`;
 }
 
-function shapeError(what: string): MirrorError {
-  return new MirrorError('CR_ERR_MIRROR_BAD_RESPONSE', `main system listing ${LINKS_PATH}: ${what}`);
+function shapeError(what: string): MainSystemError {
+  return new MainSystemError('CR_ERR_MAIN_BAD_RESPONSE', `main system listing ${LINKS_PATH}: ${what}`);
 }

@@ -23,7 +23,7 @@ export interface SplitPage {
   hasLinks: boolean;
 }
 
-/** Internal control flow, not a ClickrelayError: http-source turns it into CR_ERR_MIRROR_BAD_JSON. */
+/** Internal control flow, not a ClickrelayError: http-source turns it into CR_ERR_MAIN_BAD_JSON. */
 export class PageSyntaxError extends Error {
   constructor(what: string, at: number) {
     super(`${what} at byte ${at}`);

@@ -21,7 +21,7 @@
  * Measured against a multi-row VALUES list and COPY into a staging table: see bench/ship-pg.mjs.
  */
 import { metadataOnWire } from '../click-metadata.js';
-import type { ClickSink, SinkOutcome, StoredClick } from '../ports.js';
+import type { ClickSink, SinkOutcome, StoredClick } from '../../shipper/ports.js';
 import { scrubSecrets } from '../../errors.js';
 import type { DbPool } from './pool.js';
 import { classifyDbError } from './sqlstate.js';

@@ -6,7 +6,8 @@
  * Exported here: the two openers the service, the CLI and the mirror call.
  */
 import { readDatabasePassword } from '../credentials.js';
-import type { ClickSink, LinkLookup } from '../ports.js';
+import type { LinkLookup } from '../../mirror/ports.js';
+import type { ClickSink } from '../../shipper/ports.js';
 import { postgresClickSink } from './click-sink.js';
 import { postgresLinkLookup } from './link-lookup.js';
 import { openPool } from './pool.js';

@@ -4,9 +4,9 @@
  * listing, the same raw-row shape, validated by the mirror.
  */
 import type pg from 'pg';
-import type { LinkLookup } from '../ports.js';
+import type { LinkLookup } from '../../mirror/ports.js';
 import { scrubSecrets } from '../../errors.js';
-import { dbMirrorError } from './mirror-errors.js';
+import { dbReadError } from './db-errors.js';
 import type { DbPool } from './pool.js';
 
 const LOOKUP_SQL = 'SELECT tracking_id, original_url, is_active FROM link_tracking WHERE tracking_id = $1';
@@ -21,7 +21,7 @@ export function postgresLinkLookup(db: DbPool): LinkLookup {
         const row = r.rows[0];
         return row ? { kind: 'found', raw: row } : { kind: 'not_found' };
       } catch (err) {
-        return { kind: 'failed', error: dbMirrorError(err, 'a link lookup', db.where, scrub) };
+        return { kind: 'failed', error: dbReadError(err, 'a link lookup', db.where, scrub) };
       }
     },
     close: () => db.close(),

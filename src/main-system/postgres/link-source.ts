@@ -14,9 +14,9 @@
  * connection, so the database works while the sync inserts.
  */
 import type pg from 'pg';
-import type { LinkSource, Listing } from '../ports.js';
+import type { LinkSource, Listing } from '../../mirror/ports.js';
 import { scrubSecrets } from '../../errors.js';
-import { dbMirrorError } from './mirror-errors.js';
+import { dbReadError } from './db-errors.js';
 import type { DbPool } from './pool.js';
 
 const PAGE_SQL =
@@ -36,7 +36,7 @@ async function openListing(db: DbPool, pageSize: number, signal?: AbortSignal): 
     client = await db.pool.connect();
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   } catch (err) {
-    throw dbMirrorError(err, 'the link listing', db.where, scrub);
+    throw dbReadError(err, 'the link listing', db.where, scrub);
   }
   return { unchanged: false, etag: null, pages: pages(client, pageSize, scrub, db.where, signal) };
 }
@@ -59,7 +59,7 @@ async function* pages(client: pg.PoolClient, pageSize: number, scrub: (s: string
     }
   } catch (err) {
     broken = err;
-    throw dbMirrorError(err, 'the link listing', where, scrub);
+    throw dbReadError(err, 'the link listing', where, scrub);
   } finally {
     // A connection that failed mid-listing is not given back to the pool.
     try {

@@ -10,7 +10,7 @@
  * 'error'; unheard, that would end the process).
  */
 import pg from 'pg';
-import { redactDatabaseUrl } from '../redact.js';
+import { redactDatabaseUrl } from '../../lib/redact.js';
 
 export interface PoolOptions {
   url: string;

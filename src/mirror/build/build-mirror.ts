@@ -14,7 +14,7 @@
  * out new cursors for ever must not keep a sync running for ever), and the change guard
  * (../fetch/change-guard.ts) between the build and the swap.
  */
-import type { LinkSource } from '../../main-system/ports.js';
+import type { LinkSource } from '../ports.js';
 import { MirrorError } from '../errors.js';
 import { checkChange } from '../listing/change-guard.js';
 import type { BuildLimits } from '../listing/sync-limits.js';

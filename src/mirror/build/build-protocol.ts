@@ -4,7 +4,7 @@
  * code, message and status and is rebuilt on the other side; a link table's two
  * ArrayBuffers are transferred, not copied.
  */
-import type { LinkSourceSpec } from '../../main-system/ports.js';
+import type { LinkSourceSpec } from '../ports.js';
 import { MirrorError, type MirrorErrorCode } from '../errors.js';
 import type { BuildLimits } from '../listing/sync-limits.js';
 import type { MirrorTable } from '../store/mirror-file.js';

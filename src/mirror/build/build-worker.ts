@@ -8,7 +8,7 @@
  * process.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { OpenedLinkSource } from '../../main-system/ports.js';
+import type { OpenedLinkSource } from '../ports.js';
 import { toMirrorError } from '../errors.js';
 import { migrateOldMirror } from '../store/migrate.js';
 import { readMirrorTable } from '../store/mirror-file.js';

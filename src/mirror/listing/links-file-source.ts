@@ -7,7 +7,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import type { LinkSource, LinkSourcePort, Listing, OpenedLinkSource } from '../../main-system/ports.js';
+import type { LinkSource, LinkSourcePort, Listing, OpenedLinkSource } from '../ports.js';
 import { MirrorError } from '../errors.js';
 import { BAD_JSON_ROW } from './bad-json-row.js';
 

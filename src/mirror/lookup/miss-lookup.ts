@@ -18,9 +18,9 @@
  * is dead for good).
  * A hit is validated like a synced row, joins the index overlay and is persisted.
  */
-import type { LinkLookup } from '../../main-system/ports.js';
+import type { LinkLookup } from '../ports.js';
 import type { LinkInfo } from '../../types.js';
-import type { MirrorError } from '../errors.js';
+import { fromSourceError } from '../errors.js';
 import { emit, type MirrorHooks } from '../hooks.js';
 import type { MirrorIndexHolder } from '../table/link-index.js';
 import type { MirrorWriter } from '../store/mirror-file.js';
@@ -121,7 +121,7 @@ export class MissLookup {
     this.requests++;
     const res = await port.lookup(id, this.#o.timeoutMs);
     if (res.kind === 'failed') {
-      const e: MirrorError | null = res.error;
+      const e = fromSourceError(res.error);
       if (e === null) return this.#done('error', null);
       const auth = e.code === 'CR_ERR_MIRROR_AUTH' || e.code === 'CR_ERR_MIRROR_DB_ACCESS';
       return this.#done(e.code === 'CR_ERR_MIRROR_TIMEOUT' ? 'timeout' : auth ? 'auth_error' : 'error', null);

@@ -63,13 +63,13 @@ describe('configuration mistakes found after loading exit 2 with CR_ERR_CONFIG_I
 });
 
 describe('a mirror error reaching the CLI', () => {
-  it('sync and ship without an API key: CR_ERR_MIRROR_NO_API_KEY, a configuration mistake (exit 2)', async () => {
+  it('sync and ship without an API key: CR_ERR_MAIN_NO_API_KEY, a configuration mistake (exit 2)', async () => {
     const env = quiet(tempDataDir(), { CLICKRELAY_MAIN_SYSTEM_BASE_URL: `http://127.0.0.1:${await freePort()}` });
     const sync = await cli(['sync'], env);
-    expect(oneLine(sync)).toMatch(/^clickrelay sync failed, the old mirror stays: CR_ERR_MIRROR_NO_API_KEY: main_system\.base_url is set but no API key was found/);
+    expect(oneLine(sync)).toMatch(/^clickrelay sync failed, the old mirror stays: CR_ERR_MAIN_NO_API_KEY: main_system\.base_url is set but no API key was found/);
     expect(sync.code).toBe(2);
     const ship = await cli(['ship', '--once'], env);
-    expect(oneLine(ship)).toMatch(/^clickrelay: CR_ERR_MIRROR_NO_API_KEY: main_system\.base_url is set but no API key was found/);
+    expect(oneLine(ship)).toMatch(/^clickrelay: CR_ERR_MAIN_NO_API_KEY: main_system\.base_url is set but no API key was found/);
     expect(ship.code).toBe(2);
   }, 30_000);
 

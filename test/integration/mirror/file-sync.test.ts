@@ -73,6 +73,6 @@ describe('sync from sync.file when there is no main system', () => {
 
   it('says where the API key is looked for when base_url is set without one', async () => {
     const err = await runSync({ config: mirrorConfig(tempDir(), { main_system: { base_url: 'http://127.0.0.1:9' } }), env: {} }).catch((e: MirrorError) => e);
-    expect((err as MirrorError).code).toBe('CR_ERR_MIRROR_NO_API_KEY');
+    expect((err as MirrorError).code).toBe('CR_ERR_MAIN_NO_API_KEY');
   });
 });

@@ -2,10 +2,10 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LINK_SOURCES } from '../../../src/adapters/registry.js';
+import { resolveKinds } from '../../../src/config/settings.js';
 import type { ApiKey } from '../../../src/main-system/http/api-key.js';
-import { mainSystemLinkLookup } from '../../../src/main-system/link-lookup.js';
-import { mainSystemLinkSource, type LinkSourceSettings } from '../../../src/main-system/link-source.js';
-import { linksFileSource } from '../../../src/mirror/listing/links-file-source.js';
+import type { LinkSourceSettings } from '../../../src/main-system/link-source.js';
 import { Mirror, type MirrorOptions } from '../../../src/mirror/mirror.js';
 import { runSync as runSyncWithPorts, type MirrorConfig, type SyncDeps, type SyncResult } from '../../../src/mirror/sync.js';
 
@@ -22,10 +22,13 @@ interface PortInputs {
   env?: NodeJS.ProcessEnv;
 }
 
-/** The link source `serve` and `clickrelay sync` build from this config: the main system's, else the links file. */
+/** The registry's entry for this config's link source: the main system's, else the links file. */
+const linksOf = (config: TestMirrorConfig) => LINK_SOURCES[resolveKinds(config.main_system).linkSource];
+const credentialsOf = (i: PortInputs) => ({ apiKey: i.apiKey, ...(i.env ? { env: i.env } : {}) });
+
+/** The link source `serve` and `clickrelay sync` build from this config. */
 export function sourceFor(i: PortInputs) {
-  const opts = { apiKey: i.apiKey, ...(i.env ? { env: i.env } : {}) };
-  return mainSystemLinkSource(i.config.main_system, i.config.sync.page_size, opts) ?? linksFileSource(i.config.sync.file);
+  return linksOf(i.config).source(i.config, credentialsOf(i));
 }
 
 /** runSync with its link source built from the config, as `clickrelay sync` builds it. */
@@ -36,8 +39,8 @@ export function runSync(deps: PortInputs & Omit<SyncDeps, 'config' | 'source'>):
 
 /** Mirror.open with its ports built from the config, as `serve` builds them. */
 export function openMirror(opts: PortInputs & Omit<MirrorOptions, 'config' | 'source' | 'lookup'>): Promise<Mirror> {
-  const { apiKey, env, ...rest } = opts;
-  const lookup = mainSystemLinkLookup(opts.config.main_system, opts.config.sync.miss_timeout_ms, { apiKey, ...(env ? { env } : {}) });
+  const { apiKey: _k, env: _e, ...rest } = opts;
+  const lookup = linksOf(opts.config).lookup(opts.config, credentialsOf(opts));
   return Mirror.open({ ...rest, source: sourceFor(opts), lookup });
 }
 

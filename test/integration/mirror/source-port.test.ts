@@ -5,8 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { LinkSourcePort } from '../../../src/main-system/ports.js';
+import type { LinkSourcePort } from '../../../src/mirror/ports.js';
 import { MirrorError } from '../../../src/mirror/errors.js';
+import { MainSystemError } from '../../../src/main-system/errors.js';
 import { MirrorIndexHolder } from '../../../src/mirror/table/link-index.js';
 import { SYNC_RECORD_FILE } from '../../../src/mirror/store/sync-record.js';
 import { runSync } from '../../../src/mirror/sync.js';
@@ -47,10 +48,10 @@ describe('a link source port of any kind', () => {
     const missing: LinkSourcePort = {
       id: 'array:test',
       spec: () => {
-        throw new MirrorError('CR_ERR_MIRROR_NO_API_KEY', 'no key');
+        throw new MainSystemError('CR_ERR_MAIN_NO_API_KEY', 'no key');
       },
     };
-    await expect(runSync({ config: mirrorConfig(dir), source: missing })).rejects.toMatchObject({ code: 'CR_ERR_MIRROR_NO_API_KEY' });
-    expect(JSON.parse(readFileSync(join(dir, SYNC_RECORD_FILE), 'utf8')).last_error.code).toBe('CR_ERR_MIRROR_NO_API_KEY');
+    await expect(runSync({ config: mirrorConfig(dir), source: missing })).rejects.toMatchObject({ code: 'CR_ERR_MAIN_NO_API_KEY' });
+    expect(JSON.parse(readFileSync(join(dir, SYNC_RECORD_FILE), 'utf8')).last_error.code).toBe('CR_ERR_MAIN_NO_API_KEY');
   });
 });

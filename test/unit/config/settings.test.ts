@@ -14,17 +14,17 @@ const dir = mkdtempSync(join(tmpdir(), 'cr-settings-'));
 const settingsOf = (env: Record<string, string>) => resolveSettings(loadConfig({ env, cwd: dir }));
 
 describe('resolveSettings', () => {
-  it('derives standalone, the adapter, durability and fail-closed from the keys', () => {
+  it('derives standalone, the link source and click sink, durability and fail-closed from the keys', () => {
     const standalone = settingsOf({});
-    expect(standalone).toMatchObject({ standalone: true, adapter: null, durability: 'durable', durable: true, failClosed: false, mainSystemOrigin: '' });
+    expect(standalone).toMatchObject({ standalone: true, linkSource: 'file', clickSink: 'none', durability: 'durable', durable: true, failClosed: false, mainSystemOrigin: '' });
 
     const http = settingsOf({ CLICKRELAY_MAIN_SYSTEM_BASE_URL: 'https://user:pw@jobs.example.com/api/', CLICKRELAY_OUTBOX_DURABILITY: 'fast', CLICKRELAY_OUTBOX_ON_WRITE_ERROR: 'fail-closed' });
-    expect(http).toMatchObject({ standalone: false, adapter: 'http', durability: 'fast', durable: false, failClosed: true });
+    expect(http).toMatchObject({ standalone: false, linkSource: 'http', clickSink: 'http', durability: 'fast', durable: false, failClosed: true });
     // The origin only: no user info, no path (what serve.json and the status page may show).
     expect(http.mainSystemOrigin).toBe('https://jobs.example.com');
 
     const pg = settingsOf({ CLICKRELAY_MAIN_SYSTEM_DATABASE_URL: 'postgres://relay:secret@db.example.com:5432/jobs' });
-    expect(pg).toMatchObject({ standalone: false, adapter: 'postgres', mainSystemOrigin: '' });
+    expect(pg).toMatchObject({ standalone: false, linkSource: 'postgres', clickSink: 'postgres', mainSystemOrigin: '' });
   });
 
   it('parses server.trust_proxy once into the matcher the redirect uses', () => {
@@ -61,6 +61,6 @@ describe('resolveSettings', () => {
     expect(text).not.toContain('hunter2secret');
     expect(text).toContain('db.example.com');
     for (const section of ['server', 'admin', 'storage', 'main_system', 'sync', 'privacy', 'outbox', 'shipper', 'log']) expect(logged).toHaveProperty(section);
-    expect(logged).toMatchObject({ standalone: false, adapter: 'postgres', durability: 'durable', durable: true, failClosed: false });
+    expect(logged).toMatchObject({ standalone: false, linkSource: 'postgres', clickSink: 'postgres', durability: 'durable', durable: true, failClosed: false });
   });
 });

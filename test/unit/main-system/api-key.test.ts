@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readApiKey } from '../../../src/main-system/http/api-key.js';
-import { MirrorError } from '../../../src/mirror/errors.js';
+import { MainSystemError } from '../../../src/main-system/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'apikey-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -42,8 +42,8 @@ describe('readApiKey', () => {
     } catch (e) {
       err = e;
     }
-    expect(err).toBeInstanceOf(MirrorError);
-    expect((err as MirrorError).code).toBe('CR_ERR_MIRROR_NO_API_KEY');
+    expect(err).toBeInstanceOf(MainSystemError);
+    expect((err as MainSystemError).code).toBe('CR_ERR_MAIN_NO_API_KEY');
     expect((err as Error).message).not.toContain('SECRET');
   });
 

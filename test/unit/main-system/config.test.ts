@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
-import { mainSystemAdapter } from '../../../src/main-system/adapter.js';
+import { resolveKinds } from '../../../src/config/settings.js';
 import { readDatabasePassword } from '../../../src/main-system/credentials.js';
-import { redactDatabaseUrl } from '../../../src/main-system/redact.js';
+import { redactDatabaseUrl } from '../../../src/lib/redact.js';
 import { classifyDbError } from '../../../src/main-system/postgres/sqlstate.js';
 import { README_GRANTS } from '../../support/postgres.js';
 
@@ -14,7 +14,7 @@ const dir = mkdtempSync(join(tmpdir(), 'cr-db-config-'));
 describe('main_system.database_url', () => {
   it('selects the PostgreSQL adapter; base_url and database_url together is an error naming both', () => {
     const c = loadConfig({ env: { CLICKRELAY_MAIN_SYSTEM_DATABASE_URL: 'postgres://link_tracking_user@db:5432/job_application_system?sslmode=verify-full' }, cwd: dir });
-    expect(mainSystemAdapter(c.main_system)).toBe('postgres');
+    expect(resolveKinds(c.main_system)).toMatchObject({ linkSource: 'postgres', clickSink: 'postgres' });
     expect(() =>
       loadConfig({ env: { CLICKRELAY_MAIN_SYSTEM_BASE_URL: 'https://jobs.example.com', CLICKRELAY_MAIN_SYSTEM_DATABASE_URL: 'postgres://u@db/x' }, cwd: dir }),
     ).toThrow(/main_system\.base_url and main_system\.database_url are both set/);

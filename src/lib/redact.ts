@@ -1,6 +1,7 @@
 /**
- * The one redaction of main-system addresses (secrets inside free text: scrubSecrets in
- * src/errors.ts, shared with the mirror's errors). A database URL may carry `user:password@`
+ * The one redaction of main-system addresses, below every stage so that the configuration,
+ * the adapters, `status` and the privacy notice share it (secrets inside free text:
+ * scrubSecrets in src/errors.ts). A database URL may carry `user:password@`
  * (libpq accepts it) or `?password=`; both are removed before the URL is shown anywhere:
  * logs, `status`, error messages, sync_state.source.
  */
