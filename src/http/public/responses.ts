@@ -32,10 +32,6 @@ export interface RedirectHeaders {
   hsts: string | null;
 }
 
-export function writeRedirect(res: HttpResponse, h: RedirectHeaders, location: string): void {
-  redirectWriter(h)(res, location);
-}
-
 /** The UTF-8 bytes uWebSockets.js would send for `text`. */
 const bytes = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'utf8'));
 const LOCATION = bytes('Location');
@@ -45,7 +41,7 @@ const REFERRER_POLICY = bytes('Referrer-Policy');
 const STRICT_TRANSPORT_SECURITY = bytes('Strict-Transport-Security');
 
 /**
- * writeRedirect with every fixed header name and value encoded once, up front: uWebSockets.js
+ * Writes a redirect, with every fixed header name and value encoded once, up front: uWebSockets.js
  * converts a string argument to UTF-8 on every call but reads a Uint8Array in place, and a
  * redirect writes five such strings; the bytes sent are the same.
  */
