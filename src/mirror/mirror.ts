@@ -6,7 +6,7 @@
  */
 import type { LinkLookup, LinkSourcePort } from '../main-system/ports.js';
 import type { LinkInfo } from '../types.js';
-import { loadMirror } from './build/run-in-thread.js';
+import { loadMirror } from './build/build-thread.js';
 import { MirrorError } from './errors.js';
 import { emit, type MirrorHooks } from './hooks.js';
 import { MirrorIndexHolder, type LinkEntry } from './table/link-index.js';
