@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { describeCause } from '../../errors.js';
 import { fsyncPath } from '../../fs/atomic-write.js';
 import { preparePrivateDatabase } from '../../fs/data-dir.js';
+import { pidAlive } from '../../lib/pid.js';
 import { MirrorError } from '../errors.js';
 import { BAD_JSON_ROW } from '../listing/bad-json-row.js';
 import { fileIdentity, mirrorPath, type SyncState } from '../store/mirror-file.js';
@@ -304,16 +305,7 @@ function removeStaleTemps(dataDir: string): void {
     } catch {
       continue;
     }
-    if (pid === process.pid || old || !alive(pid)) rmQuiet(p);
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if (pid === process.pid || old || !pidAlive(pid)) rmQuiet(p);
   }
 }
 
