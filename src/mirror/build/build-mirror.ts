@@ -18,7 +18,8 @@ import type { LinkSource } from '../../main-system/ports.js';
 import { MirrorError } from '../errors.js';
 import { checkChange } from '../listing/change-guard.js';
 import type { BuildLimits } from '../listing/sync-limits.js';
-import { mirrorPath, peekSyncState } from '../store/mirror-file.js';
+import { mirrorPath } from '../store/mirror-path.js';
+import { peekSyncState } from '../store/mirror-reader.js';
 import type { RejectReason } from '../validate.js';
 import { MirrorBuilder, type BuildDiff } from './mirror-builder.js';
 

@@ -7,7 +7,7 @@
 import type { LinkSourceSpec } from '../../main-system/ports.js';
 import { MirrorError, type MirrorErrorCode } from '../errors.js';
 import type { BuildLimits } from '../listing/sync-limits.js';
-import type { MirrorTable } from '../store/mirror-file.js';
+import type { MirrorTable } from '../store/mirror-reader.js';
 import type { BuildOutcome } from './build-mirror.js';
 
 /**

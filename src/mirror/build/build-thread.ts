@@ -10,7 +10,8 @@
  */
 import { MirrorError } from '../errors.js';
 import { LinkIndex } from '../table/link-index.js';
-import type { MirrorTable, SyncState } from '../store/mirror-file.js';
+import type { MirrorTable } from '../store/mirror-reader.js';
+import type { SyncState } from '../store/sync-state.js';
 import type { BuildOutcome } from './build-mirror.js';
 import { startWorker } from '../../lib/worker-launch.js';
 import { fromWire, type BuildJob, type FromBuildThread, type ToBuildThread } from './build-protocol.js';

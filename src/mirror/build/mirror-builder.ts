@@ -18,7 +18,8 @@ import { preparePrivateDatabase } from '../../fs/data-dir.js';
 import { pidAlive } from '../../lib/pid.js';
 import { MirrorError } from '../errors.js';
 import { BAD_JSON_ROW } from '../listing/bad-json-row.js';
-import { fileIdentity, mirrorPath, type SyncState } from '../store/mirror-file.js';
+import { fileIdentity, mirrorPath } from '../store/mirror-path.js';
+import type { SyncState } from '../store/sync-state.js';
 import { CREATE_LINK_TRACKING, CREATE_SYNC_STATE, INSERT_LINK_POSITIONAL, MIRROR_DB, SCHEMA_VERSION } from '../store/schema.js';
 import { TRACKING_ID_PATTERN, validateLink, type MirrorLink, type RejectReason } from '../validate.js';
 

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MirrorError } from '../../../src/mirror/errors.js';
 import { MirrorIndexHolder } from '../../../src/mirror/table/link-index.js';
 import { loadMirror } from '../../../src/mirror/build/build-thread.js';
-import { mirrorPath } from '../../../src/mirror/store/mirror-file.js';
+import { mirrorPath } from '../../../src/mirror/store/mirror-path.js';
 import { MIRROR_THREAD_NICE } from '../../../src/mirror/build/thread-priority.js';
 import { fileFacts, mirrorConfig, removeTempDirs, tempDir, openMirror, runSync } from './helpers.js';
 
