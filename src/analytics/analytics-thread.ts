@@ -1,11 +1,11 @@
 /**
- * The serving side of the analytics thread (analytics-worker.ts): started on the first call,
- * kept while the service runs. If the thread dies, the calls it held fail (the guide's 500)
- * and the next call starts a new one.
+ * The launcher and serving-side client of the analytics thread (analytics-worker.ts, speaking
+ * analytics-protocol.ts): started on the first call, kept while the service runs. If the
+ * thread dies, the calls it held fail (the guide's 500) and the next call starts a new one.
  */
 import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../lib/worker-launch.js';
-import type { AnalyticsRequest, AnalyticsResponse } from './analytics-protocol.js';
+import type { AnalyticsBoot, AnalyticsResponse, ToAnalytics } from './analytics-protocol.js';
 import type { AnalyticsOutcome } from './statistics.js';
 
 export interface AnalyticsThread {
@@ -25,7 +25,7 @@ export function createAnalyticsThread(dataDir: string, now: () => Date = () => n
   };
 
   const start = (): Worker => {
-    const w = startWorker(new URL('./analytics-worker.js', import.meta.url), { workerData: { dataDir } });
+    const w = startWorker(new URL('./analytics-worker.js', import.meta.url), { workerData: { dataDir } satisfies AnalyticsBoot });
     w.on('message', (r: AnalyticsResponse) => {
       const resolve = pending.get(r.seq);
       pending.delete(r.seq);
@@ -47,7 +47,7 @@ export function createAnalyticsThread(dataDir: string, now: () => Date = () => n
         const n = ++seq;
         pending.set(n, resolve);
         worker ??= start();
-        const m: AnalyticsRequest = { seq: n, trackingId, nowMs: now().getTime() };
+        const m: ToAnalytics = { seq: n, trackingId, nowMs: now().getTime() };
         worker.postMessage(m);
       });
     },
@@ -56,7 +56,7 @@ export function createAnalyticsThread(dataDir: string, now: () => Date = () => n
       worker = null;
       if (!w) return;
       const exited = new Promise((resolve) => w.once('exit', resolve));
-      w.postMessage({ type: 'close' });
+      w.postMessage({ type: 'close' } satisfies ToAnalytics);
       // A thread in the middle of a long scan finishes it first; do not wait for ever.
       const timer = setTimeout(() => void w.terminate(), 2_000);
       await exited;

@@ -1,15 +1,16 @@
 /**
  * The analytics thread: its own read-only connections to mirror.db and outbox.db, so a scan
  * of a large outbox (seconds for millions of clicks) runs beside the redirects instead of stalling
- * them. Requests are answered one at a time, in order. Started by analytics-thread.ts.
+ * them. Requests are answered one at a time, in order. Started by analytics-thread.ts; speaks
+ * analytics-protocol.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openLinkReader } from '../mirror/store/link-reader.js';
 import { openOutboxReadOnly, type OutboxReadOnly } from '../outbox/index.js';
-import type { AnalyticsRequest, AnalyticsResponse } from './analytics-protocol.js';
+import type { AnalyticsBoot, AnalyticsResponse, ToAnalytics } from './analytics-protocol.js';
 import { analyticsOf } from './statistics.js';
 
-const { dataDir } = workerData as { dataDir: string };
+const { dataDir } = workerData as AnalyticsBoot;
 const links = openLinkReader(dataDir);
 let outbox: OutboxReadOnly | null = null;
 const currentOutbox = (): OutboxReadOnly => {
@@ -22,7 +23,7 @@ const currentOutbox = (): OutboxReadOnly => {
 };
 
 const port = parentPort!;
-port.on('message', (m: AnalyticsRequest | { type: 'close' }) => {
+port.on('message', (m: ToAnalytics) => {
   if ('type' in m) {
     links.close();
     outbox?.close();

@@ -1,8 +1,8 @@
 /**
- * The small HTML toolkit the two server-rendered pages share (the admin status page and
- * `audit --html`): escaping, one inline stylesheet, and bar charts as inline SVG. No
- * script, no external resource: the pages work with JavaScript off, offline, and filed
- * as a single file.
+ * The one HTML toolkit: escaping for every page the service writes (the admin status page,
+ * `audit --html`, the opt-out page, the public error pages), and for the two report pages
+ * (status, audit) one inline stylesheet and bar charts as inline SVG. No script, no external
+ * resource: the pages work with JavaScript off, offline, and filed as a single file.
  */
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };

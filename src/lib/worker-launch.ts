@@ -7,8 +7,14 @@
  * an ESM loader hook (module.register, inside the worker only) which transpiles `.ts` with the
  * project's own `typescript` devDependency (cached on disk by file path, mtime and size) and
  * maps `./x.js` imports to `./x.ts`, then imports the worker's `.ts`. Production never takes
- * that path, and tests run the very same modules. Used by the outbox writer and the mirror
- * thread.
+ * that path, and tests run the very same modules.
+ *
+ * Every worker thread is three files named for it, side by side:
+ *   <name>-protocol.ts  the messages both sides speak (and the thread's workerData)
+ *   <name>-thread.ts    the launcher and the owner-side client (calls startWorker)
+ *   <name>-worker.ts    the thread's entry (the module startWorker starts)
+ * Today: outbox/writer-*, mirror/build/build-*, analytics/analytics-*. A thread whose owner side
+ * has more than one job splits it further beside them (outbox/writer-rounds.ts, writer-ops.ts).
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';

@@ -16,7 +16,6 @@ export { Mirror, type MirrorOptions } from './mirror.js';
 export { runSync, type SyncResult, type MirrorConfig } from './sync.js';
 export { linksFileSource } from './listing/links-file-source.js';
 export { isShed, type MissAdmission } from './lookup/miss-lookup.js';
-export { validateSchedule } from './sync-scheduler.js';
 export { openLinkReader, type GuideLinkInfo, type LinkReader } from './store/link-reader.js';
 export { threadPriorityUnavailable, MIRROR_THREAD_NICE } from './build/thread-priority.js';
 export { readMirrorStatus, readSyncRecord } from './store/sync-record.js';

@@ -6,12 +6,13 @@
  */
 import type { LinkLookup, LinkSourcePort } from './ports.js';
 import type { LinkInfo } from '../types.js';
-import { loadMirror } from './build/run-in-thread.js';
+import { loadMirror } from './build/build-thread.js';
 import { MirrorError } from './errors.js';
 import { emit, type MirrorHooks } from './hooks.js';
 import { MirrorIndexHolder, type LinkEntry } from './table/link-index.js';
 import { MissLookup, type MissAdmission, type MissShed } from './lookup/miss-lookup.js';
-import { MirrorWriter, quarantineMirror } from './store/mirror-file.js';
+import { quarantineMirror } from './store/mirror-reader.js';
+import { MirrorWriter } from './store/mirror-writer.js';
 import { isReplaced, MirrorWatcher } from './store/replace-watcher.js';
 import { SyncScheduler } from './sync-scheduler.js';
 import { runSync, type MirrorConfig, type SyncResult } from './sync.js';

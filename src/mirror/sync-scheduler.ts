@@ -4,23 +4,6 @@
  * not queued: the next tick fetches the newer state anyway.
  */
 import cron, { type ScheduledTask } from 'node-cron';
-import { MirrorError } from './errors.js';
-
-/**
- * Throws CR_ERR_MIRROR_SCHEDULE naming the value and what is allowed: the rule for
- * src/config/load.ts to apply once, when the configuration is read.
- */
-export function validateSchedule(expr: string): void {
-  const fields = expr.trim().split(/\s+/).filter(Boolean);
-  const allowed = 'allowed: 5 fields "minute hour day-of-month month day-of-week", or 6 with seconds first, e.g. "*/5 * * * *"';
-  if (fields.length !== 5 && fields.length !== 6) {
-    throw new MirrorError('CR_ERR_MIRROR_SCHEDULE', `sync.schedule = ${JSON.stringify(expr)}: has ${fields.length} fields; ${allowed}`);
-  }
-  if (!cron.validate(expr)) {
-    const why = cron.validateDetailed(expr).errors.map((e) => `${e.field}: ${e.message}`).join('; ');
-    throw new MirrorError('CR_ERR_MIRROR_SCHEDULE', `sync.schedule = ${JSON.stringify(expr)}: not a valid cron expression${why ? ` (${why})` : ''}; ${allowed}`);
-  }
-}
 
 export interface SchedulerOptions {
   schedule: string;

@@ -1,5 +1,5 @@
 /**
- * One mirror sync, in a mirror thread of its own (build/run-in-thread.ts): fetch the whole
+ * One mirror sync, in a mirror thread of its own (build/build-thread.ts): fetch the whole
  * set from the link source (the main system, or the links file standalone), validate it,
  * write it aside and swap the new mirror.db in (build/build-mirror.ts) — or find it
  * unchanged and write nothing — then, for a serving process, read the new file into a
@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { ensureDataDir } from '../fs/data-dir.js';
 import type { LinkSourcePort } from './ports.js';
 import type { BuildOutcome } from './build/build-mirror.js';
-import { buildInThread, loadMirror } from './build/run-in-thread.js';
+import { buildInThread, loadMirror } from './build/build-thread.js';
 import { MirrorError, toMirrorError } from './errors.js';
 import { buildLimits } from './listing/sync-limits.js';
 import { emit, type MirrorHooks } from './hooks.js';
@@ -112,7 +112,7 @@ async function settle(outcome: BuildOutcome, deps: SyncDeps, source: string, t0:
     }
     let loaded;
     try {
-      // A second thread: the build's is gone by now, and its memory with it (build/run-in-thread.ts).
+      // A second thread: the build's is gone by now, and its memory with it (build/build-thread.ts).
       loaded = await loadMirror(deps.config.storage.data_dir, deps.signal, deps.config.sync.store_descriptions);
     } catch (err) {
       // The new mirror is on disk but the index still holds the old one: say so.

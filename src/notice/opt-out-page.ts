@@ -5,11 +5,9 @@
  * listener only picks one. No script, no external resource: plain forms that post to the
  * page's own path, styled inline (the page's CSP allows nothing else).
  */
+import { esc } from '../lib/html.js';
 import type { OptOutPages, OptPage } from './opt-out-cookie.js';
 import type { PrivacyNotice } from './privacy-notice.js';
-
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 
 const STYLE =
   'body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#1d1d1f;line-height:1.45}' +

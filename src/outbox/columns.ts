@@ -1,7 +1,7 @@
 /**
  * A click as the outbox stores it: the guide's `link_clicks` columns plus `anonymous`, in one
  * fixed order. The same tuple is bound to the INSERT, carried to the writer thread (flattened,
- * see protocol.ts) and hashed by the audit chain, so "what is stored" and "what is hashed"
+ * see writer-protocol.ts) and hashed by the audit chain, so "what is stored" and "what is hashed"
  * cannot drift apart.
  */
 import type { ClickMetadata, ClickRecord, ClickSource, StoredClick } from '../types.js';

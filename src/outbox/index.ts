@@ -10,11 +10,13 @@
  *   head.ts           outbox.head, the chain head kept outside the database
  *   store.ts          the synchronous write connection (used only inside the writer thread)
  *   purge.ts          deleting runs of rows with checkpoints
- *   protocol.ts       messages between the event loop and the writer thread
+ *   writer-protocol.ts  messages of the writer thread: the click channel, ops channels, ops lines
  *   writer-worker.ts  the writer thread
- *   worker-launch.ts  starts it from dist/*.js or, under vitest, from src/*.ts
- *   writer-link.ts    the event loop's end: queue, group-commit rounds, callbacks, restarts
- *   outbox.ts         Outbox: the API the redirect server and the shipper call
+ *   writer-thread.ts  the owner's side: starts it, restarts it when it dies, start-when-full, ops lines
+ *   writer-rounds.ts  the click channel: queue, group-commit rounds, commit callbacks and listeners
+ *   writer-ops.ts     an operations client, on its own channel, from any thread
+ *   outbox-ops.ts     OutboxOps: take, ack, dead letters, purges, stats over any ops channel
+ *   outbox.ts         Outbox: the API the redirect server and the shipper call (the owner's side)
  *   read-only.ts      synchronous read-only access for the CLI
  *   wal-check.ts      reads outbox.db-wal as SQLite's recovery would: what it would drop
  *   open-checked.ts   start-up refusals (damaged WAL, corrupt file, behind its head) and --accept-new-outbox
@@ -22,6 +24,7 @@
  * Exported here: only what other stages use. Tests reach the files above directly.
  */
 export { Outbox, type CommitReport } from './outbox.js';
+export { OutboxOps } from './outbox-ops.js';
 export { newClickId } from './click-id.js';
 export { openOutboxReadOnly, type DeliveryState, type OutboxReadOnly, type RowRange, type StoredRow } from './read-only.js';
 export { verifyChain, type ChainReader, type ChainReport, type ChainRow, type ChainRule } from './chain.js';

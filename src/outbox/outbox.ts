@@ -1,14 +1,17 @@
 /**
- * Outbox: what the redirect server and the shipper call. record() is the hot path (no promise,
- * no message of its own); everything else is a small operation run by the writer thread
- * between click commits. Large id lists go over in slices so clicks keep committing between.
+ * Outbox: what the redirect server and the shipper call, in the thread that owns the writer.
+ * record() is the hot path (no promise, no message of its own); every other call is an
+ * operation (outbox-ops.ts) run by the writer thread between click commits, on its own
+ * channel. opsLine() hands another thread a way to the same writer.
  */
-import type { ClickRecord, Durability, StoredClick } from '../types.js';
-import { CLICK_STRIDE, columnsAt, storedClickOfColumns } from './columns.js';
-import type { OpMap, PurgedCounts, StoreStats } from './writer-protocol.js';
-import { WriterLink, type CommitCallback, type CommitListener } from './writer-link.js';
+import type { MessagePort } from 'node:worker_threads';
+import type { ClickRecord, Durability } from '../types.js';
+import { OutboxOps } from './outbox-ops.js';
+import type { StoreStats } from './writer-protocol.js';
+import type { CommitCallback, CommitListener } from './writer-rounds.js';
+import { WriterThread } from './writer-thread.js';
 
-export type { CommitCallback, CommitListener, CommitReport } from './writer-link.js';
+export type { CommitCallback, CommitListener, CommitReport } from './writer-rounds.js';
 
 export interface OutboxOptions {
   dataDir: string;
@@ -45,16 +48,15 @@ export interface OutboxStats extends StoreStats {
   write_errors: number;
 }
 
-const SLICE = 1000;
-
-export class Outbox {
-  private constructor(private readonly link: WriterLink) {}
+export class Outbox extends OutboxOps {
+  private constructor(private readonly link: WriterThread) {
+    super((op, args) => link.call(op, args));
+  }
 
   static async open(opts: OutboxOptions): Promise<Outbox> {
-    if (!(opts.commitIntervalMs >= 0)) throw new TypeError(`commitIntervalMs must be >= 0, not ${opts.commitIntervalMs}`);
     const lingerMs = opts.durability === 'fast' ? Math.floor(opts.commitIntervalMs / 2) : 0;
     const boot = { dataDir: opts.dataDir, durability: opts.durability, acceptNewOutbox: opts.acceptNewOutbox ?? false };
-    const link = await WriterLink.start(boot, opts.maxQueued ?? 100_000, lingerMs, opts.startWhenFull ?? false);
+    const link = await WriterThread.start(boot, opts.maxQueued ?? 100_000, lingerMs, opts.startWhenFull ?? false);
     return new Outbox(link);
   }
 
@@ -70,13 +72,21 @@ export class Outbox {
 
   /** Open, and the last transaction of clicks committed: what readiness asks in fail-closed mode. */
   get writable(): boolean {
-    return this.link.writable;
+    return this.link.rounds.writable;
+  }
+
+  /**
+   * A line to this writer for another thread (transfer it, then OutboxOps.connect(line) there):
+   * operations on their own channel, straight to whichever writer thread is running.
+   */
+  opsLine(): MessagePort {
+    return this.link.opsLine();
   }
 
   /** Commits one tiny write (no click): resolves once the disk takes writes again, rejects while it does not. */
-  async probe(): Promise<void> {
-    await this.link.call('probe', {});
-    this.link.noteWritable();
+  override async probe(): Promise<void> {
+    await super.probe();
+    this.link.rounds.noteWritable();
   }
 
   /**
@@ -84,12 +94,12 @@ export class Outbox {
    * fsynced), with an OutboxError if it could not be written.
    */
   record(click: ClickRecord, onCommitted?: CommitCallback): void {
-    this.link.record(click, onCommitted);
+    this.link.rounds.record(click, onCommitted);
   }
 
-  /** Takes back a click not yet sent to the writer (see WriterLink.withdraw); false once sent. */
+  /** Takes back a click not yet sent to the writer (see ClickRounds.withdraw); false once sent. */
   withdraw(onCommitted: CommitCallback): boolean {
-    return this.link.withdraw(onCommitted);
+    return this.link.rounds.withdraw(onCommitted);
   }
 
   /**
@@ -98,85 +108,17 @@ export class Outbox {
    * counting per transaction instead of per click keeps the event loop's work per click small.
    */
   onCommit(listener: CommitListener): void {
-    this.link.onCommit(listener);
+    this.link.rounds.onCommit(listener);
   }
 
-  /** Oldest pending clicks with seq > afterSeq, up to `limit` rows and about `maxBytes` of JSON (at least one row); metadata as its stored JSON text. */
-  async takePending(limit: number, maxBytes: number, afterSeq = 0): Promise<{ seq: number; click: StoredClick }[]> {
-    const { seqs, flat } = await this.link.call('takePending', { limit, maxBytes, afterSeq });
-    return seqs.map((seq, i) => ({ seq, click: storedClickOfColumns(columnsAt(flat, i * CLICK_STRIDE)) }));
-  }
-
-  /** Marks pending clicks shipped, by their seq (from takePending); returns how many were pending. */
-  ackShipped(seqs: readonly number[], at: Date = new Date()): Promise<number> {
-    const iso = at.toISOString();
-    return sliced(seqs, (slice) => this.link.call('ackShipped', { seqs: slice, at: iso }));
-  }
-
-  /** Counts a failed delivery attempt on pending clicks and keeps the error. */
-  async noteAttempt(clickIds: readonly string[], error: string): Promise<void> {
-    await sliced(clickIds, (ids) => this.link.call('noteAttempt', { ids, error }));
-  }
-
-  /** Moves pending clicks to the dead-letter state with their reason; they are not retried. */
-  async deadLetter(items: readonly { click_id: string; reason: string }[]): Promise<void> {
-    await sliced(items, (slice) => this.link.call('deadLetter', { items: slice }));
-  }
-
-  /** Makes dead letters pending again (all of them when no ids are given); returns how many. */
-  requeueDead(clickIds?: readonly string[]): Promise<number> {
-    if (!clickIds) return this.link.call('requeueDead', { ids: null });
-    return sliced(clickIds, (ids) => this.link.call('requeueDead', { ids }));
-  }
-
-  /** Deletes dead letters (all when no ids are given), leaving chain checkpoints; returns how many. */
-  purgeDead(clickIds?: readonly string[]): Promise<number> {
-    const purgedAt = new Date().toISOString();
-    const step = { reason: 'dead', cutoff: null, unshipped: false, purgedAt } as const;
-    if (clickIds) return sliced(clickIds, async (ids) => total(await this.link.call('purgeStep', { ...step, ids, max: ids.length })));
-    return this.purgeLoop({ ...step, ids: null, max: SLICE });
-  }
-
-  /**
-   * Deletes shipped clicks clicked more than `retentionDays` before `now` (default: now), at most
-   * `maxRowsPerTx` per transaction; pending and dead ones are kept (nothing is deleted
-   * before it is shipped). `unshipped`: pending ones past the cutoff go too; for standalone
-   * mode, where nothing is ever shipped, so that retention still applies. Returns how many.
-   */
-  purgeExpired(retentionDays: number, { now = new Date(), maxRowsPerTx = 500, unshipped = false }: { now?: Date; maxRowsPerTx?: number; unshipped?: boolean } = {}): Promise<number> {
-    const cutoff = new Date(now.getTime() - retentionDays * 86_400_000).toISOString();
-    return this.purgeLoop({ reason: 'retention', cutoff, unshipped, ids: null, purgedAt: new Date().toISOString(), max: Math.max(1, maxRowsPerTx) });
-  }
-
-  async stats(): Promise<OutboxStats> {
-    const s = await this.link.call('stats', {});
-    return { ...s, queued: this.link.queued, commits: this.link.commits, write_errors: this.link.writeErrors };
-  }
-
-  /** Caps outbox.db at `pages` pages (null lifts the cap): a quota that fails writes like a full disk. Returns the cap in force. */
-  limitPages(pages: number | null): Promise<number> {
-    return this.link.call('limitPages', { pages });
+  override async stats(): Promise<OutboxStats> {
+    const s = await super.stats();
+    const r = this.link.rounds;
+    return { ...s, queued: r.queued, commits: r.commits, write_errors: r.writeErrors };
   }
 
   /** Stops accepting clicks, commits everything queued, answers pending calls, closes the writer. */
   close(): Promise<void> {
     return this.link.close();
   }
-
-  private async purgeLoop(args: OpMap['purgeStep']['args']): Promise<number> {
-    let sum = 0;
-    for (;;) {
-      const n = total(await this.link.call('purgeStep', args));
-      sum += n;
-      if (n < args.max) return sum;
-    }
-  }
-}
-
-const total = (n: PurgedCounts): number => n.shipped + n.pending + n.dead;
-
-async function sliced<T>(items: readonly T[], run: (slice: T[]) => Promise<number>): Promise<number> {
-  let n = 0;
-  for (let i = 0; i < items.length; i += SLICE) n += await run(items.slice(i, i + SLICE));
-  return n;
 }

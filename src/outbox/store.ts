@@ -18,8 +18,6 @@ import { applySchema, applyWriterPragmas, OUTBOX_DB } from './schema.js';
 const COLS = CLICK_COLUMNS.join(', ');
 /** Rough JSON size of one click besides its values (keys, quotes, commas). */
 const JSON_OVERHEAD = 170;
-/** The largest page count SQLite accepts: "no cap". */
-const NO_PAGE_CAP = 4294967294;
 /** Values bound per inserted row: seq, the click columns, chain_hash. */
 const INSERT_WIDTH = CLICK_STRIDE + 2;
 /**
@@ -228,10 +226,6 @@ export class OutboxStore {
   /** Rewrites one meta row unchanged: a commit (a WAL frame) that needs the room a click would. */
   probe(): number {
     return this.db.prepare("UPDATE meta SET value = value WHERE key = 'schema_version'").run().changes;
-  }
-
-  limitPages({ pages }: OpMap['limitPages']['args']): number {
-    return this.db.pragma(`max_page_count = ${Math.trunc(pages ?? NO_PAGE_CAP)}`, { simple: true }) as number;
   }
 
   close(): void {

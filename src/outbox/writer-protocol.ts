@@ -1,13 +1,23 @@
 /**
- * Messages between the main thread (outbox.ts) and the writer thread (writer-worker.ts).
+ * Messages of the outbox writer thread (writer-worker.ts) on its two kinds of channel.
  *
- * A round is one message to the writer: the clicks queued since the last round as ONE flat
- * array of column values (CLICK_STRIDE values per click; measured faster to clone than an
- * array of objects or one JSON string) plus any queued operations. The writer takes every
- * round waiting in its queue as one group: their clicks in one transaction, answered by one
- * `committed` (as soon as it has committed, naming how many rounds it covers), then their
- * operations in order, answered by one `results` when `committed` said `opsFollow`.
+ * The click channel (the worker's parentPort, spoken only by the thread that owns the writer,
+ * writer-rounds.ts): a round is one message to the writer, the clicks queued since the last
+ * round as ONE flat array of column values (CLICK_STRIDE values per click; measured faster to
+ * clone than an array of objects or one JSON string). The writer takes every round waiting in
+ * its queue as one group: their clicks in one transaction, answered by one `committed` (as soon
+ * as it has committed, naming how many rounds it covers). `attach` hands the writer the end of
+ * an operations channel; `close` comes last.
+ *
+ * Operations channels (writer-ops.ts): one MessageChannel per client, any thread. A client
+ * holds an ops line (a MessagePort to the owner's supervisor, transferable) on which it is
+ * given the port of each writer thread as it starts (`writer`), told when that thread died
+ * (`down`), when the database cannot be opened (`unavailable`) and when the outbox closed.
+ * Calls go straight to the writer on that port (`OpRequest` → `OpResult`); before running one,
+ * the writer commits the click rounds already waiting, so an operation the owner sends after
+ * its round runs after that round's clicks.
  */
+import type { MessagePort } from 'node:worker_threads';
 
 import type { Durability } from '../types.js';
 import type { OutboxErrorCode } from './errors.js';
@@ -68,19 +78,26 @@ export interface OpMap {
   stats: { args: Record<string, never>; result: StoreStats };
   /** One tiny write transaction, no click: can the disk take a commit now? */
   probe: { args: Record<string, never>; result: number };
-  /** Caps the database size in pages (null = no cap): a disk quota, and how tests make a disk "full". */
-  limitPages: { args: { pages: number | null }; result: number };
 }
 export type OpName = keyof OpMap;
 
 export type OpRequest = { [K in OpName]: { id: number; op: K; args: OpMap[K]['args'] } }[OpName];
 export type OpResult = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
 
-export type ToWorker = { kind: 'round'; batch: unknown[] | null; ops: OpRequest[] } | { kind: 'close' };
+/** On the click channel, owner → writer. */
+export type ToWorker = { kind: 'round'; batch: unknown[] } | { kind: 'attach'; port: MessagePort } | { kind: 'close' };
 
+/** On the click channel, writer → owner. */
 export type FromWorker =
   | { kind: 'ready'; lastSeq: number; notes: string[] }
   | { kind: 'fatal'; error: string; code?: OutboxErrorCode }
-  | { kind: 'committed'; rounds: number; count: number; error: string | null; opsFollow: boolean }
-  | { kind: 'results'; results: OpResult[] }
+  | { kind: 'committed'; rounds: number; count: number; error: string | null }
+  | { kind: 'closed' };
+
+/** On an ops line, the owner's supervisor → an ops client. */
+export type LineMessage =
+  | { kind: 'writer'; port: MessagePort }
+  /** failWaiting: the thread never opened the database, so calls waiting for it fail too */
+  | { kind: 'down'; code: OutboxErrorCode; error: string; failWaiting: boolean }
+  | { kind: 'unavailable'; reason: string }
   | { kind: 'closed' };

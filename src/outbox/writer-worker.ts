@@ -1,16 +1,18 @@
 /**
  * The writer thread: owns the only write connection to outbox.db, so an fsync blocks this
- * thread and never the event loop. Started by worker-launch.ts; speaks protocol.ts.
+ * thread and never the event loop. Started by writer-thread.ts; speaks writer-protocol.ts:
+ * click rounds on its parentPort (from the owning thread only), operations on each port it is
+ * handed by `attach` (from any thread).
  */
-import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { describeCause } from '../errors.js';
 import type { FromWorker, OpRequest, OpResult, ToWorker, WorkerBoot } from './writer-protocol.js';
 import { CLICK_STRIDE } from './columns.js';
 import { OutboxError } from './errors.js';
 import { OutboxStore } from './store.js';
 
-const port = parentPort!;
-const post = (m: FromWorker): void => port.postMessage(m);
+const clicks = parentPort!;
+const post = (m: FromWorker): void => clicks.postMessage(m);
 // With its code: SQLite's messages ("unable to open database file") do not name it.
 const message = describeCause;
 
@@ -33,8 +35,6 @@ function runOp(store: OutboxStore, r: OpRequest): OpResult {
         return { id: r.id, ok: true, value: store.stats() };
       case 'probe':
         return { id: r.id, ok: true, value: store.probe() };
-      case 'limitPages':
-        return { id: r.id, ok: true, value: store.limitPages(r.args) };
     }
   } catch (err) {
     return { id: r.id, ok: false, error: message(err) };
@@ -73,53 +73,81 @@ function main(): void {
       }
     }, HEAD_WRITE_INTERVAL_MS);
   };
+  const opsPorts = new Set<MessagePort>();
+  let closed = false;
   const close = (): void => {
+    if (closed) return;
+    closed = true;
     if (headTimer) clearTimeout(headTimer);
     headTimer = null;
+    // Operations already sent are answered before the database closes.
+    for (const ops of opsPorts) for (let m = receiveMessageOnPort(ops); m !== undefined; m = receiveMessageOnPort(ops)) ops.postMessage(runOp(store, m.message as OpRequest));
     try {
       store.close(); // writes (and fsyncs) the head of the last commit
     } finally {
       post({ kind: 'closed' });
-      port.close();
+      for (const ops of opsPorts) ops.close();
+      clicks.close();
     }
   };
-  port.on('message', (first: ToWorker) => {
-    if (first.kind === 'close') return close();
-    // Group commit: every round already waiting joins this transaction (the event loop sends
-    // rounds while a commit runs, so the next group is ready the moment this one ends).
+  /**
+   * Group commit: every round already waiting (from `first` on) joins one transaction (the
+   * owner sends rounds while a commit runs, so the next group is ready the moment this one
+   * ends). Returns how many rounds it took, and whether `close` came after them.
+   */
+  const commitGroup = (first: ToWorker | undefined): { rounds: number; closeAfter: boolean } => {
     const batches: unknown[][] = [];
-    const ops: OpRequest[] = [];
     let rounds = 0;
     let values = 0;
     let closeAfter = false;
-    for (let m: ToWorker | undefined = first; m !== undefined; ) {
+    const next = (): ToWorker | undefined => receiveMessageOnPort(clicks)?.message as ToWorker | undefined;
+    for (let m: ToWorker | undefined = first ?? next(); m !== undefined; ) {
       if (m.kind === 'close') {
         closeAfter = true; // not sent while rounds are unanswered; if it were, it still goes last
         break;
       }
-      rounds++;
-      if (m.batch) {
+      if (m.kind === 'attach') attach(m.port);
+      else {
+        rounds++;
         batches.push(m.batch);
         values += m.batch.length;
       }
-      for (const op of m.ops) ops.push(op);
       // Rounds left in the queue (after a stall) start the next group instead.
-      m = values < MAX_GROUP_VALUES ? (receiveMessageOnPort(port)?.message as ToWorker | undefined) : undefined;
+      m = values < MAX_GROUP_VALUES ? next() : undefined;
     }
+    if (rounds === 0) return { rounds, closeAfter };
     let error: string | null = null;
     let count = 0;
-    if (batches.length > 0) {
-      try {
-        count = store.insertBatches(batches);
-      } catch (err) {
-        error = message(err);
-      }
+    try {
+      count = store.insertBatches(batches);
+    } catch (err) {
+      error = message(err);
     }
-    // Answer first: the waiting redirects are released before the operations run.
-    post({ kind: 'committed', rounds, count, error, opsFollow: ops.length > 0 });
+    // Answer at once: the waiting redirects are released.
+    post({ kind: 'committed', rounds, count, error });
     if (count > 0) writeHeadSoon();
-    if (ops.length > 0) post({ kind: 'results', results: ops.map((r) => runOp(store, r)) });
-    if (closeAfter) close();
+    return { rounds, closeAfter };
+  };
+  const attach = (ops: MessagePort): void => {
+    opsPorts.add(ops);
+    ops.on('message', (r: OpRequest) => {
+      if (closed) return;
+      // The click rounds already waiting commit first: an operation the owner sent after its
+      // round sees that round's clicks.
+      let closeAfter = false;
+      for (;;) {
+        const g = commitGroup(undefined);
+        closeAfter = g.closeAfter;
+        if (closeAfter || g.rounds === 0) break;
+      }
+      ops.postMessage(runOp(store, r));
+      if (closeAfter) close();
+    });
+  };
+  clicks.on('message', (first: ToWorker) => {
+    if (closed) return;
+    if (first.kind === 'close') return close();
+    if (commitGroup(first).closeAfter) close();
   });
   post({ kind: 'ready', lastSeq: store.head.seq, notes: store.startupNotes });
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { redactDatabaseUrl } from '../lib/redact.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
+import { pidAlive } from '../lib/pid.js';
 import type { UwsBuild } from '../http/uws.js';
 import type { WeakenedSetting } from '../notice/weakened.js';
 import type { ShippingSnapshot } from '../shipper/index.js';
@@ -90,10 +91,5 @@ export function readRuntimeFile(dataDir: string): RuntimeInfo | null {
   } catch {
     return null;
   }
-  try {
-    process.kill(info.pid, 0);
-    return info;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM' ? info : null;
-  }
+  return pidAlive(info.pid) ? info : null;
 }

@@ -5,6 +5,7 @@
  * matched the id pattern.
  */
 import { INVALID_TRACKING_ID, invalidRequestBody, MISSING_TRACKING_ID, notFoundBody, serverErrorBody, SERVER_MESSAGES, TRACKING_ID_REQUIRED } from './guide-errors.js';
+import { esc } from '../../lib/html.js';
 import type { HttpResponse } from '../uws.js';
 
 const STATUS_TEXT: Record<number, string> = {
@@ -32,10 +33,6 @@ export interface RedirectHeaders {
   hsts: string | null;
 }
 
-export function writeRedirect(res: HttpResponse, h: RedirectHeaders, location: string): void {
-  redirectWriter(h)(res, location);
-}
-
 /** The UTF-8 bytes uWebSockets.js would send for `text`. */
 const bytes = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'utf8'));
 const LOCATION = bytes('Location');
@@ -45,7 +42,7 @@ const REFERRER_POLICY = bytes('Referrer-Policy');
 const STRICT_TRANSPORT_SECURITY = bytes('Strict-Transport-Security');
 
 /**
- * writeRedirect with every fixed header name and value encoded once, up front: uWebSockets.js
+ * Writes a redirect, with every fixed header name and value encoded once, up front: uWebSockets.js
  * converts a string argument to UTF-8 on every call but reads a Uint8Array in place, and a
  * redirect writes five such strings; the bytes sent are the same.
  */
@@ -149,5 +146,5 @@ export function wantsJson(accept: string): boolean {
 
 /** Fixed texts only: nothing from a request ever reaches a page. */
 function page(title: string, text: string, help: string, head = ''): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">${head}<title>${title}</title><style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:15vh auto;padding:0 1rem;color:#222}h1{font-size:1.4rem}.help{color:#444}</style></head><body><h1>${title}</h1><p>${text}</p><p class="help">${help}</p></body></html>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">${head}<title>${esc(title)}</title><style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:15vh auto;padding:0 1rem;color:#222}h1{font-size:1.4rem}.help{color:#444}</style></head><body><h1>${esc(title)}</h1><p>${esc(text)}</p><p class="help">${esc(help)}</p></body></html>`;
 }

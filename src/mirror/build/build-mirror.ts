@@ -1,7 +1,7 @@
 /**
  * The heavy half of a sync: read the whole set from a source, validate it row by row (a
  * bad row is skipped and counted, never fatal), write it into a new mirror.db aside and
- * swap that in (mirror-builder.ts). It runs in the sync thread (worker-main.ts), never on
+ * swap that in (mirror-builder.ts). It runs in the sync thread (build-worker.ts), never on
  * the thread that answers redirects; the serving process's index is brought in line
  * afterwards, by ../sync.ts.
  *
@@ -18,7 +18,8 @@ import type { LinkSource } from '../ports.js';
 import { MirrorError } from '../errors.js';
 import { checkChange } from '../listing/change-guard.js';
 import type { BuildLimits } from '../listing/sync-limits.js';
-import { mirrorPath, peekSyncState } from '../store/mirror-file.js';
+import { mirrorPath } from '../store/mirror-path.js';
+import { peekSyncState } from '../store/mirror-reader.js';
 import type { RejectReason } from '../validate.js';
 import { MirrorBuilder, type BuildDiff } from './mirror-builder.js';
 

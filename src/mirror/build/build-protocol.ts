@@ -1,13 +1,13 @@
 /**
- * Messages between the serving thread (run-in-thread.ts) and the mirror thread
- * (worker-main.ts). Structured-clone plain data only: a MirrorError crosses as its
+ * Messages between the serving thread (build-thread.ts) and the mirror thread
+ * (build-worker.ts). Structured-clone plain data only: a MirrorError crosses as its
  * code, message and status and is rebuilt on the other side; a link table's two
  * ArrayBuffers are transferred, not copied.
  */
 import type { LinkSourceSpec } from '../ports.js';
 import { MirrorError, type MirrorErrorCode } from '../errors.js';
 import type { BuildLimits } from '../listing/sync-limits.js';
-import type { MirrorTable } from '../store/mirror-file.js';
+import type { MirrorTable } from '../store/mirror-reader.js';
 import type { BuildOutcome } from './build-mirror.js';
 
 /**

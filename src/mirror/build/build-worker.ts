@@ -11,7 +11,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { OpenedLinkSource } from '../ports.js';
 import { toMirrorError } from '../errors.js';
 import { migrateOldMirror } from '../store/migrate.js';
-import { readMirrorTable } from '../store/mirror-file.js';
+import { readMirrorTable } from '../store/mirror-reader.js';
 import { toWire, type BuildJob, type FromBuildThread, type ToBuildThread } from './build-protocol.js';
 import { MIRROR_THREAD_NICE, niceThisThread } from './thread-priority.js';
 

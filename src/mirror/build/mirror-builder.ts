@@ -15,9 +15,11 @@ import { join } from 'node:path';
 import { describeCause } from '../../errors.js';
 import { fsyncPath } from '../../fs/atomic-write.js';
 import { preparePrivateDatabase } from '../../fs/data-dir.js';
+import { pidAlive } from '../../lib/pid.js';
 import { MirrorError } from '../errors.js';
 import { BAD_JSON_ROW } from '../listing/bad-json-row.js';
-import { fileIdentity, mirrorPath, type SyncState } from '../store/mirror-file.js';
+import { fileIdentity, mirrorPath } from '../store/mirror-path.js';
+import type { SyncState } from '../store/sync-state.js';
 import { CREATE_LINK_TRACKING, CREATE_SYNC_STATE, INSERT_LINK_POSITIONAL, MIRROR_DB, SCHEMA_VERSION } from '../store/schema.js';
 import { TRACKING_ID_PATTERN, validateLink, type MirrorLink, type RejectReason } from '../validate.js';
 
@@ -304,16 +306,7 @@ function removeStaleTemps(dataDir: string): void {
     } catch {
       continue;
     }
-    if (pid === process.pid || old || !alive(pid)) rmQuiet(p);
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if (pid === process.pid || old || !pidAlive(pid)) rmQuiet(p);
   }
 }
 

@@ -23,7 +23,7 @@ import type { LinkInfo } from '../../types.js';
 import { fromSourceError } from '../errors.js';
 import { emit, type MirrorHooks } from '../hooks.js';
 import type { MirrorIndexHolder } from '../table/link-index.js';
-import type { MirrorWriter } from '../store/mirror-file.js';
+import type { MirrorWriter } from '../store/mirror-writer.js';
 import { TRACKING_ID_PATTERN, validateLink } from '../validate.js';
 import type { MissOutcome } from './miss-outcome.js';
 

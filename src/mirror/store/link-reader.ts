@@ -10,7 +10,7 @@
 import Database from 'better-sqlite3';
 import type { LinkInfo } from '../../types.js';
 import { SCHEMA_VERSION } from './schema.js';
-import { fileIdentity, mirrorPath } from './mirror-file.js';
+import { fileIdentity, mirrorPath } from './mirror-path.js';
 
 /** The guide's `link_info` fields, in the guide's order. */
 export const LINK_INFO_FIELDS = ['tracking_id', 'original_url', 'link_function', 'link_type', 'job_id', 'application_id', 'is_active', 'description'] as const;

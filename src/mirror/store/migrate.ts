@@ -6,14 +6,15 @@
  * as empty (every redirect a 404 while the main system is down) or keep the free text
  * the privacy notice does not mention. Why not ALTER TABLE in place: dropped text stays
  * in the file's free pages until a VACUUM, and a VACUUM names its journal after the path,
- * which a concurrent `clickrelay sync` may rename a new file onto (mirror-file.ts MirrorWriter).
+ * which a concurrent `clickrelay sync` may rename a new file onto (mirror-writer.ts).
  * So the rows are rebuilt aside and swapped in, exactly like a sync (../build/mirror-builder.ts): the old
  * inode, free text and all, goes as a whole.
  */
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { MirrorBuilder } from '../build/mirror-builder.js';
-import { mirrorPath, readSyncState } from './mirror-file.js';
+import { mirrorPath } from './mirror-path.js';
+import { readSyncState } from './sync-state.js';
 
 /** Rewrites a v1 mirror.db in the current layout; false when there was nothing to do or it failed (v1 still reads). */
 export function migrateOldMirror(dataDir: string, opts: { storeDescriptions: boolean }): boolean {

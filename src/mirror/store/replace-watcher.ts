@@ -8,7 +8,7 @@
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { MIRROR_DB } from './schema.js';
-import { fileIdentity, mirrorPath } from './mirror-file.js';
+import { fileIdentity, mirrorPath } from './mirror-path.js';
 
 /** True when the file at mirror.db exists and is not the one with identity `served`. */
 export function isReplaced(dataDir: string, served: string | null): boolean {

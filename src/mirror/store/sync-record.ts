@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../../fs/atomic-write.js';
 import type { MirrorError } from '../errors.js';
 import type { SyncResult } from '../sync-result.js';
-import { mirrorPath, readSyncState } from './mirror-file.js';
+import { mirrorPath } from './mirror-path.js';
+import { readSyncState } from './sync-state.js';
 import { READABLE_VERSIONS } from './schema.js';
 
 export const SYNC_RECORD_FILE = 'mirror-sync.json';

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MirrorError } from '../../../src/mirror/errors.js';
 import { MirrorIndexHolder } from '../../../src/mirror/table/link-index.js';
-import { mirrorPath, peekSyncState } from '../../../src/mirror/store/mirror-file.js';
+import { mirrorPath } from '../../../src/mirror/store/mirror-path.js';
+import { peekSyncState } from '../../../src/mirror/store/mirror-reader.js';
 import { fileFacts, links, mirrorConfig, removeTempDirs, tempDir, runSync } from './helpers.js';
 
 afterAll(removeTempDirs);

@@ -6,8 +6,9 @@ import { ApiKey } from '../../../src/main-system/http/api-key.js';
 import { MirrorError } from '../../../src/mirror/errors.js';
 import { MirrorIndexHolder } from '../../../src/mirror/table/link-index.js';
 import { readMirrorStatus, readSyncRecord } from '../../../src/mirror/store/sync-record.js';
-import { loadMirror } from '../../../src/mirror/build/run-in-thread.js';
-import { mirrorPath, peekSyncState } from '../../../src/mirror/store/mirror-file.js';
+import { loadMirror } from '../../../src/mirror/build/build-thread.js';
+import { mirrorPath } from '../../../src/mirror/store/mirror-path.js';
+import { peekSyncState } from '../../../src/mirror/store/mirror-reader.js';
 import { startRefMainSystem, type RefMainSystem } from '../../support/ref-main-system/server.js';
 import { API_KEY, fileFacts, links, mirrorConfig, removeTempDirs, tempDir, runSync, type TestMirrorConfig as MirrorConfig } from './helpers.js';
 

@@ -6,9 +6,10 @@
 import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadMirror } from '../../../src/mirror/build/run-in-thread.js';
+import { loadMirror } from '../../../src/mirror/build/build-thread.js';
 import { SCHEMA_VERSION } from '../../../src/mirror/store/schema.js';
-import { fileIdentity, mirrorPath, peekSyncState } from '../../../src/mirror/store/mirror-file.js';
+import { fileIdentity, mirrorPath } from '../../../src/mirror/store/mirror-path.js';
+import { peekSyncState } from '../../../src/mirror/store/mirror-reader.js';
 import { removeTempDirs, tempDir } from './helpers.js';
 
 afterAll(removeTempDirs);

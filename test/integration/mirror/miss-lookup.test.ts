@@ -5,7 +5,9 @@ import { MainSystemClient } from '../../../src/main-system/http/client.js';
 import { httpLinkLookup } from '../../../src/main-system/http/link-lookup.js';
 import { MirrorIndexHolder } from '../../../src/mirror/table/link-index.js';
 import { MissLookup, type MissOutcome } from '../../../src/mirror/lookup/miss-lookup.js';
-import { mirrorPath, MirrorWriter, peekSyncState } from '../../../src/mirror/store/mirror-file.js';
+import { mirrorPath } from '../../../src/mirror/store/mirror-path.js';
+import { peekSyncState } from '../../../src/mirror/store/mirror-reader.js';
+import { MirrorWriter } from '../../../src/mirror/store/mirror-writer.js';
 import { startRefMainSystem, type RefMainSystem } from '../../support/ref-main-system/server.js';
 import { API_KEY, links, mirrorConfig, openMirror, removeTempDirs, tempDir } from './helpers.js';
 

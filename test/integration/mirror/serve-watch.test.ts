@@ -6,7 +6,8 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiKey } from '../../../src/main-system/http/api-key.js';
 import type { MirrorError } from '../../../src/mirror/errors.js';
 import { Mirror } from '../../../src/mirror/mirror.js';
-import { fileIdentity, mirrorPath, peekSyncState } from '../../../src/mirror/store/mirror-file.js';
+import { fileIdentity, mirrorPath } from '../../../src/mirror/store/mirror-path.js';
+import { peekSyncState } from '../../../src/mirror/store/mirror-reader.js';
 import { startRefMainSystem, type RefMainSystem } from '../../support/ref-main-system/server.js';
 import { API_KEY, fileFacts, links, mirrorConfig, removeTempDirs, tempDir, waitFor, openMirror as openMirrorFromConfig, runSync, type TestMirrorConfig as MirrorConfig } from './helpers.js';
 

@@ -9,8 +9,8 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MirrorError } from '../../../src/mirror/errors.js';
 import { MirrorIndexHolder } from '../../../src/mirror/table/link-index.js';
-import { loadMirror } from '../../../src/mirror/build/run-in-thread.js';
-import { mirrorPath } from '../../../src/mirror/store/mirror-file.js';
+import { loadMirror } from '../../../src/mirror/build/build-thread.js';
+import { mirrorPath } from '../../../src/mirror/store/mirror-path.js';
 import { MIRROR_THREAD_NICE } from '../../../src/mirror/build/thread-priority.js';
 import { fileFacts, mirrorConfig, removeTempDirs, tempDir, openMirror, runSync } from './helpers.js';
 

@@ -1,9 +1,10 @@
 /** The group-commit writer: batching, commit callbacks, failures, close and restart. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Outbox, openOutboxReadOnly, readHead, verifyChain } from '../../../src/outbox/index.js';
 import type { OutboxError } from '../../../src/outbox/errors.js';
+import { mountTmpfs, skipWithoutTmpfs } from '../../support/tmpfs.js';
 import { ackClicks, click, openOutbox, recordAll, sqlite, tempDataDir } from './helpers.js';
 
 describe('the outbox writer', () => {
@@ -130,28 +131,6 @@ describe('the outbox writer', () => {
     expect(readHead(dir)).toEqual(last());
   });
 
-  it('gives every click of a failed batch the error, and records again once space is back', async () => {
-    const dir = tempDataDir();
-    const outbox = await openOutbox(dir, { durability: 'durable' });
-    await recordAll(outbox, [click()]);
-    const pages = sqlite(dir).pragma('page_count', { simple: true }) as number;
-    await outbox.limitPages(pages); // the disk is "full"
-    const errors = await Promise.all(
-      Array.from({ length: 3000 }, () => new Promise<Error | null>((resolve) => outbox.record(click(), resolve))),
-    );
-    expect(errors.every((e) => e !== null && (e as OutboxError).code === 'CR_ERR_OUTBOX_WRITE')).toBe(true);
-    expect(errors[0]!.message).toMatch(/full/);
-    expect(await outbox.stats()).toMatchObject({ write_errors: 3000, pending: 1, last_seq: 1 });
-
-    await outbox.limitPages(null);
-    await recordAll(outbox, [click(), click()]);
-    expect(await outbox.stats()).toMatchObject({ pending: 3, last_seq: 3 });
-    await outbox.close();
-    const reader = openOutboxReadOnly(dir);
-    expect(verifyChain(reader).ok).toBe(true); // the failed batch used up no positions
-    reader.close();
-  });
-
   it('commits everything queued before close resolves, then refuses new clicks', async () => {
     const dir = tempDataDir();
     const outbox = await Outbox.open({ dataDir: dir, durability: 'durable', commitIntervalMs: 5 });
@@ -251,6 +230,35 @@ describe('the outbox writer', () => {
     expect(reader.exists).toBe(false);
     expect([...reader.clicks()]).toEqual([]);
     expect(verifyChain(reader)).toMatchObject({ ok: true, rows: 0 });
+    reader.close();
+  });
+});
+
+/** A really full disk: a small tmpfs filled to ENOSPC (needs root; see test/support/tmpfs.ts). */
+const tmpfs = mountTmpfs(4096);
+const skipFull = skipWithoutTmpfs(tmpfs);
+const disk = typeof tmpfs === 'string' ? null : tmpfs;
+afterAll(() => disk?.unmount());
+
+describe.skipIf(skipFull)('the outbox writer on a full disk', () => {
+  it('gives every click of a failed batch the error, and records again once space is back', async () => {
+    const dir = join(disk!.dir, 'failed-batch');
+    const outbox = await openOutbox(dir, { durability: 'durable' });
+    await recordAll(outbox, [click()]);
+    disk!.fill(); // the disk is full
+    const errors = await Promise.all(
+      Array.from({ length: 3000 }, () => new Promise<Error | null>((resolve) => outbox.record(click(), resolve))),
+    );
+    expect(errors.every((e) => e !== null && (e as OutboxError).code === 'CR_ERR_OUTBOX_WRITE')).toBe(true);
+    expect(errors[0]!.message).toMatch(/full/);
+    expect(await outbox.stats()).toMatchObject({ write_errors: 3000, pending: 1, last_seq: 1 });
+
+    disk!.free();
+    await recordAll(outbox, [click(), click()]);
+    expect(await outbox.stats()).toMatchObject({ pending: 3, last_seq: 3 });
+    await outbox.close();
+    const reader = openOutboxReadOnly(dir);
+    expect(verifyChain(reader).ok).toBe(true); // the failed batch used up no positions
     reader.close();
   });
 });
