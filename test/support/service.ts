@@ -14,6 +14,7 @@ import { openOutboxReadOnly } from '../../src/outbox/index.js';
 import type { StoredClick } from '../../src/outbox/read-only.js';
 import { startService, type RunningService } from '../../src/service/service.js';
 import type { LinkInfo } from '../../src/types.js';
+import { waitFor } from './wait-for.js';
 
 export const SAMPLE_LINKS: LinkInfo[] = [
   { tracking_id: 'lt_test123456789', original_url: 'https://linkedin.com/in/steve-glen', is_active: true },
@@ -30,6 +31,8 @@ export interface TestService {
   /** Every log line the service wrote, parsed. */
   logs: Record<string, unknown>[];
   clicks(): StoredClick[];
+  /** Resolves once every click the service has queued is committed (fast mode answers before the commit). */
+  committed(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -72,6 +75,7 @@ export async function startTestService(env: Record<string, string> = {}, links: 
         ro.close();
       }
     },
+    committed: () => waitFor('the outbox to commit every queued click', async () => (await service.outbox.stats()).queued === 0),
     stop: () => service.stop(),
   };
 }
