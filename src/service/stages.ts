@@ -16,7 +16,7 @@ import { openOutboxReadOnly, Outbox, type OutboxReadOnly } from '../outbox/index
 import type { OutboxOptions } from '../outbox/outbox.js';
 import { policyFromConfig, type PrivacyPolicy } from '../privacy/index.js';
 import type { PolicyServices } from '../privacy/policy.js';
-import { createRateLimiter, type RateLimiter } from '../lib/rate-limit.js';
+import { createRateLimiter, type Clock, type RateLimiter } from '../lib/rate-limit.js';
 import { createShipper, type Shipper, type ShipperEvent } from '../shipper/index.js';
 import { createMissAdmission } from './miss-admission.js';
 
@@ -46,7 +46,7 @@ export function createShipperFor(s: Settings, outbox: Outbox, onEvent: (e: Shipp
 }
 
 /** The serving mirror, with the miss-lookup caps (sync.miss_*) in front of the main system. */
-export function openMirrorFor(s: Settings, hooks: MirrorHooks): Promise<Mirror> {
+export function openMirrorFor(s: Settings, hooks: MirrorHooks, clock?: Clock): Promise<Mirror> {
   // Read once, here: a missing key stops `serve` at start; the sync and the miss lookup share it.
   const apiKey = s.adapter === 'http' ? readApiKey(s.main_system) : undefined;
   return Mirror.open({
@@ -54,7 +54,7 @@ export function openMirrorFor(s: Settings, hooks: MirrorHooks): Promise<Mirror> 
     source: linkSourceFor(s, apiKey),
     lookup: mainSystemLinkLookup(s.main_system, s.sync.miss_timeout_ms, { apiKey }),
     hooks,
-    missAdmission: createMissAdmission(s.sync),
+    missAdmission: createMissAdmission(s.sync, clock),
   });
 }
 
@@ -74,6 +74,6 @@ export function policyFor(s: Settings, services: PolicyServices = {}): PrivacyPo
 }
 
 /** The public listener's per-client rate limit; null when server.rate_limit_per_second is 0 (off). */
-export function rateLimiterFor(s: Settings): RateLimiter | null {
-  return s.server.rate_limit_per_second > 0 ? createRateLimiter(s.server.rate_limit_per_second, s.server.rate_limit_burst) : null;
+export function rateLimiterFor(s: Settings, clock?: Clock): RateLimiter | null {
+  return s.server.rate_limit_per_second > 0 ? createRateLimiter(s.server.rate_limit_per_second, s.server.rate_limit_burst, undefined, clock) : null;
 }

@@ -36,7 +36,8 @@ export interface TestService {
   stop(): Promise<void>;
 }
 
-export async function startTestService(env: Record<string, string> = {}, links: LinkInfo[] = SAMPLE_LINKS): Promise<TestService> {
+/** `clock`: what the token buckets refill by (test/support/clock.ts), the wall clock by default. */
+export async function startTestService(env: Record<string, string> = {}, links: LinkInfo[] = SAMPLE_LINKS, opts: { clock?: () => number } = {}): Promise<TestService> {
   const dir = mkdtempSync(join(tmpdir(), 'cr-svc-'));
   const linksFile = join(dir, 'links.json');
   writeFileSync(linksFile, JSON.stringify(links));
@@ -58,7 +59,7 @@ export async function startTestService(env: Record<string, string> = {}, links: 
       cb();
     },
   });
-  const service = await startService(config, createLogger(config.log.level, sink));
+  const service = await startService(config, createLogger(config.log.level, sink), { version: 'unknown', clock: opts.clock });
   await service.mirror.sync().catch(() => undefined); // the first sync, awaited so tests start on a loaded mirror
   return {
     config,
