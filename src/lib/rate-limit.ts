@@ -17,7 +17,10 @@ interface Bucket {
   at: number;
 }
 
-export function createRateLimiter(perSecond: number, burst: number, maxBuckets = 100_000): RateLimiter {
+/** Milliseconds on the wall clock; a test passes its own to refill a bucket without waiting. */
+export type Clock = () => number;
+
+export function createRateLimiter(perSecond: number, burst: number, maxBuckets = 100_000, clock: Clock = Date.now): RateLimiter {
   const buckets = new Map<string, Bucket>();
   const fullAfterMs = (burst / perSecond) * 1000;
   let lastSweep = 0;
@@ -28,7 +31,7 @@ export function createRateLimiter(perSecond: number, burst: number, maxBuckets =
   };
 
   return {
-    take(key, now = Date.now()) {
+    take(key, now = clock()) {
       if (now - lastSweep >= Math.max(fullAfterMs, 1000) || buckets.size >= maxBuckets) sweep(now);
       let b = buckets.get(key);
       if (!b) {

@@ -5,6 +5,21 @@
  */
 import cron, { type ScheduledTask } from 'node-cron';
 
+/**
+ * The clock that ticks on a schedule: node-cron in the service. Injectable so that a test
+ * can tick by hand instead of waiting whole seconds on the wall clock.
+ */
+export type TickSource = (schedule: string, onTick: () => void) => { stop(): Promise<void> | void };
+
+/** node-cron, quiet: its own console logging would bypass the service's logger. */
+export const cronTicks: TickSource = (schedule, onTick) => {
+  const task: ScheduledTask = cron.schedule(schedule, onTick, {
+    name: 'clickrelay-mirror-sync',
+    logger: { info() {}, warn() {}, error() {}, debug() {} },
+  });
+  return { stop: () => task.destroy() };
+};
+
 export interface SchedulerOptions {
   schedule: string;
   /** One sync; errors are the job's to report (hooks), the scheduler only keeps going. */
@@ -12,10 +27,12 @@ export interface SchedulerOptions {
   /** Runs on every tick before the job decision, even when the job is skipped (cheap checks). */
   onTick?: () => void;
   runAtStart?: boolean;
+  /** What ticks; node-cron unless a test ticks by hand. */
+  ticks?: TickSource;
 }
 
 export class SyncScheduler {
-  readonly #task: ScheduledTask;
+  readonly #ticker: { stop(): Promise<void> | void };
   readonly #job: () => Promise<unknown>;
   #current: Promise<unknown> | null = null;
   #stopped = false;
@@ -25,18 +42,10 @@ export class SyncScheduler {
   /** `opts.schedule` as src/config/load.ts validated it. */
   constructor(opts: SchedulerOptions) {
     this.#job = opts.job;
-    this.#task = cron.schedule(
-      opts.schedule,
-      () => {
-        opts.onTick?.();
-        this.trigger();
-      },
-      {
-        name: 'clickrelay-mirror-sync',
-        // node-cron's own console logging would bypass the service's logger.
-        logger: { info() {}, warn() {}, error() {}, debug() {} },
-      },
-    );
+    this.#ticker = (opts.ticks ?? cronTicks)(opts.schedule, () => {
+      opts.onTick?.();
+      this.trigger();
+    });
     if (opts.runAtStart ?? true) this.trigger();
   }
 
@@ -59,7 +68,7 @@ export class SyncScheduler {
   /** Stop ticking and wait for a running sync to end (the caller aborts it first if it must be quick). */
   async stop(): Promise<void> {
     this.#stopped = true;
-    await this.#task.destroy();
+    await this.#ticker.stop();
     await this.#current;
   }
 }

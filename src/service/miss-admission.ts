@@ -5,7 +5,7 @@
  * everyone else's new links depend on. The public rate limit may be off; these are not.
  */
 import type { MissAdmission } from '../mirror/index.js';
-import { createRateLimiter } from '../lib/rate-limit.js';
+import { createRateLimiter, type Clock } from '../lib/rate-limit.js';
 
 export interface MissCaps {
   miss_rate_per_second: number;
@@ -14,9 +14,9 @@ export interface MissCaps {
   miss_client_burst: number;
 }
 
-export function createMissAdmission(caps: MissCaps): MissAdmission {
-  const perClient = createRateLimiter(caps.miss_client_rate_per_second, caps.miss_client_burst);
-  const global = createRateLimiter(caps.miss_rate_per_second, caps.miss_burst, 1);
+export function createMissAdmission(caps: MissCaps, clock?: Clock): MissAdmission {
+  const perClient = createRateLimiter(caps.miss_client_rate_per_second, caps.miss_client_burst, undefined, clock);
+  const global = createRateLimiter(caps.miss_rate_per_second, caps.miss_burst, 1, clock);
   return {
     take(clientKey) {
       const own = perClient.take(clientKey);

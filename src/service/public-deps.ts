@@ -20,6 +20,7 @@ import type { Shipper } from '../shipper/index.js';
 import type { clickEvents, requestEvents } from './events.js';
 import { createRecordClick } from './record-click.js';
 import { rateLimiterFor } from './stages.js';
+import type { Clock } from '../lib/rate-limit.js';
 import type { TlsFiles } from './uws-loading.js';
 
 export interface PublicStages {
@@ -36,13 +37,15 @@ export interface PublicStages {
   log: Logger;
   clicks: ReturnType<typeof clickEvents>;
   requests: ReturnType<typeof requestEvents>;
+  /** What the token buckets refill by; the wall clock unless a test brings its own. */
+  clock?: Clock;
 }
 
 export function publicAppDeps(s: Settings, d: PublicStages): PublicAppDeps {
   const { mirror, outbox, shipper, clicks, requests, metrics } = d;
   const { ipv4_prefix: v4, ipv6_prefix: v6 } = s.privacy;
   const trusted = s.trustedProxies;
-  const limiter = rateLimiterFor(s);
+  const limiter = rateLimiterFor(s, d.clock);
   const redirectsByStatus = new Map<number, { inc(): void }>();
   return {
     uws: d.uws,

@@ -39,6 +39,7 @@ import { runtimeSettings } from './runtime-file.js';
 import { RuntimeFileWriter } from './runtime-file-writer.js';
 import { ShippingState } from '../shipper/index.js';
 import { createShipperFor, openMirrorFor, openOutboxFor, policyFor } from './stages.js';
+import type { Clock } from '../lib/rate-limit.js';
 import { statusDataSource } from './status-data.js';
 import { loadServingUws } from './uws-loading.js';
 
@@ -69,6 +70,8 @@ export interface ServiceOptions {
   version: string;
   /** `serve --accept-new-outbox`: start past a damaged, emptied or cut-back outbox (src/outbox/open-checked.ts). */
   acceptNewOutbox?: boolean;
+  /** What the token buckets (public rate limit, miss-lookup caps) refill by; the wall clock unless a test brings its own. */
+  clock?: Clock;
 }
 
 export async function startService(config: Config, log: Logger, opts: ServiceOptions = { version: 'unknown' }): Promise<RunningService> {
@@ -99,7 +102,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   if (keys.unsaved) log.warn({ event: 'session_keys_unsaved' }, keys.unsaved);
 
   // mirror
-  const mirror = await openMirrorFor(s, mirrorEvents(log, metrics, health));
+  const mirror = await openMirrorFor(s, mirrorEvents(log, metrics, health), opts.clock);
   const noNice = threadPriorityUnavailable();
   if (noNice) log.warn({ event: 'mirror_priority_unavailable', reason: noNice }, `the mirror thread cannot lower its priority to nice ${MIRROR_THREAD_NICE} (${noNice}): a full re-sync will compete with redirects for the CPU. Allow setpriority (systemd: SystemCallFilter=setpriority)`);
 
@@ -117,7 +120,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   const drain = new ConnectionDrain();
   const clicks = clickEvents(log, metrics);
   const requests = requestEvents(log, metrics);
-  const publicListener = new PublicListener(publicAppDeps(s, { uws, tls, mirror, outbox, keys, shipper, policy, rate, drain, metrics, log, clicks, requests }), s.server.host);
+  const publicListener = new PublicListener(publicAppDeps(s, { uws, tls, mirror, outbox, keys, shipper, policy, rate, drain, metrics, log, clicks, requests, clock: opts.clock }), s.server.host);
 
   // the admin listener
   const admin = adminEvents(log);

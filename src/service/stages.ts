@@ -12,7 +12,7 @@ import { openOutboxReadOnly, Outbox, type OutboxReadOnly } from '../outbox/index
 import type { OutboxOptions } from '../outbox/outbox.js';
 import { policyFromConfig, type PrivacyPolicy } from '../privacy/index.js';
 import type { PolicyServices } from '../privacy/policy.js';
-import { createRateLimiter, type RateLimiter } from '../lib/rate-limit.js';
+import { createRateLimiter, type Clock, type RateLimiter } from '../lib/rate-limit.js';
 import { createShipper, type Shipper, type ShipperEvent } from '../shipper/index.js';
 import { createMissAdmission } from './miss-admission.js';
 
@@ -43,7 +43,7 @@ export function createShipperFor(s: Settings, outbox: Outbox, onEvent: (e: Shipp
 }
 
 /** The serving mirror, with the miss-lookup caps (sync.miss_*) in front of the main system. */
-export function openMirrorFor(s: Settings, hooks: MirrorHooks): Promise<Mirror> {
+export function openMirrorFor(s: Settings, hooks: MirrorHooks, clock?: Clock): Promise<Mirror> {
   const links = LINK_SOURCES[s.linkSource];
   // Read once, here: a missing credential stops `serve` at start; the sync and the miss lookup share it.
   const credentials = links.credentials(s);
@@ -52,7 +52,7 @@ export function openMirrorFor(s: Settings, hooks: MirrorHooks): Promise<Mirror> 
     source: links.source(s, credentials),
     lookup: links.lookup(s, credentials),
     hooks,
-    missAdmission: createMissAdmission(s.sync),
+    missAdmission: createMissAdmission(s.sync, clock),
   });
 }
 
@@ -67,6 +67,6 @@ export function policyFor(s: Settings, services: PolicyServices = {}): PrivacyPo
 }
 
 /** The public listener's per-client rate limit; null when server.rate_limit_per_second is 0 (off). */
-export function rateLimiterFor(s: Settings): RateLimiter | null {
-  return s.server.rate_limit_per_second > 0 ? createRateLimiter(s.server.rate_limit_per_second, s.server.rate_limit_burst) : null;
+export function rateLimiterFor(s: Settings, clock?: Clock): RateLimiter | null {
+  return s.server.rate_limit_per_second > 0 ? createRateLimiter(s.server.rate_limit_per_second, s.server.rate_limit_burst, undefined, clock) : null;
 }

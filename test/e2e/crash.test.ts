@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openOutboxReadOnly, verifyChain } from '../../src/outbox/index.js';
 import { assertBuilt, freePort, runCli, waitReady } from '../support/child-service.js';
+import { waitFor } from '../support/wait-for.js';
 
 beforeAll(() => assertBuilt());
 
@@ -40,7 +41,8 @@ describe('durability under SIGKILL', () => {
       }
     };
     const clients = Array.from({ length: 32 }, client);
-    await new Promise((r) => setTimeout(r, 1500));
+    // Killed under load: once well over 500 redirects were received, as many clients still wait.
+    await waitFor('600 redirects received', () => received.size >= 600, { timeoutMs: 40_000 });
     child.proc.kill('SIGKILL');
     killed = true;
     await Promise.all(clients);

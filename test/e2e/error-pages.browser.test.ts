@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, noChromium } from '../support/browser.js';
+import { skippingClock } from '../support/clock.js';
 import { SAMPLE_LINKS, startTestService, type TestService } from '../support/service.js';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -21,6 +22,8 @@ describe.skipIf(noChromium)('error pages in a browser', () => {
   let destination: Server;
   let destinationUrl: string;
   let s: TestService;
+  // The bucket refills by this clock: the 429 test skips it ahead instead of waiting for a token.
+  const clock = skippingClock();
   let browser: Browser;
   let page: Page;
 
@@ -33,6 +36,7 @@ describe.skipIf(noChromium)('error pages in a browser', () => {
       // One click a second per network, no burst: the second click in a row is a 429.
       { CLICKRELAY_SERVER_RATE_LIMIT_PER_SECOND: '1', CLICKRELAY_SERVER_RATE_LIMIT_BURST: '1' },
       [...SAMPLE_LINKS, { tracking_id: 'lt_local', original_url: destinationUrl, is_active: true }],
+      { clock: clock.now },
     );
     browser = await launchBrowser();
     page = await browser.newPage();
@@ -75,7 +79,7 @@ describe.skipIf(noChromium)('error pages in a browser', () => {
   });
 
   it('429: the page says it retries, and reaches the link by itself after Retry-After', async () => {
-    await new Promise((r) => setTimeout(r, 1_100)); // a full bucket
+    clock.advance(1_100); // a full bucket
     const first = await page.goto(`${s.base}/track/lt_local`);
     expect(first?.status()).toBe(200);
     expect(page.url()).toBe(destinationUrl);

@@ -4,11 +4,12 @@
  * folder that cannot be made says why, with its errno.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, CLI, freePort, waitReady, type Child } from '../support/child-service.js';
+import { waitFor } from '../support/wait-for.js';
 
 beforeAll(() => assertBuilt());
 
@@ -17,9 +18,17 @@ function cliArgs(umask: string, args: string[]): [string, string[]] {
   return ['/bin/sh', ['-c', `umask ${umask} && exec "$0" "$@"`, process.execPath, CLI, ...args]];
 }
 
-function runSyncCli(umask: string, args: string[], env: Record<string, string>, opts: { uid?: number; gid?: number } = {}) {
-  const [cmd, argv] = cliArgs(umask, args);
-  return spawnSync(cmd, argv, { cwd: tmpdir(), env: { ...process.env, CLICKRELAY_CONFIG: '', ...env }, encoding: 'utf8', ...opts });
+/**
+ * Root without the capabilities that let it read and write past file modes (setpriv, util-linux):
+ * a user the folder modes apply to, who can still read the checkout it owns wherever it was
+ * cloned (as `nobody` it could not when the checkout sits in a private folder, e.g. /root).
+ */
+const BOUND_BY_MODES = ['setpriv', '--bounding-set', '-dac_override,-dac_read_search', '--inh-caps', '-dac_override,-dac_read_search', '--'];
+
+function runSyncCli(umask: string, args: string[], env: Record<string, string>, opts: { boundByModes?: boolean } = {}) {
+  const [shell, shellArgs] = cliArgs(umask, args);
+  const [cmd, argv] = opts.boundByModes ? [BOUND_BY_MODES[0]!, [...BOUND_BY_MODES.slice(1), shell, ...shellArgs]] : [shell, shellArgs];
+  return spawnSync(cmd, argv, { cwd: tmpdir(), env: { ...process.env, CLICKRELAY_CONFIG: '', ...env }, encoding: 'utf8' });
 }
 
 function serve(umask: string, env: Record<string, string>): Child {
@@ -58,7 +67,7 @@ describe.each(['022', '000'])('a fresh install under umask %s', (umask) => {
     const child = serve(umask, { ...env, CLICKRELAY_SERVER_PORT: String(port), CLICKRELAY_ADMIN_PORT: String(admin) });
     await waitReady(admin, child);
     expect((await fetch(`http://127.0.0.1:${port}/track/lt_fresh`, { redirect: 'manual' })).status).toBe(302);
-    await new Promise((r) => setTimeout(r, 300)); // outbox.head follows the commit within 100 ms
+    await waitFor('outbox.head, written after the commit', () => existsSync(join(data, 'outbox.head')));
     const running = modes(data);
     child.proc.kill('SIGTERM');
     expect(await child.exited, child.output()).toBe(0);
@@ -93,9 +102,8 @@ describe('a data folder that cannot be made', () => {
     const env = { CLICKRELAY_STORAGE_DATA_DIR: join(parent, 'data'), CLICKRELAY_SYNC_FILE: links, CLICKRELAY_LOG_LEVEL: 'warn' };
     mkdirSync(parent);
     chmodSync(parent, 0o555);
-    // Root may write anywhere: run as nobody then, which has no write access to `locked`.
-    const asOther = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    const sync = runSyncCli('022', ['sync'], env, asOther);
+    // Root may write anywhere: run it then without the capabilities that let it, so `locked`'s mode applies.
+    const sync = runSyncCli('022', ['sync'], env, { boundByModes: process.getuid?.() === 0 });
     expect(sync.status, sync.stderr).toBe(1);
     expect(sync.stderr).toMatch(/EACCES/);
     expect(sync.stderr).toContain(join(parent, 'data'));

@@ -11,18 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRefMainSystem, type RefMainSystem } from '../support/ref-main-system/server.js';
 import { assertBuilt, CLI } from '../support/child-service.js';
 import { startTestService, type TestService } from '../support/service.js';
+import { waitFor } from '../support/wait-for.js';
 
 const KEY = 'two-sides-key';
 let main: RefMainSystem;
 let s: TestService;
 
-async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = (what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 10_000) => waitFor(what, ok, { timeoutMs });
 
 beforeAll(async () => {
   assertBuilt();
@@ -71,7 +66,7 @@ describe('clickrelay with the main system', () => {
   it('clicks recorded while the main system is down are delivered when it is back', async () => {
     await main.setDown(true);
     for (let i = 0; i < 5; i++) expect((await fetch(`${s.base}/track/lt_seed_0000002`, { redirect: 'manual' })).status).toBe(302);
-    await new Promise((r) => setTimeout(r, 300));
+    await until('a failed shipment while it is down', () => s.logs.some((l) => l.event === 'ship_retry'));
     await main.setDown(false);
     await until('the backlog to drain', () => main.clicks().filter((c) => c.tracking_id === 'lt_seed_0000002').length === 5, 20_000);
   });

@@ -14,6 +14,7 @@ import { openOutboxReadOnly } from '../../src/outbox/index.js';
 import type { StoredClick } from '../../src/outbox/read-only.js';
 import { startService, type RunningService } from '../../src/service/service.js';
 import type { LinkInfo } from '../../src/types.js';
+import { waitFor } from './wait-for.js';
 
 export const SAMPLE_LINKS: LinkInfo[] = [
   { tracking_id: 'lt_test123456789', original_url: 'https://linkedin.com/in/steve-glen', is_active: true },
@@ -30,10 +31,13 @@ export interface TestService {
   /** Every log line the service wrote, parsed. */
   logs: Record<string, unknown>[];
   clicks(): StoredClick[];
+  /** Resolves once every click the service has queued is committed (fast mode answers before the commit). */
+  committed(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startTestService(env: Record<string, string> = {}, links: LinkInfo[] = SAMPLE_LINKS): Promise<TestService> {
+/** `clock`: what the token buckets refill by (test/support/clock.ts), the wall clock by default. */
+export async function startTestService(env: Record<string, string> = {}, links: LinkInfo[] = SAMPLE_LINKS, opts: { clock?: () => number } = {}): Promise<TestService> {
   const dir = mkdtempSync(join(tmpdir(), 'cr-svc-'));
   const linksFile = join(dir, 'links.json');
   writeFileSync(linksFile, JSON.stringify(links));
@@ -55,7 +59,7 @@ export async function startTestService(env: Record<string, string> = {}, links: 
       cb();
     },
   });
-  const service = await startService(config, createLogger(config.log.level, sink));
+  const service = await startService(config, createLogger(config.log.level, sink), { version: 'unknown', clock: opts.clock });
   await service.mirror.sync().catch(() => undefined); // the first sync, awaited so tests start on a loaded mirror
   return {
     config,
@@ -72,6 +76,7 @@ export async function startTestService(env: Record<string, string> = {}, links: 
         ro.close();
       }
     },
+    committed: () => waitFor('the outbox to commit every queued click', async () => (await service.outbox.stats()).queued === 0),
     stop: () => service.stop(),
   };
 }

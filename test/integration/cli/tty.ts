@@ -23,7 +23,7 @@ export function onTty(args: string[], env: Record<string, string>, opts: { killA
       // SIGINT once the awaited line is on screen (a fixed delay is too short on a busy machine).
       if (opts.stopWhen && !stopped && opts.stopWhen.test(screen)) {
         stopped = true;
-        setTimeout(() => proc.kill('SIGINT'), 500);
+        proc.kill('SIGINT');
       }
     });
     proc.stderr.on('data', (d: Buffer) => (screen += d.toString()));

@@ -1,11 +1,15 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skippingClock } from '../../support/clock.js';
 import { startTestService, type TestService } from '../../support/service.js';
+import { waitFor } from '../../support/wait-for.js';
 
 describe('abuse limits', () => {
   let s: TestService;
+  // The buckets refill by this clock: a test skips it ahead instead of waiting real seconds.
+  const clock = skippingClock();
   beforeAll(async () => {
-    s = await startTestService({ CLICKRELAY_SERVER_RATE_LIMIT_PER_SECOND: '2', CLICKRELAY_SERVER_RATE_LIMIT_BURST: '3' });
+    s = await startTestService({ CLICKRELAY_SERVER_RATE_LIMIT_PER_SECOND: '2', CLICKRELAY_SERVER_RATE_LIMIT_BURST: '3' }, undefined, { clock: clock.now });
   });
   afterAll(async () => {
     await s.stop();
@@ -29,7 +33,7 @@ describe('abuse limits', () => {
   });
 
   it('the bucket refills at the configured rate', async () => {
-    await new Promise((r) => setTimeout(r, 1100));
+    clock.advance(1100);
     expect((await fetch(`${s.base}/track/lt_other`, { redirect: 'manual' })).status).toBe(302);
   });
 
@@ -45,8 +49,8 @@ describe('abuse limits', () => {
     const drip = setInterval(() => {
       if (!sock.destroyed) sock.write(i < partial.length ? partial[i++]! : 'a');
     }, 1000);
-    await new Promise((r) => setTimeout(r, 1200));
-    await new Promise((r) => setTimeout(r, 1200)); // let the bucket refill for the next check
+    await waitFor('the slow client to be part-way through its request', () => i >= 1);
+    clock.advance(2400); // let the bucket refill for the next check
     expect((await fetch(`${s.base}/track/lt_other`, { redirect: 'manual' })).status).toBe(302);
     const ms = await closed;
     clearInterval(drip);

@@ -9,6 +9,7 @@ import { CLOSED, ConnectionDrain, DRAINING } from '../../../src/http/drain.js';
 import { listen, type Listening } from '../../../src/http/listen.js';
 import { createPublicApp } from '../../../src/http/public/public-app.js';
 import { loadUws, type TemplatedApp } from '../../../src/http/uws.js';
+import { waitFor } from '../../support/wait-for.js';
 
 const { uws } = loadUws({ allowJsFallback: false });
 
@@ -69,13 +70,7 @@ function connection(port: number) {
   return c;
 }
 
-const until = async (what: string, cond: () => boolean, ms = 2000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
+const until = (what: string, cond: () => boolean) => waitFor(what, cond, { stepMs: 5 });
 
 describe('draining the public listener', () => {
   it('waits for redirects waiting on their commit, answers them and later requests with Connection: close, then closes idle connections', async () => {
@@ -98,6 +93,8 @@ describe('draining the public listener', () => {
     // A keep-alive client sends on its connection after the stop began: still recorded, told to go.
     busy.send('/track/lt_known?n=busy');
     await until('the busy click', () => held.length === 3);
+    // Elapsed time is the thing here: the drain must NOT settle while answers are pending, and
+    // no event marks something that does not happen; 50 ms gives it every chance to.
     await new Promise((r) => setTimeout(r, 50));
     expect(settled, 'the drain waits for the answers still pending').toBe(false);
     held[1]!.done(null);

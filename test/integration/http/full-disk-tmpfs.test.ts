@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readHead, writeHead } from '../../../src/outbox/head.js';
 import { assertBuilt, runCli, serveEnv, waitReady, type Child } from '../../support/child-service.js';
 import { mountTmpfs, skipWithoutTmpfs } from '../../support/tmpfs.js';
+import { waitFor } from '../../support/wait-for.js';
 import { click, openOutbox, recordAll } from '../../unit/outbox/helpers.js';
 import { cli } from '../audit/cli.js';
 
@@ -138,7 +139,7 @@ describe.skipIf(skip)('outbox.head on a full disk', () => {
     try {
       await recordAll(outbox, Array.from({ length: 10 }, () => click()));
       expect((await outbox.stats()).last_seq).toBe(310);
-      await new Promise((r) => setTimeout(r, 400)); // the head follows commits within 100 ms
+      await waitFor('outbox.head to follow the last commit', () => readHead(dir)?.seq === 310); // within 100 ms, unless the fix is gone
       expect(readHead(dir)?.seq).toBe(310); // before the fix: stuck at the last head before the disk filled
     } finally {
       tmp!.free();

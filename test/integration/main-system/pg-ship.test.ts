@@ -13,6 +13,7 @@ import type { ClickRecord } from '../../../src/types.js';
 import { initdb, skipUnless } from '../../support/requires.js';
 import { DB_PASSWORD, startCluster, type PgCluster } from '../../support/postgres.js';
 import { assertBuilt, runCli } from '../../support/child-service.js';
+import { waitFor } from '../../support/wait-for.js';
 import { click, clicks, ofType, openOutbox, record, removeDir, tempDir } from '../shipper/helpers.js';
 
 type StoredRow = { click_id: string; tracking_id: string; clicked_at: string; ip_address: string | null; user_agent: string | null; referrer_url: string | null; session_id: string | null; click_source: string | null; metadata: Record<string, unknown> };
@@ -124,10 +125,11 @@ describe.skipIf(skipUnless(initdb()))('shipping into the main system database', 
     const arrived = async () => Number((await cluster.admin<{ n: string }>('SELECT count(*) AS n FROM link_clicks')).rows[0]!.n);
     let before = 0;
     for (let i = 0; i < 500 && (before = await arrived()) === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    const retriesBefore = ofType(events, 'retry').length;
     cluster.crash();
     expect(before).toBeGreaterThan(0);
     expect(before).toBeLessThan(ours.length);
-    await new Promise((r) => setTimeout(r, 700));
+    await waitFor('the shipper to meet the stopped database', () => ofType(events, 'retry').length > retriesBefore);
     cluster.start();
     const r = await s.drain({ timeoutMs: 60_000 });
     expect(r).toEqual({ pending: 0, dead_letter: 0, paused: false });

@@ -97,10 +97,3 @@ export function links(n: number, prefix = 'lt_', over: (i: number) => Record<str
   }));
 }
 
-export async function waitFor(cond: () => boolean, timeoutMs = 5_000, stepMs = 20): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('waitFor: condition not met in time');
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}

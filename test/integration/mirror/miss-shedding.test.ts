@@ -8,11 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRefMainSystem, type RefMainSystem } from '../../support/ref-main-system/server.js';
+import { skippingClock } from '../../support/clock.js';
 import { startTestService, type TestService } from '../../support/service.js';
 
 const KEY = 'miss-shedding-key';
 let main: RefMainSystem;
 let s: TestService;
+// The buckets refill by this clock: a test skips it ahead instead of waiting real seconds.
+const clock = skippingClock();
 
 beforeAll(async () => {
   main = await startRefMainSystem({ apiKey: KEY, links: 5 });
@@ -28,7 +31,7 @@ beforeAll(async () => {
     CLICKRELAY_SYNC_MISS_CLIENT_BURST: '5',
     CLICKRELAY_SYNC_MISS_RATE_PER_SECOND: '5',
     CLICKRELAY_SYNC_MISS_BURST: '15',
-  });
+  }, undefined, { clock: clock.now });
 });
 afterAll(async () => {
   await s?.stop();
@@ -81,7 +84,7 @@ describe('miss lookups are capped, and what is shed is answered 503 + Retry-Afte
   });
 
   it('many clients together are held to the global bucket', async () => {
-    await new Promise((r) => setTimeout(r, 3_100)); // let the global bucket refill (15 at 5/s)
+    clock.advance(3_100); // let the global bucket refill (15 at 5/s)
     main.requestLog.clear();
     const before = await shedTotals();
     const t0 = Date.now();

@@ -9,7 +9,8 @@ import { Mirror } from '../../../src/mirror/mirror.js';
 import { fileIdentity, mirrorPath } from '../../../src/mirror/store/mirror-path.js';
 import { peekSyncState } from '../../../src/mirror/store/mirror-reader.js';
 import { startRefMainSystem, type RefMainSystem } from '../../support/ref-main-system/server.js';
-import { API_KEY, fileFacts, links, mirrorConfig, removeTempDirs, tempDir, waitFor, openMirror as openMirrorFromConfig, runSync, type TestMirrorConfig as MirrorConfig } from './helpers.js';
+import { waitFor } from '../../support/wait-for.js';
+import { API_KEY, fileFacts, links, mirrorConfig, removeTempDirs, tempDir, openMirror as openMirrorFromConfig, runSync, type TestMirrorConfig as MirrorConfig } from './helpers.js';
 
 const REGISTER = fileURLToPath(new URL('../../support/ref-main-system/register.mjs', import.meta.url));
 const SYNC_ONCE = fileURLToPath(new URL('./fixtures/sync-once.ts', import.meta.url));
@@ -54,7 +55,7 @@ describe('serve: the mirror in a running service', () => {
     ms.addLinks(links(5));
     const m = await openMirror();
     m.start();
-    await waitFor(() => m.lookup('lt_0004') !== undefined);
+    await waitFor('lt_0004 in the served index', () => m.lookup('lt_0004') !== undefined);
     expect(m.lastResult).toMatchObject({ changed: true, added: 5 });
   });
 
@@ -72,13 +73,13 @@ describe('serve: the mirror in a running service', () => {
     const reloads: Array<{ reason: string; links: number }> = [];
     const m = await openMirror({ hooks: { onReload: (i) => reloads.push(i) } });
     m.start();
-    await waitFor(() => m.lookup('lt_0002') !== undefined);
+    await waitFor('lt_0002 in the served index', () => m.lookup('lt_0002') !== undefined);
     ms.setLink({ tracking_id: 'lt_from_cli', original_url: 'https://example.com/cli' });
     const { done } = syncProcess(cfg);
     const { code, out } = await done;
     expect(code).toBe(0);
     expect(JSON.parse(out)).toMatchObject({ changed: true, added: 1 });
-    await waitFor(() => m.lookup('lt_from_cli') !== undefined, 5_000);
+    await waitFor('the link synced by the CLI in the served index', () => m.lookup('lt_from_cli') !== undefined);
     expect(reloads.at(-1)).toMatchObject({ reason: 'replaced', links: 4 });
   });
 
@@ -115,7 +116,7 @@ describe('serve: the mirror in a running service', () => {
     ms.faults.slowMs = { routes: ['links'], skip: 2, ms: 1_500 };
     ms.requestLog.clear();
     const p = m.sync().catch((e: MirrorError) => e);
-    await waitFor(() => ms.requestLog.count('links') >= 3);
+    await waitFor('page 3 requested', () => ms.requestLog.count('links') >= 3);
     const t0 = Date.now();
     await m.stop();
     expect(Date.now() - t0).toBeLessThan(1_000);
@@ -146,8 +147,8 @@ describe('a sync process killed midway (SIGKILL)', () => {
     ms.faults.slowMs = { routes: ['links'], skip: 2, ms: 10_000 }; // page 3 hangs
     ms.requestLog.clear();
     const { child, done } = syncProcess(cfg);
-    await waitFor(() => ms.requestLog.count('links') >= 3, 10_000);
-    await new Promise((r) => setTimeout(r, 100)); // page 2's rows reach the temp file
+    await waitFor('page 3 requested', () => ms.requestLog.count('links') >= 3);
+    await waitFor('the temp file of the build', () => readdirSync(dir).some((n) => n.startsWith('mirror.db.tmp-')));
     const tmp = readdirSync(dir).find((n) => n.startsWith('mirror.db.tmp-'));
     expect(tmp).toBe(`mirror.db.tmp-${child.pid}`); // it was mid-build
     child.kill('SIGKILL');

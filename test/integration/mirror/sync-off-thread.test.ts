@@ -17,6 +17,8 @@ import { fileFacts, mirrorConfig, removeTempDirs, tempDir, openMirror, runSync }
 afterAll(removeTempDirs);
 
 const N = 200_000;
+/** Two syncs of N links take seconds on a quiet machine and far longer on a busy one; the deadline only guards against a hang. */
+const HEAVY = { timeout: 180_000 };
 
 /** N links as NDJSON; `v` goes into every URL, so two versions differ in every row. */
 function writeLinks(file: string, v: number): void {
@@ -34,14 +36,30 @@ function niceOf(statPath: string): number | null {
   }
 }
 
-/** Longest gap between two turns of this thread's event loop while `work` runs. */
+const SCHEDSTAT = '/proc/thread-self/schedstat';
+const hasSchedstat = existsSync(SCHEDSTAT);
+
+/**
+ * This thread's clock, less the time it stood ready on a run queue while another process
+ * had the core (schedstat's second field, Linux). What the tests below measure is what
+ * this thread did or waited for itself; a busy machine taking the core away for a moment
+ * is not a stall of ours (it failed a run on a loaded machine, issue #26). Without
+ * schedstat it is the plain clock.
+ */
+function ownClockMs(): number {
+  if (!hasSchedstat) return performance.now();
+  const waitedNs = Number(readFileSync(SCHEDSTAT, 'utf8').split(' ')[1]);
+  return performance.now() - waitedNs / 1e6;
+}
+
+/** Longest gap between two turns of this thread's event loop while `work` runs (elapsed time is the thing measured: the timer is the probe). */
 async function longestGap<T>(work: () => Promise<T>): Promise<{ value: T; maxGapMs: number; turns: number }> {
-  let last = performance.now();
+  let last = ownClockMs();
   let maxGapMs = 0;
   let turns = 0;
   let on = true;
   const tick = (): void => {
-    const now = performance.now();
+    const now = ownClockMs();
     maxGapMs = Math.max(maxGapMs, now - last);
     last = now;
     turns++;
@@ -55,7 +73,7 @@ async function longestGap<T>(work: () => Promise<T>): Promise<{ value: T; maxGap
   }
 }
 
-describe('a big sync beside a serving thread', () => {
+describe('a big sync beside a serving thread', HEAVY, () => {
   const dir = tempDir();
   const file = join(dir, 'links.ndjson');
   const cfg = mirrorConfig(dir, { sync: { file } });
@@ -106,8 +124,8 @@ describe('a big sync beside a serving thread', () => {
 
   it('a timer set while the new index is read fires within a few milliseconds', async () => {
     const load = loadMirror(dir);
-    const set = performance.now();
-    const late = await new Promise<number>((resolve) => setTimeout(() => resolve(performance.now() - set), 0));
+    const set = ownClockMs();
+    const late = await new Promise<number>((resolve) => setTimeout(() => resolve(ownClockMs() - set), 0)); // the timer is the probe: how late it fires is the thing tested
     const loaded = await load;
     expect(loaded.index.size).toBe(N);
     expect(late).toBeLessThan(10);
@@ -125,15 +143,21 @@ async function syncedOnce() {
   return { dir, file, cfg, holder, index: holder.current };
 }
 
-describe('a sync stopped part-way changes nothing', () => {
+describe('a sync stopped part-way changes nothing', HEAVY, () => {
   it('an abort while the sync thread builds leaves mirror.db, the index and no temp file behind', async () => {
     const { dir, file, cfg, holder, index } = await syncedOnce();
     const facts = fileFacts(mirrorPath(dir));
 
     writeLinks(file, 2);
     const stop = new AbortController();
-    setTimeout(() => stop.abort(), 150); // the sync thread is then inserting rows
-    const err = await runSync({ config: cfg, holder, signal: stop.signal }).catch((e: unknown) => e);
+    let insertedWhenAborted = 0;
+    const onProgress = (rows: number) => {
+      if (stop.signal.aborted) return;
+      insertedWhenAborted = rows;
+      stop.abort(); // the sync thread reports rows inserted: it is building now
+    };
+    const err = await runSync({ config: cfg, holder, signal: stop.signal, onProgress }).catch((e: unknown) => e);
+    expect(insertedWhenAborted).toBeGreaterThan(0);
     expect((err as MirrorError).code).toBe('CR_ERR_MIRROR_ABORTED');
     expect(holder.current).toBe(index);
     expect(holder.lookupUrl('lt_0000001')).toBe('https://jobs.example.com/postings/1?v=1');
@@ -164,7 +188,7 @@ describe('a sync stopped part-way changes nothing', () => {
   });
 });
 
-describe('a serving Mirror and its own sync', () => {
+describe('a serving Mirror and its own sync', HEAVY, () => {
   it('does not reload the file its own sync thread swapped in (that would read every link twice)', async () => {
     const dir = tempDir();
     const file = join(dir, 'links.ndjson');
@@ -176,7 +200,9 @@ describe('a serving Mirror and its own sync', () => {
       await m.sync();
       writeLinks(file, 2);
       await m.sync();
-      await new Promise((r) => setTimeout(r, 300)); // past the watcher's debounce
+      // Elapsed time is the thing here: nothing may happen within the watcher's debounce
+      // (50 ms) after our own swap, and no event marks a reload that did not happen.
+      await new Promise((r) => setTimeout(r, 300));
       expect(m.holder.lookupUrl('lt_0000001')).toBe('https://jobs.example.com/postings/1?v=2');
       expect(reloads.filter((r) => r === 'replaced')).toEqual([]);
       expect(m.checkReplaced()).toBe(false);

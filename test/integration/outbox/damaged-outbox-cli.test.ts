@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readHead } from '../../../src/outbox/index.js';
 import { checkWal, WAL_FRAME_HEADER_BYTES, WAL_HEADER_BYTES } from '../../../src/outbox/wal-check.js';
 import { assertBuilt, runCli, serveEnv, waitReady, type Child } from '../../support/child-service.js';
+import { waitFor } from '../../support/wait-for.js';
 import { cli } from '../audit/cli.js';
 
 let root = '';
@@ -49,13 +50,15 @@ async function startServe(dataDir: string, args: string[] = []): Promise<{ child
 }
 
 /** `n` redirects, 16 at a time; each 302 means its click is committed (durable, the default). */
-async function click(port: number, n: number): Promise<void> {
+/** `n` clicks over 16 connections; `answered` counts the redirects received so far. */
+async function click(port: number, n: number, answered = { count: 0 }): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < n) {
       next++;
       const r = await fetch(`http://127.0.0.1:${port}/track/lt_disk`, { redirect: 'manual' });
       expect(r.status).toBe(302);
+      answered.count++;
     }
   };
   await Promise.all(Array.from({ length: 16 }, worker));
@@ -141,8 +144,9 @@ describe('one flipped byte in outbox.db-wal after a SIGKILL', () => {
     for (let attempt = 0; attempt < 5 && frames <= 30; attempt++) {
       const s = await startServe(dir);
       await click(s.port, 1500);
-      const more = click(s.port, 100_000).catch(() => undefined);
-      await new Promise((r) => setTimeout(r, 300));
+      const answered = { count: 0 };
+      const more = click(s.port, 100_000, answered).catch(() => undefined);
+      await waitFor('clicks to keep coming', () => answered.count >= 200); // killed while they do
       s.child.proc.kill('SIGKILL');
       await s.child.exited;
       await more;

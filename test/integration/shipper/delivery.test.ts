@@ -3,6 +3,7 @@
  * what is delivered, exactly once, whatever the main system does.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../../support/wait-for.js';
 import { clicks, ofType, record, rig, storedIds, type Rig } from './helpers.js';
 
 let r: Rig | null = null;
@@ -27,8 +28,16 @@ describe('shipper delivery (batch mode)', () => {
 
   it('ships a lone click within about a second of notify()', async () => {
     r = await rig({ lingerMs: 200, pollMs: 60_000 });
+    // Watched, not replaced: the shipper's first read finds nothing, and then only notify() wakes it.
+    const take = r.outbox.takePending.bind(r.outbox);
+    let reads = 0;
+    r.outbox.takePending = async (...args) => {
+      const items = await take(...args);
+      reads++;
+      return items;
+    };
     r.shipper.start();
-    await new Promise((res) => setTimeout(res, 50));
+    await waitFor('the shipper to find the outbox empty', () => reads >= 1);
     const c = clicks(1);
     await record(r.outbox, c);
     const t0 = Date.now();

@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { openOutboxReadOnly } from '../../../src/outbox/index.js';
+import { waitFor } from '../../support/wait-for.js';
 import { clicks, ofType, record, rig, storedIds, type Rig } from './helpers.js';
 
 let r: Rig | null = null;
@@ -23,7 +24,7 @@ async function recordWhileShipping(rg: Rig, total: number, waves: number) {
     const wave = all.slice(i, i + per);
     await record(rg.outbox, wave);
     rg.shipper.notify(wave.length);
-    await sleep(20);
+    await sleep(20); // pacing, not synchronisation: the waves arrive spread over time while the shipper works; nothing is asserted on it
   }
   return all;
 }
@@ -82,7 +83,14 @@ describe('shipper under faults', () => {
     r = await rig({ batchSize: 30 });
     await r.ms.setDown(true);
     const sent = await recordWhileShipping(r, 200, 4);
-    await sleep(300);
+    await waitFor('a failed attempt noted on the first click', () => {
+      const ro = openOutboxReadOnly(r!.dir);
+      try {
+        return r!.events.some((e) => e.type === 'retry') && ([...ro.clicks()][0]?.attempts ?? 0) > 0;
+      } finally {
+        ro.close();
+      }
+    });
     expect(r.ms.clickCount()).toBe(0);
     expect((await r.outbox.stats()).pending).toBe(200);
     expect(r.shipper.stats().retriesByReason['connection']).toBeGreaterThan(0);
@@ -150,7 +158,10 @@ describe('shipper and permanent refusals', () => {
     r = await rig({ maxBackoffMs: 300 });
     r.ms.faults.unauthorized = true;
     const sent = await recordWhileShipping(r, 40, 2);
-    await sleep(400);
+    const t0 = Date.now();
+    await waitFor('the shipper to pause on the 401', () => r!.shipper.stats().paused);
+    // Elapsed time is the thing tested next: over at least 400 ms, the probes stay few.
+    await sleep(Math.max(0, 400 - (Date.now() - t0)));
     expect(r.shipper.stats().paused).toBe(true);
     expect(ofType(r.events, 'unauthorized')).toEqual([{ type: 'unauthorized', status: 401 }]);
     expect(await r.outbox.stats()).toMatchObject({ pending: 40, dead_letter: 0 });
@@ -166,7 +177,7 @@ describe('shipper and permanent refusals', () => {
   it('resumes at once when a wrong key is replaced with setApiKey', async () => {
     r = await rig({ apiKey: 'wrong-key-xyz', maxBackoffMs: 60_000 });
     const sent = await recordWhileShipping(r, 20, 1);
-    await sleep(200);
+    await waitFor('the shipper to pause on the refused key', () => r!.shipper.stats().paused);
     expect(r.shipper.stats().paused).toBe(true);
     r.setApiKey('test-key-0123456789abcdef');
     const res = await r.shipper.drain({ timeoutMs: 3_000 });

@@ -3,6 +3,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { openOutboxReadOnly } from '../../../src/outbox/index.js';
+import { waitFor } from '../../support/wait-for.js';
 import { clicks, record, rig, type Rig } from './helpers.js';
 
 let r: Rig | null = null;
@@ -11,7 +12,6 @@ afterEach(async () => {
   r = null;
 });
 
-const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
 function attemptsOf(dir: string): number[] {
   const ro = openOutboxReadOnly(dir);
@@ -26,7 +26,7 @@ describe('stop', () => {
     r.ms.faults.slowMs = 3_000;
     await record(r.outbox, clicks(10));
     r.shipper.start();
-    await sleep(100);
+    await waitFor('the batch of 10 in flight', () => r!.shipper.stats().inFlight === 10);
     expect(r.shipper.stats().inFlight).toBe(10);
     const t0 = Date.now();
     await r.shipper.stop({ graceMs: 150 });
@@ -41,7 +41,7 @@ describe('stop', () => {
     r.ms.faults.slowMs = 300;
     await record(r.outbox, clicks(30));
     r.shipper.start();
-    await sleep(100);
+    await waitFor('the first batch in flight', () => r!.shipper.stats().inFlight === 10);
     await r.shipper.stop({ graceMs: 5_000 });
     expect((await r.outbox.stats()).pending).toBe(20);
     expect(r.ms.clickCount()).toBe(10);
@@ -53,7 +53,7 @@ describe('stop', () => {
     r.ms.faults.status5xx = { status: 503 };
     await record(r.outbox, clicks(5));
     r.shipper.start();
-    await sleep(150);
+    await waitFor('the 503 and the backoff it starts', () => r!.events.some((e) => e.type === 'retry'));
     const t0 = Date.now();
     await r.shipper.stop({ graceMs: 5_000 });
     expect(Date.now() - t0).toBeLessThan(1_000);

@@ -18,6 +18,7 @@ import { httpClickSink } from '../../../src/main-system/http/click-sink.js';
 import { createShipper, type OutboxPort, type Shipper, type ShipperOptions } from '../../../src/shipper/index.js';
 import type { ClickRecord } from '../../../src/types.js';
 import { startRefMainSystem, type RefMainSystem } from '../../support/ref-main-system/server.js';
+import { waitFor } from '../../support/wait-for.js';
 import { API_KEY, click, openOutbox, removeDir, tempDir } from './helpers.js';
 import { ModelOutbox } from './model-outbox.js';
 import { startProxy, type Proxy } from './proxy.js';
@@ -130,7 +131,8 @@ async function runOps(h: Harness, setup: Setup, ops: Op[]): Promise<ClickRecord[
   const crash = async () => {
     sess.crash();
     await shipper.stop({ graceMs: 0 });
-    await sleep(2); // let the proxy log whatever the dead process had already sent
+    // Whatever the dead process had already sent is logged once the proxy saw its connections close.
+    await waitFor('the dead shipper\'s connections to close at the proxy', () => proxy.openConnections() === 0, { stepMs: 1 });
     sess = h.session();
     shipper = shipperFor(sess.port, setup);
     shipper.start();
@@ -145,7 +147,7 @@ async function runOps(h: Harness, setup: Setup, ops: Op[]): Promise<ClickRecord[
         }
         shipper.notify(op.n);
         break;
-      case 'run': await sleep(op.ms); break;
+      case 'run': await sleep(op.ms); break; // elapsed time is the operation: the shipper works on its own for op.ms
       case 'drain': await shipper.drain({ timeoutMs: 100 }); break;
       case 'fault': await applyFault(op.f, op.rate); break;
       case 'heal': await heal(); break;

@@ -30,13 +30,15 @@ export interface Proxy {
   strict400: Set<string>;
   /** When set, called with each answered click request instead of relaying the answer. */
   hold: ((h: Held) => void) | null;
+  /** Client connections still open: a closed one has had every request it completed logged. */
+  openConnections(): number;
   close(): Promise<void>;
 }
 
 export async function startProxy(upstream: string, clock: () => number = Date.now): Promise<Proxy> {
   const pool = new Pool(upstream, { connections: 32 });
   const sockets = new Set<Socket>();
-  const proxy: Proxy = { url: '', log: [], strict400: new Set(), hold: null, close: async () => undefined };
+  const proxy: Proxy = { url: '', log: [], strict400: new Set(), hold: null, openConnections: () => sockets.size, close: async () => undefined };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const chunks: Buffer[] = [];

@@ -56,7 +56,7 @@ export function createHandler(store: RefStore, faults: Faults, apiKey: string, l
     };
 
     const delay = faults.delayFor(route);
-    if (delay > 0) await sleep(delay);
+    if (delay > 0) await sleep(delay); // the slow-main-system fault: elapsed time is the fault
     if (res.destroyed) return; // the client gave up while we dawdled
     if (faults.fires(faults.dropBeforeStore, route)) return drop();
     if (faults.fires(faults.unauthorized, route) || req.headers.authorization !== `Bearer ${apiKey}`) {

@@ -93,6 +93,7 @@ describe('writeExport', () => {
         return false;
       },
       drainSoon() {
+        // A slow output device: it drains a moment later, as a pipe to a slow reader does.
         setTimeout(() => {
           buffered = 0;
           for (const l of [...(listeners.get('drain') ?? [])]) l();

@@ -37,4 +37,13 @@ describe('rate limiter', () => {
     for (let i = 0; i < 100; i++) expect(rl.take(`k${i}`, 0)).toBe(0);
     expect(rl.take('one-too-many', 0)).toBe(1);
   });
+
+  it('refills by the clock it is given when take() is not told the time', () => {
+    let now = 5_000;
+    const rl = createRateLimiter(2, 1, 100, () => now);
+    expect(rl.take('a')).toBe(0);
+    expect(rl.take('a')).toBe(1);
+    now += 500; // one token back at 2/s
+    expect(rl.take('a')).toBe(0);
+  });
 });

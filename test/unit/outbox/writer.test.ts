@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Outbox, openOutboxReadOnly, readHead, verifyChain } from '../../../src/outbox/index.js';
 import type { OutboxError } from '../../../src/outbox/errors.js';
 import { mountTmpfs, skipWithoutTmpfs } from '../../support/tmpfs.js';
+import { waitFor } from '../../support/wait-for.js';
 import { ackClicks, click, openOutbox, recordAll, sqlite, tempDataDir } from './helpers.js';
 
 describe('the outbox writer', () => {
@@ -127,7 +128,7 @@ describe('the outbox writer', () => {
       const head = readHead(dir);
       expect(head === null || head.seq <= last().seq).toBe(true);
     }
-    await new Promise((r) => setTimeout(r, 400)); // HEAD_WRITE_INTERVAL_MS and then some
+    await waitFor('outbox.head to catch up with the last commit', () => JSON.stringify(readHead(dir)) === JSON.stringify(last()));
     expect(readHead(dir)).toEqual(last());
   });
 
@@ -211,11 +212,16 @@ describe('the outbox writer', () => {
     const outbox = await openOutbox(dir, { durability: 'durable' });
     await recordAll(outbox, [click()]);
     let writing = true;
+    let batches = 0;
     const load = (async () => {
-      while (writing) await recordAll(outbox, Array.from({ length: 50 }, () => click()));
+      while (writing) {
+        await recordAll(outbox, Array.from({ length: 50 }, () => click()));
+        batches++;
+      }
     })();
     for (let i = 0; i < 20; i++) {
-      await new Promise((r) => setTimeout(r, 5));
+      const seen = batches;
+      await waitFor('another batch committed', () => batches > seen, { stepMs: 1 });
       const reader = openOutboxReadOnly(dir);
       const report = verifyChain(reader);
       reader.close();

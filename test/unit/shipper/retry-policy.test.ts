@@ -34,9 +34,9 @@ describe('the one retry policy', () => {
         tries++;
         return { kind: 'again' as const, failure: null, retryAfterMs: 60_000 };
       },
-      () => undefined,
+      // Told just before it waits: the stop comes once that wait has begun.
+      () => void setImmediate(() => stop.abort()),
     );
-    setTimeout(() => stop.abort(), 20);
     expect(await p).toBeNull();
     expect(tries).toBe(1);
     expect(await policy(stop.signal).run(async () => ({ kind: 'done' as const, value: 1 }), () => undefined)).toBeNull();
@@ -62,10 +62,13 @@ describe('the one retry policy', () => {
     let n = 0;
     const t0 = Date.now();
     const p = policy(new AbortController().signal, 60_000).run(
-      async () => (n++ === 0 ? { kind: 'pause' as const, wake: wake.signal } : { kind: 'done' as const, value: n }),
+      async () => {
+        if (n++ > 0) return { kind: 'done' as const, value: n };
+        setImmediate(() => wake.abort()); // once the pause has begun
+        return { kind: 'pause' as const, wake: wake.signal };
+      },
       () => undefined,
     );
-    setTimeout(() => wake.abort(), 30);
     expect(await p).toEqual({ value: 2 });
     expect(Date.now() - t0).toBeLessThan(5_000);
   });

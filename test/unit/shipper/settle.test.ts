@@ -3,6 +3,7 @@ import { newCounters } from '../../../src/shipper/counters.js';
 import { createRetryPolicy } from '../../../src/shipper/retry-policy.js';
 import { Settler } from '../../../src/shipper/settle.js';
 import type { OutboxPort, ShipperEvent } from '../../../src/shipper/types.js';
+import { waitFor } from '../../support/wait-for.js';
 
 function setup(fail = 0, writeMs = 2) {
   const calls: number[][] = [];
@@ -41,9 +42,11 @@ describe('Settler', () => {
     const full = settler.ack(Array.from({ length: 500 }, (_, i) => 100 + i), 0); // a full batch: written at once
     const small = settler.ack([1], 0, true); // arms the linger timer; the write under way takes it along
     await Promise.all([full, small]);
-    await new Promise((r) => setTimeout(r, 20)); // the timer fires on an empty queue
+    // Elapsed time is the event here: the settler's 5 ms linger timer fires on an empty queue,
+    // and nothing outside it marks that moment.
+    await new Promise((r) => setTimeout(r, 20));
     const late = settler.ack([2], 0, true);
-    const wedged = await Promise.race([late.then(() => false), new Promise((r) => setTimeout(() => r(true), 500))]);
+    const wedged = await Promise.race([late.then(() => false), new Promise((r) => setTimeout(() => r(true), 500))]); // a deadline: wedged if not written by then
     expect(wedged).toBe(false);
     expect(calls).toEqual([expect.any(Array), [1], [2]]);
   });
@@ -56,9 +59,9 @@ describe('Settler', () => {
   });
 
   it('gives up on a failing write once shipping stops, leaving the click pending', async () => {
-    const { settler, calls, stop } = setup(1_000);
+    const { settler, calls, events, stop } = setup(1_000);
     const p = settler.ack([1], 0);
-    await new Promise((r) => setTimeout(r, 30));
+    await waitFor('a failed write of the acknowledgement', () => events.some((e) => e.type === 'outbox_error'));
     stop.abort();
     await p;
     await settler.idle();
