@@ -143,7 +143,7 @@ export function generate(dir = SOURCES_DIR) {
       // A range a vendor lists twice (two regions, two pages) is matched once: under its first region.
       const cidrs = v.ranges.filter((r) => r.region === region && !seen.has(r.cidr)).map((r) => r.cidr);
       for (const c of cidrs) seen.add(c);
-      if (cidrs.length > 0) out.push(`    ${q(region)}: [${cidrs.map(q).join(', ')}],`);
+      if (cidrs.length > 0) out.push(`    ${/^[a-z_][a-z0-9_]*$/.test(region) ? region : q(region)}: [${cidrs.map(q).join(', ')}],`);
     }
     out.push('  },');
   }
