@@ -1,55 +1,52 @@
 /**
- * The IP-to-country database for privacy.country = "country": the CC0 "geo-whois-asn-country"
- * MMDB from the @ip-location-db npm package (RIR whois and ASN data, country level only),
- * read once at start-up with the MaxMind DB reader. No account, no download at run time:
- * updating it is updating the npm package. The privacy stage gets a plain function and does
- * no I/O of its own.
+ * The IP-to-country database for privacy.country = "country": the operator's own MMDB country
+ * file when one is named (privacy.country_db: DB-IP IP to Country Lite, GeoLite2 Country…,
+ * refreshed monthly and picked up without a restart, country-watch.ts), else the bundled
+ * "geo-whois-asn-country" MMDB of the @ip-location-db npm package, the offline default: RIR
+ * WHOIS and ASN data, country level only, CC BY 4.0 by the NRO (country-licence.ts). Its
+ * publisher no longer updates it on npm, so its age is shown like any other's
+ * (country-age.ts). No account, no download at run time; the privacy stage gets a plain
+ * function and does no I/O of its own.
  */
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { Reader, type Response } from 'maxmind';
 import { ClickrelayError } from '../errors.js';
 import type { CountryLookup } from '../privacy/policy.js';
+import { openCountryDatabase, type CountryDatabase } from './mmdb-country.js';
 
 export const COUNTRY_DB_PACKAGE = '@ip-location-db/geo-whois-asn-country-mmdb';
 const COUNTRY_DB_FILE = 'geo-whois-asn-country.mmdb';
-/** ISO 3166-1 alpha-2: the only thing stored. A record carrying anything finer is ignored. */
-const ALPHA2 = /^[A-Z]{2}$/;
 
 export interface CountryDb {
   lookup: CountryLookup;
-  /** For the start-up log: which file, built when. */
+  /** For the start-up log, `status` and the status page: which file, built when. */
   file: string;
   builtAt: string;
+  databaseType: string;
+  ipVersion: 4 | 6;
+  /** The bundled npm package (true) or the operator's file. */
+  bundled: boolean;
+  /** The checked database itself (for watchCountryDatabase on an operator's file). */
+  database: CountryDatabase;
+}
+
+function describe(database: CountryDatabase, bundled: boolean): CountryDb {
+  return { lookup: database.lookup, file: database.file, builtAt: database.builtAt.toISOString(), databaseType: database.databaseType, ipVersion: database.ipVersion, bundled, database };
 }
 
 /**
- * Throws CR_ERR_COUNTRY_DB naming the package and file when the database is missing or unreadable;
- * the service then refuses to start rather than silently store no country.
+ * The operator's file when `file` is given (throws CR_ERR_COUNTRY_DB_UNREADABLE or
+ * CR_ERR_COUNTRY_DB_TYPE naming it), else the bundled package (throws CR_ERR_COUNTRY_DB
+ * naming the package when it is missing or unreadable). Either way the service refuses to
+ * start rather than silently store no country.
  */
-export function openCountryDb(): CountryDb {
+export function openCountryDb(file?: string): CountryDb {
+  if (file !== undefined && file !== '') return describe(openCountryDatabase(file), false);
   const require = createRequire(import.meta.url);
-  let file = `${COUNTRY_DB_PACKAGE}/${COUNTRY_DB_FILE}`;
-  let reader: Reader<Response>;
+  let path = `${COUNTRY_DB_PACKAGE}/${COUNTRY_DB_FILE}`;
   try {
-    file = require.resolve(file);
-    // No address cache: its keys would be full client addresses kept in memory.
-    reader = new Reader<Response>(readFileSync(file));
+    path = require.resolve(path);
+    return describe(openCountryDatabase(path), true);
   } catch (err) {
-    throw new ClickrelayError('CR_ERR_COUNTRY_DB', `privacy.country = "country" needs the IP-to-country database ${file} (npm package ${COUNTRY_DB_PACKAGE}): ${(err as Error).message}`, { cause: err });
+    throw new ClickrelayError('CR_ERR_COUNTRY_DB', `privacy.country = "country" needs the IP-to-country database ${path} (npm package ${COUNTRY_DB_PACKAGE}): ${(err as Error).message}`, { cause: err });
   }
-  return {
-    file,
-    builtAt: reader.metadata.buildEpoch.toISOString(),
-    lookup(ip: string): string | null {
-      let code: unknown;
-      try {
-        // This database's records are { country_code: "US" }, not MaxMind's nested shape.
-        code = (reader.get(ip) as { country_code?: unknown } | null)?.country_code;
-      } catch {
-        return null; // not an address the reader takes: no country rather than a failed click
-      }
-      return typeof code === 'string' && ALPHA2.test(code) ? code : null;
-    },
-  };
 }

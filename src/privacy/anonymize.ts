@@ -16,7 +16,7 @@ import { parseHttpReferrer, reduceParsedReferrer } from './referrer.js';
 import { sessionId } from './session.js';
 import { isoDay, isoTimestamp } from './timestamp.js';
 import { isAnonymousRequest } from './tracking-signals.js';
-import { classifyScanner, scannerOfReferrerHost } from './scanner.js';
+import { classifyScannerVerdict, scannerOfReferrerHost, type ScannerEvidence } from './scanner.js';
 import { reduceUserAgent } from './user-agent.js';
 
 /** What the redirect stage read from the request, untouched. Header values may be "" (uWS) or undefined. */
@@ -40,6 +40,12 @@ export interface AnonymizeContext {
   clickId: string;
   /** The session key of utcDay(raw.receivedAt) (SessionKeyStore.keyFor). */
   sessionKey: Buffer;
+  /**
+   * Out: set by anonymizeClick to what decided metadata.scanner ("address", "user_agent"),
+   * or "referrer_only" when only a gateway's Referer pointed to one and the click was kept
+   * as a person's, or null. Never stored: it is for the service's counters.
+   */
+  scannerEvidence?: ScannerEvidence | null;
 }
 
 /**
@@ -54,8 +60,9 @@ export interface AnonymizeContext {
  *   dropped: "came from webmail" is a category, not a trace of the person.
  * - the bot flag is computed from the raw UA: one bit about the software, and it keeps
  *   crawlers that send DNT out of the human counts.
- * - the scanner name (scanner.ts) comes from the full address, the referrer host and the UA,
- *   all read before anything is truncated; only the gateway's name is kept.
+ * - the scanner name (scanner.ts) comes from the full address and the UA, read before
+ *   anything is truncated; only the gateway's name is kept. A gateway's referrer alone
+ *   leaves the click a person's (ctx.scannerEvidence = "referrer_only" says so).
  * session_id needs an address to mean anything: it is NULL whenever ip_address is.
  * The session uses the reduced UA even when privacy.user_agent is "full" or "none", so
  * ids do not change meaning with that setting and never hash more than the reduced form.
@@ -63,7 +70,10 @@ export interface AnonymizeContext {
 export function anonymizeClick(raw: RawClick, policy: PrivacyPolicy, ctx: AnonymizeContext): ClickRecord | null {
   // The opt-out cookie is honoured whatever honor_dnt says: the person asked this site itself.
   const anonymous = raw.optedOut === true || isAnonymousRequest(raw.dnt, raw.gpc, policy);
-  if (anonymous && policy.dntMode === 'drop') return null;
+  if (anonymous && policy.dntMode === 'drop') {
+    ctx.scannerEvidence = null; // nothing recorded, nothing to count
+    return null;
+  }
 
   const memo = memoFor(policy);
   const query = raw.rawQuery === '' ? NO_QUERY : memo.query(raw.rawQuery);
@@ -76,7 +86,9 @@ export function anonymizeClick(raw: RawClick, policy: PrivacyPolicy, ctx: Anonym
   // only for clicks that keep an address at all.
   // The address is parsed once (-1: not dotted IPv4) for the scanner ranges and the truncation.
   const v4 = dottedQuadToUint(raw.clientIp);
-  const scanner = classifyScanner(raw.clientIp, referrer.scanner, raw.userAgent, policy.scanners, v4);
+  const verdict = classifyScannerVerdict(raw.clientIp, referrer.scanner, raw.userAgent, policy.scanners, v4);
+  const scanner = verdict.scanner;
+  ctx.scannerEvidence = verdict.evidence;
   const country = anonymous || policy.countryOf === null ? null : policy.countryOf(raw.clientIp);
   const metadata = withFlags(query.utm(policy.utmTermContent, ctx.sessionKey), isBot(raw.userAgent), scanner, country);
   const clickedAt = isoTimestamp(raw.receivedAt);

@@ -2,10 +2,15 @@
  * metadata.scanner: which e-mail security gateway (Safe Links, Mimecast, Proofpoint,
  * Barracuda, or an operator's own entry) fetched the link instead of a person. Computed
  * from the raw request before anything is truncated — the full client address, the
- * Referer's host, the User-Agent — and kept as one name; the evidence itself is not stored.
+ * User-Agent, and the Referer's host — and kept as one name; the evidence itself is not stored.
  * The lists are scanner-data.ts plus the operator's privacy.scanner_* entries, compiled
  * once per policy: on the hot path an address costs a binary search, a referrer and a user
  * agent a memo hit (anonymize.ts, bot.ts).
+ *
+ * The rule: the address or the user agent decides. A gateway's Referer alone does not, since
+ * a person continuing from the gateway's warning page or through browser isolation sends it
+ * too; such a click is a person's, and its verdict says "referrer_only" so the service can
+ * count how often that happens.
  */
 import { parseScannerRange, splitScannerEntry } from '../lib/scanner-entries.js';
 import { compileCidrMatcher, type CidrMatcher } from './cidr-matcher.js';
@@ -25,7 +30,24 @@ export interface ScannerRules {
   readonly names: readonly string[];
   /** The scanner a user agent names, or null (memoized per UA string). */
   userAgent(ua: string): string | null;
+  /** One frozen verdict per name and kind of evidence, so classifying allocates nothing. */
+  readonly verdicts: { readonly address: ReadonlyMap<string, ScannerVerdict>; readonly userAgent: ReadonlyMap<string, ScannerVerdict> };
 }
+
+/**
+ * What made a click a scanner's: its address, its user agent; or "referrer_only" when only a
+ * gateway's Referer pointed to one, which leaves the click a person's (scanner null).
+ */
+export type ScannerEvidence = 'address' | 'user_agent' | 'referrer_only';
+
+/** The classification of one request: the stored name (or null) and the evidence behind it (null: none at all). */
+export interface ScannerVerdict {
+  readonly scanner: string | null;
+  readonly evidence: ScannerEvidence | null;
+}
+
+const PERSON: ScannerVerdict = Object.freeze({ scanner: null, evidence: null });
+const REFERRER_ONLY: ScannerVerdict = Object.freeze({ scanner: null, evidence: 'referrer_only' });
 
 /** The operator's additions, each entry "name=value" (privacy.scanner_ranges, _referrer_hosts, _user_agents). */
 export interface ScannerExtras {
@@ -66,7 +88,9 @@ export function compileScannerRules(extras: ScannerExtras = {}): ScannerRules {
     for (const [token, name] of userAgentTokens) if (lower.includes(token)) return name;
     return null;
   });
-  return Object.freeze({ ranges: compileCidrMatcher(ranges), referrerHosts, userAgentTokens, names: [...names], userAgent });
+  const verdictsOf = (evidence: ScannerEvidence) => new Map([...names].map((scanner) => [scanner, Object.freeze({ scanner, evidence })]));
+  const verdicts = Object.freeze({ address: verdictsOf('address'), userAgent: verdictsOf('user_agent') });
+  return Object.freeze({ ranges: compileCidrMatcher(ranges), referrerHosts, userAgentTokens, names: [...names], userAgent, verdicts });
 }
 
 /** The scanner a referrer host belongs to (exact host or a subdomain, label by label), or null. */
@@ -84,18 +108,33 @@ export function scannerOfReferrerHost(host: string | null, rules: ScannerRules):
 }
 
 /**
- * The gateway that made this request, or null. The address decides first (the strongest
- * evidence: Safe Links' user agent looks like a browser), then the referrer's host (already
- * classified, from the referrer memo), then the user agent.
+ * The gateway that made this request, and why (see the rule above). The address decides
+ * first (the strongest evidence: Safe Links' user agent looks like a browser), then the user
+ * agent; the referrer's host (already classified, from the referrer memo) only tells a person
+ * who came through a gateway's page apart from one who did not.
  */
-export function classifyScanner(
+export function classifyScannerVerdict(
   clientIp: string,
   referrerScanner: string | null,
   userAgent: string | undefined,
   rules: ScannerRules,
   /** clientIp as dottedQuadToUint parsed it, when the caller already has it (-1: not dotted IPv4). */
   v4: number = dottedQuadToUint(clientIp),
-): string | null {
+): ScannerVerdict {
   const byAddress = v4 >= 0 ? rules.ranges.matchV4(v4) : rules.ranges.match(clientIp);
-  return byAddress ?? referrerScanner ?? (userAgent ? rules.userAgent(userAgent) : null);
+  if (byAddress !== null) return rules.verdicts.address.get(byAddress)!;
+  const byAgent = userAgent ? rules.userAgent(userAgent) : null;
+  if (byAgent !== null) return rules.verdicts.userAgent.get(byAgent)!;
+  return referrerScanner === null ? PERSON : REFERRER_ONLY;
+}
+
+/** classifyScannerVerdict's name alone: the gateway that made this request, or null. */
+export function classifyScanner(
+  clientIp: string,
+  referrerScanner: string | null,
+  userAgent: string | undefined,
+  rules: ScannerRules,
+  v4: number = dottedQuadToUint(clientIp),
+): string | null {
+  return classifyScannerVerdict(clientIp, referrerScanner, userAgent, rules, v4).scanner;
 }

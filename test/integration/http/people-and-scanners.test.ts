@@ -1,7 +1,8 @@
 /**
- * Issue #15 / #12 on a real listener: a scanner-shaped request, a prefetch, an opted-out
- * browser and a DNT browser each store exactly what the policy says and nothing else; every
- * DNT / Sec-GPC line counts (raw sockets, since fetch joins repeated headers itself).
+ * Issue #15 / #12 / #24 on a real listener: a scanner-shaped request, a person arriving from a
+ * gateway's warning page, a prefetch, an opted-out browser and a DNT browser each store
+ * exactly what the policy says and nothing else; every DNT / Sec-GPC line counts (raw
+ * sockets, since fetch joins repeated headers itself).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCountryDb } from '../../../src/country/country-db.js';
@@ -43,6 +44,15 @@ describe('what each kind of request stores', () => {
     await get('/track/lt_test123456789', { 'User-Agent': CHROME, 'X-Forwarded-For': '81.2.69.160' });
     expect(last()).toMatchObject({ ip_address: '81.2.69.0', user_agent: 'Chrome 120; Windows', metadata: { country: 'GB' }, anonymous: false });
     expect(Object.keys(last().metadata)).toEqual(['country']);
+  });
+
+  it("a person continuing from a gateway's warning page: a person, not a scanner (issue #24)", async () => {
+    await get('/track/lt_test123456789', { 'User-Agent': CHROME, 'X-Forwarded-For': '81.2.69.160', Referer: 'https://eur01.safelinks.protection.outlook.com/?url=https%3A%2F%2Fx&data=05' });
+    expect(last()).toMatchObject({ ip_address: '81.2.69.0', user_agent: 'Chrome 120; Windows', referrer_url: 'https://eur01.safelinks.protection.outlook.com', metadata: { country: 'GB' } });
+    expect(Object.keys(last().metadata)).toEqual(['country']);
+    // The same referrer beside a gateway's address is the gateway's fetch.
+    await get('/track/lt_test123456789', { 'User-Agent': CHROME, 'X-Forwarded-For': '205.139.110.40', Referer: 'https://protect-us.mimecast.com/s/abc' });
+    expect(last().metadata).toMatchObject({ scanner: 'mimecast' });
   });
 
   it('a request without a User-Agent is stored as a bot', async () => {

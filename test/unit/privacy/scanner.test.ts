@@ -1,7 +1,9 @@
 /**
- * metadata.scanner and the bot flag from real-world samples: the gateways' published ranges,
- * the user agent Safe Links is reported to send, sandbox referrers, an empty user agent. The
- * CIDR matcher is checked against ipaddr.js's own match on random ranges and addresses.
+ * metadata.scanner and the bot flag from real-world samples: the gateways' published ranges
+ * (every range of every region, from the saved publications), the user agent Safe Links is
+ * reported to send, gateway referrers (evidence only beside an address or user agent), an
+ * empty user agent. The CIDR matcher is checked against ipaddr.js's own match on random
+ * ranges and addresses.
  */
 import { performance } from 'node:perf_hooks';
 import fc from 'fast-check';
@@ -11,8 +13,8 @@ import { loadConfig } from '../../../src/config/load.js';
 import { anonymizeClick, compileScannerRules, policyFromConfig, type RawClick } from '../../../src/privacy/index.js';
 import { isBot } from '../../../src/privacy/bot.js';
 import { compileCidrMatcher } from '../../../src/privacy/cidr-matcher.js';
-import { SCANNER_RANGES } from '../../../src/privacy/scanner-data.js';
-import { classifyScanner, scannerOfReferrerHost } from '../../../src/privacy/scanner.js';
+import { BUILTIN_SCANNERS, SCANNER_RANGES, SCANNER_REFERRER_HOSTS, SCANNER_REGIONS } from '../../../src/privacy/scanner-data.js';
+import { classifyScanner, classifyScannerVerdict, scannerOfReferrerHost } from '../../../src/privacy/scanner.js';
 
 /** As quoted in public bug reports about Safe Links "clicking" every link: browser-shaped, stale. */
 const SAFE_LINKS_UA = 'Mozilla/5.0 (Windows NT 6.1; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/57.0.2987.133 Safari/537.36';
@@ -58,9 +60,12 @@ describe('scanner classification', () => {
     expect(scannerOfReferrerHost('evil-urldefense.com', rules)).toBeNull();
     expect(scannerOfReferrerHost('urldefense.com.evil.io', rules)).toBeNull();
     expect(scannerOfReferrerHost('outlook.office.com', rules)).toBeNull(); // webmail is a person reading mail
-    const viaReferrer = anonymizeClick(raw({ referer: 'https://nam12.safelinks.protection.outlook.com/?url=https%3A%2F%2Fx&data=05' }), POLICY, CTX)!;
-    expect(viaReferrer.metadata).toEqual({ scanner: 'safelinks' });
-    expect(viaReferrer.referrer_url).toBe('https://nam12.safelinks.protection.outlook.com'); // the referrer rule is unchanged
+    // A gateway's referrer alone is a person continuing from its page (issue #24): see below.
+    const ctx = { ...CTX };
+    const viaReferrer = anonymizeClick(raw({ referer: 'https://nam12.safelinks.protection.outlook.com/?url=https%3A%2F%2Fx&data=05' }), POLICY, ctx)!;
+    expect(viaReferrer.metadata).toEqual({});
+    expect(ctx.scannerEvidence).toBe('referrer_only');
+    expect(viaReferrer.referrer_url).toBe('https://nam12.safelinks.protection.outlook.com'); // the referrer reduction is unchanged
   });
 
   it("reads the products' own user-agent tokens, case-insensitively", () => {
@@ -88,6 +93,95 @@ describe('scanner classification', () => {
     expect(env('SCANNER_RANGES', '198.18.0.0/15')).toThrow(/privacy\.scanner_ranges/);
     expect(env('SCANNER_USER_AGENTS', 'Bad Name=x')).toThrow(/privacy\.scanner_user_agents/);
     expect(env('SCANNER_REFERRER_HOSTS', 'acme=')).toThrow(/privacy\.scanner_referrer_hosts/);
+  });
+});
+
+/** The first and last address of a range, as canonical text. */
+function edges(cidr: string): [string, string] {
+  const text = (a: ipaddr.IPv4 | ipaddr.IPv6) => (a.kind() === 'ipv6' ? (a as ipaddr.IPv6).toRFC5952String() : a.toString());
+  const family = ipaddr.parseCIDR(cidr)[0].kind() === 'ipv4' ? ipaddr.IPv4 : ipaddr.IPv6;
+  return [text(family.networkAddressFromCIDR(cidr)), text(family.broadcastAddressFromCIDR(cidr))];
+}
+
+describe('the built-in ranges, as the vendors publish them (data/scanner-sources/)', () => {
+  for (const name of BUILTIN_SCANNERS) {
+    for (const [region, cidrs] of Object.entries(SCANNER_REGIONS[name])) {
+      it(`${name}, region ${region}: a browser-shaped click from any of its ranges (first and last address) is ${name}`, () => {
+        for (const cidr of cidrs) {
+          for (const ip of edges(cidr)) {
+            expect(classifyScannerVerdict(ip, null, CHROME, rules), `${ip} in ${cidr}`).toEqual({ scanner: name, evidence: 'address' });
+            expect(anonymizeClick(raw({ clientIp: ip }), POLICY, CTX)!.metadata, ip).toEqual({ scanner: name });
+          }
+        }
+      });
+    }
+  }
+
+  it('covers every region the vendors publish, Mimecast Canada included', () => {
+    expect(Object.keys(SCANNER_REGIONS.mimecast)).toEqual(['us', 'ca', 'eu', 'de', 'za', 'au']);
+    expect(classifyScanner('170.10.145.7', null, CHROME, rules)).toBe('mimecast'); // ca._netblocks.mimecast.com
+    expect(classifyScanner('216.145.216.200', null, CHROME, rules)).toBe('mimecast');
+  });
+
+  it('holds what the old list missed and no longer what the publications do not list', () => {
+    expect(classifyScanner('52.238.78.88', null, SAFE_LINKS_UA, rules)).toBe('safelinks'); // endpoint set 9's single address
+    expect(classifyScanner('52.238.78.89', null, SAFE_LINKS_UA, rules)).toBeNull();
+    expect(classifyScanner('2a01:111:f400:1::5', null, CHROME, rules)).toBe('safelinks');
+    expect(classifyScanner('185.183.29.1', null, CHROME, rules)).toBe('proofpoint');
+    expect(classifyScanner('91.207.213.40', null, CHROME, rules)).toBe('proofpoint');
+    expect(classifyScanner('208.86.201.3', null, CHROME, rules)).toBe('proofpoint');
+    expect(classifyScanner('216.205.24.8', null, CHROME, rules)).toBe('mimecast');
+    expect(classifyScanner('41.74.205.1', null, CHROME, rules)).toBe('mimecast');
+    // Broader than published before: Mimecast's own records list less of these blocks.
+    for (const ip of ['185.58.87.10', '207.211.30.10', '103.13.68.5', '51.163.159.1', '170.10.130.1']) expect(classifyScanner(ip, null, CHROME, rules), ip).toBeNull();
+    // Barracuda's regional ranges could not be checked against a current publication: not shipped.
+    for (const ip of ['64.235.150.1', '15.222.16.130', '3.24.133.200']) expect(classifyScanner(ip, null, CHROME, rules), ip).toBeNull();
+  });
+});
+
+describe("a gateway's referrer alone is not a scanner", () => {
+  const HOME = '81.2.69.160'; // a residential address, in no gateway's range
+  const warningPages = BUILTIN_SCANNERS.flatMap((name) => SCANNER_REFERRER_HOSTS[name].map((host) => [name, `https://eu1.${host}/warning?url=https%3A%2F%2Fexample.org%2F`] as const));
+
+  it('a person with a normal browser who continues from any gateway\'s warning page is a person, counted as "referrer_only"', () => {
+    expect(warningPages.length).toBeGreaterThan(8);
+    for (const [name, referer] of warningPages) {
+      expect(scannerOfReferrerHost(new URL(referer).hostname, rules), referer).toBe(name);
+      const ctx = { ...CTX };
+      const stored = anonymizeClick(raw({ clientIp: HOME, referer }), POLICY, ctx)!;
+      expect(stored.metadata, referer).toEqual({});
+      expect(ctx.scannerEvidence, referer).toBe('referrer_only');
+      expect(stored.ip_address).toBe('81.2.69.0');
+      // Anonymous too: still a person, still counted.
+      const anon = { ...CTX };
+      expect(anonymizeClick(raw({ clientIp: HOME, referer, dnt: '1' }), POLICY, anon)!.metadata).toEqual({});
+      expect(anon.scannerEvidence).toBe('referrer_only');
+    }
+  });
+
+  it("counts when the address or the user agent also points to a scanner", () => {
+    const ctx = { ...CTX };
+    const referer = 'https://protect-eu.mimecast.com/s/abc';
+    expect(anonymizeClick(raw({ clientIp: '195.130.217.9', referer }), POLICY, ctx)!.metadata).toEqual({ scanner: 'mimecast' });
+    expect(ctx.scannerEvidence).toBe('address');
+    expect(anonymizeClick(raw({ clientIp: HOME, referer, userAgent: 'Mimecast-URL-Protect/1.0' }), POLICY, ctx)!.metadata).toEqual({ bot: true, scanner: 'mimecast' });
+    expect(ctx.scannerEvidence).toBe('user_agent');
+    expect(anonymizeClick(raw({ clientIp: HOME }), POLICY, ctx)!.metadata).toEqual({});
+    expect(ctx.scannerEvidence).toBeNull();
+    expect(classifyScannerVerdict(HOME, 'mimecast', CHROME, rules)).toEqual({ scanner: null, evidence: 'referrer_only' });
+    expect(classifyScannerVerdict(HOME, null, CHROME, rules)).toEqual({ scanner: null, evidence: null });
+  });
+
+  it("holds for the operator's own referrer hosts, which still corroborate its ranges and tokens", () => {
+    const p = policyFromConfig({ ...DEFAULTS, scanner_ranges: ['acmegw=198.18.0.0/15'], scanner_referrer_hosts: ['acmegw=scan.acme.example'], scanner_user_agents: ['acmegw=AcmeScan'] }, '');
+    const ctx = { ...CTX };
+    const referer = 'https://eu.scan.acme.example/warn';
+    expect(anonymizeClick(raw({ clientIp: HOME, referer }), p, ctx)!.metadata).toEqual({});
+    expect(ctx.scannerEvidence).toBe('referrer_only');
+    expect(anonymizeClick(raw({ clientIp: '198.18.4.4', referer }), p, ctx)!.metadata).toEqual({ scanner: 'acmegw' });
+    expect(ctx.scannerEvidence).toBe('address');
+    expect(anonymizeClick(raw({ clientIp: HOME, referer, userAgent: 'AcmeScan/3' }), p, ctx)!.metadata).toEqual({ bot: true, scanner: 'acmegw' });
+    expect(ctx.scannerEvidence).toBe('user_agent');
   });
 });
 

@@ -1,0 +1,106 @@
+/**
+ * One MaxMind DB country database, opened and checked before anything is looked up in it:
+ * the operator's file (privacy.country_db: DB-IP IP to Country Lite, GeoLite2 Country, an
+ * ip-location-db country file…) or the bundled package. A file that is not an MMDB, or an
+ * MMDB that is not a country database (a City or ASN edition, an unknown IP version, no build
+ * date), is refused with a coded error at open: a wrong file must not silently store no
+ * country, or a city's worth of data must not be read at all.
+ *
+ * Both record shapes in use are read: MaxMind's and DB-IP's { country: { iso_code } } and
+ * ip-location-db's { country_code }. Only an ISO 3166-1 alpha-2 code leaves this file.
+ */
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { Reader, type Response } from 'maxmind';
+import { ClickrelayError } from '../errors.js';
+import type { CountryLookup } from '../privacy/policy.js';
+
+/** ISO 3166-1 alpha-2: the only thing stored. A record carrying anything finer is ignored. */
+const ALPHA2 = /^[A-Z]{2}$/;
+/** database_type of every country edition names it so ("GeoLite2-Country", "DBIP-Country-Lite", "country ipvAll"). */
+const COUNTRY_TYPE = /country/i;
+
+export interface CountryDatabase {
+  /** The file it was read from. */
+  readonly file: string;
+  /** metadata database_type, as the publisher wrote it. */
+  readonly databaseType: string;
+  /** 6: IPv4 and IPv6 addresses; 4: IPv4 only (an IPv6 click gets no country). */
+  readonly ipVersion: 4 | 6;
+  /** metadata build_epoch: when the publisher built this file. */
+  readonly builtAt: Date;
+  /** Full client address → country code, or null (unknown, private, or not an address). */
+  readonly lookup: CountryLookup;
+}
+
+type CountryRecord = { country_code?: unknown; country?: { iso_code?: unknown } } | null;
+
+/** Checks an MMDB file's bytes; throws CR_ERR_COUNTRY_DB_UNREADABLE or CR_ERR_COUNTRY_DB_TYPE naming the file. */
+export function countryDatabaseFromBytes(file: string, bytes: Buffer): CountryDatabase {
+  let reader: Reader<Response>;
+  try {
+    // No address cache: its keys would be full client addresses kept in memory.
+    reader = new Reader<Response>(bytes);
+  } catch (err) {
+    throw new ClickrelayError('CR_ERR_COUNTRY_DB_UNREADABLE', `country database ${file} is not a MaxMind DB file: ${(err as Error).message}`, { cause: err });
+  }
+  const { databaseType, ipVersion, buildEpoch } = reader.metadata;
+  if (typeof databaseType !== 'string' || !COUNTRY_TYPE.test(databaseType)) {
+    throw new ClickrelayError('CR_ERR_COUNTRY_DB_TYPE', `country database ${file} is a "${String(databaseType)}" database, not a country one`);
+  }
+  if (ipVersion !== 4 && ipVersion !== 6) {
+    throw new ClickrelayError('CR_ERR_COUNTRY_DB_TYPE', `country database ${file} says ip_version ${String(ipVersion)}; only 4 and 6 exist`);
+  }
+  if (!(buildEpoch instanceof Date) || !(buildEpoch.getTime() > 0)) {
+    throw new ClickrelayError('CR_ERR_COUNTRY_DB_TYPE', `country database ${file} carries no build date (metadata build_epoch), so its age cannot be shown`);
+  }
+  // A damaged tree or data section shows on the first lookup: make it this one, not a click's.
+  try {
+    reader.get('192.0.2.1');
+    if (ipVersion === 6) reader.get('2001:db8::1');
+  } catch (err) {
+    throw new ClickrelayError('CR_ERR_COUNTRY_DB_UNREADABLE', `country database ${file} is damaged: ${(err as Error).message}`, { cause: err });
+  }
+  return {
+    file,
+    databaseType,
+    ipVersion,
+    builtAt: buildEpoch,
+    lookup(ip: string): string | null {
+      let record: CountryRecord;
+      try {
+        record = reader.get(ip) as CountryRecord;
+      } catch {
+        return null; // not an address the reader takes (or IPv6 in an IPv4 file): no country rather than a failed click
+      }
+      const code = record?.country_code ?? record?.country?.iso_code;
+      return typeof code === 'string' && ALPHA2.test(code) ? code : null;
+    },
+  };
+}
+
+function readError(file: string, err: unknown): ClickrelayError {
+  return new ClickrelayError('CR_ERR_COUNTRY_DB_UNREADABLE', `country database ${file} cannot be read: ${(err as Error).message}`, { cause: err });
+}
+
+/** At start-up: read and check synchronously (the service must not start with a wrong file). */
+export function openCountryDatabase(file: string): CountryDatabase {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    throw readError(file, err);
+  }
+  return countryDatabaseFromBytes(file, bytes);
+}
+
+/** For a replaced file: read without blocking the event loop, so no request waits for the disk. */
+export async function loadCountryDatabase(file: string): Promise<CountryDatabase> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    throw readError(file, err);
+  }
+  return countryDatabaseFromBytes(file, bytes);
+}
