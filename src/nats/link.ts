@@ -1,0 +1,151 @@
+/**
+ * One connection to NATS for publishing with acknowledgements, opened when first needed and
+ * again after it closed. Every publish carries a reply subject of its own under a private
+ * inbox (`_INBOX.<nuid>.<n>`), all answered through ONE wildcard subscription: the client's
+ * request() would add a timer and a promise per message, which halves the rate (measured
+ * in bench/ship-nats.mjs). A reply no one waits for any more (its batch timed out, the
+ * click was sent again under a new reply subject) is dropped.
+ *
+ * Faults reach the waiting publishes at once, not at their timeout: a disconnect (they may
+ * or may not have been stored: sent again, and the stream drops what it already has), a
+ * permission violation on our subject or on the inbox, a refused login, the connection's
+ * end. While the client is reconnecting nothing is published (it would buffer the messages
+ * and flush them, stale, on reconnect): a batch is told to come back later.
+ */
+import { connect, createInbox, headers, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
+import { faultVerdict } from './faults.js';
+import { readPubAck } from './pub-ack.js';
+import type { PubVerdict } from './verdict.js';
+
+export type Waiter = (v: PubVerdict) => void;
+
+export interface Conn {
+  nc: NatsConnection;
+  /** Publishes one message; `done` gets its verdict, never synchronously. Returns a cancel that forgets the waiter. */
+  publish(subject: string, body: string, msgId: string, done: Waiter): () => void;
+}
+
+export interface LinkOptions {
+  connect: ConnectionOptions;
+  subject: string;
+  scrub: (s: string) => string;
+  /** Runs once on every new connection before it is used (create_stream); a verdict refuses the connection. */
+  prepare?: (nc: NatsConnection) => Promise<PubVerdict | null>;
+}
+
+export class PublishLink {
+  private conn: (Conn & { up: boolean; closed: boolean }) | null = null;
+  private opening: Promise<Conn | PubVerdict> | null = null;
+  private closing = false;
+
+  constructor(private readonly o: LinkOptions) {}
+
+  /** A connection ready to publish on, or why there is none now. */
+  ready(): Promise<Conn | PubVerdict> {
+    const c = this.conn;
+    if (c && !c.closed) return Promise.resolve(c.up ? c : { kind: 'retry', reason: 'connection', detail: 'reconnecting to the NATS server' });
+    if (this.closing) return Promise.resolve({ kind: 'retry', reason: 'connection', detail: 'closed' });
+    this.opening ??= this.open().finally(() => (this.opening = null));
+    return this.opening;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.opening?.catch(() => undefined);
+    const c = this.conn;
+    this.conn = null;
+    if (c && !c.closed) await c.nc.close().catch(() => undefined);
+  }
+
+  private async open(): Promise<Conn | PubVerdict> {
+    const { scrub, subject } = this.o;
+    let nc: NatsConnection;
+    try {
+      nc = await connect(this.o.connect);
+    } catch (err) {
+      return faultVerdict(err, scrub);
+    }
+    const inbox = createInbox();
+    const waiters = new Map<string, Waiter>();
+    const failAll = (v: PubVerdict): void => {
+      const ws = [...waiters.values()];
+      waiters.clear();
+      for (const w of ws) w(v);
+    };
+    let refused: PubVerdict | null = null;
+    let n = 0;
+    const conn = {
+      nc,
+      up: true,
+      closed: false,
+      publish(subj: string, body: string, msgId: string, done: Waiter): () => void {
+        const reply = `${inbox}.${++n}`;
+        waiters.set(reply, done);
+        const h = headers();
+        h.set('Nats-Msg-Id', msgId);
+        try {
+          nc.publish(subj, body, { reply, headers: h });
+        } catch (err) {
+          // Closed under us, or a payload over the server's max_payload (that message only).
+          waiters.delete(reply);
+          const v: PubVerdict = /max_payload|payload.*exceed/i.test(String(err)) ? { kind: 'refused', reason: `rejected: ${scrub(String(err)).slice(0, 300)}` } : faultVerdict(err, scrub);
+          queueMicrotask(() => done(v));
+        }
+        return () => waiters.delete(reply);
+      },
+    };
+    nc.subscribe(`${inbox}.*`, {
+      callback: (err, m) => {
+        if (err) {
+          // A refused subscription ends it: no PubAck can arrive on this connection.
+          refused = faultVerdict(err, scrub);
+          failAll(refused);
+          void nc.close().catch(() => undefined);
+          return;
+        }
+        const w = waiters.get(m.subject);
+        if (w === undefined) return;
+        waiters.delete(m.subject);
+        w(readPubAck(m, subject, scrub));
+      },
+    });
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type === 'disconnect') {
+          conn.up = false;
+          failAll({ kind: 'retry', reason: 'connection', detail: 'disconnected from the NATS server' });
+        } else if (s.type === 'reconnect') {
+          conn.up = true;
+        } else if (s.type === 'error') {
+          const e = s.error as Error & { operation?: string; subject?: string };
+          const mine = e.name !== 'PermissionViolationError' || e.subject === subject || e.operation === 'subscription';
+          if (mine) failAll(faultVerdict(e, scrub));
+        }
+      }
+    })().catch(() => undefined);
+    void nc.closed().then((err) => {
+      conn.closed = true;
+      failAll(err ? faultVerdict(err, scrub) : { kind: 'retry', reason: 'connection', detail: 'the NATS connection closed' });
+      if (this.conn === conn) this.conn = null;
+    });
+    try {
+      // The server has seen our SUB once the flush's PONG is back: a refused inbox is known now.
+      await nc.flush();
+      if (refused) return refused;
+      const prepared = this.o.prepare ? await this.o.prepare(nc) : null;
+      if (prepared) {
+        await nc.close().catch(() => undefined);
+        return prepared;
+      }
+    } catch (err) {
+      await nc.close().catch(() => undefined);
+      return refused ?? faultVerdict(err, scrub);
+    }
+    if (this.closing) {
+      await nc.close().catch(() => undefined);
+      return { kind: 'retry', reason: 'connection', detail: 'closed' };
+    }
+    this.conn = conn;
+    return conn;
+  }
+}
