@@ -83,11 +83,21 @@ export function natsClickSink(o: NatsClickSinkOptions): ClickSink {
     where: o.where,
     async deliver(clicks, signal) {
       if (signal.aborted) return { kind: 'aborted' };
-      const conn = await link.ready();
-      if (signal.aborted) return { kind: 'aborted' };
+      const conn = await untilAborted(link.ready(), signal);
+      if (conn === null) return { kind: 'aborted' };
       if (!('publish' in conn)) return outcomeOfAll(conn, clicks.length, timeoutMs);
       return publishAll(conn, clicks, signal);
     },
     close: () => link.close(),
   };
+}
+
+/** The promise's value, or null as soon as `signal` aborts (a connect in progress is not waited for). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | null> {
+  let onAbort = (): void => undefined;
+  const stopped = new Promise<null>((resolve) => {
+    onAbort = () => resolve(null);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([p, stopped]).finally(() => signal.removeEventListener('abort', onAbort));
 }

@@ -29,6 +29,7 @@ export function openNatsClickSink(s: NatsSettings, env: NodeJS.ProcessEnv = proc
     connect: connectOptions(servers, creds, s.timeout_ms),
     subject: s.subject,
     scrub,
+    timeoutMs: s.timeout_ms,
     ...(s.create_stream ? { prepare: (nc) => ensureStream(nc, spec, scrub) } : {}),
   });
   return natsClickSink({

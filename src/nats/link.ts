@@ -29,6 +29,8 @@ export interface LinkOptions {
   connect: ConnectionOptions;
   subject: string;
   scrub: (s: string) => string;
+  /** Longest the handshake after connecting (and prepare) may take. */
+  timeoutMs: number;
   /** Runs once on every new connection before it is used (create_stream); a verdict refuses the connection. */
   prepare?: (nc: NatsConnection) => Promise<PubVerdict | null>;
 }
@@ -97,10 +99,11 @@ export class PublishLink {
     nc.subscribe(`${inbox}.*`, {
       callback: (err, m) => {
         if (err) {
-          // A refused subscription ends it: no PubAck can arrive on this connection.
+          // A refused subscription ends it: no PubAck can arrive on this connection. open()
+          // closes it if it is still opening; a connection in use is closed here.
           refused = faultVerdict(err, scrub);
           failAll(refused);
-          void nc.close().catch(() => undefined);
+          if (this.conn === conn) void nc.close().catch(() => undefined);
           return;
         }
         const w = waiters.get(m.subject);
@@ -129,10 +132,14 @@ export class PublishLink {
       if (this.conn === conn) this.conn = null;
     });
     try {
-      // The server has seen our SUB once the flush's PONG is back: a refused inbox is known now.
-      await nc.flush();
-      if (refused) return refused;
-      const prepared = this.o.prepare ? await this.o.prepare(nc) : null;
+      // The server has seen our SUB once the flush's PONG is back: a refused inbox is known
+      // now. Bounded: a server that stopped answering must not hold a delivery for ever.
+      await withDeadline(nc.flush(), this.o.timeoutMs);
+      if (refused) {
+        await nc.close().catch(() => undefined);
+        return refused;
+      }
+      const prepared = this.o.prepare ? await withDeadline(this.o.prepare(nc), this.o.timeoutMs) : null;
       if (prepared) {
         await nc.close().catch(() => undefined);
         return prepared;
@@ -148,4 +155,12 @@ export class PublishLink {
     this.conn = conn;
     return conn;
   }
+}
+
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`no answer from the NATS server within ${ms} ms`), { name: 'TimeoutError' })), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }

@@ -40,7 +40,7 @@ export interface NatsServer {
   auth: boolean;
   /** SIGKILL: a crash, as far as clients can tell. Resolves once the process is gone. */
   kill(): Promise<void>;
-  /** Starts it again on the same port and store; resolves once it accepts clients. */
+  /** Starts it again on the same port and store; resolves once JetStream answers. */
   start(): Promise<void>;
   /** A connection as `admin` (or anonymous without auth); closed by destroy(). */
   admin(): Promise<NatsConnection>;
@@ -52,8 +52,9 @@ export interface NatsServer {
   destroy(): Promise<void>;
 }
 
-function config(port: number, store: string, auth: boolean, subject: string): string {
+function config(port: number, store: string, auth: boolean, subject: string, token: string | undefined): string {
   const lines = [`listen: 127.0.0.1:${port}`, `jetstream { store_dir: ${JSON.stringify(store)} }`];
+  if (token !== undefined) lines.push(`authorization { token: ${JSON.stringify(token)} }`);
   if (auth) {
     const u = (name: NatsUser, perms: string) => `    { user: ${USERS[name].user}, password: ${JSON.stringify(USERS[name].password)}${perms} }`;
     lines.push(
@@ -70,14 +71,15 @@ function config(port: number, store: string, auth: boolean, subject: string): st
   return lines.join('\n') + '\n';
 }
 
-export async function startNats(o: { auth?: boolean; subject?: string } = {}): Promise<NatsServer> {
+/** `auth`: the four users above; `token`: one token for everyone instead. */
+export async function startNats(o: { auth?: boolean; token?: string; subject?: string } = {}): Promise<NatsServer> {
   const bin = natsServer().path;
   if (!bin) throw new Error('nats-server not found');
   const auth = o.auth ?? false;
   const dir = mkdtempSync(join(tmpdir(), 'clickrelay-nats-'));
   const port = await freePort();
   const conf = join(dir, 'nats.conf');
-  writeFileSync(conf, config(port, join(dir, 'store'), auth, o.subject ?? NATS_SUBJECT));
+  writeFileSync(conf, config(port, join(dir, 'store'), auth, o.subject ?? NATS_SUBJECT, o.token));
   let child: ChildProcess | null = null;
   let adminConn: NatsConnection | null = null;
 
@@ -100,8 +102,22 @@ export async function startNats(o: { auth?: boolean; subject?: string } = {}): P
 
   const admin = async (): Promise<NatsConnection> => {
     if (adminConn && !adminConn.isClosed()) return adminConn;
-    adminConn = await connect({ servers: `127.0.0.1:${port}`, ...(auth ? { user: USERS.admin.user, pass: USERS.admin.password } : {}), maxReconnectAttempts: -1, reconnectTimeWait: 200 });
+    adminConn = await connect({ servers: `127.0.0.1:${port}`, ...(auth ? { user: USERS.admin.user, pass: USERS.admin.password } : o.token !== undefined ? { token: o.token } : {}), maxReconnectAttempts: -1, reconnectTimeWait: 200 });
     return adminConn;
+  };
+
+  /** Resolves once JetStream answers the admin again (after a restart it recovers its store first). */
+  const jetStreamUp = async (): Promise<void> => {
+    const until = Date.now() + 30_000;
+    for (;;) {
+      try {
+        await (await jetstreamManager(await admin(), { timeout: 1_000 })).getAccountInfo();
+        return;
+      } catch (err) {
+        if (Date.now() > until) throw err;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
   };
 
   await start();
@@ -116,7 +132,10 @@ export async function startNats(o: { auth?: boolean; subject?: string } = {}): P
       c.kill('SIGKILL');
       await gone;
     },
-    start,
+    async start() {
+      await start();
+      await jetStreamUp();
+    },
     admin,
     async createStream(over = {}) {
       const jsm = await jetstreamManager(await admin());
