@@ -127,7 +127,7 @@ export async function startNats(o: { auth?: boolean; token?: string; subject?: s
     auth,
     async kill() {
       const c = child;
-      if (!c || c.exitCode !== null) return;
+      if (!c || c.exitCode !== null || c.signalCode !== null) return;
       const gone = new Promise((r) => c.once('exit', r));
       c.kill('SIGKILL');
       await gone;
