@@ -19,6 +19,18 @@ import type { PubVerdict } from './verdict.js';
 
 export type Waiter = (v: PubVerdict) => void;
 
+/**
+ * How long after a (re)connect "no responders" is taken for a server still loading its
+ * streams (a restart, a cluster electing the stream's leader) rather than for a subject no
+ * stream captures: sent again, not paused, so a restart does not log CR_ERR_NATS_NO_STREAM.
+ */
+export const NO_STREAM_GRACE_MS = 5_000;
+
+function settling(v: PubVerdict, upSince: number): PubVerdict {
+  if (v.kind !== 'access' || v.error.code !== 'CR_ERR_NATS_NO_STREAM' || performance.now() - upSince >= NO_STREAM_GRACE_MS) return v;
+  return { kind: 'retry', reason: 'server_error', detail: `${v.error.message}, just after connecting: the server may still be loading its streams` };
+}
+
 export interface Conn {
   nc: NatsConnection;
   /** Publishes one message; `done` gets its verdict, never synchronously. Returns a cancel that forgets the waiter. */
@@ -75,6 +87,7 @@ export class PublishLink {
       for (const w of ws) w(v);
     };
     let refused: PubVerdict | null = null;
+    let upSince = performance.now();
     let n = 0;
     const conn = {
       nc,
@@ -109,7 +122,7 @@ export class PublishLink {
         const w = waiters.get(m.subject);
         if (w === undefined) return;
         waiters.delete(m.subject);
-        w(readPubAck(m, subject, scrub));
+        w(settling(readPubAck(m, subject, scrub), upSince));
       },
     });
     void (async () => {
@@ -119,6 +132,7 @@ export class PublishLink {
           failAll({ kind: 'retry', reason: 'connection', detail: 'disconnected from the NATS server' });
         } else if (s.type === 'reconnect') {
           conn.up = true;
+          upSince = performance.now();
         } else if (s.type === 'error') {
           const e = s.error as Error & { operation?: string; subject?: string };
           const mine = e.name !== 'PermissionViolationError' || e.subject === subject || e.operation === 'subscription';

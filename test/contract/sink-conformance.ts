@@ -148,6 +148,8 @@ export function sinkConformance(d: SinkDriver): void {
       await d.revive();
       expect(await s.drain({ timeoutMs: 60_000 })).toEqual({ pending: 0, dead_letter: 0, paused: false });
       await expectEachOnce(ours);
+      // A restart is a fault to ride out, never an access refusal (no pause, no pause's error code).
+      expect(ofType(events, 'unauthorized')).toEqual([]);
       expect(texts()).not.toContain(d.secret);
     }, 90_000);
 

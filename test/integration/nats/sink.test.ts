@@ -16,6 +16,7 @@ import { freePort } from '../../support/child-service.js';
 import { NATS_STREAM, NATS_SUBJECT, startNats, USERS, type NatsServer } from '../../support/nats.js';
 import { natsServer, skipUnless } from '../../support/requires.js';
 import { click, clicks, ofType, openOutbox, record, removeDir, tempDir } from '../shipper/helpers.js';
+import { NO_STREAM_GRACE_MS } from '../../../src/nats/link.js';
 import { settingsFor } from './helpers.js';
 
 const asStored = (cs: ClickRecord[]): StoredClick[] => cs.map((c) => ({ ...c, metadata: JSON.stringify(c.metadata) }));
@@ -90,7 +91,9 @@ describe.skipIf(skipUnless(natsServer()))('shipping into NATS JetStream', () => 
   ])('%s pauses shipping with its code, nothing dead-lettered, no secret in the detail', async (_what, over, code) => {
     await record(outbox, clicks(30));
     const s = ship(settingsFor(server, dir, over));
-    expect(await s.drain({ timeoutMs: 1_500 })).toEqual({ pending: 30, dead_letter: 0, paused: true });
+    // "No responders" pauses only once the connection is older than NO_STREAM_GRACE_MS (a server just restarted may still be loading its streams).
+    const waitMs = code === 'CR_ERR_NATS_NO_STREAM' ? NO_STREAM_GRACE_MS + 2_000 : 1_500;
+    expect(await s.drain({ timeoutMs: waitMs })).toEqual({ pending: 30, dead_letter: 0, paused: true });
     const u = ofType(events, 'unauthorized');
     expect(u.length).toBe(1);
     expect(natsCodeOf(u[0]!.detail)).toBe(code);
