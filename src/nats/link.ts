@@ -94,6 +94,11 @@ export class PublishLink {
       up: true,
       closed: false,
       publish(subj: string, body: string, msgId: string, done: Waiter): () => void {
+        if (!conn.up) {
+          // A batch still pumping after a disconnect: the client would buffer the message.
+          queueMicrotask(() => done({ kind: 'retry', reason: 'connection', detail: 'reconnecting to the NATS server' }));
+          return () => undefined;
+        }
         const reply = `${inbox}.${++n}`;
         waiters.set(reply, done);
         const h = headers();
