@@ -48,6 +48,11 @@ export const ERRORS = {
   CR_ERR_SHIP_DB_ACCESS: { recoverable: true, action: "Shipping is paused because the main system's database refused the login or a right (INSERT on link_clicks); clicks stay pending. Fix the password or the GRANTs (README) and restart." },
   CR_ERR_SHIP_RETRYING: { recoverable: true, action: 'The main system is down, slow or refusing; clicks stay pending and are retried with backoff. Watch clickrelay_outbox_oldest_pending_seconds.' },
 
+  // NATS JetStream click sink (src/nats): shipping pauses on these; the clicks stay pending, nothing is dead-lettered.
+  CR_ERR_NATS_AUTH: { recoverable: true, action: 'Shipping is paused because the NATS server refused the login (nats.credentials_file or the systemd credential nats_credentials: a .creds file, a token or user:password); clicks stay pending. Fix the credential and restart.' },
+  CR_ERR_NATS_PERMISSION: { recoverable: true, action: 'Shipping is paused because the NATS user may not publish on nats.subject, or may not subscribe to the _INBOX.> replies its publish acknowledgements come on (or, with create_stream, may not create the stream); clicks stay pending. Grant the permissions in docs/nats.md and restart.' },
+  CR_ERR_NATS_NO_STREAM: { recoverable: true, action: 'Shipping is paused because no JetStream stream captures nats.subject (503 no responders) or JetStream is off; clicks stay pending. Create the stream (docs/nats.md), or set nats.create_stream = true, and restart.' },
+
   // Main system (src/main-system): what its adapters raise. MainSystemError carries these; the
   // mirror reports a failed sync or lookup under its own code (CR_ERR_MIRROR_*, mirror/errors.ts),
   // so only CR_ERR_MAIN_NO_API_KEY, a start-up mistake of the configuration, reaches the operator as is.

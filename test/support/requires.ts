@@ -49,3 +49,6 @@ export const initdb = (): Requirement =>
 
 export const promtool = (): Requirement =>
   findProgram('promtool', 'apt-get install -y prometheus (Debian), then npm test again');
+
+export const natsServer = (): Requirement =>
+  findProgram('nats-server', 'apt-get install -y nats-server (Debian), then npm test again', ['/usr/sbin/nats-server']);
