@@ -28,7 +28,7 @@ const { Outbox } = await dist('outbox/index.js');
 const { newClickId } = await dist('outbox/click-id.js');
 const { createShipper } = await dist('shipper/index.js');
 const { openNatsClickSink } = await dist('nats/index.js');
-const { clickJson } = await dist('main-system/http/click-wire.js');
+const { clickJson } = await dist('lib/click-json.js');
 
 async function drainToNats(server) {
   const dir = tempDir('clickrelay-ship-nats-');

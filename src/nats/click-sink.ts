@@ -10,7 +10,7 @@
  * The batch ends when every click has a verdict, or at timeout_ms: what has no answer by then
  * is sent again with the unanswered rest (outcome.ts). Never throws.
  */
-import { clickJson } from '../main-system/http/click-wire.js';
+import { clickJson } from '../lib/click-json.js';
 import type { ClickSink, SinkOutcome, StoredClick } from '../shipper/ports.js';
 import type { Conn, PublishLink } from './link.js';
 import { outcomeOf, outcomeOfAll } from './outcome.js';

@@ -12,7 +12,8 @@
 import { Pool } from 'undici';
 import type { ApiKey } from './api-key.js';
 import { classify, isShedding, readAnswer, readResults, type SendOutcome, type Verdict } from './click-answers.js';
-import { batchBody, batchKey, clickJson } from './click-wire.js';
+import { clickJson } from '../../lib/click-json.js';
+import { batchBody, batchKey } from './click-wire.js';
 import type { ClickSink, SinkOutcome, StoredClick } from '../../shipper/ports.js';
 import { scrubSecrets } from '../../errors.js';
 

@@ -15,12 +15,12 @@
  * TIMESTAMP (without time zone) AT TIME ZONE 'UTC', whatever the session's TimeZone;
  * `ip_address` goes in as INET (already truncated by the privacy stage); `metadata` as
  * JSONB, with `"anonymous": true` on DNT/GPC clicks (the guide has no column for it; the
- * HTTP adapter sends it the same way, ../click-metadata.ts): the stored JSON text goes to the
+ * HTTP adapter sends it the same way, src/lib/click-json.ts): the stored JSON text goes to the
  * jsonb parameter as it is.
  *
  * Measured against a multi-row VALUES list and COPY into a staging table: see bench/ship-pg.mjs.
  */
-import { metadataOnWire } from '../click-metadata.js';
+import { metadataOnWire } from '../../lib/click-json.js';
 import type { ClickSink, SinkOutcome, StoredClick } from '../../shipper/ports.js';
 import { scrubSecrets } from '../../errors.js';
 import type { DbPool } from './pool.js';

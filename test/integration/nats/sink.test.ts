@@ -7,7 +7,7 @@
  */
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { clickJson } from '../../../src/main-system/http/click-wire.js';
+import { clickJson } from '../../../src/lib/click-json.js';
 import { DEFAULT_DUPLICATE_WINDOW_MS, natsCodeOf, openNatsClickSink, probeNats, type NatsSettings } from '../../../src/nats/index.js';
 import type { Outbox } from '../../../src/outbox/index.js';
 import { createShipper, type Shipper, type ShipperEvent } from '../../../src/shipper/index.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readResults } from '../../../src/main-system/http/click-answers.js';
-import { batchBody, batchKey, clickJson } from '../../../src/main-system/http/click-wire.js';
+import { clickJson } from '../../../src/lib/click-json.js';
+import { batchBody, batchKey } from '../../../src/main-system/http/click-wire.js';
 import type { ClickRecord, StoredClick } from '../../../src/types.js';
 
 const c = (id: string, over: Partial<ClickRecord> = {}): ClickRecord => ({
