@@ -16,6 +16,21 @@ import type { ClickSink } from '../shipper/ports.js';
 
 export type { MainSystemProbe, PortCredentials, SinkOptions };
 
+/** What `status` shows of a sink: the main system's probe, plus the stream's facts for a sink that has one (NATS). */
+export type SinkProbe = MainSystemProbe & {
+  readonly stream?: string;
+  readonly stream_state?: 'found' | 'missing' | 'unknown';
+  readonly captures_subject?: boolean | null;
+  /** The duplicate window the stream has, read from the server (null: could not be read). */
+  readonly duplicate_window_ms?: number | null;
+};
+
+/** The keys a click sink is opened from (a loaded configuration has them all). */
+export interface SinkSettings {
+  readonly main_system: ClickSinkSettings;
+  readonly nats: Config['nats'];
+}
+
 /** The keys a link source's ports are built from (a loaded configuration has them all). */
 export interface LinkSettings {
   readonly main_system: LinkSourceSettings;
@@ -40,14 +55,18 @@ export interface SinkDescription {
   /** `status`'s shipper line, from the running serve's settings (or this command's) and the probe. */
   shipping(v: { mode: unknown; baseUrl: unknown; where: string | null; lastSuccess: string }): string;
   /** `status`'s lines on reaching the sink (the database's rights), from the probe. */
-  reach(p: MainSystemProbe): string[];
+  reach(p: SinkProbe): string[];
   /** `ship --once` when shipping paused on a refused credential: why, as a clause. */
   paused: string;
+  /** The shipping state's text while paused (serve.json, status, the status page); absent: the shipper's own words. */
+  pausedState?(e: { status?: number; detail?: string }): string;
   /** The privacy notice's recipients. */
   recipients(c: Config, dashboardHost: string | null): { main_system_host: string | null; text: string };
   /** The privacy notice's main_system.* settings (no credentials). */
   noticeSettings(c: Config): Record<string, unknown>;
 }
+
+export type RefusedCode = AreaErrorCode<'SHIP'> | AreaErrorCode<'NATS'>;
 
 export interface ClickSinkEntry {
   /** This sink is the main system: its up/reachable gauges exist. */
@@ -55,10 +74,17 @@ export interface ClickSinkEntry {
   /** Clicks leave this server (false: standalone, they stay until retention and `ship` has nothing to do). */
   readonly delivers: boolean;
   /** The sink the shipper delivers to; null: nowhere to ship (then no shipper runs). Throws when its credential cannot be read. */
-  open(s: { main_system: ClickSinkSettings }, o: SinkOptions, env?: NodeJS.ProcessEnv): ClickSink | null;
-  /** `status`'s main_system block. */
-  probe(s: Settings, env?: NodeJS.ProcessEnv): Promise<MainSystemProbe>;
+  open(s: SinkSettings, o: SinkOptions, env?: NodeJS.ProcessEnv): ClickSink | null;
+  /** `status`'s main_system block (for a stream sink, with the stream and its duplicate window). */
+  probe(s: Settings, env?: NodeJS.ProcessEnv): Promise<SinkProbe>;
   readonly describe: SinkDescription;
-  /** A refused credential (the shipper's `unauthorized` event): the code it is reported under, and its words. Null: cannot happen. */
-  readonly refused: { readonly code: AreaErrorCode<'SHIP'>; message(e: { status?: number; detail?: string }): string } | null;
+  /**
+   * A refused credential (the shipper's `unauthorized` event): the code it is reported under
+   * (`codeOf` when the sink tells several refusals apart), and its words. Null: cannot happen.
+   */
+  readonly refused: {
+    readonly code: RefusedCode;
+    codeOf?(e: { status?: number; detail?: string }): RefusedCode;
+    message(e: { status?: number; detail?: string }): string;
+  } | null;
 }

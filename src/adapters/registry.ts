@@ -12,6 +12,7 @@ import type { ClickSinkKind, LinkSourceKind } from '../config/settings.js';
 import { HTTP_LINKS, HTTP_SINK, POSTGRES_LINKS, POSTGRES_SINK } from '../main-system/kinds.js';
 import { unprobed } from '../main-system/probe.js';
 import { linksFileSource } from '../mirror/index.js';
+import { NATS_SINK } from '../nats/kind.js';
 import type { ClickSinkEntry, LinkSourceEntry } from './kinds.js';
 
 /** Standalone: the operator's links file (sync.file); no lookup on a miss, nobody to ask. */
@@ -48,6 +49,7 @@ export const LINK_SOURCES: Readonly<Record<LinkSourceKind, LinkSourceEntry>> = {
 export const CLICK_SINKS: Readonly<Record<ClickSinkKind, ClickSinkEntry>> = {
   http: HTTP_SINK,
   postgres: POSTGRES_SINK,
+  nats: NATS_SINK,
   none: NO_SINK,
 };
 

@@ -8,6 +8,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import cron from 'node-cron';
 import { parse as parseToml } from 'smol-toml';
 import { ConfigError } from '../errors.js';
+import { parseServers } from '../lib/nats-servers.js';
 import { parseScannerRange, splitScannerEntry } from '../lib/scanner-entries.js';
 import { parseTrustedProxies } from '../lib/trusted-proxies.js';
 import { redactDatabaseUrl } from '../lib/redact.js';
@@ -22,6 +23,8 @@ const PATH_KEYS: ReadonlySet<string> = new Set([
   'admin.token_file',
   'server.tls_cert_file',
   'server.tls_key_file',
+  'nats.credentials_file',
+  'privacy.country_db',
 ]);
 
 export interface LoadOptions {
@@ -178,6 +181,7 @@ function crossCheck(c: Config): void {
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) fail('main_system.base_url', c.main_system.base_url, 'an http(s) URL or ""');
   }
   checkDatabaseUrl(c.main_system);
+  checkNats(c);
   if ((c.server.tls_cert_file === '') !== (c.server.tls_key_file === '')) {
     fail('server.tls_key_file', c.server.tls_key_file, 'set together with server.tls_cert_file (both or neither)');
   }
@@ -227,6 +231,24 @@ function checkDatabaseUrl(ms: Config['main_system']): void {
   if (!url || (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') || url.hostname === '' || url.pathname.length < 2) {
     throw new ConfigError(`config key main_system.database_url = ${JSON.stringify(shown)} is not allowed: expected a libpq URL postgres://user@host:port/database`);
   }
+}
+
+/**
+ * The NATS sink's keys, checked with the parser the sink reads nats.url with. The URL is never
+ * echoed (it may carry a password by mistake): the parser's messages name the part at fault.
+ */
+function checkNats(c: Config): void {
+  if (c.shipper.sink === 'nats' && c.nats.url.trim() === '') fail('nats.url', '', 'one or several comma-separated nats:// or tls:// servers, because shipper.sink = "nats"');
+  if (c.nats.url.trim() !== '') {
+    try {
+      parseServers(c.nats.url);
+    } catch (err) {
+      throw new ConfigError(`config key ${(err as Error).message}`);
+    }
+  }
+  // A subject is dot-separated tokens; a publish subject has no wildcard and no blank.
+  if (!/^[^\s.*>]+(\.[^\s.*>]+)*$/.test(c.nats.subject)) fail('nats.subject', c.nats.subject, 'a subject such as "clickrelay.clicks" (dot-separated, no spaces, no * or >)');
+  if (!/^[^\s.*>/\\]+$/.test(c.nats.stream)) fail('nats.stream', c.nats.stream, 'a stream name such as "CLICKRELAY" (no spaces, ".", "*", ">", "/" or "\\")');
 }
 
 export function isLoopback(host: string): boolean {

@@ -18,24 +18,29 @@ export type { Durability } from '../types.js';
  * kind is opened, probed and described is src/adapters/registry.ts's business.
  */
 export type LinkSourceKind = 'http' | 'postgres' | 'file';
-/** Where the shipper delivers clicks: the main system's HTTP API or database, or nowhere (standalone). */
-export type ClickSinkKind = 'http' | 'postgres' | 'none';
+/**
+ * Where the shipper delivers clicks: the main system's HTTP API or database, NATS JetStream
+ * (shipper.sink = "nats"), or nowhere (standalone).
+ */
+export type ClickSinkKind = 'http' | 'postgres' | 'nats' | 'none';
 
 export interface Kinds {
   readonly linkSource: LinkSourceKind;
   readonly clickSink: ClickSinkKind;
-  /** Neither main_system.base_url nor database_url: sync from sync.file, ship nothing, keep clicks until retention. */
+  /** No sink: neither main_system.base_url nor database_url and shipper.sink is the main system: ship nothing, keep clicks until retention. */
   readonly standalone: boolean;
 }
 
 /**
  * The kinds a configuration selects, from its keys alone (the loader refuses base_url and
- * database_url together). Also asked by `status` about a running serve's settings.
+ * database_url together). Also asked by `status` about a running serve's settings. The links
+ * come from the main system or sync.file whatever `sink` (shipper.sink) says.
  */
-export function resolveKinds(ms: { readonly base_url: string; readonly database_url?: string }): Kinds {
-  if (ms.base_url !== '') return { linkSource: 'http', clickSink: 'http', standalone: false };
-  if ((ms.database_url ?? '') !== '') return { linkSource: 'postgres', clickSink: 'postgres', standalone: false };
-  return { linkSource: 'file', clickSink: 'none', standalone: true };
+export function resolveKinds(ms: { readonly base_url: string; readonly database_url?: string }, sink: string = 'main_system'): Kinds {
+  const linkSource: LinkSourceKind = ms.base_url !== '' ? 'http' : (ms.database_url ?? '') !== '' ? 'postgres' : 'file';
+  if (sink === 'nats') return { linkSource, clickSink: 'nats', standalone: false };
+  if (linkSource === 'file') return { linkSource, clickSink: 'none', standalone: true };
+  return { linkSource, clickSink: linkSource, standalone: false };
 }
 
 export type Settings = Config & Kinds & {
@@ -55,7 +60,7 @@ export function resolveSettings(config: Config): Settings {
   if (isSettings(config)) return config;
   return deepFreeze({
     ...config,
-    ...resolveKinds(config.main_system),
+    ...resolveKinds(config.main_system, config.shipper.sink),
     durability: config.outbox.durability,
     durable: config.outbox.durability === 'durable',
     failClosed: config.outbox.on_write_error === 'fail-closed',
@@ -70,11 +75,17 @@ function isSettings(c: Config): c is Settings {
 
 /**
  * Every resolved key for the start-up log line, secrets out: the database password is
- * removed from database_url (the API key and passwords live in files, named by path only).
+ * removed from database_url, and any user info from nats.url (the loader refuses it there,
+ * but a dump must not depend on that). The API key, the passwords and the NATS credential
+ * live in files, named by path only.
  */
 export function loggableSettings(s: Settings): Record<string, unknown> {
   const { trustedProxies: _parsed, ...rest } = s;
-  return { ...rest, main_system: { ...s.main_system, database_url: redactDatabaseUrl(s.main_system.database_url) } };
+  return {
+    ...rest,
+    main_system: { ...s.main_system, database_url: redactDatabaseUrl(s.main_system.database_url) },
+    nats: { ...s.nats, url: s.nats.url.replace(/\/\/[^@/,]*@/g, '//[redacted]@') },
+  };
 }
 
 function deepFreeze<T>(value: T): T {

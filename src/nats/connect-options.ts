@@ -8,7 +8,7 @@
  */
 import type { ConnectionOptions } from '@nats-io/transport-node';
 import type { NatsCredentials } from './credentials.js';
-import type { NatsServers } from './servers.js';
+import type { NatsServers } from '../lib/nats-servers.js';
 
 export function connectOptions(servers: NatsServers, creds: NatsCredentials, timeoutMs: number): ConnectionOptions {
   return {

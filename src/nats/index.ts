@@ -9,13 +9,13 @@ import { natsClickSink } from './click-sink.js';
 import { connectOptions } from './connect-options.js';
 import { readNatsCredentials } from './credentials.js';
 import { PublishLink } from './link.js';
-import { parseServers } from './servers.js';
+import { parseServers } from '../lib/nats-servers.js';
 import { DEFAULT_DUPLICATE_WINDOW_MS, DEFAULT_MAX_IN_FLIGHT, type NatsSettings } from './settings.js';
 import { ensureStream } from './stream.js';
 import { Window } from './window.js';
 
 export { probeNats, type NatsProbe } from './probe.js';
-export { DEFAULT_DUPLICATE_WINDOW_MS, DEFAULT_MAX_IN_FLIGHT, DEFAULT_STREAM, DEFAULT_SUBJECT, type NatsSettings } from './settings.js';
+export { DEFAULT_DUPLICATE_WINDOW_MS, DEFAULT_MAX_IN_FLIGHT, DEFAULT_STREAM, DEFAULT_SUBJECT, DEFAULT_TIMEOUT_MS, type NatsSettings } from './settings.js';
 export { natsCodeOf, NatsError } from './errors.js';
 export { NATS_CREDENTIAL_NAME } from './credentials.js';
 

@@ -10,7 +10,7 @@ import { scrubSecrets } from '../errors.js';
 import { connectOptions } from './connect-options.js';
 import { readNatsCredentials } from './credentials.js';
 import { faultVerdict } from './faults.js';
-import { parseServers } from './servers.js';
+import { parseServers } from '../lib/nats-servers.js';
 import type { NatsSettings } from './settings.js';
 import { streamInfo, subjectMatches } from './stream.js';
 

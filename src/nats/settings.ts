@@ -21,6 +21,8 @@
 export const DEFAULT_SUBJECT = 'clickrelay.clicks';
 export const DEFAULT_STREAM = 'CLICKRELAY';
 export const DEFAULT_DUPLICATE_WINDOW_MS = 24 * 60 * 60 * 1000;
+/** How long a connect may take and a publish waits for its PubAck (not a key: the contract's [nats] has none). */
+export const DEFAULT_TIMEOUT_MS = 10_000;
 /** Publishes awaiting their PubAck at once, all batches together (measured in bench/ship-nats.mjs). */
 export const DEFAULT_MAX_IN_FLIGHT = 512;
 

@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { CLICK_SINKS } from '../adapters/registry.js';
 import type { Config } from '../config/schema.js';
 import { resolveKinds } from '../config/settings.js';
+import { countryNoticeSource } from '../country/country-status.js';
 import { MAX_KEY_AGE_HOURS, SESSION_KEYS_FILE } from '../keys/index.js';
 import {
   BUILTIN_SCANNERS,
@@ -177,10 +178,15 @@ const UTM_FREE_TEXT = {
   hash: 'utm_term and utm_content, the free-text ones, are stored only as a keyed hash (privacy.utm_term_content = "hash": "h_" and 16 hex digits, under the day\'s session key, so equal values group within a UTC day and cannot be reversed); the other UTM values are kept as the sender wrote them.',
 } as const;
 
-export function buildPrivacyNotice(config: Config, now: Date = new Date()): PrivacyNotice {
+/**
+ * `countryDb`: the country database in use, when the caller has it open (serve, the CLI), so
+ * an operator file's licence is named; without it the bundled one is named when
+ * privacy.country_db is empty, and no licence is claimed for an operator file not read.
+ */
+export function buildPrivacyNotice(config: Config, now: Date = new Date(), countryDb?: { bundled: boolean; file: string; databaseType: string }): PrivacyNotice {
   const p = policyFromConfig(config.privacy, config.main_system.base_url);
   const days = config.privacy.retention_days;
-  const { clickSink, standalone } = resolveKinds(config.main_system);
+  const { clickSink, standalone } = resolveKinds(config.main_system, config.shipper.sink);
   const sink = CLICK_SINKS[clickSink].describe;
   const honoured = [p.honorDnt ? 'DNT: 1' : null, p.honorGpc ? 'Sec-GPC: 1' : null].filter((s): s is string => s !== null);
   const dntText =
@@ -216,13 +222,14 @@ export function buildPrivacyNotice(config: Config, now: Date = new Date()): Priv
       'Crawlers and link-preview fetchers (detected from the User-Agent with the maintained isbot pattern list), and requests without any User-Agent, are recorded like people, with "bot": true in metadata, so they can be left out of counts; the User-Agent itself is kept only in the form configured above.',
     scanners:
       'E-mail security gateways (Microsoft 365 Safe Links, Mimecast, Proofpoint, Barracuda, and any the operator lists) fetch links in delivered mail before, or instead of, the recipient. ' +
-      'Such a fetch is recognised from the full client address (the gateways\' published address ranges), a referrer naming the gateway\'s rewriting host, or the gateway\'s own user agent, before anything is truncated; ' +
-      'only the gateway\'s name is stored, as "scanner" in metadata, so counts can tell people from scanners. The click is still redirected and recorded (in the form above).',
+      'Such a fetch is recognised from the full client address (the gateways\' published address ranges) or the gateway\'s own user agent, read before anything is truncated; a referrer naming the gateway\'s rewriting host counts only together with one of them. ' +
+      'A gateway\'s referrer alone does not make a click a scanner\'s: a person who clicks "continue" on a gateway\'s warning page, or whose click passes through browser isolation, arrives with that referrer and is recorded as a person. ' +
+      'Only the gateway\'s name is stored, as "scanner" in metadata, so counts can tell people from scanners. The click is still redirected and recorded (in the form above).',
     prefetch:
       'A browser prefetch (Sec-Purpose: prefetch or prerender, Purpose: prefetch, X-Moz: prefetch, X-Purpose: preview) is redirected but not recorded, like a HEAD request: only a counter of prefetches is kept.',
     country:
       p.country === 'country'
-        ? 'The visitor\'s country is derived from the full address before it is truncated, from the open (CC0) IP-to-country database installed with clickrelay, looked up on this server without any network request. Only the ISO 3166-1 two-letter country code is stored (metadata "country"); never a region, city or coordinates. Not stored for anonymous clicks.'
+        ? `The visitor's country is derived from the full address before it is truncated, from ${countryNoticeSource(countryDb ?? (config.privacy.country_db === '' ? { bundled: true } : { bundled: false, file: config.privacy.country_db }))} Only the ISO 3166-1 two-letter country code is stored (metadata "country"); never a region, city or coordinates. Not stored for anonymous clicks.`
         : 'Not derived (privacy.country = "off"): no country, region, city or coordinates are stored.',
     cookies: `None, except the opt-out cookie: ${OPT_OUT_COOKIE_NAME}=1, set only when someone asks not to be recorded on /privacy/opt-out. It carries no identifier (its value is the same for everyone) and is the only cookie clickrelay sets or reads. No other client-side storage or fingerprinting script is used: a click is only answered with a redirect.`,
     opt_out: {
@@ -270,6 +277,7 @@ export function buildPrivacyNotice(config: Config, now: Date = new Date()): Priv
       'privacy.referrer': p.referrer,
       'privacy.user_agent': p.userAgent,
       'privacy.country': p.country,
+      ...(p.country === 'country' ? { 'privacy.country_db': config.privacy.country_db, 'privacy.country_db_max_age_days': config.privacy.country_db_max_age_days } : {}),
       'privacy.utm_term_content': p.utmTermContent,
       'privacy.scanner_ranges': config.privacy.scanner_ranges,
       'privacy.scanner_referrer_hosts': config.privacy.scanner_referrer_hosts,

@@ -113,6 +113,8 @@ export function createMetrics() {
     redirects: new FastCounter('clickrelay_redirects_total', 'Answers on /track by HTTP status', ['status'] as const, registry),
     clicksRecorded: new Counter({ name: 'clickrelay_clicks_recorded_total', help: 'Clicks committed to the outbox', registers: [registry] }),
     clicksAnonymous: new Counter({ name: 'clickrelay_clicks_anonymous_total', help: 'Clicks recorded without personal fields because of DNT/GPC', registers: [registry] }),
+    scannerReferrerOnly: new Counter({ name: 'clickrelay_scanner_referrer_only_total', help: "Clicks whose Referer named an e-mail security gateway while neither the address nor the user agent did: kept as a person's (a warning page's \"continue\", browser isolation)", registers: [registry] }),
+    countryDbBuild: new Gauge({ name: 'clickrelay_country_db_build_timestamp_seconds', help: 'Unix time the IP-to-country database in use was built (its metadata build_epoch); absent while privacy.country is off', registers: [registry] }),
     clicksDropped: new Counter({ name: 'clickrelay_clicks_dropped_total', help: 'Clicks deliberately not recorded', labelNames: ['reason'] as const, registers: [registry] }),
     // With clicks_recorded_total, clicks per transaction: how well group commit is sharing
     // each fsync (durable) under the current load.

@@ -4,6 +4,7 @@
  * here sees a client address, a query string or the API key.
  */
 import type { ClickSinkEntry } from '../adapters/kinds.js';
+import { ClickrelayError } from '../errors.js';
 import type { MirrorError, MirrorHooks, SyncResult } from '../mirror/index.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
@@ -74,7 +75,7 @@ export function shipperEvents(log: Logger, m: Metrics, health: MainSystemHealth,
       case 'unauthorized':
         health.failed();
         if (sink.refused) {
-          const err = new ShipError(sink.refused.code, sink.refused.message(e));
+          const err = new ClickrelayError(sink.refused.codeOf?.(e) ?? sink.refused.code, sink.refused.message(e));
           log.error({ event: 'ship_unauthorized', code: err.code, status: e.status, detail: e.detail }, err.message);
         }
         break;
@@ -125,6 +126,9 @@ export function clickEvents(log: Logger, m: Metrics) {
     },
     dropped(reason: 'dnt_drop' | 'prefetch') {
       m.clicksDropped.inc({ reason });
+    },
+    scannerReferrerOnly() {
+      m.scannerReferrerOnly.inc();
     },
   };
 }

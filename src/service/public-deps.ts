@@ -39,6 +39,8 @@ export interface PublicStages {
   requests: ReturnType<typeof requestEvents>;
   /** What the token buckets refill by; the wall clock unless a test brings its own. */
   clock?: Clock;
+  /** The country database in use (privacy.country on), so the notice names it and its attribution. */
+  countryDb?: { bundled: boolean; file: string; databaseType: string } | null;
 }
 
 export function publicAppDeps(s: Settings, d: PublicStages): PublicAppDeps {
@@ -80,7 +82,7 @@ export function publicAppDeps(s: Settings, d: PublicStages): PublicAppDeps {
     failClosed: s.failClosed,
     onError: (err) => d.log.error({ event: 'request_failed', err }, 'unexpected error while answering a request'),
     onPrefetch: () => clicks.dropped('prefetch'),
-    optOutPages: optOutPages(buildPrivacyNotice(s)),
+    optOutPages: optOutPages(buildPrivacyNotice(s, new Date(), d.countryDb ?? undefined)),
     onAnswer: (status, startedAt) => {
       let c = redirectsByStatus.get(status);
       if (!c) redirectsByStatus.set(status, (c = metrics.redirects.labels({ status: String(status) })));

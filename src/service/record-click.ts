@@ -22,6 +22,8 @@ export interface RecordClickDeps {
     /** `clicks` could not be stored (a failed transaction, or refused by a full queue). */
     writeFailed(err: Error, clicks: number): void;
     dropped(reason: 'dnt_drop' | 'prefetch'): void;
+    /** A gateway's Referer alone pointed to a scanner; the click was kept as a person's. */
+    scannerReferrerOnly?(): void;
   };
   /** Told after each commit, so the shipper picks the clicks up without polling. */
   committed(): void;
@@ -52,7 +54,9 @@ export function createRecordClick(d: RecordClickDeps): PublicAppDeps['record'] {
   return (raw: RawClick, done) => {
     ctx.clickId = newClickId(raw.receivedAt.getTime());
     ctx.sessionKey = d.keys.keyFor(utcDay(raw.receivedAt));
+    ctx.scannerEvidence = null; // the context is shared: no verdict of the previous click may be counted
     const click = anonymizeClick(raw, d.policy, ctx);
+    if (ctx.scannerEvidence === 'referrer_only') d.events.scannerReferrerOnly?.();
     if (!click) {
       d.events.dropped('dnt_drop');
       return 'answered';

@@ -49,6 +49,11 @@ export function runtimeSettings(c: Settings): RuntimeSettings {
     // Never the password: redacted as in every log line.
     'main_system.database_url': redactDatabaseUrl(c.main_system.database_url),
     'shipper.mode': c.shipper.mode,
+    'shipper.sink': c.shipper.sink,
+    // No credential can be in it (the loader refuses one), and the credential file is named only by path.
+    'nats.url': c.nats.url,
+    'nats.subject': c.nats.subject,
+    'nats.stream': c.nats.stream,
     'outbox.durability': c.durability,
     'server.host': c.server.host,
     'server.port': c.server.port,

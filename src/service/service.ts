@@ -28,7 +28,7 @@ import type { Shipper } from '../shipper/index.js';
 import { adminAppDeps } from './admin-deps.js';
 import { readAdminToken } from './admin-token.js';
 import { analyticsRoutes } from '../analytics/analytics-route.js';
-import { openCountryDb } from '../country/country-db.js';
+import { countryService, openCountryFor } from './country.js';
 import { adminEvents, clickEvents, mirrorEvents, requestEvents, shipperEvents } from './events.js';
 import { gaugeRefresher } from './gauges.js';
 import { mainSystemHealth } from './main-system-health.js';
@@ -82,11 +82,11 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   const { uws, build, tls } = loadServingUws(s, log);
   // Configuration mistakes only a file read can find stop the start before any stage opens.
   const adminToken = readAdminToken(s.admin.token_file);
-  const countryDb = s.privacy.country === 'country' ? openCountryDb() : null;
-  if (countryDb) log.info({ event: 'country_db_loaded', file: countryDb.file, built_at: countryDb.builtAt }, `country database ${countryDb.file} (built ${countryDb.builtAt})`);
-  const policy = policyFor(s, { countryOf: countryDb?.lookup ?? null });
+  const countryDb = openCountryFor(s);
 
   const metrics = createMetrics();
+  const country = countryDb ? await countryService(countryDb, s, log, metrics) : null;
+  const policy = policyFor(s, { countryOf: country?.lookup ?? null });
   metrics.outboxWritable.set(1);
   metrics.uwsBuild.set({ package: build.package, version: build.version, native: String(build.native), tls: String(build.tls) }, 1);
   metrics.mainSystemInfo.set({ adapter: s.clickSink }, 1);
@@ -108,8 +108,9 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
 
   // shipper (null standalone); its state goes to serve.json and the status page
   const runtimeFile = new RuntimeFileWriter(s.storage.data_dir, log);
-  const shippingState = new ShippingState(!s.standalone, (snapshot) => runtimeFile.noteShipping(snapshot));
-  const onShipperEvent = shipperEvents(log, metrics, health, CLICK_SINKS[s.clickSink]);
+  const sinkEntry = CLICK_SINKS[s.clickSink];
+  const shippingState = new ShippingState(!s.standalone, (snapshot) => runtimeFile.noteShipping(snapshot), Date.now, sinkEntry.describe.pausedState);
+  const onShipperEvent = shipperEvents(log, metrics, health, sinkEntry);
   const shipper = createShipperFor(s, outbox, (e) => {
     onShipperEvent(e);
     shippingState.note(e);
@@ -120,12 +121,12 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   const drain = new ConnectionDrain();
   const clicks = clickEvents(log, metrics);
   const requests = requestEvents(log, metrics);
-  const publicListener = new PublicListener(publicAppDeps(s, { uws, tls, mirror, outbox, keys, shipper, policy, rate, drain, metrics, log, clicks, requests, clock: opts.clock }), s.server.host);
+  const publicListener = new PublicListener(publicAppDeps(s, { uws, tls, mirror, outbox, keys, shipper, policy, rate, drain, metrics, log, clicks, requests, clock: opts.clock, countryDb }), s.server.host);
 
   // the admin listener
   const admin = adminEvents(log);
   const analytics = analyticsRoutes(s.storage.data_dir);
-  const statusData = statusDataSource(s, { version: opts.version, build, outbox, mirror, rate, shippingState, weakened });
+  const statusData = statusDataSource(s, { version: opts.version, build, outbox, mirror, rate, shippingState, weakened, country });
   const refreshGauges = gaugeRefresher({ metrics, outbox, mirror, shipper, standalone: s.standalone });
   const adminApp = createAdminApp(adminAppDeps(s, { uws, token: adminToken, mirror, outbox, metrics, refreshGauges, analytics, statusData, onError: (err) => admin.routeFailed(err) }));
 
@@ -135,6 +136,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     adminListener = await listen(uws, adminApp, s.admin.host, s.admin.port, 'admin listener');
   } catch (err) {
     publicListener.close();
+    country?.close();
     await Promise.all([outbox.close(), mirror.stop()]);
     throw err;
   }
@@ -190,6 +192,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
         await shipper?.stop({ graceMs: SHIP_STOP_GRACE_MS });
         await outbox.close();
         await analytics.close();
+        country?.close();
         runtimeFile.remove();
         log.info({ event: 'stopped' }, 'stopped: every queued click committed');
       })();

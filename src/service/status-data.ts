@@ -14,6 +14,7 @@ import type { Outbox } from '../outbox/index.js';
 import { readHead } from '../outbox/head.js';
 import { describeBuild, type UwsBuild } from '../http/uws.js';
 import type { ShippingState } from '../shipper/index.js';
+import { countryDbLines, type CountryDbStatus } from '../country/country-status.js';
 
 export interface StatusSources {
   version: string;
@@ -23,11 +24,34 @@ export interface StatusSources {
   rate: ClickRate;
   shippingState: ShippingState;
   weakened: WeakenedSetting[];
+  /** privacy.country on: the database in use. */
+  country?: { status(): CountryDbStatus } | null;
 }
+
+/** How long the sink's probe (a connection of its own: the stream and its duplicate window) is reused by the page. */
+const SINK_PROBE_MS = 60_000;
 
 export function statusDataSource(s: Settings, d: StatusSources): () => Promise<StatusData> {
   const dataDir = s.storage.data_dir;
+  const entry = CLICK_SINKS[s.clickSink];
+  // A page view never waits for the probe after the first: the last answer is shown while a new one is asked.
+  let sinkLines: string[] = [];
+  let probedAt = -Infinity;
+  let probing: Promise<void> | null = null;
+  const probeSink = (): Promise<void> =>
+    (probing ??= entry
+      .probe(s)
+      .then((p) => void (sinkLines = entry.describe.reach(p).map((l) => l.trim())))
+      .catch(() => undefined)
+      .finally(() => {
+        probedAt = Date.now();
+        probing = null;
+      }));
   return async () => {
+    if (Date.now() - probedAt > SINK_PROBE_MS) {
+      const p = probeSink();
+      if (probedAt === -Infinity) await p;
+    }
     const o = await d.outbox.stats();
     const counts = d.mirror.holder.current.counts();
     const sync = readSyncRecord(dataDir);
@@ -45,7 +69,9 @@ export function statusDataSource(s: Settings, d: StatusSources): () => Promise<S
       pid: process.pid,
       uws_build: describeBuild(d.build),
       standalone: s.standalone,
-      main_system: CLICK_SINKS[s.clickSink].describe.target(s),
+      main_system: entry.describe.target(s),
+      sink: sinkLines,
+      country: d.country ? countryDbLines(d.country.status()) : null,
       mirror: {
         links: counts.active + counts.inactive,
         active: counts.active,

@@ -27,6 +27,8 @@ export class ShippingState {
     enabled: boolean,
     private readonly onChange: (s: ShippingSnapshot) => void = () => undefined,
     private readonly now: () => number = Date.now,
+    /** The sink's own words for a pause (its registry entry: which credential or right was refused); else the main system's key. */
+    private readonly pausedText?: (e: { status?: number; detail?: string }) => string,
   ) {
     this.s = { state: enabled ? 'idle' : 'off', last_success: null, last_error: null, last_error_at: null, attempt: 0, next_attempt_at: null };
   }
@@ -56,7 +58,7 @@ export class ShippingState {
         break;
       case 'unauthorized':
         this.s.state = 'paused';
-        this.s.last_error = `the main system refused the API key (HTTP ${e.status}): shipping paused until the key is replaced`;
+        this.s.last_error = this.pausedText?.(e) ?? `the main system refused the API key (HTTP ${e.status}): shipping paused until the key is replaced`;
         this.s.last_error_at = at;
         this.s.next_attempt_at = null;
         break;

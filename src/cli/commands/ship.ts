@@ -22,11 +22,11 @@ export async function ship(argv: string[]): Promise<number> {
   const settings = resolveSettings(cmd.config());
   const sink = CLICK_SINKS[settings.clickSink];
   if (!sink.delivers) {
-    throw new ConfigError('ship: main_system.base_url and main_system.database_url are empty (standalone): there is nowhere to ship to');
+    throw new ConfigError('ship: main_system.base_url and main_system.database_url are empty (standalone): there is nowhere to ship to (or set shipper.sink = "nats" and [nats])');
   }
   const outbox = await openOutboxFor(settings);
   // The shipper's events feed both.
-  const state = new ShippingState(true);
+  const state = new ShippingState(true, undefined, Date.now, sink.describe.pausedState);
   let done = 0;
   const bar = progress('ship', 'clicks', process.stderr.isTTY ? (await outbox.stats()).pending : 0);
   // Not standalone (checked above), so there is a shipper; no linger: everything goes now.
@@ -45,7 +45,7 @@ export async function ship(argv: string[]): Promise<number> {
     const s = shipper.stats();
     const now = state.snapshot();
     process.stdout.write(
-      `shipped ${s.shipped} clicks (${s.duplicates} already recorded by the main system), ${r.pending} still pending, ${r.dead_letter} dead letters` +
+      `shipped ${s.shipped} clicks (${s.duplicates} already recorded by ${sink.mainSystem ? 'the main system' : 'the sink'}), ${r.pending} still pending, ${r.dead_letter} dead letters` +
         (r.paused ? sink.describe.paused : '') +
         '\n' +
         // "3 still pending" alone leaves the operator to dig in SQLite and the log for why.

@@ -52,7 +52,7 @@ export async function status(argv: string[]): Promise<number> {
   const weakened = running?.weakened ?? weakenedSettings(config);
   // The running serve's fact, not ours (its settings may differ); an older serve.json has no
   // database_url: then only base_url counts, as it did.
-  const kinds = resolveKinds({ base_url: String(settings['main_system.base_url'] ?? ''), database_url: String(settings['main_system.database_url'] ?? '') });
+  const kinds = resolveKinds({ base_url: String(settings['main_system.base_url'] ?? ''), database_url: String(settings['main_system.database_url'] ?? '') }, String(settings['shipper.sink'] ?? 'main_system'));
   const standalone = kinds.standalone;
   const live = running?.shipping ?? null;
   // Standalone, unshipped clicks are not waiting for anything: they are kept until retention.
@@ -92,6 +92,7 @@ export async function status(argv: string[]): Promise<number> {
     },
     shipper: {
       enabled: !standalone,
+      sink: kinds.clickSink,
       mode: settings['shipper.mode'],
       state: standalone ? 'off' : (live?.state ?? (o.pending_error ? 'retrying' : 'unknown')),
       last_success: o.last_shipped_at,

@@ -18,6 +18,10 @@ export interface StatusData {
   uws_build: string;
   standalone: boolean;
   main_system: string;
+  /** What the sink's probe found (a stream sink: the stream and the duplicate window read from it); may be empty. */
+  sink?: string[];
+  /** privacy.country on: the database in use, its age and its licence with the attribution (null: off). */
+  country?: string[] | null;
   mirror: { links: number; active: number; inactive: number; last_sync: string | null; last_error: { at: string; message: string } | null; ready: boolean };
   outbox: { pending: number; oldest_pending: string | null; shipped: number; dead_letter: number; last_seq: number; durability: string; retention_days: number };
   shipping: ShippingSnapshot;
@@ -122,6 +126,7 @@ ${row('durability', esc(o.durability))}
 ${row('state', shippingRow, 'shipping-state')}
 ${row('last error', lastError, 'shipping-error')}
 ${row('last success', s.last_success ? `${esc(s.last_success)}${age(s.last_success, d.now)}` : 'none since start')}
+${(d.sink ?? []).map((l, i) => row(i === 0 ? 'sink' : '', esc(l), i === 0 ? 'sink' : undefined)).join('\n')}
 </table>
 <h2>Clicks</h2>
 <p>Last minute <strong id="last-minute">${lastMinute}</strong> · last hour <strong>${lastHour}</strong> (people ${sum(humans.slice(-60))}, bots ${sum(bots.slice(-60))})</p>
@@ -131,7 +136,7 @@ ${chart}
 <table id="policy">
 ${policyRows}
 </table>
-<h2>Audit chain</h2>
+${d.country ? `<h2>Country database</h2>\n<table id="country-db">\n${d.country.map((l, i) => row(['in use', 'licence', 'warning'][i] ?? '', l.startsWith('CR_ERR_') ? `<span class="warn">${esc(l)}</span>` : esc(l))).join('\n')}\n</table>\n` : ''}<h2>Audit chain</h2>
 <p id="chain">${chainText}</p>
 `,
   );

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseNatsCredentials, readNatsCredentials } from '../../../src/nats/credentials.js';
-import { parseServers } from '../../../src/nats/servers.js';
+import { parseServers } from '../../../src/lib/nats-servers.js';
 
 const CREDS = `-----BEGIN NATS USER JWT-----
 eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.eyJqdGkiOiJURVNUIn0.c2lnbmF0dXJl

@@ -2,7 +2,8 @@
  * `nats.url` read into the client's server list: one or several comma-separated `nats://`
  * or `tls://` URLs, host and port only. Credentials inside a URL are refused — they belong
  * in `nats.credentials_file`, where nothing prints them — and so is a list that mixes
- * plain and TLS servers (the client takes one TLS setting for all). Pure.
+ * plain and TLS servers (the client takes one TLS setting for all). Pure; in lib/ because the
+ * configuration loader checks nats.url with it, as the sink reads it.
  */
 import { ConfigError } from '../errors.js';
 
