@@ -67,6 +67,9 @@ export function runtimeSettings(c: Settings): RuntimeSettings {
     'privacy.honor_gpc': c.privacy.honor_gpc,
     'privacy.dnt_mode': c.privacy.dnt_mode,
     'privacy.retention_days': c.privacy.retention_days,
+    'privacy.country': c.privacy.country,
+    'privacy.country_db': c.privacy.country_db,
+    'privacy.country_db_max_age_days': c.privacy.country_db_max_age_days,
     'sync.schedule': c.sync.schedule,
   };
 }

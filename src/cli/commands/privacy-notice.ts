@@ -4,6 +4,7 @@
  */
 import { buildPrivacyNotice, renderPrivacyNoticeMarkdown } from '../../notice/index.js';
 import { resolveSettings } from '../../config/settings.js';
+import { openCountryDb } from '../../country/country-db.js';
 import { parseCommand, usageError, printHelp } from '../args.js';
 
 export async function privacyNotice(argv: string[]): Promise<number> {
@@ -14,7 +15,9 @@ export async function privacyNotice(argv: string[]): Promise<number> {
   }
   const format = cmd.values.format ?? 'md';
   if (format !== 'md' && format !== 'json') usageError(`privacy-notice: --format "${String(format)}" is not allowed (md or json)`);
-  const notice = buildPrivacyNotice(resolveSettings(cmd.config()));
+  const settings = resolveSettings(cmd.config());
+  // The database serve would use, so the notice names its licence and attribution (a wrong file stops here, as serve would).
+  const notice = buildPrivacyNotice(settings, new Date(), settings.privacy.country === 'country' ? openCountryDb(settings.privacy.country_db) : undefined);
   process.stdout.write(format === 'json' ? `${JSON.stringify(notice, null, 2)}\n` : renderPrivacyNoticeMarkdown(notice));
   return 0;
 }

@@ -16,6 +16,9 @@ import { readRuntimeFile, runtimeSettings, settingsDiff } from '../../service/ru
 import { describeShipping } from '../../shipper/index.js';
 import { openOutboxReaderFor } from '../../service/stages.js';
 import { parseCommand, printHelp } from '../args.js';
+import { openCountryDb } from '../../country/country-db.js';
+import { countryDbLines, countryDbStatus, type CountryDbStatus } from '../../country/country-status.js';
+import type { RuntimeSettings } from '../../service/runtime-file.js';
 import { version } from '../version.js';
 
 export async function status(argv: string[]): Promise<number> {
@@ -62,6 +65,7 @@ export async function status(argv: string[]): Promise<number> {
   // The probe asks what this command's configuration names (it holds the credential).
   const sink = CLICK_SINKS[config.clickSink];
   const main = await sink.probe(config);
+  const country = countryInUse(settings, config.privacy.country_db_max_age_days);
 
   const report = {
     version: version(),
@@ -100,7 +104,7 @@ export async function status(argv: string[]): Promise<number> {
       attempt: live?.attempt ?? o.pending_error?.attempts ?? 0,
       next_attempt_at: live?.next_attempt_at ?? null,
     },
-    privacy: { weakened },
+    privacy: { weakened, country },
     main_system: main,
   };
 
@@ -134,6 +138,10 @@ export async function status(argv: string[]): Promise<number> {
   ];
   if (!standalone && live && live.state !== 'idle' && live.state !== 'ok') lines.push(`             ${describeShipping(live)}`);
   else if (!standalone && !live && o.pending_error) lines.push(`             last attempt failed: ${o.pending_error.last_error} (attempt ${o.pending_error.attempts})`);
+  if (country) {
+    const [first, ...rest] = 'error' in country ? [`NOT USABLE: ${country.error}`] : countryDbLines(country);
+    lines.push(`  country    ${first}`, ...rest.map((l) => `             ${l}`));
+  }
   for (const w of weakened) lines.push(`  ! privacy  ${describeWeakened(w)}: ${w.effect}`);
   if (o.dead_letter > 0) lines.push(`  ! ${o.dead_letter} clicks rejected by the main system: clickrelay dead-letters list`);
   if (differs.length > 0) {
@@ -142,4 +150,18 @@ export async function status(argv: string[]): Promise<number> {
   }
   process.stdout.write(lines.join('\n') + '\n');
   return 0;
+}
+
+/**
+ * The country database the running serve uses (its privacy.country_db; a replaced file is the
+ * one serve swapped in), with its age and licence; null when privacy.country is off.
+ */
+function countryInUse(settings: RuntimeSettings, maxAgeDays: number): CountryDbStatus | { error: string } | null {
+  if (settings['privacy.country'] !== 'country') return null;
+  try {
+    const db = openCountryDb(String(settings['privacy.country_db'] ?? ''));
+    return countryDbStatus({ file: db.file, builtAt: new Date(db.builtAt), databaseType: db.databaseType, bundled: db.bundled }, new Date(), Number(settings['privacy.country_db_max_age_days'] ?? maxAgeDays));
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
 }
