@@ -9,6 +9,7 @@
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { startWorker } from '../lib/worker-launch.js';
 import { OutboxError, type OutboxErrorCode } from './errors.js';
+import { shardFiles } from './shard-files.js';
 import type { FromWorker, LineMessage, OpMap, OpName, ToWorker, WorkerBoot } from './writer-protocol.js';
 import { WriterOps } from './writer-ops.js';
 import { ClickRounds, closedError, unopenedError } from './writer-rounds.js';
@@ -59,7 +60,7 @@ export class WriterThread {
         if (failure === null) return resolve(w);
         if (startWhenFull && code === 'CR_ERR_OUTBOX_WRITE') return resolve(w.unopened(failure));
         w.ops.close();
-        reject(new OutboxError(code ?? 'CR_ERR_OUTBOX_OPEN', code ? failure : `cannot open the outbox in ${boot.dataDir}: ${failure}`));
+        reject(new OutboxError(code ?? 'CR_ERR_OUTBOX_OPEN', code ? failure : `cannot open the outbox ${shardFiles(boot.dataDir, boot.shard ?? 0).db}: ${failure}`));
       };
       w.spawn();
     });
