@@ -5,6 +5,7 @@
  * chained in order; the in-memory chain tip and counts advance only after a commit.
  */
 import Database from 'better-sqlite3';
+import { basename } from 'node:path';
 import type { Durability } from '../types.js';
 import { ensureDataDir, preparePrivateDatabase } from '../fs/data-dir.js';
 import { chainHash, GENESIS_HASH } from './chain.js';
@@ -83,7 +84,7 @@ export class OutboxStore {
         preparePrivateDatabase(shardFiles(dataDir, shard).db);
         const db = openVerified(dataDir, checks);
         applyWriterPragmas(db, durability);
-        applySchema(db);
+        applySchema(db, basename(shardFiles(dataDir, shard).db));
         return db;
       },
       shard,

@@ -6,6 +6,7 @@
  * operations channel per ops line (writer-ops.ts), handed to every thread it starts. The
  * owner's own operations go through such a line too, after the clicks recorded before them.
  */
+import { basename } from 'node:path';
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { startWorker } from '../lib/worker-launch.js';
 import { OutboxError, type OutboxErrorCode } from './errors.js';
@@ -60,7 +61,7 @@ export class WriterThread {
         if (failure === null) return resolve(w);
         if (startWhenFull && code === 'CR_ERR_OUTBOX_WRITE') return resolve(w.unopened(failure));
         w.ops.close();
-        reject(new OutboxError(code ?? 'CR_ERR_OUTBOX_OPEN', code ? failure : `cannot open the outbox ${shardFiles(boot.dataDir, boot.shard ?? 0).db}: ${failure}`));
+        reject(new OutboxError(code ?? 'CR_ERR_OUTBOX_OPEN', code ? failure : `cannot open the outbox ${boot.shard ? `shard ${basename(shardFiles(boot.dataDir, boot.shard).db)} ` : ''}in ${boot.dataDir}: ${failure}`));
       };
       w.spawn();
     });
