@@ -6,15 +6,18 @@
  *
  * - Reads are fair: each takePending starts at the next shard in turn and fills what is left
  *   of the batch from the others, so a busy shard cannot starve a quiet one.
- * - A shard's positions are its own, so the set hands out `seq` = local seq × shards + the
- *   shard's index in the set: an ack goes back to its shard by that number alone. One number
+ * - A shard's positions are its own, so the set hands out `seq` = local seq × SHARD_SPAN + the
+ *   shard's number: an ack goes back to its shard by that number alone, even when the shard's
+ *   writer was replaced meanwhile (a restarted serving thread: attach()). One number
  *   cannot carry a position per shard, so `afterSeq` means: 0 reads from the oldest pending
  *   click of every shard again (the pump's start and rewind), anything else continues after
  *   what the set handed out last (the pump's cursor). Nothing is handed out twice in between.
  * - Writes by click_id (attempt notes, dead letters, requeue, purge) go to every shard: ids
  *   are unique (UUIDv7), a shard without the click changes nothing, and these are rare.
  * - Retention purges each shard in turn: each purge is a checkpoint in its own chain.
- * With one shard (threads = 1) every call is that shard's own, unchanged.
+ * Built with one shard and not `growable` (threads = 1, no other shard on disk), every call is
+ * that shard's own, unchanged (its seqs as they are); a growable set takes shards as their
+ * writers come (attach), so it encodes from the start.
  */
 import type { StoredClick } from '../types.js';
 import type { OutboxOps } from './outbox-ops.js';
@@ -37,19 +40,24 @@ export interface ShardSetStats extends StoreStats {
 
 type Item = { seq: number; click: StoredClick };
 
-export class OutboxShardSet {
-  private readonly members: readonly ShardMember[];
-  private readonly n: number;
-  /** Per member: the newest local position handed out. */
-  private readonly cursors: number[];
-  /** The member the next read starts at. */
-  private turn = 0;
+/** Shard numbers stay below this; a shard's local positions below 2^53 / SHARD_SPAN (8.8 × 10^12). */
+export const SHARD_SPAN = 1024;
 
-  constructor(members: readonly ShardMember[]) {
-    if (members.length === 0) throw new Error('an outbox shard set needs at least one shard');
-    this.members = [...members].sort((a, b) => a.shard - b.shard);
-    this.n = this.members.length;
-    this.cursors = this.members.map(() => 0);
+export class OutboxShardSet {
+  /** By shard number; `members` is the same, shard ascending. */
+  private readonly byShard = new Map<number, OutboxOps>();
+  private members: ShardMember[] = [];
+  /** Per shard: the newest local position handed out. */
+  private readonly cursors = new Map<number, number>();
+  /** Where the next read starts, in `members`. */
+  private turn = 0;
+  /** One shard, never more: calls pass straight through (threads = 1). */
+  private readonly single: boolean;
+
+  constructor(members: readonly ShardMember[], opts: { growable?: boolean } = {}) {
+    if (members.length === 0 && !opts.growable) throw new Error('an outbox shard set needs at least one shard');
+    for (const m of members) this.attach(m.shard, m.ops, true);
+    this.single = !opts.growable && members.length === 1;
   }
 
   /** The shards in the set, ascending. */
@@ -57,36 +65,56 @@ export class OutboxShardSet {
     return this.members.map((m) => m.shard);
   }
 
+  /**
+   * Shard `shard` is written by `ops` from now on: a new shard, or a new writer for one already
+   * in the set (its serving thread restarted). Its read position is kept: what was handed out
+   * is still in flight, and its acks reach the new writer (same file, same chain).
+   */
+  attach(shard: number, ops: OutboxOps, building = false): void {
+    if (!building && this.single) throw new Error('this outbox shard set was built for one shard (not growable)');
+    if (!Number.isSafeInteger(shard) || shard < 0 || shard >= SHARD_SPAN) throw new RangeError(`outbox shard ${shard} is outside 0…${SHARD_SPAN - 1}`);
+    this.byShard.set(shard, ops);
+    if (!this.cursors.has(shard)) this.cursors.set(shard, 0);
+    this.members = [...this.byShard.entries()].sort(([a], [b]) => a - b).map(([k, o]) => ({ shard: k, ops: o }));
+  }
+
   async takePending(limit: number, maxBytes: number, afterSeq = 0): Promise<Item[]> {
-    if (this.n === 1) return this.members[0]!.ops.takePending(limit, maxBytes, afterSeq);
-    if (afterSeq === 0) this.cursors.fill(0);
-    const start = this.turn;
-    this.turn = (start + 1) % this.n;
+    if (this.single) return this.members[0]!.ops.takePending(limit, maxBytes, afterSeq);
+    if (afterSeq === 0) for (const k of this.cursors.keys()) this.cursors.set(k, 0);
+    const members = this.members;
+    const n = members.length;
+    const start = n === 0 ? 0 : this.turn % n;
+    this.turn = start + 1;
     const out: Item[] = [];
     let bytes = 0;
-    for (let step = 0; step < this.n && out.length < limit && bytes < maxBytes; step++) {
-      const i = (start + step) % this.n;
-      const read = await this.members[i]!.ops.takePendingMeasured(limit - out.length, maxBytes - bytes, this.cursors[i]!);
+    for (let step = 0; step < n && out.length < limit && bytes < maxBytes; step++) {
+      const { shard, ops } = members[(start + step) % n]!;
+      const read = await ops.takePendingMeasured(limit - out.length, maxBytes - bytes, this.cursors.get(shard) ?? 0);
       // takePending hands out at least one row even past the byte budget: a later shard
       // adds nothing once the budget is spent, the first one alone may overshoot (as today).
       if (out.length > 0 && bytes + read.bytes > maxBytes) break;
       bytes += read.bytes;
       for (const it of read.items) {
-        if (it.seq > this.cursors[i]!) this.cursors[i] = it.seq;
-        out.push({ seq: it.seq * this.n + i, click: it.click });
+        if (it.seq > (this.cursors.get(shard) ?? 0)) this.cursors.set(shard, it.seq);
+        out.push({ seq: it.seq * SHARD_SPAN + shard, click: it.click });
       }
     }
     return out;
   }
 
   ackShipped(seqs: readonly number[], at: Date = new Date()): Promise<number> {
-    if (this.n === 1) return this.members[0]!.ops.ackShipped(seqs, at);
-    const per = this.members.map((): number[] => []);
+    if (this.single) return this.members[0]!.ops.ackShipped(seqs, at);
+    const per = new Map<number, number[]>();
     for (const s of seqs) {
-      const i = s % this.n;
-      per[i]!.push((s - i) / this.n);
+      const shard = s % SHARD_SPAN;
+      let list = per.get(shard);
+      if (!list) per.set(shard, (list = []));
+      list.push((s - shard) / SHARD_SPAN);
     }
-    return this.sum((m, i) => (per[i]!.length > 0 ? m.ops.ackShipped(per[i]!, at) : Promise.resolve(0)));
+    return this.sum((m) => {
+      const local = per.get(m.shard);
+      return local ? m.ops.ackShipped(local, at) : Promise.resolve(0);
+    });
   }
 
   async noteAttempt(clickIds: readonly string[], error: string): Promise<void> {
@@ -128,8 +156,8 @@ export class OutboxShardSet {
   }
 
   /** Runs `call` on every member at once; the sum of their answers. */
-  private async sum(call: (m: ShardMember, i: number) => Promise<number>): Promise<number> {
-    const ns = await Promise.all(this.members.map((m, i) => call(m, i)));
+  private async sum(call: (m: ShardMember) => Promise<number>): Promise<number> {
+    const ns = await Promise.all(this.members.map((m) => call(m)));
     return ns.reduce((a, b) => a + b, 0);
   }
 }

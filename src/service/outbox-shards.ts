@@ -12,7 +12,8 @@
  * for the same file. So an idle shard gets the ordinary writer thread: one idle thread,
  * opened through the same checks, taking no clicks (nothing records into it), only the
  * operations the shard set sends. A shard with a serving thread is passed in as `served`
- * and not opened twice.
+ * and not opened twice; serving threads that start later attach their shard's writer to the
+ * set (OutboxShardSet.attach, with `growable`), so one shipper covers every shard.
  */
 import type { Settings } from '../config/settings.js';
 import { Outbox, OutboxShardSet, listShards, type ShardMember } from '../outbox/index.js';
@@ -29,14 +30,17 @@ export interface OutboxShards {
   close(): Promise<void>;
 }
 
-type Extra = Pick<Partial<OutboxOptions>, 'acceptNewOutbox' | 'startWhenFull' | 'durability'>;
+type Extra = Pick<Partial<OutboxOptions>, 'acceptNewOutbox' | 'startWhenFull' | 'durability'> & {
+  /** Serving threads will attach their shards' writers later (set.attach): the set must take more. */
+  growable?: boolean;
+};
 
 /**
  * Opens a writer for every shard in the data folder that `served` does not cover; with
  * nothing served and no shard on disk yet, shard 0 (as the single outbox always was).
  * Refuses, like shard 0 at start, a shard whose files are damaged or behind their head.
  */
-export async function openOutboxShards(s: Settings, served: readonly ShardMember[], extra: Extra = {}): Promise<OutboxShards> {
+export async function openOutboxShards(s: Settings, served: readonly ShardMember[], { growable = false, ...extra }: Extra = {}): Promise<OutboxShards> {
   const dataDir = s.storage.data_dir;
   const taken = new Set(served.map((m) => m.shard));
   const present = listShards(dataDir);
@@ -49,7 +53,7 @@ export async function openOutboxShards(s: Settings, served: readonly ShardMember
     await Promise.all(idle.map((o) => o.close()));
     throw err;
   }
-  const set = new OutboxShardSet([...served, ...idle.map((o) => ({ shard: o.shard, ops: o }))]);
+  const set = new OutboxShardSet([...served, ...idle.map((o) => ({ shard: o.shard, ops: o }))], { growable });
   return {
     set,
     idle,

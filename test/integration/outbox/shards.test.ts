@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKey } from '../../../src/main-system/http/api-key.js';
 import { httpClickSink } from '../../../src/main-system/http/click-sink.js';
 import { listShards, openShardReaders, Outbox, OutboxShardSet, shardFiles } from '../../../src/outbox/index.js';
+import { SHARD_SPAN } from '../../../src/outbox/shard-set.js';
 import { runAudit } from '../../../src/audit/index.js';
 import type { AuditReport } from '../../../src/audit/report.js';
 import { createShipper } from '../../../src/shipper/index.js';
@@ -135,7 +136,7 @@ describe('outbox shards', () => {
         ...bind(set),
         takePending: async (limit, maxBytes, afterSeq) => {
           const got = await set.takePending(limit, maxBytes, afterSeq);
-          if (got.length > 0) firstShards.push(got[0]!.seq % 3);
+          if (got.length > 0) firstShards.push(got[0]!.seq % SHARD_SPAN);
           return got;
         },
       },
