@@ -1,23 +1,28 @@
 /**
- * The analytics thread: its own read-only connections to mirror.db and outbox.db, so a scan
+ * The analytics thread: its own read-only connections to mirror.db and every outbox shard
+ * (outbox.db, outbox-1.db, …: counts summed, sessions distinct over all), so a scan
  * of a large outbox (seconds for millions of clicks) runs beside the redirects instead of stalling
  * them. Requests are answered one at a time, in order. Started by analytics-thread.ts; speaks
  * analytics-protocol.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openLinkReader } from '../mirror/store/link-reader.js';
-import { openOutboxReadOnly, type OutboxReadOnly } from '../outbox/index.js';
+import { listShards, openShardReaders, type ShardReaders } from '../outbox/index.js';
 import type { AnalyticsBoot, AnalyticsResponse, ToAnalytics } from './analytics-protocol.js';
 import { analyticsOf } from './statistics.js';
 
 const { dataDir } = workerData as AnalyticsBoot;
 const links = openLinkReader(dataDir);
-let outbox: OutboxReadOnly | null = null;
-const currentOutbox = (): OutboxReadOnly => {
-  // Until outbox.db exists every count is zero; try again on each call.
-  if (!outbox?.exists) {
+let outbox: ShardReaders | null = null;
+let opened = '';
+const currentOutbox = (): ShardReaders => {
+  // Until a shard exists every count is zero, and a serve may add shards (more threads):
+  // open again whenever the shards on disk are not the ones open.
+  const present = listShards(dataDir).join(',');
+  if (!outbox?.exists || present !== opened) {
     outbox?.close();
-    outbox = openOutboxReadOnly(dataDir);
+    outbox = openShardReaders(dataDir);
+    opened = present;
   }
   return outbox;
 };

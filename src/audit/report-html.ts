@@ -49,6 +49,7 @@ ${row('hash chain', r.chain.ok ? '<span class="ok">verifies</span>' : '<span cla
 ${row('rows, last position', `${r.chain.rows}, ${r.chain.last_seq}`)}
 ${row('purge checkpoints', String(r.chain.checkpoints))}
 ${row('outbox.head at', r.chain.head_seq === null ? '<span class="bad">none</span>' : String(r.chain.head_seq))}
+${r.shards.length > 1 ? r.shards.map((sh) => row(`shard ${sh.file}`, `${sh.ok ? '<span class="ok">verifies</span>' : '<span class="bad">BROKEN</span>'}: ${sh.rows} rows, last position ${sh.last_seq}, ${sh.checkpoints} checkpoints, head at ${sh.head_seq ?? 'none'}`)).join('\n') : ''}
 ${row('session keys', r.session_keys.oldest_age_hours === null ? 'none' : `oldest ${r.session_keys.oldest_age_hours} h${r.session_keys.mode ? `, file mode ${esc(r.session_keys.mode)}` : ''}`)}
 </table>`;
 

@@ -33,6 +33,8 @@ export function formatAuditReport(r: AuditReport, perRule = 20): string {
     `  records       ${c.total} (${c.by_state.pending} pending, ${c.by_state.shipped} shipped, ${c.by_state.dead} dead letters); ${c.anonymous} anonymous (DNT/GPC); ${c.humans} people, ${c.scanners} e-mail security scanners, ${c.bots} bots`,
     `  oldest        ${r.oldest ? `${r.oldest.clicked_at}  ${r.oldest.click_id} (seq ${r.oldest.seq}, ${r.oldest.state})` : 'none'}`,
     `  chain         ${r.chain.ok ? 'verifies' : 'BROKEN'}: ${r.chain.rows} rows, last position ${r.chain.last_seq}, ${r.chain.checkpoints} purge checkpoints, outbox.head at ${r.chain.head_seq ?? 'none'}`,
+    // Several shards (server.threads > 1, now or before): each chain verifies on its own.
+    ...(r.shards.length > 1 ? r.shards.map((sh) => `    ${sh.file.padEnd(12)}${sh.ok ? 'verifies' : 'BROKEN'}: ${sh.rows} rows, last position ${sh.last_seq}, ${sh.checkpoints} purge checkpoints, head at ${sh.head_seq ?? 'none'}`) : []),
     `  session keys  ${r.session_keys.oldest_age_hours === null ? 'none' : `oldest ${r.session_keys.oldest_age_hours} h`}${r.session_keys.mode ? `, file mode ${r.session_keys.mode}` : ''}`,
   );
   if (weak.length > 0) {
@@ -60,7 +62,7 @@ export function formatAuditReport(r: AuditReport, perRule = 20): string {
       }
       if (count > listed.length) out.push(`    … and ${count - listed.length} more`);
     }
-    out.push('', 'Keep a copy of outbox.db, outbox.head and session-keys before changing anything (CR_ERR_AUDIT_VIOLATION).');
+    out.push('', `Keep a copy of ${r.shards.length > 1 ? 'the outbox-*.db, outbox-*.head files, outbox.db, outbox.head' : 'outbox.db, outbox.head'} and session-keys before changing anything (CR_ERR_AUDIT_VIOLATION).`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -26,6 +26,9 @@
  *   },
  *   "oldest": { "click_id", "seq", "clicked_at", "state" } | null,
  *   "chain": { "ok": boolean, "rows": n, "last_seq": n, "checkpoints": n, "head_seq": n|null },
+ *                                      // over every shard: ok only if each verifies; with several shards the figures are sums
+ *   "shards": [ { "shard": 0, "file": "outbox.db", "ok", "rows", "last_seq", "checkpoints", "head_seq" } ],
+ *                                      // each outbox shard's own chain (outbox.db, outbox-1.db, …), shard ascending
  *   "session_keys": { "oldest_age_hours": number|null, "mode": "600"|null },
  *   "violation_counts": { "<rule>": n, … },   // every violation, counted
  *   "violations": [ { "rule", "click_id": string|null, "seq": number|null, "detail" } ],
@@ -74,6 +77,18 @@ export interface AuditCounts {
   scanners: number;
 }
 
+/** One outbox shard's chain, verified on its own. */
+export interface AuditShardReport {
+  shard: number;
+  /** outbox.db, outbox-1.db, … */
+  file: string;
+  ok: boolean;
+  rows: number;
+  last_seq: number;
+  checkpoints: number;
+  head_seq: number | null;
+}
+
 export interface AuditReport {
   ok: boolean;
   strict: boolean;
@@ -84,6 +99,7 @@ export interface AuditReport {
   counts: AuditCounts;
   oldest: { click_id: string; seq: number; clicked_at: string; state: DeliveryState } | null;
   chain: { ok: boolean; rows: number; last_seq: number; checkpoints: number; head_seq: number | null };
+  shards: AuditShardReport[];
   session_keys: SessionKeyFindings;
   violation_counts: Partial<Record<AuditRule, number>>;
   violations: AuditViolation[];

@@ -1,5 +1,6 @@
 /**
- * `<data_dir>/outbox.head`: the newest chain position, kept outside outbox.db so that a
+ * `<data_dir>/outbox.head` (shard k ≥ 1: `outbox-<k>.head`, shard-files.ts): the newest chain
+ * position of a shard, kept outside its database so that a
  * database cut back to an earlier state (truncated tail, restored backup) is noticed. Written
  * only after the commit it describes, so it may lag the database but never leads it.
  *
@@ -13,8 +14,9 @@
  */
 import { hash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
+import { shardFiles } from './shard-files.js';
 
 export const HEAD_FILE = 'outbox.head';
 /** One record, padded: room for any safe-integer seq, the hash and the check. */
@@ -34,30 +36,31 @@ function formatHead(head: ChainHead): string {
   return `${json.padEnd(HEAD_BYTES - 1)}\n`;
 }
 
-function parseHead(text: string): ChainHead {
+function parseHead(text: string, name: string): ChainHead {
   const v = JSON.parse(text) as Partial<ChainHead> & { check?: unknown };
   if (!Number.isSafeInteger(v.seq) || typeof v.chain_hash !== 'string' || !/^[0-9a-f]{64}$/.test(v.chain_hash)) {
-    throw new Error(`${HEAD_FILE} is not a chain head: ${text.trim().slice(0, 120)}`);
+    throw new Error(`${name} is not a chain head: ${text.trim().slice(0, 120)}`);
   }
   const head = { seq: v.seq as number, chain_hash: v.chain_hash };
   // Files from before the check field have none; a present one must match.
-  if (v.check !== undefined && v.check !== checkOf(head)) throw new Error(`${HEAD_FILE} fails its own check (half-written?): ${text.trim().slice(0, 120)}`);
+  if (v.check !== undefined && v.check !== checkOf(head)) throw new Error(`${name} fails its own check (half-written?): ${text.trim().slice(0, 120)}`);
   return head;
 }
 
-/** The head file, or null when there is none yet. Throws when it exists but is not a head. */
-export function readHead(dataDir: string): ChainHead | null {
+/** Shard `shard`'s head file, or null when there is none yet. Throws when it exists but is not a head. */
+export function readHead(dataDir: string, shard = 0): ChainHead | null {
+  const path = shardFiles(dataDir, shard).head;
   let lastError: unknown;
   for (let i = 0; i < READ_TRIES; i++) {
     let text: string;
     try {
-      text = readFileSync(join(dataDir, HEAD_FILE), 'utf8');
+      text = readFileSync(path, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
     }
     try {
-      return parseHead(text);
+      return parseHead(text, basename(path));
     } catch (err) {
       lastError = err; // perhaps read while rewritten in place: read again
     }
@@ -72,20 +75,21 @@ export function readHead(dataDir: string): ChainHead | null {
  * Falls back to rewriting the existing file in place when the temp file cannot be written
  * (ENOSPC, EDQUOT): see the file comment.
  */
-export function writeHead(dataDir: string, head: ChainHead, sync = false): void {
+export function writeHead(dataDir: string, head: ChainHead, sync = false, shard = 0): void {
   const record = formatHead(head);
+  const path = shardFiles(dataDir, shard).head;
   try {
-    writeFileAtomic(join(dataDir, HEAD_FILE), record, { durable: sync });
+    writeFileAtomic(path, record, { durable: sync });
   } catch (err) {
-    if (!writeHeadInPlace(dataDir, record, sync)) throw err;
+    if (!writeHeadInPlace(path, record, sync)) throw err;
   }
 }
 
 /** false when there is no head file of the full record size to overwrite. */
-function writeHeadInPlace(dataDir: string, record: string, sync: boolean): boolean {
+function writeHeadInPlace(path: string, record: string, sync: boolean): boolean {
   let fd: number;
   try {
-    fd = openSync(join(dataDir, HEAD_FILE), 'r+');
+    fd = openSync(path, 'r+');
   } catch {
     return false;
   }

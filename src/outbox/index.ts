@@ -1,5 +1,6 @@
 /**
- * outbox/ — owns `<data_dir>/outbox.db` and `<data_dir>/outbox.head`: the schema, the
+ * outbox/ — owns `<data_dir>/outbox.db` and `<data_dir>/outbox.head`, and the further shards
+ * `outbox-<k>.db` / `outbox-<k>.head` (one per serving thread, each on its own): the schema, the
  * group-commit writer (one worker thread, the only writer), pending batches for the shipper,
  * acks, dead letters, retention purges with chain checkpoints, and the audit chain with its
  * verification. Never does HTTP and never decides what a click contains (privacy/ does).
@@ -20,6 +21,9 @@
  *   read-only.ts      synchronous read-only access for the CLI
  *   wal-check.ts      reads outbox.db-wal as SQLite's recovery would: what it would drop
  *   open-checked.ts   start-up refusals (damaged WAL, corrupt file, behind its head) and --accept-new-outbox
+ *   shard-files.ts    a shard's file names (outbox.db, outbox-<k>.db and their heads); the shards on disk
+ *   shard-set.ts      OutboxShardSet: every shard's writer as one (the shipper's port, retention, dead letters)
+ *   shard-readers.ts  every shard read-only as one (status, export, analytics): sums, a merge in time order
  *
  * Exported here: only what other stages use. Tests reach the files above directly.
  */
@@ -32,4 +36,7 @@ export { CLICK_COLUMNS, type ClickColumns } from './columns.js';
 export { HEAD_FILE, readHead } from './head.js';
 export { OUTBOX_DB, SCHEMA_VERSION } from './schema.js';
 export { DAMAGED_MARK } from './open-checked.js';
+export { listShards, shardFiles, type ShardFiles } from './shard-files.js';
+export { OutboxShardSet, type ShardMember, type ShardSetStats, type ShardStats } from './shard-set.js';
+export { openShardReaders, type ShardReaders, type ShardSummary } from './shard-readers.js';
 export { checkWal, type WalDamage } from './wal-check.js';

@@ -30,8 +30,13 @@ export class OutboxOps {
 
   /** Oldest pending clicks with seq > afterSeq, up to `limit` rows and about `maxBytes` of JSON (at least one row); metadata as its stored JSON text. */
   async takePending(limit: number, maxBytes: number, afterSeq = 0): Promise<{ seq: number; click: StoredClick }[]> {
-    const { seqs, flat } = await this.call('takePending', { limit, maxBytes, afterSeq });
-    return seqs.map((seq, i) => ({ seq, click: storedClickOfColumns(columnsAt(flat, i * CLICK_STRIDE)) }));
+    return (await this.takePendingMeasured(limit, maxBytes, afterSeq)).items;
+  }
+
+  /** takePending, and about how many bytes of JSON the clicks make (a shard set shares one budget between shards). */
+  async takePendingMeasured(limit: number, maxBytes: number, afterSeq = 0): Promise<{ items: { seq: number; click: StoredClick }[]; bytes: number }> {
+    const { seqs, flat, bytes } = await this.call('takePending', { limit, maxBytes, afterSeq });
+    return { items: seqs.map((seq, i) => ({ seq, click: storedClickOfColumns(columnsAt(flat, i * CLICK_STRIDE)) })), bytes };
   }
 
   /** Marks pending clicks shipped, by their seq (from takePending); returns how many were pending. */

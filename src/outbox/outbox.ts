@@ -15,6 +15,12 @@ export type { CommitCallback, CommitListener, CommitReport } from './writer-roun
 
 export interface OutboxOptions {
   dataDir: string;
+  /**
+   * Which shard of the data folder this outbox writes (shard-files.ts): 0, the default, is
+   * outbox.db; every serving thread has one, and a shard left by an earlier, larger
+   * `server.threads` gets a writer of its own for the shipper's and retention's writes.
+   */
+  shard?: number;
   durability: Durability;
   /**
    * Longest a queued click may wait for its commit (CONTRACT.md, outbox.commit_interval_ms).
@@ -49,15 +55,19 @@ export interface OutboxStats extends StoreStats {
 }
 
 export class Outbox extends OutboxOps {
-  private constructor(private readonly link: WriterThread) {
+  private constructor(
+    private readonly link: WriterThread,
+    /** The shard it writes (0: outbox.db). */
+    readonly shard: number,
+  ) {
     super((op, args) => link.call(op, args));
   }
 
   static async open(opts: OutboxOptions): Promise<Outbox> {
     const lingerMs = opts.durability === 'fast' ? Math.floor(opts.commitIntervalMs / 2) : 0;
-    const boot = { dataDir: opts.dataDir, durability: opts.durability, acceptNewOutbox: opts.acceptNewOutbox ?? false };
+    const boot = { dataDir: opts.dataDir, durability: opts.durability, acceptNewOutbox: opts.acceptNewOutbox ?? false, shard: opts.shard ?? 0 };
     const link = await WriterThread.start(boot, opts.maxQueued ?? 100_000, lingerMs, opts.startWhenFull ?? false);
-    return new Outbox(link);
+    return new Outbox(link, boot.shard);
   }
 
   /** What was accepted at open because of acceptNewOutbox (damaged files set aside, a gap); empty when nothing was wrong. */

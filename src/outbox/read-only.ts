@@ -1,16 +1,17 @@
 /**
- * Synchronous read-only access to outbox.db for the CLI (status, audit, export). Rows stream
+ * Synchronous read-only access to one outbox shard (outbox.db for shard 0) for the CLI
+ * (status, audit, export) and analytics; shard-set-reader.ts covers every shard present. Rows stream
  * in seq order with .iterate(), so memory stays flat however large the outbox is. Safe beside
  * a running service: WAL readers never block the writer.
  */
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename } from 'node:path';
 import type { ClickRecord } from '../types.js';
 import type { ChainCheckpoint, ChainReader, ChainRow } from './chain.js';
 import { CLICK_COLUMNS, columnsOfRow, recordOfColumns, type ClickColumns, type ClickRow } from './columns.js';
 import { readHead, type ChainHead } from './head.js';
-import { OUTBOX_DB } from './schema.js';
+import { shardFiles } from './shard-files.js';
 
 export type DeliveryState = 'pending' | 'shipped' | 'dead';
 
@@ -76,16 +77,26 @@ export interface RowRange {
 
 export interface OutboxReadOnly extends ChainReader {
   readonly dataDir: string;
-  /** false when outbox.db does not exist yet: every listing is empty */
+  /** Which shard (0: outbox.db). */
+  readonly shard: number;
+  /** The shard's database file name (outbox.db, outbox-1.db, …), for reports. */
+  readonly file: string;
+  /** false when the shard's database does not exist yet: every listing is empty */
   readonly exists: boolean;
   /** Every click in seq order, optionally only those clicked at or after `since` (ISO). */
   clicks(opts?: { since?: string }): IterableIterator<StoredClick>;
   chainRows(): IterableIterator<ChainRow>;
-  /** Every row as stored, in seq order, optionally limited by clicked_at. */
-  rows(range?: RowRange): IterableIterator<StoredRow>;
+  /**
+   * Every row as stored, optionally limited by clicked_at: in seq order, or with `order`
+   * 'time' by clicked_at then click_id (what a merge of several shards needs; SQLite sorts,
+   * spilling to its temp files, so memory stays flat).
+   */
+  rows(range?: RowRange, order?: 'seq' | 'time'): IterableIterator<StoredRow>;
   countRows(range?: RowRange): number;
   /** A scan of the outbox (no tracking_id index: it would slow every click's insert). */
   trackingStats(trackingId: string, since: readonly string[]): TrackingStats;
+  /** The distinct non-null session_ids of one tracking id's clicks, ascending (counting sessions over several shards). */
+  sessionIds(trackingId: string): IterableIterator<string>;
   checkpoints(): IterableIterator<StoredCheckpoint>;
   head(): ChainHead | null;
   snapshot<T>(read: () => T): T;
@@ -111,13 +122,15 @@ const QUALITY =
   `coalesce(sum(CASE WHEN ${NO_FLAGS} THEN 0 WHEN ${IS_SCANNER} THEN 0 ELSE json_extract(metadata, '$.bot') = 1 END), 0) AS bots`;
 type FullRow = ClickRow & Omit<StoredClick, 'click'>;
 
-export function openOutboxReadOnly(dataDir: string): OutboxReadOnly {
-  const path = join(dataDir, OUTBOX_DB);
+export function openOutboxReadOnly(dataDir: string, shard = 0): OutboxReadOnly {
+  const path = shardFiles(dataDir, shard).db;
   const db = existsSync(path) ? new Database(path, { readonly: true, fileMustExist: true }) : null;
   const empty = function* <T>(): IterableIterator<T> {};
 
   return {
     dataDir,
+    shard,
+    file: basename(path),
     exists: db !== null,
     *clicks(opts = {}) {
       if (!db) return;
@@ -135,10 +148,10 @@ export function openOutboxReadOnly(dataDir: string): OutboxReadOnly {
         yield { seq: r.seq, chain_hash: r.chain_hash, columns: columnsOfRow(r) };
       }
     },
-    *rows(range = {}) {
+    *rows(range = {}, order = 'seq') {
       if (!db) return;
       const { where, args } = rangeClause(range);
-      const stmt = db.prepare(`SELECT seq, ${COLS}, chain_hash, state, shipped_at FROM clicks ${where} ORDER BY seq`);
+      const stmt = db.prepare(`SELECT seq, ${COLS}, chain_hash, state, shipped_at FROM clicks ${where} ORDER BY ${order === 'time' ? 'clicked_at, click_id' : 'seq'}`);
       for (const r of stmt.iterate(...args) as IterableIterator<ClickRow & Omit<StoredRow, 'columns'>>) {
         yield { seq: r.seq, chain_hash: r.chain_hash, state: r.state, shipped_at: r.shipped_at, columns: columnsOfRow(r) };
       }
@@ -170,13 +183,17 @@ export function openOutboxReadOnly(dataDir: string): OutboxReadOnly {
         bots: r.bots as number,
       };
     },
+    sessionIds(trackingId) {
+      if (!db) return empty<string>();
+      return db.prepare('SELECT DISTINCT session_id FROM clicks WHERE tracking_id = ? AND session_id IS NOT NULL ORDER BY session_id').pluck().iterate(trackingId) as IterableIterator<string>;
+    },
     checkpoints() {
       if (!db) return empty<StoredCheckpoint>();
       return db
         .prepare('SELECT id, first_seq, last_seq, count, last_hash, purged_at, reason FROM chain_checkpoints ORDER BY first_seq')
         .iterate() as IterableIterator<StoredCheckpoint>;
     },
-    head: () => readHead(dataDir),
+    head: () => readHead(dataDir, shard),
     snapshot<T>(read: () => T): T {
       if (!db) return read();
       db.exec('BEGIN');

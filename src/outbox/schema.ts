@@ -80,7 +80,7 @@ FROM clicks;
 `;
 
 /** Creates or checks the schema; the writer calls it once at start-up. */
-export function applySchema(db: Database.Database): void {
+export function applySchema(db: Database.Database, file = OUTBOX_DB): void {
   db.exec('BEGIN IMMEDIATE');
   try {
     db.exec(DDL);
@@ -88,7 +88,7 @@ export function applySchema(db: Database.Database): void {
     if (!row) {
       db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
     } else if (Number(row.value) !== SCHEMA_VERSION) {
-      throw new Error(`outbox.db has schema version ${row.value}; this build understands ${SCHEMA_VERSION}`);
+      throw new Error(`${file} has schema version ${row.value}; this build understands ${SCHEMA_VERSION}`);
     }
     db.exec('COMMIT');
   } catch (err) {

@@ -1,10 +1,11 @@
 /**
- * The one write connection to outbox.db, synchronous (better-sqlite3). It lives in the writer
- * thread; nothing else writes the file. Clicks are inserted in batches, one transaction each,
+ * The one write connection to an outbox shard (outbox.db for shard 0, shard-files.ts names
+ * the others), synchronous (better-sqlite3). It lives in the shard's writer thread; nothing
+ * else writes the file. Clicks are inserted in batches, one transaction each,
  * chained in order; the in-memory chain tip and counts advance only after a commit.
  */
 import Database from 'better-sqlite3';
-import { join } from 'node:path';
+import { basename } from 'node:path';
 import type { Durability } from '../types.js';
 import { ensureDataDir, preparePrivateDatabase } from '../fs/data-dir.js';
 import { chainHash, GENESIS_HASH } from './chain.js';
@@ -13,7 +14,8 @@ import { readHead, writeHead, type ChainHead } from './head.js';
 import { checkAgainstHead, checkPresentBeforeOpen, checkWalBeforeOpen, openVerified, whenSpaceAllows, type OpenChecks } from './open-checked.js';
 import type { OpMap, PendingRows, PurgedCounts, StoreStats } from './writer-protocol.js';
 import { makePurger } from './purge.js';
-import { applySchema, applyWriterPragmas, OUTBOX_DB } from './schema.js';
+import { applySchema, applyWriterPragmas } from './schema.js';
+import { shardFiles } from './shard-files.js';
 
 const COLS = CLICK_COLUMNS.join(', ');
 /** Rough JSON size of one click besides its values (keys, quotes, commas). */
@@ -68,19 +70,25 @@ export class OutboxStore {
     private readonly dataDir: string,
     durability: Durability,
     acceptNewOutbox = false,
+    /** Which shard (0: outbox.db). */
+    private readonly shard = 0,
   ) {
-    const checks: OpenChecks = { acceptNewOutbox, notes: [] };
+    const checks: OpenChecks = { acceptNewOutbox, notes: [], shard };
     this.startupNotes = checks.notes;
-    this.db = whenSpaceAllows(dataDir, () => {
-      ensureDataDir(dataDir); // 0700: click data is for this user only (audit: outbox.file_mode)
-      checkPresentBeforeOpen(dataDir, readHeadOrNull(dataDir), checks);
-      checkWalBeforeOpen(dataDir, checks);
-      preparePrivateDatabase(join(dataDir, OUTBOX_DB));
-      const db = openVerified(dataDir, checks);
-      applyWriterPragmas(db, durability);
-      applySchema(db);
-      return db;
-    });
+    this.db = whenSpaceAllows(
+      dataDir,
+      () => {
+        ensureDataDir(dataDir); // 0700: click data is for this user only (audit: outbox.file_mode)
+        checkPresentBeforeOpen(dataDir, readHeadOrNull(dataDir, shard), checks);
+        checkWalBeforeOpen(dataDir, checks);
+        preparePrivateDatabase(shardFiles(dataDir, shard).db);
+        const db = openVerified(dataDir, checks);
+        applyWriterPragmas(db, durability);
+        applySchema(db, basename(shardFiles(dataDir, shard).db));
+        return db;
+      },
+      shard,
+    );
     const db = this.db;
     this.inserts = INSERT_CHUNKS.map((rows) => ({ rows, stmt: db.prepare(insertSql(rows)), args: new Array<unknown>(rows * INSERT_WIDTH) }));
     this.s = prepareStatements(db);
@@ -126,7 +134,7 @@ export class OutboxStore {
     for (const c of [row, cp]) if (c && c.seq > tip.seq) tip = c;
     const hw = this.db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'clicks'").get() as { seq: number } | undefined;
     if (hw && hw.seq > tip.seq) tip = { seq: hw.seq, chain_hash: tip.chain_hash };
-    const head = readHeadOrNull(this.dataDir);
+    const head = readHeadOrNull(this.dataDir, this.shard);
     checkAgainstHead(this.dataDir, tip, head, checks);
     if (head && (head.seq > tip.seq || (head.seq === tip.seq && head.chain_hash !== tip.chain_hash))) return head;
     if (!head || head.seq < tip.seq) this.writeHead(tip);
@@ -154,7 +162,7 @@ export class OutboxStore {
   }
 
   writeHead(head: ChainHead = this.tip, sync = false): void {
-    writeHead(this.dataDir, head, sync);
+    writeHead(this.dataDir, head, sync, this.shard);
   }
 
   takePending({ limit, maxBytes, afterSeq }: OpMap['takePending']['args']): PendingRows {
@@ -172,7 +180,7 @@ export class OutboxStore {
       seqs.push(row[0] as number);
       for (let c = 1; c <= CLICK_STRIDE; c++) flat.push(row[c]);
     }
-    return { seqs, flat };
+    return { seqs, flat, bytes };
   }
 
   /** Runs `stmt` once per item in one transaction; returns rows changed. */
@@ -235,9 +243,9 @@ export class OutboxStore {
 }
 
 /** An unreadable head counts as none: the audit reports it, and the writer rewrites it from the database. */
-function readHeadOrNull(dataDir: string): ChainHead | null {
+function readHeadOrNull(dataDir: string, shard: number): ChainHead | null {
   try {
-    return readHead(dataDir);
+    return readHead(dataDir, shard);
   } catch {
     return null;
   }

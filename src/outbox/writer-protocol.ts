@@ -27,12 +27,16 @@ export interface WorkerBoot {
   durability: Durability;
   /** `serve --accept-new-outbox`: go on past a damaged or short outbox (see open-checked.ts). */
   acceptNewOutbox?: boolean;
+  /** Which outbox shard this writer owns (0, the default: outbox.db; shard-files.ts). */
+  shard?: number;
 }
 
 export interface PendingRows {
   seqs: number[];
   /** CLICK_STRIDE column values per row, in CLICK_COLUMNS order. */
   flat: unknown[];
+  /** About how many bytes of JSON the rows make (what maxBytes was held against). */
+  bytes: number;
 }
 
 export interface StoreStats {

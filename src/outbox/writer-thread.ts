@@ -6,9 +6,11 @@
  * operations channel per ops line (writer-ops.ts), handed to every thread it starts. The
  * owner's own operations go through such a line too, after the clicks recorded before them.
  */
+import { basename } from 'node:path';
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { startWorker } from '../lib/worker-launch.js';
 import { OutboxError, type OutboxErrorCode } from './errors.js';
+import { shardFiles } from './shard-files.js';
 import type { FromWorker, LineMessage, OpMap, OpName, ToWorker, WorkerBoot } from './writer-protocol.js';
 import { WriterOps } from './writer-ops.js';
 import { ClickRounds, closedError, unopenedError } from './writer-rounds.js';
@@ -59,7 +61,7 @@ export class WriterThread {
         if (failure === null) return resolve(w);
         if (startWhenFull && code === 'CR_ERR_OUTBOX_WRITE') return resolve(w.unopened(failure));
         w.ops.close();
-        reject(new OutboxError(code ?? 'CR_ERR_OUTBOX_OPEN', code ? failure : `cannot open the outbox in ${boot.dataDir}: ${failure}`));
+        reject(new OutboxError(code ?? 'CR_ERR_OUTBOX_OPEN', code ? failure : `cannot open the outbox ${boot.shard ? `shard ${basename(shardFiles(boot.dataDir, boot.shard).db)} ` : ''}in ${boot.dataDir}: ${failure}`));
       };
       w.spawn();
     });

@@ -1,5 +1,5 @@
 /**
- * The writer thread: owns the only write connection to outbox.db, so an fsync blocks this
+ * The writer thread: owns the only write connection to one outbox shard (outbox.db for shard 0), so an fsync blocks this
  * thread and never the event loop. Started by writer-thread.ts; speaks writer-protocol.ts:
  * click rounds on its parentPort (from the owning thread only), operations on each port it is
  * handed by `attach` (from any thread).
@@ -57,7 +57,7 @@ function main(): void {
   const boot = workerData as WorkerBoot;
   let store: OutboxStore;
   try {
-    store = new OutboxStore(boot.dataDir, boot.durability, boot.acceptNewOutbox ?? false);
+    store = new OutboxStore(boot.dataDir, boot.durability, boot.acceptNewOutbox ?? false, boot.shard ?? 0);
   } catch (err) {
     post({ kind: 'fatal', error: message(err), ...(err instanceof OutboxError ? { code: err.code } : {}) });
     return;

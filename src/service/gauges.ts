@@ -1,13 +1,14 @@
 /**
  * The gauges read at scrape time (/metrics) rather than on every event: outbox backlog,
- * shipper in-flight, mirror index size and link counts.
+ * shipper in-flight, mirror index size and link counts. The outbox figures are sums over
+ * every shard (OutboxShardSet.stats()).
  */
 import type { Metrics } from '../observe/metrics.js';
 import type { Mirror } from '../mirror/index.js';
-import type { Outbox } from '../outbox/index.js';
+import type { OutboxShardSet } from '../outbox/index.js';
 import type { Shipper } from '../shipper/index.js';
 
-export function gaugeRefresher(d: { metrics: Metrics; outbox: Outbox; mirror: Mirror; shipper: Shipper | null; standalone: boolean }): () => Promise<void> {
+export function gaugeRefresher(d: { metrics: Metrics; outbox: Pick<OutboxShardSet, 'stats'>; mirror: Mirror; shipper: Shipper | null; standalone: boolean }): () => Promise<void> {
   const { metrics, outbox, mirror, shipper } = d;
   const shipping = !d.standalone;
   return async () => {

@@ -1,17 +1,18 @@
 /**
  * Retention: clicks past privacy.retention_days and session keys past 48 h are purged
  * hourly, and once at start (a server that was down for a while does not wait for the hour).
- * Click purges go in small transactions between commits (the outbox's writer).
+ * Click purges go in small transactions between commits, in every outbox shard through its
+ * own writer (OutboxShardSet.purgeExpired): each purge is a checkpoint in its shard's chain.
  */
 import cron from 'node-cron';
 import type { Settings } from '../config/settings.js';
 import type { SessionKeyStore } from '../keys/index.js';
 import type { Logger } from '../observe/logger.js';
-import type { Outbox } from '../outbox/index.js';
+import type { OutboxShardSet } from '../outbox/index.js';
 
 const RETENTION_SCHEDULE = '17 * * * *';
 
-export function startRetention(s: Settings, d: { keys: SessionKeyStore; outbox: Outbox; log: Logger }): { stop(): Promise<void> } {
+export function startRetention(s: Settings, d: { keys: SessionKeyStore; outbox: Pick<OutboxShardSet, 'purgeExpired'>; log: Logger }): { stop(): Promise<void> } {
   const { keys, outbox, log } = d;
   const purgeExpired = (): void => {
     // Session keys past 48 h go even on a day without clicks (keyFor only tidies on use).
@@ -22,7 +23,7 @@ export function startRetention(s: Settings, d: { keys: SessionKeyStore; outbox: 
       // SQLite names damage only when a query touches the bad page: say what it means.
       (err: Error) =>
         /malformed|not a database/.test(err.message)
-          ? log.error({ event: 'retention_purge_failed', code: 'CR_ERR_OUTBOX_CORRUPT' }, `outbox.db is damaged (${err.message}): keep a copy of the outbox files and run clickrelay audit`)
+          ? log.error({ event: 'retention_purge_failed', code: 'CR_ERR_OUTBOX_CORRUPT' }, `an outbox shard is damaged (${err.message}): keep a copy of the outbox files and run clickrelay audit`)
           : log.error({ event: 'retention_purge_failed' }, err.message),
     );
   };

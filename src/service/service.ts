@@ -18,7 +18,7 @@ import { MIRROR_THREAD_NICE, threadPriorityUnavailable, type Mirror } from '../m
 import { ClickRate } from '../observe/click-rate.js';
 import type { Logger } from '../observe/logger.js';
 import { createMetrics, type Metrics } from '../observe/metrics.js';
-import type { Outbox } from '../outbox/index.js';
+import type { Outbox, OutboxShardSet } from '../outbox/index.js';
 import { SCHEMA_VERSION } from '../outbox/schema.js';
 import { createAdminApp } from '../http/admin/admin-app.js';
 import { ConnectionDrain } from '../http/drain.js';
@@ -38,7 +38,7 @@ import { startRetention } from './retention.js';
 import { runtimeSettings } from './runtime-file.js';
 import { RuntimeFileWriter } from './runtime-file-writer.js';
 import { ShippingState } from '../shipper/index.js';
-import { createShipperFor, openMirrorFor, openOutboxFor, policyFor } from './stages.js';
+import { createShipperFor, openMirrorFor, openOutboxFor, openOutboxShardsFor, policyFor } from './stages.js';
 import type { Clock } from '../lib/rate-limit.js';
 import { statusDataSource } from './status-data.js';
 import { loadServingUws } from './uws-loading.js';
@@ -49,7 +49,10 @@ export interface RunningService {
   build: UwsBuild;
   metrics: Metrics;
   mirror: Mirror;
+  /** Shard 0, the one this thread records into. */
   outbox: Outbox;
+  /** Every outbox shard present, as the shipper, retention, gauges and the status page see them. */
+  outboxShards: OutboxShardSet;
   shipper: Shipper | null;
   /** Stop accepting, let in-flight shipping finish within a bound, commit everything queued. */
   stop(): Promise<void>;
@@ -97,6 +100,17 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   const outbox = await openOutboxFor(s, { acceptNewOutbox: opts.acceptNewOutbox ?? false, startWhenFull: true });
   for (const note of outbox.startupNotes) log.error({ event: 'outbox_loss_accepted' }, note);
   if (outbox.unavailable) log.error({ event: 'outbox_unavailable', code: 'CR_ERR_OUTBOX_WRITE' }, `serving without an outbox until it can be opened: ${outbox.unavailable}`);
+  // Every other shard on disk (left by an earlier, larger server.threads) gets a writer too,
+  // checked at open like shard 0, so its clicks still ship, retire and purge (outbox-shards.ts).
+  let shards: Awaited<ReturnType<typeof openOutboxShardsFor>>;
+  try {
+    shards = await openOutboxShardsFor(s, [{ shard: outbox.shard, ops: outbox }], { acceptNewOutbox: opts.acceptNewOutbox ?? false, startWhenFull: true });
+  } catch (err) {
+    await outbox.close();
+    throw err;
+  }
+  for (const note of shards.startupNotes) log.error({ event: 'outbox_loss_accepted' }, note);
+  const allShards = shards.set;
   const keys = SessionKeyStore.open(s.storage.data_dir);
   if (keys.recovered) log.warn({ event: 'session_keys_recovered' }, keys.recovered);
   if (keys.unsaved) log.warn({ event: 'session_keys_unsaved' }, keys.unsaved);
@@ -111,7 +125,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   const sinkEntry = CLICK_SINKS[s.clickSink];
   const shippingState = new ShippingState(!s.standalone, (snapshot) => runtimeFile.noteShipping(snapshot), Date.now, sinkEntry.describe.pausedState);
   const onShipperEvent = shipperEvents(log, metrics, health, sinkEntry);
-  const shipper = createShipperFor(s, outbox, (e) => {
+  const shipper = createShipperFor(s, allShards, (e) => {
     onShipperEvent(e);
     shippingState.note(e);
   });
@@ -126,8 +140,8 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   // the admin listener
   const admin = adminEvents(log);
   const analytics = analyticsRoutes(s.storage.data_dir);
-  const statusData = statusDataSource(s, { version: opts.version, build, outbox, mirror, rate, shippingState, weakened, country });
-  const refreshGauges = gaugeRefresher({ metrics, outbox, mirror, shipper, standalone: s.standalone });
+  const statusData = statusDataSource(s, { version: opts.version, build, outbox: allShards, mirror, rate, shippingState, weakened, country });
+  const refreshGauges = gaugeRefresher({ metrics, outbox: allShards, mirror, shipper, standalone: s.standalone });
   const adminApp = createAdminApp(adminAppDeps(s, { uws, token: adminToken, mirror, outbox, metrics, refreshGauges, analytics, statusData, onError: (err) => admin.routeFailed(err) }));
 
   let adminListener: Listening;
@@ -137,7 +151,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   } catch (err) {
     publicListener.close();
     country?.close();
-    await Promise.all([outbox.close(), mirror.stop()]);
+    await Promise.all([outbox.close(), shards.close(), mirror.stop()]);
     throw err;
   }
   log.info(
@@ -161,7 +175,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
 
   mirror.start({ runAtStart: true });
   shipper?.start();
-  const retention = startRetention(s, { keys, outbox, log });
+  const retention = startRetention(s, { keys, outbox: allShards, log });
 
   let stopping: Promise<void> | undefined;
   return {
@@ -171,6 +185,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     metrics,
     mirror,
     outbox,
+    outboxShards: allShards,
     shipper,
     async reloadTls() {
       if (!tls || stopping) return false;
@@ -190,7 +205,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
         await retention.stop();
         await mirror.stop();
         await shipper?.stop({ graceMs: SHIP_STOP_GRACE_MS });
-        await outbox.close();
+        await Promise.all([outbox.close(), shards.close()]);
         await analytics.close();
         country?.close();
         runtimeFile.remove();

@@ -8,26 +8,28 @@ import { CLICK_SINKS, LINK_SOURCES } from '../adapters/registry.js';
 import type { Settings } from '../config/settings.js';
 import { Mirror, runSync, type MirrorHooks, type SyncResult } from '../mirror/index.js';
 import type { SyncDeps } from '../mirror/sync.js';
-import { openOutboxReadOnly, Outbox, type OutboxReadOnly } from '../outbox/index.js';
+import { openShardReaders, Outbox, type ShardReaders } from '../outbox/index.js';
 import type { OutboxOptions } from '../outbox/outbox.js';
 import { policyFromConfig, type PrivacyPolicy } from '../privacy/index.js';
 import type { PolicyServices } from '../privacy/policy.js';
 import { createRateLimiter, type Clock, type RateLimiter } from '../lib/rate-limit.js';
-import { createShipper, type Shipper, type ShipperEvent } from '../shipper/index.js';
+import { createShipper, type OutboxPort, type Shipper, type ShipperEvent } from '../shipper/index.js';
 import { createMissAdmission } from './miss-admission.js';
+
+export { openOutboxShards as openOutboxShardsFor } from './outbox-shards.js';
 
 /** The writing outbox. `durability` is overridden only by maintenance commands that must not lose a change (dead-letters). */
 export function openOutboxFor(s: Settings, extra: Pick<Partial<OutboxOptions>, 'acceptNewOutbox' | 'startWhenFull' | 'durability'> = {}): Promise<Outbox> {
   return Outbox.open({ dataDir: s.storage.data_dir, durability: s.durability, commitIntervalMs: s.outbox.commit_interval_ms, ...extra });
 }
 
-/** The outbox read-only (status, export, audit, dead-letters list): never the writer, safe beside a running serve. */
-export function openOutboxReaderFor(s: Settings): OutboxReadOnly {
-  return openOutboxReadOnly(s.storage.data_dir);
+/** Every outbox shard read-only (status, export, audit, dead-letters list): never a writer, safe beside a running serve. */
+export function openOutboxReaderFor(s: Settings): ShardReaders {
+  return openShardReaders(s.storage.data_dir);
 }
 
 /** The shipper towards the configured click sink; null when there is none (standalone). `lingerMs` 0: `ship --once` sends partial batches at once. */
-export function createShipperFor(s: Settings, outbox: Outbox, onEvent: (e: ShipperEvent) => void, extra: { lingerMs?: number } = {}): Shipper | null {
+export function createShipperFor(s: Settings, outbox: OutboxPort, onEvent: (e: ShipperEvent) => void, extra: { lingerMs?: number } = {}): Shipper | null {
   const sink = CLICK_SINKS[s.clickSink].open(s, { concurrency: s.shipper.concurrency });
   if (sink === null) return null;
   return createShipper({

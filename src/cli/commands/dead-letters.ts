@@ -1,10 +1,12 @@
 /**
  * `clickrelay dead-letters list|requeue|purge [--id ID]…`: clicks the main system
  * rejected for good wait here for a person. Re-queue them once the cause is fixed, or
- * purge them (recorded as a chain checkpoint, so the audit still verifies).
+ * purge them (recorded as a chain checkpoint, so the audit still verifies). Every outbox
+ * shard present is covered: click ids are unique across shards, so an id names one click,
+ * and each shard's change goes through its own writer (its own chain and checkpoints).
  */
 import { resolveSettings } from '../../config/settings.js';
-import { openOutboxFor, openOutboxReaderFor } from '../../service/stages.js';
+import { openOutboxReaderFor, openOutboxShardsFor } from '../../service/stages.js';
 import { parseCommand, usageError, printHelp } from '../args.js';
 
 export async function deadLetters(argv: string[]): Promise<number> {
@@ -18,8 +20,10 @@ export async function deadLetters(argv: string[]): Promise<number> {
   const ids = (cmd.values.id as unknown as string[] | undefined) ?? undefined;
   if (action === 'list') {
     const ro = openOutboxReaderFor(config);
-    const dead = [...ro.clicks()].filter((c) => c.state === 'dead');
+    const dead = ro.shards.flatMap((shard) => [...shard.clicks()].filter((c) => c.state === 'dead'));
     ro.close();
+    // Several shards: one list in time order, as if from one outbox.
+    if (ro.shards.length > 1) dead.sort((a, b) => (a.click.clicked_at < b.click.clicked_at ? -1 : a.click.clicked_at > b.click.clicked_at ? 1 : a.click.click_id < b.click.click_id ? -1 : 1));
     if (cmd.values.json) process.stdout.write(JSON.stringify(dead.map((d) => ({ click_id: d.click.click_id, tracking_id: d.click.tracking_id, clicked_at: d.click.clicked_at, reason: d.dead_reason })), null, 2) + '\n');
     else for (const d of dead) process.stdout.write(`${d.click.click_id}  ${d.click.tracking_id}  ${d.click.clicked_at}  ${d.dead_reason ?? ''}\n`);
     if (!cmd.values.json) process.stdout.write(`${dead.length} dead letters\n`);
@@ -31,9 +35,9 @@ export async function deadLetters(argv: string[]): Promise<number> {
   if (action === 'purge' && !ids && cmd.values.all !== true) usageError('dead-letters purge deletes for good: name the clicks with --id ID (repeatable), or pass --all to purge every dead letter');
   if (action === 'purge' && ids && cmd.values.all === true) usageError('dead-letters purge: --id and --all exclude each other');
   // Durable whatever serve uses: a requeue or purge the command reported must be on disk.
-  const outbox = await openOutboxFor(config, { durability: 'durable' });
+  const outbox = await openOutboxShardsFor(config, [], { durability: 'durable' });
   try {
-    const n = action === 'requeue' ? await outbox.requeueDead(ids) : await outbox.purgeDead(ids);
+    const n = action === 'requeue' ? await outbox.set.requeueDead(ids) : await outbox.set.purgeDead(ids);
     process.stdout.write(`${action === 'requeue' ? 're-queued' : 'purged'} ${n} dead letters\n`);
     return 0;
   } finally {

@@ -1,6 +1,6 @@
 /**
  * `clickrelay export [--format ndjson|csv] [--since ISO] [--until ISO]`: outbox records to
- * stdout, streamed (src/audit/export.ts). A progress bar goes to stderr, and only when
+ * stdout, streamed (src/export/), from every outbox shard present (a k-way merge in time order). A progress bar goes to stderr, and only when
  * stderr is a terminal, so redirected output and scripts see nothing but the records.
  */
 import { EXPORT_FORMATS, writeExport, type ExportFormat } from '../../export/index.js';
@@ -13,7 +13,9 @@ import { codedLine } from '../one-line.js';
 import { progress } from '../progress.js';
 
 const HELP = `clickrelay export [--format ndjson|csv] [--since ISO] [--until ISO] [--config FILE]
-  Every click in the outbox (pending, shipped and dead letters) to stdout, oldest position first.
+  Every click in the outbox (pending, shipped and dead letters) to stdout, oldest position first;
+  with several outbox shards (server.threads > 1, now or before) all of them, merged in time
+  order (clicked_at, then click_id).
   --format  ndjson (default; one JSON object per line) or csv (RFC 4180, with a header row;
             values starting with = + - @ TAB CR or ' get a leading ' so spreadsheets do not
             run them as formulas)

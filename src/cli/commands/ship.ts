@@ -1,13 +1,13 @@
 /**
  * `clickrelay ship --once [--timeout S]`: ship everything shippable now, waiting out
  * backoffs up to S seconds (default 60). Exit 1 if anything is still pending; dead
- * letters are reported, not counted as pending.
+ * letters are reported, not counted as pending. Ships from every outbox shard present.
  */
 import { CLICK_SINKS } from '../../adapters/registry.js';
 import { resolveSettings } from '../../config/settings.js';
 import { ConfigError } from '../../errors.js';
 import { ShippingState } from '../../shipper/index.js';
-import { createShipperFor, openOutboxFor } from '../../service/stages.js';
+import { createShipperFor, openOutboxShardsFor } from '../../service/stages.js';
 import { parseCommand, usageError, printHelp } from '../args.js';
 import { progress } from '../progress.js';
 
@@ -24,7 +24,8 @@ export async function ship(argv: string[]): Promise<number> {
   if (!sink.delivers) {
     throw new ConfigError('ship: main_system.base_url and main_system.database_url are empty (standalone): there is nowhere to ship to (or set shipper.sink = "nats" and [nats])');
   }
-  const outbox = await openOutboxFor(settings);
+  const shards = await openOutboxShardsFor(settings, []);
+  const outbox = shards.set;
   // The shipper's events feed both.
   const state = new ShippingState(true, undefined, Date.now, sink.describe.pausedState);
   let done = 0;
@@ -55,6 +56,6 @@ export async function ship(argv: string[]): Promise<number> {
   } finally {
     bar.stop();
     await shipper.stop({ graceMs: 1000 });
-    await outbox.close();
+    await shards.close();
   }
 }

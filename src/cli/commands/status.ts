@@ -34,10 +34,10 @@ export async function status(argv: string[]): Promise<number> {
   const outbox = openOutboxReaderFor(config);
   let o;
   try {
-    o = { ...outbox.summary(), pending_error: outbox.pendingError(), schema_version: outbox.schemaVersion() };
+    o = { ...outbox.summary(), pending_error: outbox.pendingError(), schema_version: outbox.schemaVersion(), shards: outbox.shardSummaries() };
   } catch (err) {
     // SQLite says only "file is not a database": the outbox's code carries what to do.
-    throw new OutboxError('CR_ERR_OUTBOX_OPEN', `${dataDir}/outbox.db cannot be read: ${describeCause(err)}`);
+    throw new OutboxError('CR_ERR_OUTBOX_OPEN', `${outbox.shards.length > 1 ? `an outbox shard in ${dataDir}` : `${dataDir}/outbox.db`} cannot be read: ${describeCause(err)}`);
   } finally {
     outbox.close();
   }
@@ -93,6 +93,17 @@ export async function status(argv: string[]): Promise<number> {
       durability: settings['outbox.durability'],
       schema_version: o.schema_version,
       schema_version_supported: SCHEMA_VERSION,
+      // The figures above are sums over these: one per outbox shard present (outbox.db, outbox-1.db, …).
+      shards: o.shards.map((sh) => ({
+        shard: sh.shard,
+        file: sh.file,
+        pending: standalone ? 0 : sh.pending,
+        kept_local: standalone ? sh.pending : 0,
+        shipped: sh.shipped,
+        dead_letter: sh.dead_letter,
+        oldest_pending: sh.oldest_pending,
+        last_seq: sh.last_seq,
+      })),
     },
     shipper: {
       enabled: !standalone,
@@ -133,6 +144,7 @@ export async function status(argv: string[]): Promise<number> {
     ...(mirror.last_error ? [`             ${mirror.failing ? 'FAILING: last attempt' : 'last error'} ${mirror.last_error.at}: ${mirror.last_error.code}: ${mirror.last_error.message}`] : []),
     ...Object.entries(mirror.rejected).map(([k, n]) => `             rejected ${k}: ${n}${mirror.rejected_samples[k]?.length ? ` (${mirror.rejected_samples[k]!.join(', ')})` : ''}`),
     `  outbox     ${backlog}, ${o.shipped} shipped, ${o.dead_letter} dead letters; ${settings['outbox.durability']}; ${schema}`,
+    ...(o.shards.length > 1 ? [`             in ${o.shards.length} shards: ${o.shards.map((sh) => `${sh.file} ${sh.pending} ${standalone ? 'kept' : 'pending'}, ${sh.shipped} shipped, ${sh.dead_letter} dead`).join('; ')}`] : []),
     `  shipper    ${shipText}`,
     ...sink.describe.reach(main),
   ];

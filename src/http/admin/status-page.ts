@@ -23,12 +23,23 @@ export interface StatusData {
   /** privacy.country on: the database in use, its age and its licence with the attribution (null: off). */
   country?: string[] | null;
   mirror: { links: number; active: number; inactive: number; last_sync: string | null; last_error: { at: string; message: string } | null; ready: boolean };
-  outbox: { pending: number; oldest_pending: string | null; shipped: number; dead_letter: number; last_seq: number; durability: string; retention_days: number };
+  outbox: {
+    pending: number;
+    oldest_pending: string | null;
+    shipped: number;
+    dead_letter: number;
+    last_seq: number;
+    durability: string;
+    retention_days: number;
+    /** Each outbox shard (outbox.db, outbox-1.db, …); the figures above are their sums. */
+    shards?: { file: string; pending: number; shipped: number; dead_letter: number; last_seq: number; head_seq: number | null }[];
+  };
   shipping: ShippingSnapshot;
   rate: MinuteCounts;
   policy: Record<string, string | number | boolean>;
   weakened: WeakenedSetting[];
-  chain: { tip_seq: number; head_seq: number | null; head_error: string | null };
+  /** One shard's chain: shard 0's, or the shard whose head is unreadable or ahead. `head_file` defaults to outbox.head. */
+  chain: { tip_seq: number; head_seq: number | null; head_error: string | null; head_file?: string };
 }
 
 /** Minutes of the chart; the counter keeps more, the page shows the last three hours. */
@@ -72,11 +83,15 @@ export function renderStatusPage(d: StatusData): string {
     : row('backlog (pending)', `<span class="figure" id="pending">${o.pending}</span> clicks${o.oldest_pending ? `, oldest ${esc(o.oldest_pending)}${age(o.oldest_pending, d.now)}` : ''}`, 'outbox-pending');
 
   const headAhead = d.chain.head_seq !== null && d.chain.head_seq > d.chain.tip_seq;
+  const headFile = esc(d.chain.head_file ?? 'outbox.head');
+  const shards = o.shards && o.shards.length > 1 ? o.shards : [];
   const chainText = d.chain.head_error
-    ? `<span class="bad">outbox.head unreadable</span>: ${esc(d.chain.head_error)}`
+    ? `<span class="bad">${headFile} unreadable</span>: ${esc(d.chain.head_error)}`
     : headAhead
-      ? `<span class="bad">outbox.head (${d.chain.head_seq}) is ahead of the database (${d.chain.tip_seq}): rows were cut off — run clickrelay audit</span>`
-      : `<span class="ok">tip at position ${d.chain.tip_seq}</span>, outbox.head at ${d.chain.head_seq ?? 'none yet'} <span class="muted">(the head is written after each commit; <code>clickrelay audit</code> verifies every link of the chain)</span>`;
+      ? `<span class="bad">${headFile} (${d.chain.head_seq}) is ahead of the database (${d.chain.tip_seq}): rows were cut off — run clickrelay audit</span>`
+      : shards.length > 0
+        ? `<span class="ok">${shards.length} shards, each chained on its own</span>: ${shards.map((sh) => `${esc(sh.file)} tip ${sh.last_seq}, head ${sh.head_seq ?? 'none yet'}`).join('; ')} <span class="muted">(<code>clickrelay audit</code> verifies every link of every chain)</span>`
+        : `<span class="ok">tip at position ${d.chain.tip_seq}</span>, outbox.head at ${d.chain.head_seq ?? 'none yet'} <span class="muted">(the head is written after each commit; <code>clickrelay audit</code> verifies every link of the chain)</span>`;
 
   const policyRows = Object.entries(d.policy)
     .map(([k, v]) => {
@@ -120,6 +135,7 @@ ${backlog}
 ${row('shipped, still held', String(o.shipped))}
 ${row('dead letters', o.dead_letter ? `<span class="bad">${o.dead_letter}</span> — <code>clickrelay dead-letters list</code>` : '0')}
 ${row('durability', esc(o.durability))}
+${shards.map((sh) => row(`shard ${sh.file}`, `${sh.pending} ${d.standalone ? 'kept' : 'pending'}, ${sh.shipped} shipped, ${sh.dead_letter} dead letters`)).join('\n')}
 </table>
 <h2>Shipping</h2>
 <table>
