@@ -47,11 +47,16 @@ function parseHead(text: string): ChainHead {
 
 /** The head file, or null when there is none yet. Throws when it exists but is not a head. */
 export function readHead(dataDir: string): ChainHead | null {
+  return readHeadAt(join(dataDir, HEAD_FILE));
+}
+
+/** The head file at `file` (a shard's, shard-files.ts), or null when there is none yet. */
+export function readHeadAt(file: string): ChainHead | null {
   let lastError: unknown;
   for (let i = 0; i < READ_TRIES; i++) {
     let text: string;
     try {
-      text = readFileSync(join(dataDir, HEAD_FILE), 'utf8');
+      text = readFileSync(file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
@@ -73,19 +78,24 @@ export function readHead(dataDir: string): ChainHead | null {
  * (ENOSPC, EDQUOT): see the file comment.
  */
 export function writeHead(dataDir: string, head: ChainHead, sync = false): void {
+  writeHeadAt(join(dataDir, HEAD_FILE), head, sync);
+}
+
+/** writeHead for the head file at `file` (a shard's, shard-files.ts). */
+export function writeHeadAt(file: string, head: ChainHead, sync = false): void {
   const record = formatHead(head);
   try {
-    writeFileAtomic(join(dataDir, HEAD_FILE), record, { durable: sync });
+    writeFileAtomic(file, record, { durable: sync });
   } catch (err) {
-    if (!writeHeadInPlace(dataDir, record, sync)) throw err;
+    if (!writeHeadInPlace(file, record, sync)) throw err;
   }
 }
 
 /** false when there is no head file of the full record size to overwrite. */
-function writeHeadInPlace(dataDir: string, record: string, sync: boolean): boolean {
+function writeHeadInPlace(file: string, record: string, sync: boolean): boolean {
   let fd: number;
   try {
-    fd = openSync(join(dataDir, HEAD_FILE), 'r+');
+    fd = openSync(file, 'r+');
   } catch {
     return false;
   }

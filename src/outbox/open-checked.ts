@@ -9,10 +9,10 @@
  */
 import Database from 'better-sqlite3';
 import { closeSync, copyFileSync, existsSync, openSync, renameSync, rmSync, statfsSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { OutboxError } from './errors.js';
-import { HEAD_FILE, type ChainHead } from './head.js';
-import { OUTBOX_DB } from './schema.js';
+import type { ChainHead } from './head.js';
+import type { ShardFiles } from './shard-files.js';
 import { checkWal } from './wal-check.js';
 
 const ACCEPT_FLAG = '--accept-new-outbox';
@@ -34,8 +34,9 @@ const sqliteCode = (err: unknown): string => String((err as { code?: unknown }).
  * one, so a file deleted or emptied under a head that records clicks is refused here,
  * before the refused start leaves a fresh file behind.
  */
-export function checkPresentBeforeOpen(dataDir: string, head: ChainHead | null, c: OpenChecks): void {
-  const path = join(dataDir, OUTBOX_DB);
+export function checkPresentBeforeOpen(f: ShardFiles, head: ChainHead | null, c: OpenChecks): void {
+  const path = f.db;
+  const dbName = basename(f.db);
   let size = 0;
   try {
     size = statSync(path).size;
@@ -43,21 +44,23 @@ export function checkPresentBeforeOpen(dataDir: string, head: ChainHead | null, 
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   if (size > 0 || !head || head.seq === 0) return;
-  const what = `${path} is ${size === 0 && existsSync(path) ? 'empty' : 'missing'} but ${join(dataDir, HEAD_FILE)} records ${head.seq} committed click position(s)`;
+  const what = `${path} is ${size === 0 && existsSync(path) ? 'empty' : 'missing'} but ${f.head} records ${head.seq} committed click position(s)`;
   if (!c.acceptNewOutbox) {
-    throw new OutboxError('CR_ERR_OUTBOX_BEHIND_HEAD', `${what}. Restore ${OUTBOX_DB} (with its -wal) from a backup, or start with ${ACCEPT_FLAG} to begin a new outbox without them (the audit keeps reporting the gap)`);
+    throw new OutboxError('CR_ERR_OUTBOX_BEHIND_HEAD', `${what}. Restore ${dbName} (with its -wal) from a backup, or start with ${ACCEPT_FLAG} to begin a new outbox without them (the audit keeps reporting the gap)`);
   }
   c.notes.push(`${what}; accepted (${ACCEPT_FLAG}), a new outbox continues the chain from position ${head.seq} and the audit reports the gap`);
 }
 
 /** Before any connection: the WAL as SQLite's recovery would read it. */
-export function checkWalBeforeOpen(dataDir: string, c: OpenChecks): void {
-  const wal = join(dataDir, `${OUTBOX_DB}-wal`);
+export function checkWalBeforeOpen(f: ShardFiles, c: OpenChecks): void {
+  const wal = `${f.db}-wal`;
+  const dbName = basename(f.db);
+  const headName = basename(f.head);
   const damage = checkWal(wal);
   if (!damage) return;
-  const what = `${wal} is damaged at frame ${damage.frame + 1} of ${damage.frames} (${damage.reason}); SQLite would silently drop the ${damage.droppedCommits} committed transaction(s) after it (${damage.pagesLost} page(s) not in ${OUTBOX_DB})`;
+  const what = `${wal} is damaged at frame ${damage.frame + 1} of ${damage.frames} (${damage.reason}); SQLite would silently drop the ${damage.droppedCommits} committed transaction(s) after it (${damage.pagesLost} page(s) not in ${dbName})`;
   if (!c.acceptNewOutbox) {
-    throw new OutboxError('CR_ERR_OUTBOX_WAL_DAMAGED', `${what}. Copy ${OUTBOX_DB}, ${OUTBOX_DB}-wal and ${HEAD_FILE} somewhere safe, then repair them, or start with ${ACCEPT_FLAG} to go on without those clicks`);
+    throw new OutboxError('CR_ERR_OUTBOX_WAL_DAMAGED', `${what}. Copy ${dbName}, ${dbName}-wal and ${headName} somewhere safe, then repair them, or start with ${ACCEPT_FLAG} to go on without those clicks`);
   }
   const kept = `${wal}${DAMAGED_MARK}${stamp()}`;
   copyFileSync(wal, kept); // a copy: SQLite still replays the intact frames before the damage
@@ -74,14 +77,15 @@ const FULL_BELOW_BYTES = 256 * 1024;
  * episode must not turn into an outage). SQLite in WAL mode cannot even read without
  * creating its -shm file, so a full disk fails the open itself, as "disk I/O error".
  */
-export function whenSpaceAllows<T>(dataDir: string, open: () => T): T {
+export function whenSpaceAllows<T>(f: ShardFiles, open: () => T): T {
+  const dataDir = dirname(f.db);
   try {
     return open();
   } catch (err) {
     if (err instanceof OutboxError && err.code !== 'CR_ERR_OUTBOX_OPEN') throw err;
     const free = freeBytes(dataDir);
     if (free === null || free >= FULL_BELOW_BYTES) throw err;
-    throw new OutboxError('CR_ERR_OUTBOX_WRITE', `${join(dataDir, OUTBOX_DB)} cannot be opened with ${free} bytes free in ${dataDir}: ${(err as Error).message}`);
+    throw new OutboxError('CR_ERR_OUTBOX_WRITE', `${f.db} cannot be opened with ${free} bytes free in ${dataDir}: ${(err as Error).message}`);
   }
 }
 
@@ -97,8 +101,9 @@ function freeBytes(dataDir: string): number | null {
 }
 
 /** Opens outbox.db and runs PRAGMA quick_check (O(file size), once per start). */
-export function openVerified(dataDir: string, c: OpenChecks): Database.Database {
-  const path = join(dataDir, OUTBOX_DB);
+export function openVerified(f: ShardFiles, c: OpenChecks): Database.Database {
+  const path = f.db;
+  const dbName = basename(f.db);
   try {
     return verified(path);
   } catch (err) {
@@ -107,9 +112,9 @@ export function openVerified(dataDir: string, c: OpenChecks): Database.Database 
     const code = err instanceof OutboxError ? err.code : 'CR_ERR_OUTBOX_OPEN';
     const what = err instanceof OutboxError ? err.message : `${path} cannot be read as a SQLite database: ${(err as Error).message}`;
     if (!damaged || !c.acceptNewOutbox) {
-      throw new OutboxError(code, damaged ? `${what}. Copy the ${OUTBOX_DB}* files somewhere safe, try "sqlite3 ${path} .recover", or start with ${ACCEPT_FLAG} to set them aside and begin a new outbox` : what);
+      throw new OutboxError(code, damaged ? `${what}. Copy the ${dbName}* files somewhere safe, try "sqlite3 ${path} .recover", or start with ${ACCEPT_FLAG} to set them aside and begin a new outbox` : what);
     }
-    const kept = setAside(dataDir);
+    const kept = setAside(f);
     c.notes.push(`${what}; accepted (${ACCEPT_FLAG}), a new outbox was started and the damaged files are kept as ${kept.join(', ')}`);
     return verified(path);
   }
@@ -144,16 +149,16 @@ function createPrivate(path: string): void {
   }
 }
 
-function setAside(dataDir: string): string[] {
+function setAside(f: ShardFiles): string[] {
   const at = stamp();
   const kept: string[] = [];
   for (const suffix of ['', '-wal']) {
-    const file = join(dataDir, `${OUTBOX_DB}${suffix}`);
+    const file = `${f.db}${suffix}`;
     if (!existsSync(file)) continue;
     renameSync(file, `${file}${DAMAGED_MARK}${at}`);
     kept.push(`${file}${DAMAGED_MARK}${at}`);
   }
-  rmSync(join(dataDir, `${OUTBOX_DB}-shm`), { force: true }); // an index of the WAL set aside: meaningless now
+  rmSync(`${f.db}-shm`, { force: true }); // an index of the WAL set aside: meaningless now
   return kept;
 }
 
@@ -163,16 +168,17 @@ function setAside(dataDir: string): string[] {
  * writer committed are gone. Accepted, the chain continues from the head, so the missing
  * positions stay visible to the audit as a gap.
  */
-export function checkAgainstHead(dataDir: string, tip: ChainHead, head: ChainHead | null, c: OpenChecks): void {
+export function checkAgainstHead(f: ShardFiles, tip: ChainHead, head: ChainHead | null, c: OpenChecks): void {
+  const dbName = basename(f.db);
   if (!head || head.seq < tip.seq || (head.seq === tip.seq && head.chain_hash === tip.chain_hash)) return;
   if (tip.seq === 0 && c.notes.length > 0) return; // a new outbox, already accepted and noted above
-  const db = join(dataDir, OUTBOX_DB);
+  const db = f.db;
   const what =
     head.seq > tip.seq
-      ? `${db} ends at position ${tip.seq} but ${join(dataDir, HEAD_FILE)} records position ${head.seq}: ${head.seq - tip.seq} committed click(s) are not in it (deleted, emptied or an older copy restored)`
-      : `${db} differs from ${join(dataDir, HEAD_FILE)} at its last position ${tip.seq}: its tail was rewritten`;
+      ? `${db} ends at position ${tip.seq} but ${f.head} records position ${head.seq}: ${head.seq - tip.seq} committed click(s) are not in it (deleted, emptied or an older copy restored)`
+      : `${db} differs from ${f.head} at its last position ${tip.seq}: its tail was rewritten`;
   if (!c.acceptNewOutbox) {
-    throw new OutboxError('CR_ERR_OUTBOX_BEHIND_HEAD', `${what}. Restore ${OUTBOX_DB} (with its -wal) from a backup, or start with ${ACCEPT_FLAG} to go on without them (the audit keeps reporting the gap)`);
+    throw new OutboxError('CR_ERR_OUTBOX_BEHIND_HEAD', `${what}. Restore ${dbName} (with its -wal) from a backup, or start with ${ACCEPT_FLAG} to go on without them (the audit keeps reporting the gap)`);
   }
   c.notes.push(`${what}; accepted (${ACCEPT_FLAG}), the chain continues from position ${head.seq} and the audit reports the gap`);
 }

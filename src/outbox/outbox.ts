@@ -37,6 +37,8 @@ export interface OutboxOptions {
    * refused with CR_ERR_OUTBOX_WRITE and the writer is retried until it opens (`unavailable`).
    */
   startWhenFull?: boolean;
+  /** The shard this outbox writes (shard-files.ts): serving thread k owns shard k; default 0, outbox.db. */
+  shard?: number;
 }
 
 export interface OutboxStats extends StoreStats {
@@ -55,7 +57,7 @@ export class Outbox extends OutboxOps {
 
   static async open(opts: OutboxOptions): Promise<Outbox> {
     const lingerMs = opts.durability === 'fast' ? Math.floor(opts.commitIntervalMs / 2) : 0;
-    const boot = { dataDir: opts.dataDir, durability: opts.durability, acceptNewOutbox: opts.acceptNewOutbox ?? false };
+    const boot = { dataDir: opts.dataDir, durability: opts.durability, acceptNewOutbox: opts.acceptNewOutbox ?? false, shard: opts.shard ?? 0 };
     const link = await WriterThread.start(boot, opts.maxQueued ?? 100_000, lingerMs, opts.startWhenFull ?? false);
     return new Outbox(link);
   }

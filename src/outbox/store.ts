@@ -9,11 +9,12 @@ import type { Durability } from '../types.js';
 import { ensureDataDir, preparePrivateDatabase } from '../fs/data-dir.js';
 import { chainHash, GENESIS_HASH } from './chain.js';
 import { CLICK_COLUMNS, CLICK_STRIDE, columnsAt } from './columns.js';
-import { readHead, writeHead, type ChainHead } from './head.js';
+import { readHeadAt, writeHeadAt, type ChainHead } from './head.js';
 import { checkAgainstHead, checkPresentBeforeOpen, checkWalBeforeOpen, openVerified, whenSpaceAllows, type OpenChecks } from './open-checked.js';
 import type { OpMap, PendingRows, PurgedCounts, StoreStats } from './writer-protocol.js';
 import { makePurger } from './purge.js';
-import { applySchema, applyWriterPragmas, OUTBOX_DB } from './schema.js';
+import { applySchema, applyWriterPragmas } from './schema.js';
+import { shardFiles, type ShardFiles } from './shard-files.js';
 
 const COLS = CLICK_COLUMNS.join(', ');
 /** Rough JSON size of one click besides its values (keys, quotes, commas). */
@@ -64,19 +65,19 @@ export class OutboxStore {
   readonly startupNotes: string[];
 
   /** Throws an OutboxError (CR_ERR_OUTBOX_*) when the files are damaged or behind their head (see open-checked.ts). */
-  constructor(
-    private readonly dataDir: string,
-    durability: Durability,
-    acceptNewOutbox = false,
-  ) {
+  private readonly files: ShardFiles;
+
+  /** `shard`: which of the serving threads' outboxes (shard-files.ts); 0 is outbox.db. */
+  constructor(dataDir: string, durability: Durability, acceptNewOutbox = false, shard = 0) {
     const checks: OpenChecks = { acceptNewOutbox, notes: [] };
     this.startupNotes = checks.notes;
-    this.db = whenSpaceAllows(dataDir, () => {
+    const files = (this.files = shardFiles(dataDir, shard));
+    this.db = whenSpaceAllows(files, () => {
       ensureDataDir(dataDir); // 0700: click data is for this user only (audit: outbox.file_mode)
-      checkPresentBeforeOpen(dataDir, readHeadOrNull(dataDir), checks);
-      checkWalBeforeOpen(dataDir, checks);
-      preparePrivateDatabase(join(dataDir, OUTBOX_DB));
-      const db = openVerified(dataDir, checks);
+      checkPresentBeforeOpen(files, readHeadOrNull(files.head), checks);
+      checkWalBeforeOpen(files, checks);
+      preparePrivateDatabase(files.db);
+      const db = openVerified(files, checks);
       applyWriterPragmas(db, durability);
       applySchema(db);
       return db;
@@ -126,8 +127,8 @@ export class OutboxStore {
     for (const c of [row, cp]) if (c && c.seq > tip.seq) tip = c;
     const hw = this.db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'clicks'").get() as { seq: number } | undefined;
     if (hw && hw.seq > tip.seq) tip = { seq: hw.seq, chain_hash: tip.chain_hash };
-    const head = readHeadOrNull(this.dataDir);
-    checkAgainstHead(this.dataDir, tip, head, checks);
+    const head = readHeadOrNull(this.files.head);
+    checkAgainstHead(this.files, tip, head, checks);
     if (head && (head.seq > tip.seq || (head.seq === tip.seq && head.chain_hash !== tip.chain_hash))) return head;
     if (!head || head.seq < tip.seq) this.writeHead(tip);
     return tip;
@@ -154,7 +155,7 @@ export class OutboxStore {
   }
 
   writeHead(head: ChainHead = this.tip, sync = false): void {
-    writeHead(this.dataDir, head, sync);
+    writeHeadAt(this.files.head, head, sync);
   }
 
   takePending({ limit, maxBytes, afterSeq }: OpMap['takePending']['args']): PendingRows {
@@ -235,9 +236,9 @@ export class OutboxStore {
 }
 
 /** An unreadable head counts as none: the audit reports it, and the writer rewrites it from the database. */
-function readHeadOrNull(dataDir: string): ChainHead | null {
+function readHeadOrNull(file: string): ChainHead | null {
   try {
-    return readHead(dataDir);
+    return readHeadAt(file);
   } catch {
     return null;
   }

@@ -27,6 +27,8 @@ export interface WorkerBoot {
   durability: Durability;
   /** `serve --accept-new-outbox`: go on past a damaged or short outbox (see open-checked.ts). */
   acceptNewOutbox?: boolean;
+  /** Which shard this writer owns (shard-files.ts): serving thread k writes shard k; 0 = outbox.db. */
+  shard?: number;
 }
 
 export interface PendingRows {

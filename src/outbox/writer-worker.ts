@@ -57,7 +57,7 @@ function main(): void {
   const boot = workerData as WorkerBoot;
   let store: OutboxStore;
   try {
-    store = new OutboxStore(boot.dataDir, boot.durability, boot.acceptNewOutbox ?? false);
+    store = new OutboxStore(boot.dataDir, boot.durability, boot.acceptNewOutbox ?? false, boot.shard ?? 0);
   } catch (err) {
     post({ kind: 'fatal', error: message(err), ...(err instanceof OutboxError ? { code: err.code } : {}) });
     return;
