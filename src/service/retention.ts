@@ -11,13 +11,14 @@ import type { Outbox } from '../outbox/index.js';
 
 const RETENTION_SCHEDULE = '17 * * * *';
 
-export function startRetention(s: Settings, d: { keys: SessionKeyStore; outbox: Outbox; log: Logger }): { stop(): Promise<void> } {
-  const { keys, outbox, log } = d;
+export function startRetention(s: Settings, d: { keys: SessionKeyStore; outbox: Pick<Outbox, 'purgeExpired'>; log: Logger; shards?: () => Iterable<Pick<Outbox, 'purgeExpired'>> }): { stop(): Promise<void> } {
+  const { keys, log } = d;
   const purgeExpired = (): void => {
     // Session keys past 48 h go even on a day without clicks (keyFor only tidies on use).
     keys.purgeExpired();
     // Standalone, nothing is ever shipped: retention applies to the clicks as they are.
-    outbox.purgeExpired(s.privacy.retention_days, { unshipped: s.standalone }).then(
+    // Every shard the serving threads write (server.threads > 1), each by its own writer.
+    for (const outbox of [d.outbox, ...(d.shards?.() ?? [])]) outbox.purgeExpired(s.privacy.retention_days, { unshipped: s.standalone }).then(
       (n) => n > 0 && log.info({ event: 'retention_purge', purged: n }, `${s.standalone ? '' : 'shipped '}clicks past retention purged`),
       // SQLite names damage only when a query touches the bad page: say what it means.
       (err: Error) =>

@@ -14,6 +14,7 @@ import { policyFromConfig, type PrivacyPolicy } from '../privacy/index.js';
 import type { PolicyServices } from '../privacy/policy.js';
 import { createRateLimiter, type Clock, type RateLimiter } from '../lib/rate-limit.js';
 import { createShipper, type Shipper, type ShipperEvent } from '../shipper/index.js';
+import type { OutboxPort } from '../shipper/ports.js';
 import { createMissAdmission } from './miss-admission.js';
 
 /** The writing outbox. `durability` is overridden only by maintenance commands that must not lose a change (dead-letters). */
@@ -27,7 +28,7 @@ export function openOutboxReaderFor(s: Settings): OutboxReadOnly {
 }
 
 /** The shipper towards the configured click sink; null when there is none (standalone). `lingerMs` 0: `ship --once` sends partial batches at once. */
-export function createShipperFor(s: Settings, outbox: Outbox, onEvent: (e: ShipperEvent) => void, extra: { lingerMs?: number } = {}): Shipper | null {
+export function createShipperFor(s: Settings, outbox: OutboxPort, onEvent: (e: ShipperEvent) => void, extra: { lingerMs?: number } = {}): Shipper | null {
   const sink = CLICK_SINKS[s.clickSink].open(s, { concurrency: s.shipper.concurrency });
   if (sink === null) return null;
   return createShipper({
