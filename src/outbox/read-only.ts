@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import type { ClickRecord } from '../types.js';
 import type { ChainCheckpoint, ChainReader, ChainRow } from './chain.js';
 import { CLICK_COLUMNS, columnsOfRow, recordOfColumns, type ClickColumns, type ClickRow } from './columns.js';
-import { readHead, type ChainHead } from './head.js';
-import { OUTBOX_DB } from './schema.js';
+import { readHeadAt, type ChainHead } from './head.js';
+import { shardFiles } from './shard-files.js';
 
 export type DeliveryState = 'pending' | 'shipped' | 'dead';
 
@@ -111,8 +111,10 @@ const QUALITY =
   `coalesce(sum(CASE WHEN ${NO_FLAGS} THEN 0 WHEN ${IS_SCANNER} THEN 0 ELSE json_extract(metadata, '$.bot') = 1 END), 0) AS bots`;
 type FullRow = ClickRow & Omit<StoredClick, 'click'>;
 
-export function openOutboxReadOnly(dataDir: string): OutboxReadOnly {
-  const path = join(dataDir, OUTBOX_DB);
+/** `shard`: which serving thread's outbox (shard-files.ts); 0 is outbox.db. */
+export function openOutboxReadOnly(dataDir: string, shard = 0): OutboxReadOnly {
+  const files = shardFiles(dataDir, shard);
+  const path = files.db;
   const db = existsSync(path) ? new Database(path, { readonly: true, fileMustExist: true }) : null;
   const empty = function* <T>(): IterableIterator<T> {};
 
@@ -176,7 +178,7 @@ export function openOutboxReadOnly(dataDir: string): OutboxReadOnly {
         .prepare('SELECT id, first_seq, last_seq, count, last_hash, purged_at, reason FROM chain_checkpoints ORDER BY first_seq')
         .iterate() as IterableIterator<StoredCheckpoint>;
     },
-    head: () => readHead(dataDir),
+    head: () => readHeadAt(files.head),
     snapshot<T>(read: () => T): T {
       if (!db) return read();
       db.exec('BEGIN');
