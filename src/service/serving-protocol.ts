@@ -46,7 +46,9 @@ export type ToServing =
   /** the stop, step 1: close the listener, send owed answers with Connection: close (http/drain.ts) */
   | { kind: 'drain'; graceMs: number }
   /** step 2, once the shipper stopped: commit everything queued, close the shard, exit */
-  | { kind: 'close' };
+  | { kind: 'close' }
+  /** fault injection (tests): the thread throws, as a bug would, and goes down its crash path */
+  | { kind: 'crash' };
 
 export type FromServing =
   | { kind: 'listening' }

@@ -211,12 +211,6 @@ class ServingThread {
     await this.#exited;
   }
 
-  /** Ends the thread now (a start that failed elsewhere). */
-  async terminate(): Promise<void> {
-    this.#stopping = true;
-    if (this.#respawnTimer) clearTimeout(this.#respawnTimer);
-    await this.worker.terminate();
-  }
 }
 
 export class ServingThreads {
@@ -228,7 +222,8 @@ export class ServingThreads {
     const started = await Promise.allSettled(threads.map((t) => t.start()));
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
-      await Promise.all(threads.map((t) => t.terminate()));
+      // The others stop as at SIGTERM: Worker.terminate() with uWS sockets open would abort the process.
+      await Promise.all(threads.map((t, i) => (started[i]!.status === 'fulfilled' ? t.drain(0).then(() => t.close()) : undefined)));
       throw failed.reason;
     }
     return new ServingThreads(threads);

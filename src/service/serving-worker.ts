@@ -9,8 +9,8 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { resolveSettings } from '../config/settings.js';
 import { openCountryDb } from '../country/country-db.js';
 import { ClickrelayError, describeCause } from '../errors.js';
-import { ConnectionDrain } from '../http/drain.js';
-import { loadUws } from '../http/uws.js';
+import { closeSockets, ConnectionDrain } from '../http/drain.js';
+import { loadUws, type TemplatedApp } from '../http/uws.js';
 import { SharedSessionKeys } from '../keys/index.js';
 import { MirrorView } from '../mirror/index.js';
 import { ClickRate } from '../observe/click-rate.js';
@@ -41,6 +41,18 @@ const SERVING_METRICS: ReadonlySet<string> = new Set([
 const boot = workerData as ServingBoot;
 const main = parentPort!;
 const post = (m: FromServing, transfer?: MessagePort[]): void => main.postMessage(m, transfer);
+
+/**
+ * A bug that escapes a handler ends this thread, not the process: uWS's sockets are closed
+ * first (a thread that stops with uWS handles open aborts the whole process in Node 20's
+ * worker teardown), the error goes to the log, and the main thread restarts the thread.
+ */
+let appsToClose: () => Iterable<TemplatedApp> = () => [];
+process.on('uncaughtException', (err) => {
+  post({ kind: 'log', line: JSON.stringify({ level: 60, event: 'serving_thread_crashed', code: 'CR_ERR_SERVING_THREAD_DIED', err: describeCause(err), msg: `serving thread ${boot.shard} crashed: ${describeCause(err)}` }) });
+  for (const app of appsToClose()) closeSockets(app);
+  process.exit(70);
+});
 
 async function serve(): Promise<void> {
   const s = resolveSettings(boot.config);
@@ -84,6 +96,7 @@ async function serve(): Promise<void> {
   const drain = new ConnectionDrain();
   const deps = publicAppDeps(s, { uws, tls, mirror, outbox, keys, shipper, policy, rate: new ClickRate(), drain, metrics, log, clicks: clickEvents(log, metrics), requests: requestEvents(log, metrics), sharedBuckets: boot.buckets });
   const listener = new PublicListener(deps, s.server.host, { reusePort: true });
+  appsToClose = () => listener.apps;
 
   main.on('message', (m: ToServing) => {
     switch (m.kind) {
@@ -112,6 +125,11 @@ async function serve(): Promise<void> {
         void drain.drain(m.graceMs).then(() => {
           drain.close(listener.apps);
           post({ kind: 'drained' });
+        });
+        break;
+      case 'crash':
+        setImmediate(() => {
+          throw new Error('crash asked for (fault injection)');
         });
         break;
       case 'close':
