@@ -39,8 +39,10 @@ export function writeLinks(dir, n) {
   return { linksFile: join(dir, 'links.ndjson'), idsFile: join(dir, 'ids.txt') };
 }
 
-export function start(cmd, args, env = {}) {
-  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `cpus` ("2-5"): the server runs on those cores only (taskset), away from a pinned wrk. */
+export function start(cmd, args, env = {}, cpus = null) {
+  const [c, a] = cpus ? ['taskset', ['-c', cpus, cmd, ...args]] : [cmd, args];
+  const child = spawn(c, a, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
@@ -75,6 +77,8 @@ const wrkArgs = (base, { idsFile, seconds = 10, connections = 64, threads = 2 })
 
 /** Runs wrk against base with the rotating-id script; returns req/s and latency percentiles (ms). */
 export function wrk(base, opts) {
+  // opts.cpus ("0-1"): wrk pinned to cores of its own (taskset execs wrk: its CPU is still this process's child's).
+  if (opts.cpus) return parseWrk(execFileSync('taskset', ['-c', opts.cpus, 'wrk', ...wrkArgs(base, opts)], { encoding: 'utf8' }));
   return parseWrk(execFileSync('wrk', wrkArgs(base, opts), { encoding: 'utf8' }));
 }
 

@@ -12,11 +12,25 @@
 // The CPU columns (Linux) say where the time goes, in µs of CPU per request: the server's main
 // thread, its other threads (clickrelay: mostly the outbox writer) and wrk, which shares the
 // cores. A ratio to bare is roughly (wrk + bare) / (wrk + clickrelay) in these terms.
+// `--threads N` (or BENCH_THREADS=N, N > 1) adds a bare N-thread reuse-port server and each
+// clickrelay mode with server.threads = N beside the 1-thread runs, and prints, per mode, N
+// threads against 1: throughput and CPU µs per request (the process's every thread, over
+// requests answered). With at least 4 cores wrk is pinned to 2 cores of its own (taskset) and
+// the servers to the rest, and the table shows the scaling from 1 to N; on fewer cores wrk
+// shares them, and what the run can show is that more threads add no cost per click.
+// The plain run (no --threads) measures server.threads = 1, as before threads existed.
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cpuPerRequest, cpuSnapshot, freePort, requireWrk, start, stop, table, tempDir, waitFor, wrk, writeLinks } from './lib.mjs';
 
 requireWrk();
+const { values: argv } = parseArgs({ options: { threads: { type: 'string' } }, strict: false });
+const threads = Math.max(1, Number(argv.threads ?? process.env.BENCH_THREADS ?? 1));
+const cores = availableParallelism();
+// wrk on cores 0-1, the servers on the others, where there are enough of them.
+const pin = threads > 1 && cores >= 4 ? { wrk: '0-1', server: `2-${cores - 1}` } : null;
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const repeat = Math.max(1, Number(process.env.BENCH_REPEAT ?? 1));
@@ -35,18 +49,19 @@ let round = 0;
 
 async function measure(name, child, base, readyUrl) {
   await waitFor(readyUrl);
-  wrk(base, { idsFile, seconds: 2, connections }); // warm-up: JIT, page cache, SQLite
+  const cpus = pin?.wrk;
+  wrk(base, { idsFile, seconds: 2, connections, cpus }); // warm-up: JIT, page cache, SQLite
   const before = cpuSnapshot(child.pid);
-  const r = wrk(base, { idsFile, seconds, connections });
+  const r = wrk(base, { idsFile, seconds, connections, cpus });
   const cpu = cpuPerRequest(before, cpuSnapshot(child.pid), r.requests);
   await stop(child);
-  return { name, ...r, cpuMain: cpu?.main ?? NaN, cpuOthers: cpu?.others ?? NaN, cpuWrk: cpu?.wrk ?? NaN };
+  return { name, ...r, cpuMain: cpu?.main ?? NaN, cpuOthers: cpu?.others ?? NaN, cpuWrk: cpu?.wrk ?? NaN, cpuTotal: (cpu?.main ?? NaN) + (cpu?.others ?? NaN) };
 }
 
-async function clickrelay(durability, { label, cli }) {
+async function clickrelay(durability, { label, cli }, n = 1) {
   const port = await freePort();
   const admin = await freePort();
-  const dataDir = join(dir, `data-${durability}-${round}-${builds.findIndex((b) => b.cli === cli)}`);
+  const dataDir = join(dir, `data-${durability}-${round}-${builds.findIndex((b) => b.cli === cli)}-${n}`);
   const child = start(process.execPath, [cli, 'serve'], {
     CLICKRELAY_CONFIG: '',
     CLICKRELAY_SERVER_PORT: String(port),
@@ -57,23 +72,32 @@ async function clickrelay(durability, { label, cli }) {
     CLICKRELAY_LOG_LEVEL: 'warn',
     CLICKRELAY_SERVER_RATE_LIMIT_PER_SECOND: '0',
     CLICKRELAY_MAIN_SYSTEM_BASE_URL: '',
-  });
-  const r = await measure(`clickrelay ${durability}${label}`, child, `http://127.0.0.1:${port}`, `http://127.0.0.1:${admin}/readyz`);
+    CLICKRELAY_SERVER_THREADS: String(n),
+  }, pin?.server);
+  const r = await measure(`clickrelay ${durability}${label}${threads > 1 ? ` ×${n}` : ''}`, child, `http://127.0.0.1:${port}`, `http://127.0.0.1:${admin}/readyz`);
   if (child.exitCode !== 0) console.error(child.output());
   rmSync(dataDir, { recursive: true, force: true }); // a run leaves a few hundred MB of outbox
   return r;
 }
 
-async function bare() {
+async function bare(n = 1) {
   const port = await freePort();
-  const child = start(process.execPath, [new URL('./bare-uws.mjs', import.meta.url).pathname, String(port)]);
-  return measure('bare uWS 302', child, `http://127.0.0.1:${port}`, `http://127.0.0.1:${port}/`);
+  const child =
+    n === 1
+      ? start(process.execPath, [new URL('./bare-uws.mjs', import.meta.url).pathname, String(port)], {}, pin?.server)
+      : start(process.execPath, [new URL('./bare-uws-threads.mjs', import.meta.url).pathname, String(port), String(n)], {}, pin?.server);
+  // taskset execs node: child.pid is the server's pid either way
+  return measure(`bare uWS 302${threads > 1 ? ` ×${n}` : ''}`, child, `http://127.0.0.1:${port}`, `http://127.0.0.1:${port}/`);
 }
 
 const rows = [];
 for (round = 0; round < repeat; round++) {
   const results = [await bare()];
-  for (const m of modes) for (const b of builds) results.push(await clickrelay(m, b));
+  if (threads > 1) results.push(await bare(threads));
+  for (const m of modes) for (const b of builds) {
+    results.push(await clickrelay(m, b));
+    if (threads > 1) results.push(await clickrelay(m, b, threads));
+  }
   const base = results[0].rps;
   for (const r of results) rows.push({ round: round + 1, ...r, ratio: r.rps / base });
 }
@@ -88,12 +112,23 @@ const fmt = (r) => ({
   'p99 ms': r.p99.toFixed(3),
   'non-3xx': r.non3xx,
   'socket errors': r.socketErrors,
-  'CPU µs/req: main': r.cpuMain.toFixed(1),
+  'CPU µs/req: all threads': r.cpuTotal.toFixed(1),
+  'main': r.cpuMain.toFixed(1),
   'other threads': r.cpuOthers.toFixed(1),
   wrk: r.cpuWrk.toFixed(1),
 });
-console.log(`\n${seconds}s per run, ${connections} connections, wrk -t2, 1,000 rotating links, ${new Date().toISOString()}\n`);
+console.log(`\n${seconds}s per run, ${connections} connections, wrk -t2${pin ? ` pinned to cores ${pin.wrk}, servers on ${pin.server}` : ''}, 1,000 rotating links, ${cores} cores, ${new Date().toISOString()}\n`);
 console.log(table(rows.map(fmt)));
+if (threads > 1) {
+  // Per round: N threads against 1 of the same server, throughput and CPU per request.
+  const pairs = [];
+  for (const r of rows.filter((x) => x.name.endsWith(` ×${threads}`))) {
+    const one = rows.find((x) => x.round === r.round && x.name === r.name.replace(` ×${threads}`, ' ×1'));
+    if (one) pairs.push({ round: r.round, server: r.name.replace(` ×${threads}`, ''), [`req/s ×${threads} / ×1`]: (r.rps / one.rps).toFixed(2), [`CPU µs/req ×${threads} / ×1`]: (r.cpuTotal / one.cpuTotal).toFixed(2) });
+  }
+  console.log(`\n${threads} threads against 1 (${pin ? 'scaling: wrk on cores of its own' : 'wrk shares the cores: more threads cannot serve more here; CPU per request shows what the threads cost'})\n`);
+  console.log(table(pairs));
+}
 if (repeat > 1) {
   const median = (xs) => {
     const s = [...xs].sort((a, b) => a - b);

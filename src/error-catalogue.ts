@@ -30,6 +30,8 @@ export const ERRORS = {
   CR_ERR_UWS_NO_NATIVE: { recoverable: false, action: 'Run a Node.js/glibc pair that a uWebSockets.js build supports (see README), or set server.allow_js_fallback = true to accept the slow JS imitation.' },
   CR_ERR_LISTEN_FAILED: { recoverable: false, action: 'Another process holds the port, or the address is not on this host: change server/admin host or port.' },
   CR_ERR_LISTEN_PRIVILEGED: { recoverable: false, action: 'A port below 1024 needs CAP_NET_BIND_SERVICE: install systemd/clickrelay.service.d/bind-low-ports.conf.example as /etc/systemd/system/clickrelay.service.d/bind-low-ports.conf (then systemctl daemon-reload), or listen on 8080 behind a proxy.' },
+  CR_ERR_PORT_TAKEN: { recoverable: false, action: 'Another clickrelay serve already serves this public address (its serving threads share the port with SO_REUSEPORT, so a second one would silently take part of the traffic): stop it first, or give this one another server.port.' },
+  CR_ERR_SERVING_THREAD_DIED: { recoverable: true, action: 'A serving thread (server.threads) exited unexpectedly and is restarted; its outbox shard is reopened and checked as at start-up. Clicks it had answered are on disk; requests it held unanswered were dropped with their connections. Report it with the log.' },
   CR_ERR_DATA_DIR: { recoverable: false, action: 'storage.data_dir could not be created: the message names the errno (EACCES: make its parent writable by the service user; ENOENT/ENOTDIR: a parent is missing or is a file; EROFS: a read-only file system).' },
   CR_ERR_UNEXPECTED: { recoverable: false, action: 'An error without a code of its own: the line names its cause and where it was raised. Report it with the log.' },
 

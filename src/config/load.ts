@@ -131,6 +131,9 @@ function readToml(file: string): Record<string, unknown> {
 function check(name: string, value: unknown, spec: KeySpec): unknown {
   switch (spec.kind) {
     case 'string':
+      // A count that may also be "auto" (server.threads): a TOML integer is taken as its text.
+      if (spec.orCount && (typeof value === 'number' || typeof value === 'bigint')) value = String(value);
+      if (spec.orCount && (typeof value !== 'string' || !(value === 'auto' || /^[1-9][0-9]{0,3}$/.test(value)))) fail(name, value, '"auto" or a whole number from 1 to 9999');
       if (typeof value !== 'string') fail(name, value, 'a string');
       if (spec.allowed && !spec.allowed.includes(value)) fail(name, value, `one of ${spec.allowed.map((a) => `"${a}"`).join(', ')}`);
       return value;

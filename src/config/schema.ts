@@ -6,7 +6,7 @@
 import { DURABILITIES } from '../types.js';
 
 export type KeySpec =
-  | { kind: 'string'; default: string; allowed?: readonly string[]; note: string; secret?: boolean }
+  | { kind: 'string'; default: string; allowed?: readonly string[]; note: string; secret?: boolean; orCount?: boolean }
   | { kind: 'int'; default: number; min: number; max: number; note: string; oneOf?: readonly number[] }
   | { kind: 'bool'; default: boolean; note: string }
   | { kind: 'number'; default: number; min: number; max: number; note: string }
@@ -37,6 +37,8 @@ export const SCHEMA = {
     allow_js_fallback: bool(false, 'allow the slow pure-JS uWebSockets.js imitation when no native build loads'),
     tls_cert_file: str('', 'PEM certificate chain; with tls_key_file, serve HTTPS'),
     tls_key_file: str('', 'PEM private key'),
+    // "auto" or a whole number; a TOML integer is taken as its text (load.ts), Settings.threads is the number.
+    threads: { kind: 'string', default: 'auto', orCount: true, note: 'serving threads: "auto" = the cores available to the process, or a whole number ≥ 1; each has its own outbox shard and writer; 1 = one thread' } as { kind: 'string'; default: string; note: string; orCount: true },
   },
   admin: {
     host: str('127.0.0.1', 'admin listener address (/healthz, /readyz, /metrics, analytics)'),

@@ -5,6 +5,7 @@
  * deep-frozen, and handed to the factories in src/service/stages.ts, the only place that
  * maps keys to a stage's options.
  */
+import { availableParallelism } from 'node:os';
 import { redactDatabaseUrl } from '../lib/redact.js';
 import { parseTrustedProxies, type TrustedProxies } from '../lib/trusted-proxies.js';
 import type { Durability } from '../types.js';
@@ -53,6 +54,8 @@ export type Settings = Config & Kinds & {
   readonly mainSystemOrigin: string;
   /** server.trust_proxy parsed (load.ts validated every entry with the same parser, so this cannot throw). */
   readonly trustedProxies: TrustedProxies;
+  /** server.threads resolved: "auto" is the cores available to this process (os.availableParallelism). */
+  readonly threads: number;
 };
 
 export function resolveSettings(config: Config): Settings {
@@ -66,6 +69,7 @@ export function resolveSettings(config: Config): Settings {
     failClosed: config.outbox.on_write_error === 'fail-closed',
     mainSystemOrigin: config.main_system.base_url === '' ? '' : new URL(config.main_system.base_url).origin,
     trustedProxies: parseTrustedProxies(config.server.trust_proxy),
+    threads: config.server.threads === 'auto' ? availableParallelism() : Number(config.server.threads),
   });
 }
 

@@ -8,14 +8,21 @@ export interface Listening {
   close(): void;
 }
 
+const LIBUS_LISTEN_DEFAULT = 0;
 const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
 
-export function listen(uws: Uws, app: TemplatedApp, host: string, port: number, what: string): Promise<Listening> {
+/**
+ * `reusePort`: the serving threads of one serve (server.threads > 1) each listen on the same
+ * port with SO_REUSEPORT (uSockets' default), and the kernel spreads connections over them.
+ * Then nothing stops a second process from joining silently; port-lock.ts keeps one serve per
+ * port. Otherwise the listen is exclusive, which refuses a second serve by itself.
+ */
+export function listen(uws: Uws, app: TemplatedApp, host: string, port: number, what: string, opts: { reusePort?: boolean } = {}): Promise<Listening> {
   return new Promise((resolve, reject) => {
     // Exclusive: uSockets sets SO_REUSEPORT by default, which would let a second serve
     // bind the same port silently and split the traffic (and the outbox) between them.
-    const listenExclusive = app.listen as unknown as (h: string, p: number, options: number, cb: (s: us_listen_socket | false) => void) => void;
-    listenExclusive.call(app, host, port, LIBUS_LISTEN_EXCLUSIVE_PORT, (socket: us_listen_socket | false) => {
+    const listenWith = app.listen as unknown as (h: string, p: number, options: number, cb: (s: us_listen_socket | false) => void) => void;
+    listenWith.call(app, host, port, opts.reusePort ? LIBUS_LISTEN_DEFAULT : LIBUS_LISTEN_EXCLUSIVE_PORT, (socket: us_listen_socket | false) => {
       if (!socket) return reject(lowPortRefusal(host, port, what) ?? new ClickrelayError('CR_ERR_LISTEN_FAILED', `${what} could not listen on ${host}:${port} (in use by another process, or not an address of this host)`));
       let open = true;
       resolve({

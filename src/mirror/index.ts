@@ -13,6 +13,7 @@
  * This barrel exports what other stages use; tests import deep paths.
  */
 export { Mirror, type MirrorOptions } from './mirror.js';
+export { MirrorView, type MirrorShare, type ServingMirror } from './mirror-view.js';
 export { runSync, type SyncResult, type MirrorConfig } from './sync.js';
 export { linksFileSource } from './listing/links-file-source.js';
 export { isShed, type MissAdmission } from './lookup/miss-lookup.js';

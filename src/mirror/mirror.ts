@@ -10,6 +10,7 @@ import { loadMirror } from './build/build-thread.js';
 import { MirrorError } from './errors.js';
 import { emit, type MirrorHooks } from './hooks.js';
 import { MirrorIndexHolder, type LinkEntry } from './table/link-index.js';
+import type { MirrorShare } from './mirror-view.js';
 import { MissLookup, type MissAdmission, type MissShed } from './lookup/miss-lookup.js';
 import { quarantineMirror } from './store/mirror-reader.js';
 import { MirrorWriter } from './store/mirror-writer.js';
@@ -84,6 +85,29 @@ export class Mirror {
     return this.#loaded;
   }
 
+  /**
+   * What the other serving threads read (mirror-view.ts): the table in shared memory, and
+   * whether it is a loaded mirror. `generation` changes with every swap.
+   */
+  share(): MirrorShare & { generation: number } {
+    return { table: this.holder.current.data, loaded: this.#loaded, generation: this.holder.generation };
+  }
+
+  #onShare: ((share: MirrorShare) => void) | null = null;
+  #shared = { generation: -1, loaded: false };
+
+  /** Called with the new share after each swap, and once a mirror is loaded: the other serving threads' update. */
+  onShareChange(fn: (share: MirrorShare) => void): void {
+    this.#onShare = fn;
+  }
+
+  #shareChanged(): void {
+    const now = this.share();
+    if (this.#onShare === null || (now.generation === this.#shared.generation && now.loaded === this.#shared.loaded)) return;
+    this.#shared = { generation: now.generation, loaded: now.loaded };
+    this.#onShare({ table: now.table, loaded: now.loaded });
+  }
+
   /** Hot path: one probe of the packed link table (an overlay Map get on a miss). */
   lookup(id: string): LinkEntry | undefined {
     return this.holder.lookup(id);
@@ -112,6 +136,7 @@ export class Mirror {
       .then((r) => {
         this.lastResult = r;
         this.#loaded = true;
+        this.#shareChanged();
         return r;
       })
       .finally(() => {
@@ -192,6 +217,7 @@ export class Mirror {
       this.#identity = loaded.identity;
       // A file without sync_state (none, or of another schema version) reads as empty: not a mirror yet.
       if (loaded.state !== null) this.#loaded = true;
+      this.#shareChanged();
       this.#repin();
       emit(this.#hooks, 'onReload', { links: loaded.index.size, reason, durationMs: performance.now() - t0 });
     } catch (err) {

@@ -104,10 +104,14 @@ export class FastCounter<L extends string = never> {
   }
 }
 
-export function createMetrics() {
+/**
+ * `processMetrics` false: a serving thread's own set (service/serving-worker.ts), summed into
+ * the main thread's at scrape time; the process's CPU and memory are counted once, there.
+ */
+export function createMetrics(opts: { processMetrics?: boolean } = {}) {
   const registry = new Registry();
   // prom-client's own names already start with process_ / nodejs_: the prefix is only ours.
-  collectDefaultMetrics({ register: registry, prefix: 'clickrelay_' });
+  if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'clickrelay_' });
   const m = {
     registry,
     redirects: new FastCounter('clickrelay_redirects_total', 'Answers on /track by HTTP status', ['status'] as const, registry),
@@ -156,12 +160,13 @@ export function createMetrics() {
       [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registry,
     ),
-    outboxWritable: new Gauge({ name: 'clickrelay_outbox_writable', help: '1 while the last write to outbox.db succeeded, 0 after one failed (disk full, read-only)', registers: [registry] }),
+    // min: with several serving threads, 0 as soon as one shard's last write failed.
+    outboxWritable: new Gauge({ name: 'clickrelay_outbox_writable', help: '1 while the last write to outbox.db succeeded, 0 after one failed (disk full, read-only)', registers: [registry], aggregator: 'min' }),
     mainSystemUp: new Gauge({ name: 'clickrelay_main_system_up', help: '1 when the last call to the main system (sync, shipment) got an answer it could use, 0 when it failed; absent in standalone mode', registers: [registry] }),
     mainSystemInfo: new Gauge({ name: 'clickrelay_main_system_info', help: 'The main-system adapter in use (value 1): http, postgres, or none', labelNames: ['adapter'] as const, registers: [registry] }),
     mainSystemReachable: new Gauge({ name: 'clickrelay_main_system_reachable', help: '1 when the last sync or shipment reached the main system, 0 when it could not connect or timed out', registers: [registry] }),
     uwsBuild: new Gauge({ name: 'clickrelay_uws_build_info', help: 'The uWebSockets.js build in use (value 1)', labelNames: ['package', 'version', 'native', 'tls'] as const, registers: [registry] }),
-    untrustedForwarding: new Gauge({ name: 'clickrelay_untrusted_forwarding_detected', help: '1 once X-Forwarded-For or X-Real-IP arrived from a peer not in server.trust_proxy (those headers are ignored: behind a proxy, add it to trust_proxy)', registers: [registry] }),
+    untrustedForwarding: new Gauge({ name: 'clickrelay_untrusted_forwarding_detected', help: '1 once X-Forwarded-For or X-Real-IP arrived from a peer not in server.trust_proxy (those headers are ignored: behind a proxy, add it to trust_proxy)', registers: [registry], aggregator: 'max' }),
     requestsRefused: new Counter({ name: 'clickrelay_requests_refused_total', help: 'Requests answered 400 and closed for their framing (a body, Transfer-Encoding, bad Content-Length) or a second Host line, by reason', labelNames: ['reason'] as const, registers: [registry] }),
   };
   return m;

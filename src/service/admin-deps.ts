@@ -19,6 +19,8 @@ export interface AdminStages {
   mirror: Mirror;
   outbox: Outbox;
   metrics: Metrics;
+  /** /metrics' text: this thread's registry, with the serving threads' counters summed in. */
+  scrape(): Promise<{ contentType: string; body: string }>;
   refreshGauges(): Promise<void>;
   analytics: AnalyticsRoutes;
   statusData(): Promise<StatusData>;
@@ -26,7 +28,7 @@ export interface AdminStages {
 }
 
 export function adminAppDeps(s: Settings, d: AdminStages): AdminAppDeps {
-  const { mirror, outbox, metrics } = d;
+  const { mirror, outbox } = d;
   return {
     uws: d.uws,
     token: d.token,
@@ -40,7 +42,7 @@ export function adminAppDeps(s: Settings, d: AdminStages): AdminAppDeps {
     },
     metrics: async () => {
       await d.refreshGauges();
-      return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
+      return d.scrape();
     },
     jsonRoutes: d.analytics.routes,
     onError: d.onError,

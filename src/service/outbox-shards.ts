@@ -33,6 +33,8 @@ export interface OutboxShards {
 type Extra = Pick<Partial<OutboxOptions>, 'acceptNewOutbox' | 'startWhenFull' | 'durability'> & {
   /** Serving threads will attach their shards' writers later (set.attach): the set must take more. */
   growable?: boolean;
+  /** Shards a serving thread opens itself (server.threads > 1) and attaches later: not opened here. */
+  reserved?: readonly number[];
 };
 
 /**
@@ -40,9 +42,9 @@ type Extra = Pick<Partial<OutboxOptions>, 'acceptNewOutbox' | 'startWhenFull' | 
  * nothing served and no shard on disk yet, shard 0 (as the single outbox always was).
  * Refuses, like shard 0 at start, a shard whose files are damaged or behind their head.
  */
-export async function openOutboxShards(s: Settings, served: readonly ShardMember[], { growable = false, ...extra }: Extra = {}): Promise<OutboxShards> {
+export async function openOutboxShards(s: Settings, served: readonly ShardMember[], { growable = false, reserved = [], ...extra }: Extra = {}): Promise<OutboxShards> {
   const dataDir = s.storage.data_dir;
-  const taken = new Set(served.map((m) => m.shard));
+  const taken = new Set([...served.map((m) => m.shard), ...reserved]);
   const present = listShards(dataDir);
   const toOpen = present.filter((k) => !taken.has(k));
   if (served.length === 0 && toOpen.length === 0) toOpen.push(0);

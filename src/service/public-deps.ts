@@ -7,7 +7,8 @@
 import { buildPrivacyNotice, optOutPages } from '../notice/index.js';
 import type { Settings } from '../config/settings.js';
 import type { SessionKeyStore } from '../keys/index.js';
-import { isShed, type Mirror } from '../mirror/index.js';
+import { isShed, type ServingMirror } from '../mirror/index.js';
+import { createSharedRateLimiter, type SharedBuckets } from '../lib/shared-rate-limit.js';
 import type { ClickRate } from '../observe/click-rate.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
@@ -16,7 +17,6 @@ import { resolveClientIp, truncateIp, type PrivacyPolicy } from '../privacy/inde
 import type { ConnectionDrain } from '../http/drain.js';
 import type { PublicAppDeps } from '../http/public/public-app.js';
 import type { Uws } from '../http/uws.js';
-import type { Shipper } from '../shipper/index.js';
 import type { clickEvents, requestEvents } from './events.js';
 import { createRecordClick } from './record-click.js';
 import { rateLimiterFor } from './stages.js';
@@ -26,10 +26,14 @@ import type { TlsFiles } from './uws-loading.js';
 export interface PublicStages {
   uws: Uws;
   tls: TlsFiles | null;
-  mirror: Mirror;
+  /** The Mirror on the main thread; a MirrorView of its shared table on the other serving threads. */
+  mirror: ServingMirror;
+  /** This serving thread's outbox shard. */
   outbox: Outbox;
-  keys: SessionKeyStore;
-  shipper: Shipper | null;
+  /** The SessionKeyStore on the main thread; SharedSessionKeys asking it on the others. */
+  keys: Pick<SessionKeyStore, 'keyFor'>;
+  /** Told after each commit (null standalone: nothing to ship). */
+  shipper: { notify(): void } | null;
   policy: PrivacyPolicy;
   rate: ClickRate;
   drain: ConnectionDrain;
@@ -41,13 +45,15 @@ export interface PublicStages {
   clock?: Clock;
   /** The country database in use (privacy.country on), so the notice names it and its attribution. */
   countryDb?: { bundled: boolean; file: string; databaseType: string } | null;
+  /** server.threads > 1: the rate limit's buckets in shared memory, one limit for every thread. */
+  sharedBuckets?: SharedBuckets | null;
 }
 
 export function publicAppDeps(s: Settings, d: PublicStages): PublicAppDeps {
   const { mirror, outbox, shipper, clicks, requests, metrics } = d;
   const { ipv4_prefix: v4, ipv6_prefix: v6 } = s.privacy;
   const trusted = s.trustedProxies;
-  const limiter = rateLimiterFor(s, d.clock);
+  const limiter = d.sharedBuckets && s.server.rate_limit_per_second > 0 ? createSharedRateLimiter(d.sharedBuckets, s.server.rate_limit_per_second, s.server.rate_limit_burst, d.clock) : rateLimiterFor(s, d.clock);
   const redirectsByStatus = new Map<number, { inc(): void }>();
   return {
     uws: d.uws,

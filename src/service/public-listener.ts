@@ -12,16 +12,18 @@ export class PublicListener {
   #listening: Listening | null = null;
   readonly apps: TemplatedApp[];
 
+  /** `reusePort`: one of several serving threads on the port (listen.ts, port-lock.ts). */
   constructor(
     private readonly deps: PublicAppDeps,
     private readonly host: string,
+    private readonly opts: { reusePort?: boolean } = {},
   ) {
     this.#app = createPublicApp(deps);
     this.apps = [this.#app];
   }
 
   async listen(port: number): Promise<number> {
-    this.#listening = await listen(this.deps.uws, this.#app, this.host, port, 'public listener');
+    this.#listening = await listen(this.deps.uws, this.#app, this.host, port, 'public listener', this.opts);
     return this.#listening.port;
   }
 
@@ -31,7 +33,8 @@ export class PublicListener {
 
   /**
    * The old listen socket closes just before the new one binds (exclusive port), so new
-   * connections are refused for well under a millisecond. If the new app cannot listen,
+   * connections are refused for well under a millisecond (with reusePort the other threads
+   * take them meanwhile). If the new app cannot listen,
    * the old one listens again and the error is passed on.
    */
   async reload(): Promise<void> {
@@ -39,11 +42,11 @@ export class PublicListener {
     const port = this.port;
     this.#listening?.close();
     try {
-      this.#listening = await listen(this.deps.uws, app, this.host, port, 'public listener');
+      this.#listening = await listen(this.deps.uws, app, this.host, port, 'public listener', this.opts);
       this.#app = app;
       this.apps.push(app);
     } catch (err) {
-      this.#listening = await listen(this.deps.uws, this.#app, this.host, port, 'public listener');
+      this.#listening = await listen(this.deps.uws, this.#app, this.host, port, 'public listener', this.opts);
       throw err;
     }
   }

@@ -12,7 +12,7 @@ import type { ClickRate } from '../observe/click-rate.js';
 
 export interface RecordClickDeps {
   policy: PrivacyPolicy;
-  keys: SessionKeyStore;
+  keys: Pick<SessionKeyStore, 'keyFor'>;
   outbox: Outbox;
   durable: boolean;
   failClosed: boolean;

@@ -18,7 +18,7 @@ import { MIRROR_THREAD_NICE, threadPriorityUnavailable, type Mirror } from '../m
 import { ClickRate } from '../observe/click-rate.js';
 import type { Logger } from '../observe/logger.js';
 import { createMetrics, type Metrics } from '../observe/metrics.js';
-import type { Outbox, OutboxShardSet } from '../outbox/index.js';
+import { OutboxOps, type Outbox, type OutboxShardSet } from '../outbox/index.js';
 import { SCHEMA_VERSION } from '../outbox/schema.js';
 import { createAdminApp } from '../http/admin/admin-app.js';
 import { ConnectionDrain } from '../http/drain.js';
@@ -42,6 +42,10 @@ import { createShipperFor, openMirrorFor, openOutboxFor, openOutboxShardsFor, po
 import type { Clock } from '../lib/rate-limit.js';
 import { statusDataSource } from './status-data.js';
 import { loadServingUws } from './uws-loading.js';
+import { proveNobodyListens, takePortLock, type PortLock } from '../http/port-lock.js';
+import { sharedBuckets } from '../lib/shared-rate-limit.js';
+import { AggregatorRegistry } from 'prom-client';
+import { ServingThreads } from './serving-thread.js';
 
 export interface RunningService {
   publicPort: number;
@@ -54,6 +58,8 @@ export interface RunningService {
   /** Every outbox shard present, as the shipper, retention, gauges and the status page see them. */
   outboxShards: OutboxShardSet;
   shipper: Shipper | null;
+  /** The serving threads 1 … server.threads-1 (null with one thread): thread 0 is this one. */
+  serving: ServingThreads | null;
   /** Stop accepting, let in-flight shipping finish within a bound, commit everything queued. */
   stop(): Promise<void>;
   /** SIGHUP: re-read the TLS certificate and key (a renewed certificate) without a restart. */
@@ -104,7 +110,9 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   // checked at open like shard 0, so its clicks still ship, retire and purge (outbox-shards.ts).
   let shards: Awaited<ReturnType<typeof openOutboxShardsFor>>;
   try {
-    shards = await openOutboxShardsFor(s, [{ shard: outbox.shard, ops: outbox }], { acceptNewOutbox: opts.acceptNewOutbox ?? false, startWhenFull: true });
+    // Shards 1 … threads-1 are their serving threads' to open; they attach once started.
+    const reserved = Array.from({ length: s.threads - 1 }, (_, i) => i + 1);
+    shards = await openOutboxShardsFor(s, [{ shard: outbox.shard, ops: outbox }], { acceptNewOutbox: opts.acceptNewOutbox ?? false, startWhenFull: true, reserved, growable: s.threads > 1 });
   } catch (err) {
     await outbox.close();
     throw err;
@@ -130,33 +138,76 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     shippingState.note(e);
   });
 
-  // privacy, and the redirect's public listener
+  // privacy, and the redirect's public listener. With server.threads > 1 this is serving
+  // thread 0 of several on the port (SO_REUSEPORT), the rate limit's buckets in shared memory.
+  const multi = s.threads > 1;
+  const buckets = multi && s.server.rate_limit_per_second > 0 ? sharedBuckets() : null;
   const rate = new ClickRate();
   const drain = new ConnectionDrain();
   const clicks = clickEvents(log, metrics);
   const requests = requestEvents(log, metrics);
-  const publicListener = new PublicListener(publicAppDeps(s, { uws, tls, mirror, outbox, keys, shipper, policy, rate, drain, metrics, log, clicks, requests, clock: opts.clock, countryDb }), s.server.host);
+  const publicListener = new PublicListener(publicAppDeps(s, { uws, tls, mirror, outbox, keys, shipper, policy, rate, drain, metrics, log, clicks, requests, clock: opts.clock, countryDb, sharedBuckets: buckets }), s.server.host, { reusePort: multi });
+  // The writers of serving threads 1 … threads-1 live in those threads; each hands the main
+  // thread an ops line to its shard, attached to the one shard set the shipper reads.
+  const servedLines: { close(): void }[] = [];
+  let serving: ServingThreads | null = null;
+  let portLock: PortLock | null = null;
 
   // the admin listener
   const admin = adminEvents(log);
   const analytics = analyticsRoutes(s.storage.data_dir);
   const statusData = statusDataSource(s, { version: opts.version, build, outbox: allShards, mirror, rate, shippingState, weakened, country });
   const refreshGauges = gaugeRefresher({ metrics, outbox: allShards, mirror, shipper, standalone: s.standalone });
-  const adminApp = createAdminApp(adminAppDeps(s, { uws, token: adminToken, mirror, outbox, metrics, refreshGauges, analytics, statusData, onError: (err) => admin.routeFailed(err) }));
+  // One set of metrics: the serving threads' counters summed into this thread's at a scrape.
+  const scrape = async (): Promise<{ contentType: string; body: string }> => {
+    if (!serving) return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
+    const sum = AggregatorRegistry.aggregate([await metrics.registry.getMetricsAsJSON(), ...(await serving.scrape())]);
+    return { contentType: metrics.registry.contentType, body: await sum.metrics() };
+  };
+  const adminApp = createAdminApp(adminAppDeps(s, { uws, token: adminToken, mirror, outbox, metrics, scrape, refreshGauges, analytics, statusData, onError: (err) => admin.routeFailed(err) }));
 
   let adminListener: Listening;
   try {
-    await publicListener.listen(s.server.port);
+    if (multi) {
+      // One serve per port (port-lock.ts): the lock against another clickrelay, the exclusive
+      // bind against anything else; then every thread listens with SO_REUSEPORT.
+      if (s.server.port !== 0) portLock = await takePortLock(s.server.host, s.server.port, 'public listener');
+      const port = await proveNobodyListens(uws, s.server.host, s.server.port, 'public listener');
+      await publicListener.listen(port);
+      serving = await ServingThreads.start({
+        config,
+        threads: s.threads,
+        port: publicListener.port,
+        acceptNewOutbox: opts.acceptNewOutbox ?? false,
+        mirror,
+        keys,
+        buckets,
+        log,
+        onShard: (k, line) => {
+          const ops = OutboxOps.connect(line);
+          servedLines.push(ops);
+          allShards.attach(k, ops);
+        },
+        onCommitted: () => shipper?.notify(),
+      });
+      const threads = serving;
+      mirror.onShareChange((share) => threads.publishMirror(share));
+      threads.publishMirror(mirror.share()); // a sync that ended while the threads started
+    }
     adminListener = await listen(uws, adminApp, s.admin.host, s.admin.port, 'admin listener');
   } catch (err) {
     publicListener.close();
     country?.close();
+    await serving?.drain(0);
+    await serving?.close();
+    for (const line of servedLines) line.close();
+    portLock?.release();
     await Promise.all([outbox.close(), shards.close(), mirror.stop()]);
     throw err;
   }
   log.info(
-    { event: 'listening', public: `${s.server.host}:${publicListener.port}`, admin: `${s.admin.host}:${adminListener.port}`, tls: tls !== null, durability: s.durability, shipping: !s.standalone },
-    `serving ${tls ? 'https' : 'http'}://${s.server.host}:${publicListener.port}/track/{id}, admin on ${s.admin.host}:${adminListener.port}`,
+    { event: 'listening', public: `${s.server.host}:${publicListener.port}`, admin: `${s.admin.host}:${adminListener.port}`, tls: tls !== null, durability: s.durability, shipping: !s.standalone, threads: s.threads },
+    `serving ${tls ? 'https' : 'http'}://${s.server.host}:${publicListener.port}/track/{id}${multi ? ` on ${s.threads} threads` : ''}, admin on ${s.admin.host}:${adminListener.port}`,
   );
   runtimeFile.start({
     pid: process.pid,
@@ -187,9 +238,11 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     outbox,
     outboxShards: allShards,
     shipper,
+    serving,
     async reloadTls() {
       if (!tls || stopping) return false;
       await publicListener.reload();
+      await serving?.reloadTls();
       log.info({ event: 'tls_reloaded' }, 'TLS certificate and key reloaded');
       return true;
     },
@@ -198,14 +251,17 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
         // The outbox closes last, once no connection can deliver a request any more
         // (drain.ts): a keep-alive client still sending after its click could no longer be
         // stored would otherwise get a fail-open redirect for a click recorded nowhere.
+        // Every serving thread drains as this one does (serving-worker.ts), then closes its shard.
         publicListener.close();
         adminListener.close();
-        await drain.drain(DRAIN_GRACE_MS);
+        await Promise.all([drain.drain(DRAIN_GRACE_MS), serving?.drain(DRAIN_GRACE_MS)]);
         drain.close([...publicListener.apps, adminApp]);
         await retention.stop();
         await mirror.stop();
         await shipper?.stop({ graceMs: SHIP_STOP_GRACE_MS });
-        await Promise.all([outbox.close(), shards.close()]);
+        await Promise.all([outbox.close(), serving?.close(), shards.close()]);
+        for (const line of servedLines) line.close();
+        portLock?.release();
         await analytics.close();
         country?.close();
         runtimeFile.remove();

@@ -19,7 +19,7 @@ import { createMissAdmission } from './miss-admission.js';
 export { openOutboxShards as openOutboxShardsFor } from './outbox-shards.js';
 
 /** The writing outbox. `durability` is overridden only by maintenance commands that must not lose a change (dead-letters). */
-export function openOutboxFor(s: Settings, extra: Pick<Partial<OutboxOptions>, 'acceptNewOutbox' | 'startWhenFull' | 'durability'> = {}): Promise<Outbox> {
+export function openOutboxFor(s: Settings, extra: Pick<Partial<OutboxOptions>, 'acceptNewOutbox' | 'startWhenFull' | 'durability' | 'shard'> = {}): Promise<Outbox> {
   return Outbox.open({ dataDir: s.storage.data_dir, durability: s.durability, commitIntervalMs: s.outbox.commit_interval_ms, ...extra });
 }
 

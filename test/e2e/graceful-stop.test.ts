@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'undici';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openOutboxReadOnly } from '../../src/outbox/index.js';
 import { assertBuilt, freePort, runCli, waitReady } from '../support/child-service.js';
+import { storedTags } from '../support/shards.js';
 
 beforeAll(() => assertBuilt());
 
@@ -28,6 +28,8 @@ describe.each(['fail-open', 'fail-closed'])('SIGTERM under keep-alive load (on_w
       CLICKRELAY_SYNC_FILE: links,
       CLICKRELAY_OUTBOX_DURABILITY: 'durable',
       CLICKRELAY_OUTBOX_ON_WRITE_ERROR: mode,
+      // Two serving threads, each with its own outbox shard: every one of them drains (#22).
+      CLICKRELAY_SERVER_THREADS: '2',
       CLICKRELAY_LOG_LEVEL: 'warn',
     });
     await waitReady(admin, child);
@@ -66,9 +68,8 @@ describe.each(['fail-open', 'fail-closed'])('SIGTERM under keep-alive load (on_w
     expect(code, child.output()).toBe(0);
     expect(before, 'redirects before the SIGTERM').toBeGreaterThanOrEqual(300);
 
-    const ro = openOutboxReadOnly(join(dir, 'data'));
-    const stored = new Set([...ro.clicks()].map((c) => c.click.metadata.utm_content));
-    ro.close();
+    const { tags: stored, twice } = storedTags(join(dir, 'data'), 'utm_content');
+    expect(twice, 'stored more than once').toEqual([]);
     const lost = [...redirected].filter((m) => !stored.has(m));
     expect(lost, `answered 302 but not stored (statuses: ${JSON.stringify([...statuses])})`).toEqual([]);
     expect(child.output()).not.toMatch(/CR_ERR_OUTBOX_CLOSED|the outbox is closed/);

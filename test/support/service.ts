@@ -48,6 +48,10 @@ export async function startTestService(env: Record<string, string> = {}, links: 
       CLICKRELAY_STORAGE_DATA_DIR: join(dir, 'data'),
       CLICKRELAY_SYNC_FILE: linksFile,
       CLICKRELAY_LOG_LEVEL: 'debug',
+      // One serving thread unless a test asks for more: these tests look into the main thread's
+      // outbox (service.outbox, committed()) and may bring a clock, which only that thread's
+      // token buckets read. Several threads are tested as real processes (test/e2e/threads.test.ts).
+      CLICKRELAY_SERVER_THREADS: '1',
       ...env,
     },
     cwd: dir,

@@ -40,7 +40,7 @@ try {
     migrateOldMirror(job.dataDir, { storeDescriptions: job.limits.storeDescriptions });
     // Seconds of CPU for a million links: none of it on the thread that answers redirects.
     const loaded = readMirrorTable(job.dataDir);
-    reply({ type: 'read', loaded }, [loaded.table.arena, loaded.table.slots]);
+    reply({ type: 'read', loaded }); // the table is in SharedArrayBuffers: posted, not copied
   }
 } catch (err) {
   reply({ type: 'failed', error: toWire(toMirrorError(err, job.source?.secret)) });

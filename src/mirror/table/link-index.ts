@@ -26,9 +26,12 @@ const EMPTY = packLinkTable(() => []);
 
 export class LinkIndex {
   readonly #table: LinkTable;
+  /** The packed table in shared memory: what a serving thread is posted to read the same links. */
+  readonly data: LinkTableData;
 
   constructor(data: LinkTableData = EMPTY) {
     this.#table = new LinkTable(data);
+    this.data = data;
   }
 
   /** URL of an active link, null for a known inactive one, undefined for an unknown id. */

@@ -6,7 +6,8 @@
  * entries (~135 MB) that every major GC marks, and an atomic swap holds two of them. Here
  * the same million links are ~50 MB outside the
  * JS heap (the GC never walks them), built in a worker thread and handed over without a
- * copy (ArrayBuffers are transferred), so the swap is one assignment on the serving thread.
+ * copy (SharedArrayBuffers: the build thread's memory is the serving threads' memory), so the
+ * swap is one assignment on each serving thread, and N serving threads hold one table.
  *
  * URL prefixes are stored once. A job seeker's links are a few destinations (a LinkedIn
  * profile, a calendar, a portfolio) tracked once per application, and a main system's own
@@ -25,8 +26,9 @@
  */
 
 export interface LinkTableData {
-  readonly arena: ArrayBuffer;
-  readonly slots: ArrayBuffer;
+  /** Shared memory: posted to every serving thread (server.threads) without a copy, one table for all. */
+  readonly arena: SharedArrayBuffer;
+  readonly slots: SharedArrayBuffer;
   /** Shared URL prefixes; [0] is ''. Structured-cloned (a few thousand short strings at most in practice). */
   readonly prefixes: readonly string[];
   readonly links: number;
@@ -90,7 +92,9 @@ export function packLinkTable(rows: () => Iterable<LinkRow>): LinkTableData {
     if (url !== null) bytes += Buffer.byteLength(url, 'utf8') - Buffer.byteLength(prefixes[prefixOf(url)]!, 'utf8');
   }
 
-  const arena = Buffer.from(new ArrayBuffer(bytes));
+  // SharedArrayBuffers: the build thread's post hands them over without a copy (as a transfer
+  // did), and the serving threads all read the one table (service/serving-*).
+  const arena = Buffer.from(new SharedArrayBuffer(bytes));
   let at = 0;
   let links = 0;
   let inactive = 0;
@@ -115,14 +119,14 @@ export function packLinkTable(rows: () => Iterable<LinkRow>): LinkTableData {
   // At most half full: a miss (an unknown id) ends at an empty slot after ~2.5 probes on average.
   let size = 8;
   while (size < links * 2) size *= 2;
-  const slots = new Int32Array(size);
+  const slots = new Int32Array(new SharedArrayBuffer(size * 4));
   const mask = size - 1;
   for (let o = 0; o < at; o += HEADER + arena[o]! + arena.readUInt16LE(o + 2)) {
     let i = hashId(arena.toString('latin1', o + HEADER, o + HEADER + arena[o]!)) & mask;
     while (slots[i] !== 0) i = (i + 1) & mask;
     slots[i] = o + 1;
   }
-  return { arena: arena.buffer as ArrayBuffer, slots: slots.buffer, prefixes, links, inactive };
+  return { arena: arena.buffer as SharedArrayBuffer, slots: slots.buffer as SharedArrayBuffer, prefixes, links, inactive };
 }
 
 /** Read access to a packed table; allocates nothing but the URL string it returns. */

@@ -1,0 +1,64 @@
+/**
+ * Messages between the main thread and a serving thread k ≥ 1 (server.threads > 1).
+ *
+ * Serving thread 0 is the main thread itself (service.ts), so `threads = 1` is the service as
+ * it always was. Each further thread (serving-worker.ts) answers /track on the same port with
+ * SO_REUSEPORT and writes its own outbox shard k with its own writer thread. What must stay
+ * one for the service crosses here, and never per request:
+ *
+ *   main → thread  the mirror's table in shared memory at each swap (`mirror`), miss answers,
+ *                  metric scrapes, a TLS reload, the stop
+ *   thread → main  its shard's ops line (the shipper, retention and status reach the writer on
+ *                  it), `committed` (at most once per event-loop turn: the shipper's nudge),
+ *                  miss questions, the day's session-key question (answered in shared memory,
+ *                  keys/shared-session-keys.ts), metric snapshots, log lines
+ *
+ * The rate limit's buckets are shared memory from the start (lib/shared-rate-limit.ts).
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { Config } from '../config/schema.js';
+import type { ErrorCode } from '../error-catalogue.js';
+import type { KeyQuestion } from '../keys/index.js';
+import type { SharedBuckets } from '../lib/shared-rate-limit.js';
+import type { MirrorShare } from '../mirror/index.js';
+import type { MissShed } from '../mirror/lookup/miss-lookup.js';
+import type { LinkInfo } from '../types.js';
+
+export interface ServingBoot {
+  config: Config;
+  /** this thread's number, and its outbox shard's */
+  shard: number;
+  /** the public port as the main thread bound it (a configured 0 is the port it got) */
+  port: number;
+  acceptNewOutbox: boolean;
+  mirror: MirrorShare;
+  keyAnswers: SharedArrayBuffer;
+  buckets: SharedBuckets | null;
+}
+
+export type MissAnswer = Pick<LinkInfo, 'original_url' | 'is_active'> | null | MissShed;
+
+export type ToServing =
+  | ({ kind: 'mirror' } & MirrorShare)
+  | { kind: 'miss-answer'; id: number; answer: MissAnswer; failed?: string }
+  | { kind: 'scrape'; id: number }
+  | { kind: 'reload-tls'; id: number }
+  /** the stop, step 1: close the listener, send owed answers with Connection: close (http/drain.ts) */
+  | { kind: 'drain'; graceMs: number }
+  /** step 2, once the shipper stopped: commit everything queued, close the shard, exit */
+  | { kind: 'close' }
+  /** fault injection (tests): the thread throws, as a bug would, and goes down its crash path */
+  | { kind: 'crash' };
+
+export type FromServing =
+  | { kind: 'listening' }
+  | { kind: 'failed'; code: ErrorCode | null; message: string }
+  | { kind: 'ops-line'; port: MessagePort }
+  | { kind: 'committed' }
+  | { kind: 'miss'; id: number; trackingId: string; clientKey: string }
+  | ({ kind: 'key' } & KeyQuestion)
+  | { kind: 'scraped'; id: number; metrics: unknown[] }
+  | { kind: 'reloaded'; id: number; error: string | null }
+  | { kind: 'log'; line: string }
+  | { kind: 'drained' }
+  | { kind: 'stopped' };
