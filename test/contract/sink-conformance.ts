@@ -19,6 +19,7 @@ import { createShipper, type Shipper, type ShipperEvent } from '../../src/shippe
 import type { ClickRecord } from '../../src/types.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { click, clicks, ofType, openOutbox, record, removeDir, tempDir } from '../integration/shipper/helpers.js';
+import { waitFor as until } from '../support/wait-for.js';
 
 export interface SinkDriver {
   /** 'http', 'postgres', 'nats'. */
@@ -46,15 +47,6 @@ export interface SinkDriver {
 }
 
 const WRONG_SECRET = 'wrong-secret-d41d8cd98f';
-
-async function until(what: string, cond: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  // Polls the server's store: the state the test waits for has no event of its own.
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 export function sinkConformance(d: SinkDriver): void {
   describe.skipIf(d.skip())(`the ${d.name} sink keeps the sink promises`, () => {

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reduceUserAgent } from '../../src/privacy/index.js';
 import { startRefMainSystem, type RefMainSystem } from '../support/ref-main-system/server.js';
 import { startTestService, type TestService } from '../support/service.js';
+import { waitFor as until } from '../support/wait-for.js';
 
 /** The guide's "Sample Test Data", verbatim. */
 const SAMPLE = {
@@ -29,14 +30,6 @@ const KEY = 'guide-test-key';
 
 let main: RefMainSystem;
 let s: TestService;
-
-async function until(what: string, ok: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 beforeAll(async () => {
   main = await startRefMainSystem({ apiKey: KEY });
@@ -171,7 +164,7 @@ describe('Integration guide — Monitoring Metrics, under clickrelay\'s names', 
     } finally {
       await main.setDown(false);
     }
-    await until('the backlog to drain', () => s.clicks().every((c) => c.state === 'shipped'), 20_000);
+    await until('the backlog to drain', () => s.clicks().every((c) => c.state === 'shipped'));
     const up = await (await fetch(`${s.admin}/metrics`)).text();
     expect(metric(up, 'clickrelay_main_system_up')).toBe(1);
   });

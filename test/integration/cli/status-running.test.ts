@@ -8,19 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { mixedClicks, tempDataDir, writeOutbox } from '../../unit/audit/helpers.js';
 import { freePort, runCli, waitReady, type Child } from '../../support/child-service.js';
 import { cli, dataDirEnv } from '../audit/cli.js';
+import { waitFor as until } from '../../support/wait-for.js';
 
 /** A port nothing listens on: bound, then closed (connections to it are refused). */
 async function closedPort(): Promise<number> {
   return freePort();
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 async function stop(child: Child): Promise<void> {
@@ -53,7 +45,7 @@ describe('status reports the running service', () => {
         if (r.code !== 0) return false;
         st = JSON.parse(r.stdout) as Status;
         return st.server.running && st.shipper.attempt >= 2;
-      });
+      }, { timeoutMs: 40_000, stepMs: 200 }); // each poll runs the CLI: not a tight loop
       const s = st!;
       expect(s.shipper.enabled).toBe(true);
       expect(s.shipper.state).toBe('retrying');

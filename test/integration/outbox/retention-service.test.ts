@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestService, type TestService } from '../../support/service.js';
 import { ackClicks, click, openOutbox, recordAll } from '../../unit/outbox/helpers.js';
+import { waitFor as until } from '../../support/wait-for.js';
 
 const DAY = 86_400_000;
 const ago = (days: number): string => new Date(Date.now() - days * DAY).toISOString();
@@ -22,14 +23,6 @@ async function dataDirWithOldClicks() {
   await ackClicks(outbox, [oldShipped!.click_id]);
   await outbox.close();
   return { dataDir, oldShipped: oldShipped!, oldPending: oldPending!, recent: recent! };
-}
-
-async function until(what: string, ok: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('retention in serve', () => {
