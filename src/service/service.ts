@@ -168,7 +168,8 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
 
   let adminListener: Listening;
   try {
-    if (multi) {
+    if (!multi) await publicListener.listen(s.server.port); // exclusive: the one serve on the port
+    else {
       // One serve per port (port-lock.ts): the lock against another clickrelay, the exclusive
       // bind against anything else; then every thread listens with SO_REUSEPORT.
       if (s.server.port !== 0) portLock = await takePortLock(s.server.host, s.server.port, 'public listener');
