@@ -8,7 +8,8 @@
 import { MAX_KEY_AGE_HOURS } from '../keys/index.js';
 import { verifyChain, type ChainReader, type ChainReport, type ChainRow, type DeliveryState, type OutboxReadOnly } from '../outbox/index.js';
 import type { PrivacyPolicy } from '../privacy/index.js';
-import type { AuditCounts, AuditPolicyReport, AuditReport } from './report.js';
+import type { StoredCheckpoint } from '../outbox/index.js';
+import type { AuditCounts, AuditErasure, AuditPolicyReport, AuditReport, AuditWarning } from './report.js';
 import type { AuditRule } from './rules.js';
 import { checkOutboxFiles } from './outbox-files.js';
 import { checkRow, METADATA_KEYS, type RowPolicy } from './row-checks.js';
@@ -74,6 +75,8 @@ export function runAudit(reader: OutboxReadOnly, opts: AuditOptions): AuditRepor
   const byDay = new Map<string, number>();
   let oldest: AuditReport['oldest'] = null;
   let checkpoints = 0;
+  const erasures = new Map<string, AuditErasure>();
+  let pendingPast: { count: number; oldest: string | null } = { count: 0, oldest: null };
   let walked = false;
 
   // The folder and files first: no outbox, a damaged one, or one others can read.
@@ -88,7 +91,11 @@ export function runAudit(reader: OutboxReadOnly, opts: AuditOptions): AuditRepor
       for (const r of reader.rows()) {
         const c = r.columns;
         const clickId = String(c[0]);
-        const { bot, kind } = checkRow(c, r.state, r.shipped_at, rowPolicy, (rule, detail) => log.add(rule, clickId, r.seq, detail));
+        const { bot, kind, pendingPastRetention } = checkRow(c, r.state, r.shipped_at, rowPolicy, (rule, detail) => log.add(rule, clickId, r.seq, detail));
+        if (pendingPastRetention) {
+          const at = String(c[2]);
+          pendingPast = { count: pendingPast.count + 1, oldest: pendingPast.oldest === null || at < pendingPast.oldest ? at : pendingPast.oldest };
+        }
         counts.total++;
         if (opts.progress && counts.total % PROGRESS_EVERY === 0) opts.progress(counts.total);
         counts.by_state[r.state as DeliveryState] = (counts.by_state[r.state as DeliveryState] ?? 0) + 1;
@@ -107,6 +114,7 @@ export function runAudit(reader: OutboxReadOnly, opts: AuditOptions): AuditRepor
     *checkpoints() {
       for (const cp of reader.checkpoints()) {
         checkpoints++;
+        if (cp.reason === 'erase') noteErasure(erasures, cp);
         yield cp;
       }
     },
@@ -142,6 +150,14 @@ export function runAudit(reader: OutboxReadOnly, opts: AuditOptions): AuditRepor
   for (const day of [...byDay.keys()].sort()) counts.by_day[day] = byDay.get(day)!;
 
   const weakened = opts.weakened ?? [];
+  const warnings: AuditWarning[] = [];
+  if (pendingPast.count > 0) {
+    warnings.push({
+      kind: 'pending_past_retention',
+      count: pendingPast.count,
+      detail: `${pendingPast.count} pending click${pendingPast.count === 1 ? ' was' : 's were'} clicked more than privacy.retention_days (${opts.retentionDays}) ago, the oldest at ${pendingPast.oldest}: kept until the main system takes them (see clickrelay status for why shipping stalls), then purged`,
+    });
+  }
   return {
     ok: log.total === 0 && !(opts.strict && weakened.length > 0),
     strict: opts.strict ?? false,
@@ -152,9 +168,19 @@ export function runAudit(reader: OutboxReadOnly, opts: AuditOptions): AuditRepor
     counts,
     oldest,
     chain: { ok: chain.ok, rows: chain.rows, last_seq: chain.last_seq, checkpoints, head_seq: headSeq },
+    erasures: [...erasures.values()],
+    warnings,
     session_keys: sessionKeys,
     violation_counts: log.countsByRule(),
     violations: log.list(),
     violations_truncated: log.truncated,
   };
+}
+
+/** An erase's runs of positions share its time and note: one entry per `clickrelay erase`. */
+function noteErasure(erasures: Map<string, AuditErasure>, cp: StoredCheckpoint): void {
+  const key = `${cp.purged_at}\0${cp.note ?? ''}`;
+  const e = erasures.get(key);
+  if (e) e.count += cp.count;
+  else erasures.set(key, { erased_at: cp.purged_at, count: cp.count, reason: cp.note });
 }

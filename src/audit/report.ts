@@ -26,6 +26,8 @@
  *   },
  *   "oldest": { "click_id", "seq", "clicked_at", "state" } | null,
  *   "chain": { "ok": boolean, "rows": n, "last_seq": n, "checkpoints": n, "head_seq": n|null },
+ *   "erasures": [ { "erased_at": "ISO", "count": n, "reason": string|null } ],  // `clickrelay erase`, one per run of it
+ *   "warnings": [ { "kind": "pending_past_retention", "count": n, "detail" } ],  // said, not failed on
  *   "session_keys": { "oldest_age_hours": number|null, "mode": "600"|null },
  *   "violation_counts": { "<rule>": n, … },   // every violation, counted
  *   "violations": [ { "rule", "click_id": string|null, "seq": number|null, "detail" } ],
@@ -74,6 +76,20 @@ export interface AuditCounts {
   scanners: number;
 }
 
+/** One `clickrelay erase`: when, how many clicks, and the reviewer's reason. */
+export interface AuditErasure {
+  erased_at: string;
+  count: number;
+  reason: string | null;
+}
+
+/** Something the reviewer should know that is not a violation (the audit still passes). */
+export interface AuditWarning {
+  kind: 'pending_past_retention';
+  count: number;
+  detail: string;
+}
+
 export interface AuditReport {
   ok: boolean;
   strict: boolean;
@@ -84,6 +100,8 @@ export interface AuditReport {
   counts: AuditCounts;
   oldest: { click_id: string; seq: number; clicked_at: string; state: DeliveryState } | null;
   chain: { ok: boolean; rows: number; last_seq: number; checkpoints: number; head_seq: number | null };
+  erasures: AuditErasure[];
+  warnings: AuditWarning[];
   session_keys: SessionKeyFindings;
   violation_counts: Partial<Record<AuditRule, number>>;
   violations: AuditViolation[];

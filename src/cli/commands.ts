@@ -6,6 +6,7 @@ import { sync } from './commands/sync.js';
 import { ship } from './commands/ship.js';
 import { deadLetters } from './commands/dead-letters.js';
 import { audit } from './commands/audit.js';
+import { erase } from './commands/erase.js';
 import { exportCommand } from './commands/export.js';
 import { privacyNotice } from './commands/privacy-notice.js';
 
@@ -18,6 +19,7 @@ export const COMMANDS: Record<string, Command> = {
   status,
   'dead-letters': deadLetters,
   audit,
+  erase,
   export: exportCommand,
   'privacy-notice': privacyNotice,
 };
@@ -29,6 +31,7 @@ export const SUMMARIES: Record<string, string> = {
   'status [--json]': 'mirror, outbox backlog, shipping, dead letters, uWebSockets.js build',
   'dead-letters list|requeue|purge [--id ID]…': 'look at, re-queue or purge clicks the main system rejected',
   'audit [--json] [--limit N]': 'compliance report: hash chain, privacy rules on every stored value, session keys (non-zero on any violation)',
+  'erase --id ID… [--reason TEXT]': 'delete named clicks (e.g. personal data stored by mistake), recorded in the audit chain',
   'export [--format ndjson|csv] [--since ISO] [--until ISO]': 'outbox records to stdout, streamed',
   'privacy-notice [--format md|json]': 'the privacy notice for the configuration in force',
 };

@@ -4,11 +4,12 @@
  * same thing whichever of them runs. Each factory is a few lines on purpose: when a stage's
  * options change, this file is the one place to adapt.
  */
+import { join } from 'node:path';
 import { CLICK_SINKS, LINK_SOURCES } from '../adapters/registry.js';
 import type { Settings } from '../config/settings.js';
 import { Mirror, runSync, type MirrorHooks, type SyncResult } from '../mirror/index.js';
 import type { SyncDeps } from '../mirror/sync.js';
-import { openOutboxReadOnly, Outbox, type OutboxReadOnly } from '../outbox/index.js';
+import { eraseFromShard, openOutboxReadOnly, OUTBOX_DB, Outbox, type OutboxReadOnly, type ShardErasure } from '../outbox/index.js';
 import type { OutboxOptions } from '../outbox/outbox.js';
 import { policyFromConfig, type PrivacyPolicy } from '../privacy/index.js';
 import type { PolicyServices } from '../privacy/policy.js';
@@ -24,6 +25,23 @@ export function openOutboxFor(s: Settings, extra: Pick<Partial<OutboxOptions>, '
 /** The outbox read-only (status, export, audit, dead-letters list): never the writer, safe beside a running serve. */
 export function openOutboxReaderFor(s: Settings): OutboxReadOnly {
   return openOutboxReadOnly(s.storage.data_dir);
+}
+
+/**
+ * `clickrelay erase`: the named clicks erased from every outbox file of the data folder (each
+ * shard's file in turn; an id is looked for in the files it was not found in yet).
+ */
+export function eraseClicksFor(s: Settings, ids: readonly string[], note: string | null, at: Date = new Date()): ShardErasure {
+  const total: ShardErasure = { erased: { shipped: 0, pending: 0, dead: 0 }, found: [] };
+  let left = [...new Set(ids)];
+  for (const file of [join(s.storage.data_dir, OUTBOX_DB)]) {
+    const r = eraseFromShard(file, left, note, at);
+    for (const k of ['shipped', 'pending', 'dead'] as const) total.erased[k] += r.erased[k];
+    total.found.push(...r.found);
+    const found = new Set(r.found);
+    left = left.filter((id) => !found.has(id));
+  }
+  return total;
 }
 
 /** The shipper towards the configured click sink; null when there is none (standalone). `lingerMs` 0: `ship --once` sends partial batches at once. */
