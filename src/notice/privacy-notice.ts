@@ -142,7 +142,8 @@ function fields(p: PrivacyPolicy): NoticeField[] {
       stored: 'unless anonymous',
       form:
         'A keyed hash (HMAC-SHA-256, 128 bits kept) of the truncated address, the reduced user agent and the UTC day, so clicks from one network and browser family on one day group together. ' +
-        `It cannot be reversed or linked across days: the key is random, changes every UTC day and is deleted ${MAX_KEY_AGE_HOURS} h after its day began. Not stored when no address is.`,
+        `The id itself cannot be reversed, and the ids of two days do not match: the key is random, changes every UTC day and is deleted ${MAX_KEY_AGE_HOURS} h after its day began. ` +
+        `${acrossDays(p)} Not stored when no address is.`,
       example: { received: `${SAMPLES.ipv4} + ${SAMPLES.userAgent.slice(0, 24)}… on 2025-07-27`, stored: sample },
     },
     {
@@ -171,10 +172,26 @@ function fields(p: PrivacyPolicy): NoticeField[] {
   ];
 }
 
+/**
+ * What links one visitor's clicks across days although the session id does not: the other
+ * columns of the same row, as the policy keeps them (#25: the notice said "cannot be linked").
+ */
+function acrossDays(p: PrivacyPolicy): string {
+  const kept = [`the truncated address (the network, /${p.ipv4Prefix} or /${p.ipv6Prefix})`];
+  if (p.userAgent !== 'none') kept.push(p.userAgent === 'reduced' ? 'the reduced user agent (browser family and major version, OS family)' : 'the full user agent');
+  if (p.country === 'country') kept.push('the country');
+  return (
+    `This does not make a visitor's clicks unlinkable across days: the same row also keeps ${kept.join(' and ')}, which stay the same from day to day, so clicks on different days from one network and browser can be matched, ` +
+    'although many people share a network and a browser family, so a match does not show it was the same person.'
+  );
+}
+
+const PERSONAL_DATA_IN_UTM = 'Whatever the setting, a UTM value that looks like an e-mail address or a phone number is not stored: "[redacted:email]" or "[redacted:phone]" is stored in its place.';
+
 const UTM_FREE_TEXT = {
-  keep: 'UTM values are kept exactly as the sender wrote them into the link (privacy.utm_term_content = "keep"): if a sender put an e-mail address or phone number in one, it is stored; `clickrelay audit` flags values that look like either.',
-  drop: 'utm_term and utm_content, the free-text ones, are not stored (privacy.utm_term_content = "drop"); the other UTM values are kept as the sender wrote them.',
-  hash: 'utm_term and utm_content, the free-text ones, are stored only as a keyed hash (privacy.utm_term_content = "hash": "h_" and 16 hex digits, under the day\'s session key, so equal values group within a UTC day and cannot be reversed); the other UTM values are kept as the sender wrote them.',
+  keep: `UTM values are kept exactly as the sender wrote them into the link (privacy.utm_term_content = "keep"), with one exception: ${PERSONAL_DATA_IN_UTM}`,
+  drop: `utm_term and utm_content, the free-text ones, are not stored (privacy.utm_term_content = "drop"); the other UTM values are kept as the sender wrote them. ${PERSONAL_DATA_IN_UTM}`,
+  hash: `utm_term and utm_content, the free-text ones, are stored only as a keyed hash (privacy.utm_term_content = "hash": "h_" and 16 hex digits, under the day's session key, so equal values group within a UTC day and cannot be reversed); the other UTM values are kept as the sender wrote them. ${PERSONAL_DATA_IN_UTM}`,
 } as const;
 
 export function buildPrivacyNotice(config: Config, now: Date = new Date()): PrivacyNotice {
@@ -222,7 +239,7 @@ export function buildPrivacyNotice(config: Config, now: Date = new Date()): Priv
       'A browser prefetch (Sec-Purpose: prefetch or prerender, Purpose: prefetch, X-Moz: prefetch, X-Purpose: preview) is redirected but not recorded, like a HEAD request: only a counter of prefetches is kept.',
     country:
       p.country === 'country'
-        ? 'The visitor\'s country is derived from the full address before it is truncated, from the open (CC0) IP-to-country database installed with clickrelay, looked up on this server without any network request. Only the ISO 3166-1 two-letter country code is stored (metadata "country"); never a region, city or coordinates. Not stored for anonymous clicks.'
+        ? 'The visitor\'s country is derived from the full address before it is truncated, from the open IP-to-country database installed with clickrelay (CC BY 4.0, by the Number Resource Organization), looked up on this server without any network request. Only the ISO 3166-1 two-letter country code is stored (metadata "country"); never a region, city or coordinates. Not stored for anonymous clicks.'
         : 'Not derived (privacy.country = "off"): no country, region, city or coordinates are stored.',
     cookies: `None, except the opt-out cookie: ${OPT_OUT_COOKIE_NAME}=1, set only when someone asks not to be recorded on /privacy/opt-out. It carries no identifier (its value is the same for everyone) and is the only cookie clickrelay sets or reads. No other client-side storage or fingerprinting script is used: a click is only answered with a redirect.`,
     opt_out: {
@@ -235,7 +252,7 @@ export function buildPrivacyNotice(config: Config, now: Date = new Date()): Priv
       key_rotation: 'daily (UTC)',
       key_deleted_after_hours: MAX_KEY_AGE_HOURS,
       key_file: join(config.storage.data_dir, SESSION_KEYS_FILE),
-      text: `A new random key for each UTC day, kept only in ${join(config.storage.data_dir, SESSION_KEYS_FILE)} (mode 0600) and deleted ${MAX_KEY_AGE_HOURS} h after its day began: ids are stable within a day and cannot be linked across days.`,
+      text: `A new random key for each UTC day, kept only in ${join(config.storage.data_dir, SESSION_KEYS_FILE)} (mode 0600) and deleted ${MAX_KEY_AGE_HOURS} h after its day began: ids are stable within a day and differ from one day to the next. ${acrossDays(p)}`,
     },
     retention: {
       shipped_days: days,
@@ -246,7 +263,8 @@ export function buildPrivacyNotice(config: Config, now: Date = new Date()): Priv
           ]
         : [
             `Clicks delivered to the main system are deleted from this server ${days} days after the click (purged hourly).`,
-            'Clicks not yet delivered are kept until they are, so none is lost while the main system is unreachable; clicks the main system rejected are kept as dead letters until an operator re-queues or purges them.',
+            `Clicks not yet delivered are kept until they are, so none is lost while the main system is unreachable (however long that takes); clicks the main system rejected are kept as dead letters until an operator re-queues or purges them, and deleted ${days} days after the click at the latest.`,
+            'A reviewer can erase named clicks earlier (clickrelay erase); the erasure is recorded, without the clicks, so the audit still verifies.',
             `Session keys: deleted ${MAX_KEY_AGE_HOURS} h after their UTC day began.`,
             'How long the main system keeps the clicks it receives is decided there, not here.',
           ],
