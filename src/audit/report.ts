@@ -5,7 +5,7 @@
  * {
  *   "ok": boolean,                      // false when any violation was found (exit status 1), or with --strict any weakened setting
  *   "strict": boolean,                  // --strict: settings weaker than the defaults fail the audit
- *   "weakened_settings": [ { "key", "value", "default", "effect" } ],   // src/audit/weakened.ts
+ *   "weakened_settings": [ { "key", "value", "default", "effect" } ],   // src/notice/weakened.ts
  *   "checked_at": "ISO 8601 UTC",
  *   "data_dir": "/var/lib/clickrelay",
  *   "policy": {                         // the configuration the values were checked against
