@@ -6,7 +6,7 @@
  * erasure works beside a running serve, whose chain goes on intact.
  */
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,5 +108,8 @@ describe('personal data in a link', () => {
     const shown = (await cli(['audit'], dataDirEnv(dir))).stdout;
     expect(shown).toContain('PASSED');
     expect(shown).toMatch(/erasure {7}1 click erased \S+: e-mail address in utm_term, ticket 42 \(clickrelay erase\)/);
+    const html = join(dir, 'report.html');
+    await cli(['audit', '--html', html], dataDirEnv(dir));
+    expect(readFileSync(html, 'utf8')).toMatch(/<th>erasure<\/th><td>1 click erased \S+: e-mail address in utm_term, ticket 42<\/td>/);
   });
 });
