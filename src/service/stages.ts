@@ -34,6 +34,7 @@ export function openOutboxReaderFor(s: Settings): OutboxReadOnly {
 export function eraseClicksFor(s: Settings, ids: readonly string[], note: string | null, at: Date = new Date()): ShardErasure {
   const total: ShardErasure = { erased: { shipped: 0, pending: 0, dead: 0 }, found: [] };
   let left = [...new Set(ids)];
+  // One file today; with outbox shards (#22) every shard's database, as listShards names them.
   for (const file of [join(s.storage.data_dir, OUTBOX_DB)]) {
     const r = eraseFromShard(file, left, note, at);
     for (const k of ['shipped', 'pending', 'dead'] as const) total.erased[k] += r.erased[k];
