@@ -77,7 +77,7 @@ export const ERRORS = {
   CR_ERR_MIRROR_BAD_JSON: { recoverable: true, action: 'the main system answered something that is not JSON; check the base_url points at the main system' },
   CR_ERR_MIRROR_BAD_RESPONSE: { recoverable: true, action: 'the main system answered JSON of an unexpected shape; check it implements GET /api/link-tracking/links' },
   CR_ERR_MIRROR_FILE: { recoverable: false, action: 'fix sync.file: it must be a JSON array or NDJSON of link objects' },
-  CR_ERR_MIRROR_NO_SOURCE: { recoverable: false, action: 'set main_system.base_url or sync.file', config: true },
+  CR_ERR_MIRROR_NO_SOURCE: { recoverable: false, action: 'Nothing to sync links from: set main_system.base_url (the main system\'s API), main_system.database_url (its database) or sync.file (a local links file).', config: true },
   CR_ERR_MIRROR_STORE: { recoverable: true, action: 'mirror.db could not be written or swapped; check storage.data_dir is writable and has space' },
   CR_ERR_MIRROR_CORRUPT: { recoverable: true, action: 'mirror.db is unreadable; it is moved aside and rebuilt by the next sync' },
   CR_ERR_MIRROR_BUSY: { recoverable: true, action: 'a sync is already running in this process' },

@@ -10,7 +10,8 @@
 import { MAX_KEY_AGE_HOURS } from '../keys/index.js';
 import { verifyChain, type ChainReader, type ChainReport, type ChainRow, type DeliveryState, type OutboxReadOnly } from '../outbox/index.js';
 import type { PrivacyPolicy } from '../privacy/index.js';
-import type { AuditCounts, AuditPolicyReport, AuditReport, AuditShardReport } from './report.js';
+import type { StoredCheckpoint } from '../outbox/index.js';
+import type { AuditCounts, AuditErasure, AuditPolicyReport, AuditReport, AuditShardReport, AuditWarning } from './report.js';
 import type { AuditRule } from './rules.js';
 import { checkDataFolder, checkShardFiles } from './outbox-files.js';
 import { checkRow, METADATA_KEYS, type RowPolicy } from './row-checks.js';
@@ -82,6 +83,8 @@ export function runAudit(source: AuditSource, opts: AuditOptions): AuditReport {
   const counts: AuditCounts = { total: 0, by_state: { pending: 0, shipped: 0, dead: 0 }, by_day: {}, anonymous: 0, bots: 0, humans: 0, scanners: 0 };
   const byDay = new Map<string, number>();
   let oldest: AuditReport['oldest'] = null;
+  const erasures = new Map<string, AuditErasure>();
+  let pendingPast: { count: number; oldest: string | null } = { count: 0, oldest: null };
 
   // The folder first: without it nothing was audited.
   const fileFlag = (rule: AuditRule, detail: string): void => log.add(rule, null, null, detail);
@@ -106,7 +109,11 @@ export function runAudit(source: AuditSource, opts: AuditOptions): AuditReport {
         for (const r of reader.rows()) {
           const c = r.columns;
           const clickId = String(c[0]);
-          const { bot, kind } = checkRow(c, r.state, r.shipped_at, rowPolicy, (rule, detail) => flag(rule, clickId, r.seq, detail));
+          const { bot, kind, pendingPastRetention } = checkRow(c, r.state, r.shipped_at, rowPolicy, (rule, detail) => flag(rule, clickId, r.seq, detail));
+          if (pendingPastRetention) {
+            const at = String(c[2]);
+            pendingPast = { count: pendingPast.count + 1, oldest: pendingPast.oldest === null || at < pendingPast.oldest ? at : pendingPast.oldest };
+          }
           rows++;
           counts.total++;
           if (opts.progress && counts.total % PROGRESS_EVERY === 0) opts.progress(counts.total);
@@ -126,6 +133,7 @@ export function runAudit(source: AuditSource, opts: AuditOptions): AuditReport {
       *checkpoints() {
         for (const cp of reader.checkpoints()) {
           checkpoints++;
+          if (cp.reason === 'erase') noteErasure(erasures, cp);
           yield cp;
         }
       },
@@ -167,6 +175,14 @@ export function runAudit(source: AuditSource, opts: AuditOptions): AuditReport {
   for (const day of [...byDay.keys()].sort()) counts.by_day[day] = byDay.get(day)!;
 
   const weakened = opts.weakened ?? [];
+  const warnings: AuditWarning[] = [];
+  if (pendingPast.count > 0) {
+    warnings.push({
+      kind: 'pending_past_retention',
+      count: pendingPast.count,
+      detail: `${pendingPast.count} pending click${pendingPast.count === 1 ? ' was' : 's were'} clicked more than privacy.retention_days (${opts.retentionDays}) ago, the oldest at ${pendingPast.oldest}: kept until the main system takes them (see clickrelay status for why shipping stalls), then purged`,
+    });
+  }
   return {
     ok: log.total === 0 && !(opts.strict && weakened.length > 0),
     strict: opts.strict ?? false,
@@ -178,6 +194,8 @@ export function runAudit(source: AuditSource, opts: AuditOptions): AuditReport {
     oldest,
     chain: chainOfShards(shards),
     shards,
+    erasures: [...erasures.values()],
+    warnings,
     session_keys: sessionKeys,
     violation_counts: log.countsByRule(),
     violations: log.list(),
@@ -202,4 +220,12 @@ function chainOfShards(shards: readonly AuditShardReport[]): AuditReport['chain'
     checkpoints: sum((s) => s.checkpoints),
     head_seq: shards.some((s) => s.head_seq === null) ? null : sum((s) => s.head_seq ?? 0),
   };
+}
+
+/** An erase's runs of positions share its time and note: one entry per `clickrelay erase`. */
+function noteErasure(erasures: Map<string, AuditErasure>, cp: StoredCheckpoint): void {
+  const key = `${cp.purged_at}\0${cp.note ?? ''}`;
+  const e = erasures.get(key);
+  if (e) e.count += cp.count;
+  else erasures.set(key, { erased_at: cp.purged_at, count: cp.count, reason: cp.note });
 }

@@ -48,6 +48,8 @@ ${row('oldest', r.oldest ? `${esc(r.oldest.clicked_at)} <code>${esc(r.oldest.cli
 ${row('hash chain', r.chain.ok ? '<span class="ok">verifies</span>' : '<span class="bad">BROKEN</span>')}
 ${row('rows, last position', `${r.chain.rows}, ${r.chain.last_seq}`)}
 ${row('purge checkpoints', String(r.chain.checkpoints))}
+${r.erasures.map((e) => row('erasure', `${e.count} click${e.count === 1 ? '' : 's'} erased ${esc(e.erased_at)}${e.reason ? `: ${esc(e.reason)}` : ''}`)).join('\n')}
+${r.warnings.map((w) => row('warning', `<span class="warn">${esc(w.detail)}</span>`)).join('\n')}
 ${row('outbox.head at', r.chain.head_seq === null ? '<span class="bad">none</span>' : String(r.chain.head_seq))}
 ${r.shards.length > 1 ? r.shards.map((sh) => row(`shard ${sh.file}`, `${sh.ok ? '<span class="ok">verifies</span>' : '<span class="bad">BROKEN</span>'}: ${sh.rows} rows, last position ${sh.last_seq}, ${sh.checkpoints} checkpoints, head at ${sh.head_seq ?? 'none'}`)).join('\n') : ''}
 ${row('session keys', r.session_keys.oldest_age_hours === null ? 'none' : `oldest ${r.session_keys.oldest_age_hours} h${r.session_keys.mode ? `, file mode ${esc(r.session_keys.mode)}` : ''}`)}

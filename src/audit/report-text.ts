@@ -37,6 +37,13 @@ export function formatAuditReport(r: AuditReport, perRule = 20): string {
     ...(r.shards.length > 1 ? r.shards.map((sh) => `    ${sh.file.padEnd(12)}${sh.ok ? 'verifies' : 'BROKEN'}: ${sh.rows} rows, last position ${sh.last_seq}, ${sh.checkpoints} purge checkpoints, head at ${sh.head_seq ?? 'none'}`) : []),
     `  session keys  ${r.session_keys.oldest_age_hours === null ? 'none' : `oldest ${r.session_keys.oldest_age_hours} h`}${r.session_keys.mode ? `, file mode ${r.session_keys.mode}` : ''}`,
   );
+  for (const e of r.erasures) {
+    out.push(`  erasure       ${e.count} click${e.count === 1 ? '' : 's'} erased ${e.erased_at}${e.reason ? `: ${e.reason}` : ''} (clickrelay erase)`);
+  }
+  if (r.warnings.length > 0) {
+    out.push('', 'Warnings (the audit does not fail on them)');
+    for (const w of r.warnings) out.push(`  ${w.kind}: ${w.detail}`);
+  }
   if (weak.length > 0) {
     out.push('', `Policy weaker than the defaults${r.strict ? ' (a failure under --strict)' : ' (a warning; --strict fails on it)'}`);
     for (const w of weak) out.push(`  ${describeWeakened(w)}`, `    ${w.effect}`);

@@ -5,7 +5,7 @@
  * {
  *   "ok": boolean,                      // false when any violation was found (exit status 1), or with --strict any weakened setting
  *   "strict": boolean,                  // --strict: settings weaker than the defaults fail the audit
- *   "weakened_settings": [ { "key", "value", "default", "effect" } ],   // src/audit/weakened.ts
+ *   "weakened_settings": [ { "key", "value", "default", "effect" } ],   // src/notice/weakened.ts
  *   "checked_at": "ISO 8601 UTC",
  *   "data_dir": "/var/lib/clickrelay",
  *   "policy": {                         // the configuration the values were checked against
@@ -29,6 +29,8 @@
  *                                      // over every shard: ok only if each verifies; with several shards the figures are sums
  *   "shards": [ { "shard": 0, "file": "outbox.db", "ok", "rows", "last_seq", "checkpoints", "head_seq" } ],
  *                                      // each outbox shard's own chain (outbox.db, outbox-1.db, …), shard ascending
+ *   "erasures": [ { "erased_at": "ISO", "count": n, "reason": string|null } ],  // `clickrelay erase`, one per run of it
+ *   "warnings": [ { "kind": "pending_past_retention", "count": n, "detail" } ],  // said, not failed on
  *   "session_keys": { "oldest_age_hours": number|null, "mode": "600"|null },
  *   "violation_counts": { "<rule>": n, … },   // every violation, counted
  *   "violations": [ { "rule", "click_id": string|null, "seq": number|null, "detail" } ],
@@ -89,6 +91,20 @@ export interface AuditShardReport {
   head_seq: number | null;
 }
 
+/** One `clickrelay erase`: when, how many clicks, and the reviewer's reason. */
+export interface AuditErasure {
+  erased_at: string;
+  count: number;
+  reason: string | null;
+}
+
+/** Something the reviewer should know that is not a violation (the audit still passes). */
+export interface AuditWarning {
+  kind: 'pending_past_retention';
+  count: number;
+  detail: string;
+}
+
 export interface AuditReport {
   ok: boolean;
   strict: boolean;
@@ -100,6 +116,8 @@ export interface AuditReport {
   oldest: { click_id: string; seq: number; clicked_at: string; state: DeliveryState } | null;
   chain: { ok: boolean; rows: number; last_seq: number; checkpoints: number; head_seq: number | null };
   shards: AuditShardReport[];
+  erasures: AuditErasure[];
+  warnings: AuditWarning[];
   session_keys: SessionKeyFindings;
   violation_counts: Partial<Record<AuditRule, number>>;
   violations: AuditViolation[];

@@ -8,8 +8,11 @@
 import type { ClickColumns, DeliveryState } from '../outbox/index.js';
 import {
   cleanText,
+  describePersonalData,
   HASHED_UTM_VALUE,
   ipHasBitsBeyond,
+  isPersonalDataMarker,
+  personalDataKind,
   MAX_UTM_VALUE_LENGTH,
   reduceUserAgent,
   referrerIsWithinPolicy,
@@ -18,7 +21,6 @@ import {
   userAgentIsReduced,
   type PrivacyPolicy,
 } from '../privacy/index.js';
-import { looksLikePersonalData } from './personal-data.js';
 import { CLICK_SOURCES, UTM_KEYS } from '../types.js';
 import type { RowRule } from './rules.js';
 
@@ -30,6 +32,14 @@ export interface RowPolicy {
   readonly shippedGraceStart: string;
   /** Standalone mode: nothing is shipped, so pending clicks are held to retention as well. */
   readonly standalone: boolean;
+}
+
+/** What one stored click counts as, and whether it is a pending click past retention (a warning, not a violation). */
+export interface RowFacts {
+  bot: boolean;
+  kind: ClickKind;
+  /** pending (not standalone) and clicked before the retention cutoff: kept until shipped, but said */
+  pendingPastRetention: boolean;
 }
 
 export type RowFlag = (rule: RowRule, detail: string) => void;
@@ -57,7 +67,7 @@ export function show(v: unknown): string {
  * Applies every row rule, calling `flag` once per broken rule. Returns what the click counts
  * as (the audit counts them): the metadata is parsed here anyway, and only once.
  */
-export function checkRow(cols: ClickColumns, state: DeliveryState, shippedAt: string | null, p: RowPolicy, flag: RowFlag): { bot: boolean; kind: ClickKind } {
+export function checkRow(cols: ClickColumns, state: DeliveryState, shippedAt: string | null, p: RowPolicy, flag: RowFlag): RowFacts {
   const [, , clickedAt, ip, ua, referrer, session, source, metadata, anonymous] = cols as readonly unknown[];
   const privacy = p.privacy;
 
@@ -87,15 +97,21 @@ export function checkRow(cols: ClickColumns, state: DeliveryState, shippedAt: st
 
   if (typeof source !== 'string' || !SOURCES.has(source)) flag('click_source', `${show(source)} is not one of ${CLICK_SOURCES.join(', ')}`);
 
-  if (state === 'shipped' || (p.standalone && state === 'pending')) {
-    if (typeof clickedAt !== 'string' || !ISO_UTC.test(clickedAt)) {
-      flag('retention', `clicked_at ${show(clickedAt)} is not an ISO 8601 UTC time, so its age cannot be checked`);
-    } else if (clickedAt < p.retentionCutoff && !(typeof shippedAt === 'string' && shippedAt >= p.shippedGraceStart)) {
-      flag('retention', `${state === 'shipped' ? 'shipped' : 'standalone (never shipped)'}, clicked at ${clickedAt}: past privacy.retention_days and not purged`);
+  // Shipped clicks and dead letters (which nobody will ship) are purged at retention; pending
+  // ones only in standalone mode, else they wait to be shipped and are a warning.
+  let pendingPastRetention = false;
+  const held = state === 'shipped' || state === 'dead' || (p.standalone && state === 'pending');
+  if (typeof clickedAt !== 'string' || !ISO_UTC.test(clickedAt)) {
+    if (held) flag('retention', `clicked_at ${show(clickedAt)} is not an ISO 8601 UTC time, so its age cannot be checked`);
+  } else if (clickedAt < p.retentionCutoff) {
+    if (!held) pendingPastRetention = true;
+    else if (!(typeof shippedAt === 'string' && shippedAt >= p.shippedGraceStart)) {
+      const what = state === 'shipped' ? 'shipped' : state === 'dead' ? 'dead letter' : 'standalone (never shipped)';
+      flag('retention', `${what}, clicked at ${clickedAt}: past privacy.retention_days and not purged`);
     }
   }
 
-  return checkMetadata(metadata, anonymous === 1, privacy, flag);
+  return { ...checkMetadata(metadata, anonymous === 1, privacy, flag), pendingPastRetention };
 }
 
 const HUMAN = Object.freeze({ bot: false, kind: 'human' as const });
@@ -142,10 +158,11 @@ function checkMetadata(text: unknown, anonymous: boolean, privacy: PrivacyPolicy
     } else {
       if ((key === 'utm_term' || key === 'utm_content') && privacy.utmTermContent !== 'keep') {
         if (privacy.utmTermContent === 'drop') freeText.push(`${key} is stored, but privacy.utm_term_content = "drop"`);
-        else if (!HASHED_UTM_VALUE.test(value)) freeText.push(`${key} = ${show(value)} is not hashed, but privacy.utm_term_content = "hash"`);
+        else if (!HASHED_UTM_VALUE.test(value) && !isPersonalDataMarker(value)) freeText.push(`${key} = ${show(value)} is not hashed, but privacy.utm_term_content = "hash"`);
       }
-      const what = looksLikePersonalData(value);
-      if (what !== null) personal.push(`${key} looks like ${what}`);
+      // The detector the privacy stage replaces such values with: a value found here was stored by an older build or by hand.
+      const what = personalDataKind(value);
+      if (what !== null) personal.push(`${key} looks like ${describePersonalData(what)}`);
     }
   }
   if (offList.length > 0) flag('metadata_keys', `keys off the allow-list: ${offList.join(', ')}`);

@@ -6,6 +6,7 @@ import { sync } from './commands/sync.js';
 import { ship } from './commands/ship.js';
 import { deadLetters } from './commands/dead-letters.js';
 import { audit } from './commands/audit.js';
+import { erase } from './commands/erase.js';
 import { exportCommand } from './commands/export.js';
 import { privacyNotice } from './commands/privacy-notice.js';
 
@@ -18,17 +19,19 @@ export const COMMANDS: Record<string, Command> = {
   status,
   'dead-letters': deadLetters,
   audit,
+  erase,
   export: exportCommand,
   'privacy-notice': privacyNotice,
 };
 
 export const SUMMARIES: Record<string, string> = {
-  serve: 'redirector + scheduled mirror sync + shipper, in one service',
-  sync: 'one mirror sync now; prints what changed (non-zero if it failed)',
+  'serve [--accept-new-outbox]': 'redirector + scheduled mirror sync + shipper, in one service; --accept-new-outbox starts past a damaged or missing outbox',
+  'sync [--force] [--json]': 'one mirror sync now; prints what changed (non-zero if it failed); --force accepts a listing past sync.max_change_ratio',
   'ship --once [--timeout S]': 'ship everything shippable now, then exit (non-zero if anything is still pending)',
   'status [--json]': 'mirror, outbox backlog, shipping, dead letters, uWebSockets.js build',
-  'dead-letters list|requeue|purge [--id ID]…': 'look at, re-queue or purge clicks the main system rejected',
-  'audit [--json] [--limit N]': 'compliance report: hash chain, privacy rules on every stored value, session keys (non-zero on any violation)',
+  'dead-letters list [--json] | requeue [--id ID]… | purge --id ID… | purge --all': 'look at, re-queue or purge clicks the main system rejected',
+  'audit [--json] [--limit N] [--strict] [--html FILE]': 'compliance report: hash chain, privacy rules on every stored value, session keys (non-zero on any violation; --strict also on settings weaker than the defaults)',
+  'erase --id ID… [--reason TEXT] [--json]': 'delete named clicks (e.g. personal data stored by mistake), recorded in the audit chain',
   'export [--format ndjson|csv] [--since ISO] [--until ISO]': 'outbox records to stdout, streamed',
   'privacy-notice [--format md|json]': 'the privacy notice for the configuration in force',
 };

@@ -85,6 +85,8 @@ export const SCHEMA = {
     country_db: str('', 'path of an MMDB country database (DB-IP IP to Country Lite, GeoLite2 Country…); empty = the one installed with the package. Checked at start; a file renamed over it is used without a restart'),
     country_db_max_age_days: int(60, 1, 3650, 'older than this by its build date: a warning (CR_ERR_COUNTRY_DB_STALE) in the log, status and the status page'),
     utm_term_content: str('keep', 'utm_term / utm_content (free text): keep as sent, drop, or hash (keyed by the day\'s session key)', ['keep', 'drop', 'hash']),
+    operator_name: str('', 'who runs this service (a person or organisation), shown on the opt-out page and in the privacy notice; empty: the page says it was not given'),
+    operator_contact: str('', 'whom visitors ask about their click data (an e-mail address or a web address), shown on the opt-out page and in the privacy notice'),
     scanner_ranges: list([], 'extra e-mail security gateway egress ranges, each "name=CIDR" (e.g. "mimecast=205.139.110.0/24")'),
     scanner_referrer_hosts: list([], 'extra gateway rewriting/sandbox hosts (and their subdomains), each "name=host"'),
     scanner_user_agents: list([], 'extra gateway user-agent tokens (case-insensitive substrings), each "name=token"'),

@@ -23,24 +23,58 @@ function fieldRows(n: PrivacyNotice): string {
     .join('');
 }
 
+/**
+ * The words of each privacy.dnt_mode: under "count" an opted-out click is still counted
+ * (anonymously), so the button must not promise "not recorded" (#25).
+ */
+const WORDS = {
+  count: {
+    outTitle: 'Count my clicks without personal data',
+    outButton: 'Count my clicks without personal data',
+    outEffect: 'still counted, but nothing that could tell your clicks apart from anyone else’s is kept: no network address, browser, referring page, session or country',
+    inTitle: 'Record my clicks in full again',
+    inButton: 'Record my clicks in full again',
+  },
+  drop: {
+    outTitle: 'Do not record my clicks',
+    outButton: 'Do not record my clicks',
+    outEffect: 'not recorded at all (you are still sent on to the link)',
+    inTitle: 'Record my clicks again',
+    inButton: 'Record my clicks again',
+  },
+} as const;
+
+/** The operator's contact as a link when it is an e-mail address or a web address. */
+function contactHtml(n: PrivacyNotice): string {
+  const { name, contact } = n.operator;
+  const who = name ? `This link service is run by <strong>${esc(name)}</strong>.` : 'The operator of this link service has not given their name here.';
+  if (!contact) return `<p>${who} No contact address is given here either: ask whoever sent you the link who runs it.</p>`;
+  const href = /^[^\s@]+@[^\s@]+$/.test(contact) ? `mailto:${contact}` : /^https?:\/\//i.test(contact) ? contact : null;
+  const shown = href ? `<a href="${esc(href)}">${esc(contact)}</a>` : esc(contact);
+  return `<p>${who} Questions about your click data, or a request to see or delete it: ${shown}.</p>`;
+}
+
 function render(n: PrivacyNotice, page: OptPage, optedOut: boolean): string {
+  const w = WORDS[n.do_not_track.mode];
   const state = optedOut
-    ? `<p class="state out" role="status"><strong>You have opted out.</strong> This browser carries the opt-out cookie: your clicks on tracked links are ${n.do_not_track.mode === 'count' ? 'counted without any personal data' : 'not recorded at all'}.</p>`
+    ? `<p class="state out" role="status"><strong>You have opted out.</strong> This browser carries the opt-out cookie: your clicks on tracked links are ${esc(w.outEffect)}.</p>`
     : '<p class="state" role="status"><strong>Your clicks are recorded</strong> in the reduced form described below.</p>';
   const form =
     page === 'opt-out'
       ? optedOut
-        ? '<p>To be recorded again, go to <a href="/privacy/opt-in">/privacy/opt-in</a>.</p>'
-        : '<form method="post" action="/privacy/opt-out"><button type="submit">Do not record my clicks</button></form>'
+        ? `<p>To be recorded as before, go to <a href="/privacy/opt-in">${esc(w.inTitle.toLowerCase())}</a>.</p>`
+        : `<form method="post" action="/privacy/opt-out"><button type="submit">${esc(w.outButton)}</button></form>`
       : optedOut
-        ? '<form method="post" action="/privacy/opt-in"><button type="submit" class="secondary">Record my clicks again</button></form>'
-        : '<p>You are not opted out. To opt out, go to <a href="/privacy/opt-out">/privacy/opt-out</a>.</p>';
-  const title = page === 'opt-out' ? 'Do not record my clicks' : 'Record my clicks again';
+        ? `<form method="post" action="/privacy/opt-in"><button type="submit" class="secondary">${esc(w.inButton)}</button></form>`
+        : `<p>You have not opted out. To opt out, go to <a href="/privacy/opt-out">${esc(w.outTitle.toLowerCase())}</a>.</p>`;
+  const title = page === 'opt-out' ? w.outTitle : w.inTitle;
   return (
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
-    `<title>${title}</title><style>${STYLE}</style></head><body><main>` +
-    `<h1>${title}</h1>${state}${form}` +
-    `<h2>How opting out works</h2><p>${esc(n.do_not_track.text)}</p><p>${esc(n.opt_out.text)}</p><p><strong>Cookies:</strong> ${esc(n.cookies)}</p>` +
+    `<title>${esc(title)}</title><style>${STYLE}</style></head><body><main>` +
+    `<h1>${esc(title)}</h1>${state}${form}` +
+    `<h2>Who runs this service</h2>${contactHtml(n)}` +
+    `<h2>How opting out works</h2><p>${esc(n.opt_out.text)}</p><p><strong>Cookies:</strong> ${esc(n.cookies)}</p>` +
+    `<h2>Do Not Track and Global Privacy Control</h2><p>${esc(n.do_not_track.text)}</p>` +
     `<h2>What is recorded when you follow a tracked link</h2><table><thead><tr><th>Field</th><th>Stored</th><th>In what form</th></tr></thead><tbody>${fieldRows(n)}</tbody></table>` +
     `<h2>Automated visitors</h2><p>${esc(n.bots)}</p><p>${esc(n.scanners)}</p><p>${esc(n.prefetch)}</p>` +
     `<h2>Country</h2><p>${esc(n.country)}</p>` +

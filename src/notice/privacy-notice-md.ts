@@ -12,6 +12,10 @@ export function renderPrivacyNoticeMarkdown(n: PrivacyNotice): string {
     `Generated ${n.generated_at} from the configuration in force (${n.config}).`,
     'It describes what this server records when someone follows a tracked link, in what form, for how long, and where it goes.',
     '',
+    '## Who runs this service',
+    '',
+    n.operator.text,
+    '',
     ...(n.weakened.length > 0
       ? [
           '## Settings weaker than the defaults',

@@ -12,6 +12,7 @@
  *   "do_not_track": { "honor_dnt", "honor_gpc", "mode": "count"|"drop", "text" },
  *   "bots": string, "scanners": string, "prefetch": string, "country": string, "cookies": string,
  *   "opt_out": { "page": "/privacy/opt-out", "undo": "/privacy/opt-in", "cookie": string, "text" },
+ *   "operator": { "name": string, "contact": string, "text" },   // privacy.operator_name / operator_contact ("" when not given)
  *   "session_ids": { "key_rotation": "daily (UTC)", "key_deleted_after_hours": 48, "key_file", "text" },
  *   "retention": { "shipped_days", "text": [string] },
  *   "recipients": { "main_system_host": string|null, "text" },
@@ -74,6 +75,8 @@ export interface PrivacyNotice {
   country: string;
   cookies: string;
   opt_out: { page: string; undo: string; cookie: string; text: string };
+  /** privacy.operator_name / operator_contact: who runs the service and whom to ask ("" when not given). */
+  operator: { name: string; contact: string; text: string };
   session_ids: { key_rotation: string; key_deleted_after_hours: number; key_file: string; text: string };
   retention: { shipped_days: number; text: string[] };
   recipients: { main_system_host: string | null; text: string };
@@ -143,7 +146,8 @@ function fields(p: PrivacyPolicy): NoticeField[] {
       stored: 'unless anonymous',
       form:
         'A keyed hash (HMAC-SHA-256, 128 bits kept) of the truncated address, the reduced user agent and the UTC day, so clicks from one network and browser family on one day group together. ' +
-        `It cannot be reversed or linked across days: the key is random, changes every UTC day and is deleted ${MAX_KEY_AGE_HOURS} h after its day began. Not stored when no address is.`,
+        `The id itself cannot be reversed, and the ids of two days do not match: the key is random, changes every UTC day and is deleted ${MAX_KEY_AGE_HOURS} h after its day began. ` +
+        `${acrossDays(p)} Not stored when no address is.`,
       example: { received: `${SAMPLES.ipv4} + ${SAMPLES.userAgent.slice(0, 24)}… on 2025-07-27`, stored: sample },
     },
     {
@@ -172,10 +176,37 @@ function fields(p: PrivacyPolicy): NoticeField[] {
   ];
 }
 
+/** Who runs the service and whom to ask, as the operator configured it; said plainly when not given. */
+function operatorOf(config: Config): PrivacyNotice['operator'] {
+  const name = config.privacy.operator_name.trim();
+  const contact = config.privacy.operator_contact.trim();
+  const who = name ? `This link service is run by ${name}.` : 'The operator of this link service has not given their name here.';
+  const ask = contact
+    ? ` Questions about your click data, or a request to see or delete it: ${contact}.`
+    : ' No contact address is given here either: ask whoever sent you the link who runs it.';
+  return { name, contact, text: who + ask };
+}
+
+/**
+ * What links one visitor's clicks across days although the session id does not: the other
+ * columns of the same row, as the policy keeps them (#25: the notice said "cannot be linked").
+ */
+function acrossDays(p: PrivacyPolicy): string {
+  const kept = [`the truncated address (the network, /${p.ipv4Prefix} or /${p.ipv6Prefix})`];
+  if (p.userAgent !== 'none') kept.push(p.userAgent === 'reduced' ? 'the reduced user agent (browser family and major version, OS family)' : 'the full user agent');
+  if (p.country === 'country') kept.push('the country');
+  return (
+    `This does not make a visitor's clicks unlinkable across days: the same row also keeps ${kept.join(' and ')}, which stay the same from day to day, so clicks on different days from one network and browser can be matched, ` +
+    'although many people share a network and a browser family, so a match does not show it was the same person.'
+  );
+}
+
+const PERSONAL_DATA_IN_UTM = 'Whatever the setting, a UTM value that looks like an e-mail address or a phone number is not stored: "[redacted:email]" or "[redacted:phone]" is stored in its place.';
+
 const UTM_FREE_TEXT = {
-  keep: 'UTM values are kept exactly as the sender wrote them into the link (privacy.utm_term_content = "keep"): if a sender put an e-mail address or phone number in one, it is stored; `clickrelay audit` flags values that look like either.',
-  drop: 'utm_term and utm_content, the free-text ones, are not stored (privacy.utm_term_content = "drop"); the other UTM values are kept as the sender wrote them.',
-  hash: 'utm_term and utm_content, the free-text ones, are stored only as a keyed hash (privacy.utm_term_content = "hash": "h_" and 16 hex digits, under the day\'s session key, so equal values group within a UTC day and cannot be reversed); the other UTM values are kept as the sender wrote them.',
+  keep: `UTM values are kept exactly as the sender wrote them into the link (privacy.utm_term_content = "keep"), with one exception: ${PERSONAL_DATA_IN_UTM.charAt(0).toLowerCase()}${PERSONAL_DATA_IN_UTM.slice(1)}`,
+  drop: `utm_term and utm_content, the free-text ones, are not stored (privacy.utm_term_content = "drop"); the other UTM values are kept as the sender wrote them. ${PERSONAL_DATA_IN_UTM}`,
+  hash: `utm_term and utm_content, the free-text ones, are stored only as a keyed hash (privacy.utm_term_content = "hash": "h_" and 16 hex digits, under the day's session key, so equal values group within a UTC day and cannot be reversed); the other UTM values are kept as the sender wrote them. ${PERSONAL_DATA_IN_UTM}`,
 } as const;
 
 /**
@@ -195,10 +226,11 @@ export function buildPrivacyNotice(config: Config, now: Date = new Date(), count
       : p.dntMode === 'count'
         ? `A request carrying ${honoured.join(' or ')} is counted without personal data: only click_id, tracking_id, clicked_at, click_source, the UTM values and the bot and scanner flags are stored; ip_address, user_agent, referrer_url, session_id and the country are not.`
         : `A request carrying ${honoured.join(' or ')} is redirected and nothing about it is recorded (not even a count).`;
+  // Said in full here, not by reference to another section: the opt-out page orders them differently.
   const optOutEffect =
     p.dntMode === 'count'
-      ? 'counted without personal data, exactly like a Do Not Track click (above)'
-      : 'redirected and not recorded at all, exactly like a Do Not Track click (above)';
+      ? 'still counted without personal data: only the time, the link, where the click came from (click_source) and the campaign (UTM) values are kept; not the network address, browser, referring page, session or country'
+      : 'redirected and not recorded at all';
 
   return {
     generated_at: now.toISOString(),
@@ -231,18 +263,19 @@ export function buildPrivacyNotice(config: Config, now: Date = new Date(), count
       p.country === 'country'
         ? `The visitor's country is derived from the full address before it is truncated, from ${countryNoticeSource(countryDb ?? (config.privacy.country_db === '' ? { bundled: true } : { bundled: false, file: config.privacy.country_db }))} Only the ISO 3166-1 two-letter country code is stored (metadata "country"); never a region, city or coordinates. Not stored for anonymous clicks.`
         : 'Not derived (privacy.country = "off"): no country, region, city or coordinates are stored.',
-    cookies: `None, except the opt-out cookie: ${OPT_OUT_COOKIE_NAME}=1, set only when someone asks not to be recorded on /privacy/opt-out. It carries no identifier (its value is the same for everyone) and is the only cookie clickrelay sets or reads. No other client-side storage or fingerprinting script is used: a click is only answered with a redirect.`,
+    cookies: `None, except the opt-out cookie: ${OPT_OUT_COOKIE_NAME}=1, set only when someone opts out on /privacy/opt-out. It carries no identifier (its value is the same for everyone) and is the only cookie clickrelay sets or reads. No other client-side storage or fingerprinting script is used: a click is only answered with a redirect.`,
     opt_out: {
       page: '/privacy/opt-out',
       undo: '/privacy/opt-in',
       cookie: `${OPT_OUT_COOKIE_NAME}=1; Path=/; Max-Age=${OPT_OUT_MAX_AGE_SECONDS}; HttpOnly; SameSite=Lax`,
-      text: `Anyone can ask not to be recorded on /privacy/opt-out of this link domain. That sets the opt-out cookie (above) in their browser for ${OPT_OUT_MAX_AGE_SECONDS / 86_400} days; while it is there, their clicks are ${optOutEffect}. /privacy/opt-in deletes it. Deleting cookies undoes the opt-out, as nothing else remembers it.`,
+      text: `Anyone can opt out on /privacy/opt-out of this link domain. That stores the opt-out cookie (${OPT_OUT_COOKIE_NAME}=1) in their browser for ${OPT_OUT_MAX_AGE_SECONDS / 86_400} days; while it is there, their clicks are ${optOutEffect}. /privacy/opt-in deletes it. Deleting cookies undoes the opt-out, as nothing else remembers it.`,
     },
+    operator: operatorOf(config),
     session_ids: {
       key_rotation: 'daily (UTC)',
       key_deleted_after_hours: MAX_KEY_AGE_HOURS,
       key_file: join(config.storage.data_dir, SESSION_KEYS_FILE),
-      text: `A new random key for each UTC day, kept only in ${join(config.storage.data_dir, SESSION_KEYS_FILE)} (mode 0600) and deleted ${MAX_KEY_AGE_HOURS} h after its day began: ids are stable within a day and cannot be linked across days.`,
+      text: `A new random key for each UTC day, kept only in ${join(config.storage.data_dir, SESSION_KEYS_FILE)} (mode 0600) and deleted ${MAX_KEY_AGE_HOURS} h after its day began: ids are stable within a day and differ from one day to the next. ${acrossDays(p)}`,
     },
     retention: {
       shipped_days: days,
@@ -253,7 +286,8 @@ export function buildPrivacyNotice(config: Config, now: Date = new Date(), count
           ]
         : [
             `Clicks delivered to the main system are deleted from this server ${days} days after the click (purged hourly).`,
-            'Clicks not yet delivered are kept until they are, so none is lost while the main system is unreachable; clicks the main system rejected are kept as dead letters until an operator re-queues or purges them.',
+            `Clicks not yet delivered are kept until they are, so none is lost while the main system is unreachable (however long that takes); clicks the main system rejected are kept as dead letters until an operator re-queues or purges them, and deleted ${days} days after the click at the latest.`,
+            'A reviewer can erase named clicks earlier (clickrelay erase); the erasure is recorded, without the clicks, so the audit still verifies.',
             `Session keys: deleted ${MAX_KEY_AGE_HOURS} h after their UTC day began.`,
             'How long the main system keeps the clicks it receives is decided there, not here.',
           ],
@@ -283,6 +317,8 @@ export function buildPrivacyNotice(config: Config, now: Date = new Date(), count
       'privacy.scanner_referrer_hosts': config.privacy.scanner_referrer_hosts,
       'privacy.scanner_user_agents': config.privacy.scanner_user_agents,
       'privacy.retention_days': days,
+      'privacy.operator_name': config.privacy.operator_name,
+      'privacy.operator_contact': config.privacy.operator_contact,
       ...sink.noticeSettings(config),
       'server.referrer_policy': config.server.referrer_policy,
       'server.trust_proxy': config.server.trust_proxy,

@@ -11,6 +11,7 @@
  *   head.ts           outbox.head, the chain head kept outside the database
  *   store.ts          the synchronous write connection (used only inside the writer thread)
  *   purge.ts          deleting runs of rows with checkpoints
+ *   erase.ts          a reviewer erasing named clicks from one shard's file (checkpoints of reason "erase")
  *   writer-protocol.ts  messages of the writer thread: the click channel, ops channels, ops lines
  *   writer-worker.ts  the writer thread
  *   writer-thread.ts  the owner's side: starts it, restarts it when it dies, start-when-full, ops lines
@@ -30,11 +31,12 @@
 export { Outbox, type CommitReport } from './outbox.js';
 export { OutboxOps } from './outbox-ops.js';
 export { newClickId } from './click-id.js';
-export { openOutboxReadOnly, type DeliveryState, type OutboxReadOnly, type RowRange, type StoredRow } from './read-only.js';
+export { openOutboxReadOnly, type DeliveryState, type OutboxReadOnly, type RowRange, type StoredCheckpoint, type StoredRow } from './read-only.js';
 export { verifyChain, type ChainReader, type ChainReport, type ChainRow, type ChainRule } from './chain.js';
 export { CLICK_COLUMNS, type ClickColumns } from './columns.js';
 export { HEAD_FILE, readHead } from './head.js';
 export { OUTBOX_DB, SCHEMA_VERSION } from './schema.js';
+export { eraseFromShard, type ShardErasure } from './erase.js';
 export { DAMAGED_MARK } from './open-checked.js';
 export { listShards, shardFiles, type ShardFiles } from './shard-files.js';
 export { OutboxShardSet, type ShardMember, type ShardSetStats, type ShardStats } from './shard-set.js';

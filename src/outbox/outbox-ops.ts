@@ -70,14 +70,16 @@ export class OutboxOps {
   }
 
   /**
-   * Deletes shipped clicks clicked more than `retentionDays` before `now` (default: now), at most
-   * `maxRowsPerTx` per transaction; pending and dead ones are kept (nothing is deleted
-   * before it is shipped). `unshipped`: pending ones past the cutoff go too; for standalone
-   * mode, where nothing is ever shipped, so that retention still applies. Returns how many.
+   * Deletes shipped clicks and dead letters clicked more than `retentionDays` before `now`
+   * (default: now), at most `maxRowsPerTx` per transaction; pending ones are kept (nothing
+   * is deleted before it is shipped; status and audit warn about old ones). A dead letter
+   * will never be shipped, so retention is its only limit. `unshipped`: pending ones past the
+   * cutoff go too; for standalone mode, where nothing is ever shipped, so that retention
+   * still applies. Returns how many.
    */
   purgeExpired(retentionDays: number, { now = new Date(), maxRowsPerTx = 500, unshipped = false }: { now?: Date; maxRowsPerTx?: number; unshipped?: boolean } = {}): Promise<number> {
     const cutoff = new Date(now.getTime() - retentionDays * 86_400_000).toISOString();
-    return this.purgeLoop({ reason: 'retention', cutoff, unshipped, ids: null, purgedAt: new Date().toISOString(), max: Math.max(1, maxRowsPerTx) });
+    return this.purgeLoop({ reason: 'retention', cutoff, unshipped, dead: true, ids: null, purgedAt: new Date().toISOString(), max: Math.max(1, maxRowsPerTx) });
   }
 
   /** The stored clicks by delivery state, the oldest pending and the last position. */

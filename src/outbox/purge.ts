@@ -2,6 +2,7 @@
  * Deleting clicks without breaking the audit chain: rows go in runs of consecutive positions,
  * and each run leaves a checkpoint whose last_hash is the hash the next surviving row was
  * chained on. Runs purged by one call (across its small transactions) share one checkpoint.
+ * Works on one outbox database (one shard): callers run it on each.
  */
 import type Database from 'better-sqlite3';
 import type { PurgedCounts, PurgeStepArgs } from './writer-protocol.js';
@@ -26,8 +27,13 @@ export function makePurger(db: Database.Database): (args: PurgeStepArgs) => Purg
   const expiredUnshipped = db.prepare<[string, number], Candidate>(
     "SELECT seq, chain_hash, state FROM clicks WHERE state = 'pending' AND clicked_at < ? ORDER BY seq LIMIT ?",
   );
+  // Dead letters by age: nobody ships them, so retention is their only limit.
+  const expiredDead = db.prepare<[string, number], Candidate>(
+    "SELECT seq, chain_hash, state FROM clicks WHERE state = 'dead' AND clicked_at < ? ORDER BY seq LIMIT ?",
+  );
   const anyDead = db.prepare<[number], Candidate>("SELECT seq, chain_hash, state FROM clicks WHERE state = 'dead' ORDER BY seq LIMIT ?");
   const deadById = db.prepare<[string], Candidate>("SELECT seq, chain_hash, state FROM clicks WHERE click_id = ? AND state = 'dead'");
+  const anyById = db.prepare<[string], Candidate>('SELECT seq, chain_hash, state FROM clicks WHERE click_id = ?');
   const del = db.prepare<[number, number]>('DELETE FROM clicks WHERE seq BETWEEN ? AND ?');
   const endingAt = db.prepare<[number, string, string], CheckpointRow>(
     'SELECT id, first_seq, last_seq, last_hash FROM chain_checkpoints WHERE last_seq = ? AND purged_at = ? AND reason = ?',
@@ -35,8 +41,8 @@ export function makePurger(db: Database.Database): (args: PurgeStepArgs) => Purg
   const startingAt = db.prepare<[number, string, string], CheckpointRow>(
     'SELECT id, first_seq, last_seq, last_hash FROM chain_checkpoints WHERE first_seq = ? AND purged_at = ? AND reason = ?',
   );
-  const insert = db.prepare<[number, number, number, string, string, string]>(
-    'INSERT INTO chain_checkpoints (first_seq, last_seq, count, last_hash, purged_at, reason) VALUES (?, ?, ?, ?, ?, ?)',
+  const insert = db.prepare<[number, number, number, string, string, string, string | null]>(
+    'INSERT INTO chain_checkpoints (first_seq, last_seq, count, last_hash, purged_at, reason, note) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
   const update = db.prepare<[number, number, number, string, number]>(
     'UPDATE chain_checkpoints SET first_seq = ?, last_seq = ?, count = ?, last_hash = ? WHERE id = ?',
@@ -53,18 +59,22 @@ export function makePurger(db: Database.Database): (args: PurgeStepArgs) => Purg
     if (before && after) drop.run(after.id);
     const keep = before ?? after;
     if (keep) update.run(lo, hi, hi - lo + 1, hash, keep.id);
-    else insert.run(lo, hi, hi - lo + 1, hash, a.purgedAt, a.reason);
+    else insert.run(lo, hi, hi - lo + 1, hash, a.purgedAt, a.reason, a.note ?? null);
   }
 
   function candidates(a: PurgeStepArgs): Candidate[] {
     if (a.reason === 'retention') {
-      const shipped = expired.all(a.cutoff ?? '', a.max);
-      return a.unshipped && shipped.length < a.max ? shipped.concat(expiredUnshipped.all(a.cutoff ?? '', a.max - shipped.length)) : shipped;
+      const cutoff = a.cutoff ?? '';
+      let found = expired.all(cutoff, a.max);
+      if (a.unshipped && found.length < a.max) found = found.concat(expiredUnshipped.all(cutoff, a.max - found.length));
+      if (a.dead && found.length < a.max) found = found.concat(expiredDead.all(cutoff, a.max - found.length));
+      return found;
     }
-    if (a.ids === null) return anyDead.all(a.max);
+    if (a.ids === null) return a.reason === 'dead' ? anyDead.all(a.max) : [];
+    const byId = a.reason === 'erase' ? anyById : deadById;
     const found: Candidate[] = [];
     for (const id of a.ids) {
-      const c = deadById.get(id);
+      const c = byId.get(id);
       if (c) found.push(c);
     }
     return found;

@@ -29,7 +29,9 @@ export interface StoredClick {
 export interface StoredCheckpoint extends ChainCheckpoint {
   id: number;
   purged_at: string;
-  reason: 'retention' | 'dead';
+  reason: 'retention' | 'dead' | 'erase';
+  /** erase: the reviewer's note; null otherwise (and in a schema 1 file, which has no such column) */
+  note: string | null;
 }
 
 export interface OutboxSummary {
@@ -189,9 +191,11 @@ export function openOutboxReadOnly(dataDir: string, shard = 0): OutboxReadOnly {
     },
     checkpoints() {
       if (!db) return empty<StoredCheckpoint>();
-      return db
-        .prepare('SELECT id, first_seq, last_seq, count, last_hash, purged_at, reason FROM chain_checkpoints ORDER BY first_seq')
-        .iterate() as IterableIterator<StoredCheckpoint>;
+      // SELECT *: a schema 1 file has no note column.
+      const rows = db.prepare('SELECT * FROM chain_checkpoints ORDER BY first_seq').iterate() as IterableIterator<Omit<StoredCheckpoint, 'note'> & { note?: string | null }>;
+      return (function* () {
+        for (const r of rows) yield { id: r.id, first_seq: r.first_seq, last_seq: r.last_seq, count: r.count, last_hash: r.last_hash, purged_at: r.purged_at, reason: r.reason, note: r.note ?? null };
+      })();
     },
     head: () => readHead(dataDir, shard),
     snapshot<T>(read: () => T): T {

@@ -7,15 +7,34 @@
  *   sqlite3 data/outbox.db 'SELECT * FROM chain_checkpoints'
  * "What do you keep about a click?" is exactly the columns click_id … anonymous below (the
  * main system's `link_clicks` columns plus `anonymous`), already reduced by the privacy stage
- * before they reach this file: ip_address truncated to the configured prefix, user_agent
- * reduced, referrer_url cut to its origin, all four NULL for an anonymous (DNT/GPC) click.
+ * before they reach this file as privacy.* says: ip_address truncated to the configured
+ * prefix, user_agent reduced, referrer_url cut to its origin, a UTM value that looks like an
+ * e-mail address or phone number replaced by a marker; ip_address, user_agent, referrer_url,
+ * session_id and the country all NULL/absent for an anonymous (DNT/GPC) click.
  * "Has it been shipped?" is `state` and `shipped_at`.
  */
 import type Database from 'better-sqlite3';
 import type { Durability } from '../types.js';
 
 export const OUTBOX_DB = 'outbox.db';
-export const SCHEMA_VERSION = 1;
+/**
+ * 1: the first. 2: chain_checkpoints.reason may be 'erase', and a checkpoint has a note.
+ * A version 1 file is migrated at open (migrateFrom1); readers accept both.
+ */
+export const SCHEMA_VERSION = 2;
+
+/** The checkpoints table of this schema version (also what the version 1 → 2 migration builds). */
+const checkpointsTable = (name: string): string => `CREATE TABLE IF NOT EXISTS ${name} (
+  id        INTEGER PRIMARY KEY AUTOINCREMENT,
+  first_seq INTEGER NOT NULL,
+  last_seq  INTEGER NOT NULL,
+  count     INTEGER NOT NULL,                   -- always last_seq - first_seq + 1
+  last_hash TEXT NOT NULL,                      -- chain_hash of the click at last_seq
+  purged_at TEXT NOT NULL,                      -- ISO 8601 UTC
+  reason    TEXT NOT NULL CHECK (reason IN ('retention', 'dead', 'erase')),
+  note      TEXT                                -- erase: why, as the reviewer gave it (NULL otherwise)
+);`;
+const CHECKPOINTS_TABLE = checkpointsTable('chain_checkpoints');
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS clicks (
@@ -31,7 +50,7 @@ CREATE TABLE IF NOT EXISTS clicks (
   referrer_url TEXT,                            -- origin only unless configured otherwise; NULL if anonymous
   session_id   TEXT,                            -- keyed hash of (prefix, reduced UA, UTC day), key rotated daily; NULL if anonymous
   click_source TEXT NOT NULL,                   -- email | dashboard | linkedin | indeed | direct | external
-  metadata     TEXT NOT NULL DEFAULT '{}',      -- JSON: utm_* values and the bot flag, nothing else
+  metadata     TEXT NOT NULL DEFAULT '{}',      -- JSON: utm_* values (personal data replaced by a marker), bot, scanner, country; nothing else
   anonymous    INTEGER NOT NULL CHECK (anonymous IN (0, 1)), -- 1 = DNT/GPC click, personal fields NULL
   -- audit chain: hex SHA-256 over the previous row's chain_hash and the columns above
   chain_hash   TEXT NOT NULL,
@@ -52,18 +71,12 @@ CREATE INDEX IF NOT EXISTS clicks_shipped_age ON clicks (clicked_at) WHERE state
 -- analytics (an occasional admin check) scans instead: ~1 s per million stored clicks.
 DROP INDEX IF EXISTS clicks_tracking;
 
--- Each purge (retention, or an operator discarding dead letters) of a run of consecutive
--- positions leaves one row here, so the chain still verifies across the gap: the next
--- surviving click was chained on last_hash.
-CREATE TABLE IF NOT EXISTS chain_checkpoints (
-  id        INTEGER PRIMARY KEY AUTOINCREMENT,
-  first_seq INTEGER NOT NULL,
-  last_seq  INTEGER NOT NULL,
-  count     INTEGER NOT NULL,                   -- always last_seq - first_seq + 1
-  last_hash TEXT NOT NULL,                      -- chain_hash of the click at last_seq
-  purged_at TEXT NOT NULL,                      -- ISO 8601 UTC
-  reason    TEXT NOT NULL CHECK (reason IN ('retention', 'dead'))
-);
+-- Each purge of a run of consecutive positions leaves one row here, so the chain still
+-- verifies across the gap: the next surviving click was chained on last_hash. reason says
+-- which purge: retention (privacy.retention_days, for shipped clicks, dead letters and, in
+-- standalone mode, pending ones), dead (an operator discarding dead letters) or erase (a
+-- reviewer erasing named clicks, clickrelay erase, with their note).
+${CHECKPOINTS_TABLE}
 CREATE UNIQUE INDEX IF NOT EXISTS chain_checkpoints_first ON chain_checkpoints (first_seq);
 
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -87,6 +100,8 @@ export function applySchema(db: Database.Database, file = OUTBOX_DB): void {
     const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
     if (!row) {
       db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
+    } else if (Number(row.value) === 1) {
+      migrateFrom1(db);
     } else if (Number(row.value) !== SCHEMA_VERSION) {
       throw new Error(`${file} has schema version ${row.value}; this build understands ${SCHEMA_VERSION}`);
     }
@@ -95,6 +110,20 @@ export function applySchema(db: Database.Database, file = OUTBOX_DB): void {
     db.exec('ROLLBACK');
     throw err;
   }
+}
+
+/**
+ * Version 1 → 2: SQLite cannot change a CHECK constraint in place, so the checkpoints table is
+ * rebuilt (it holds one row per purged run: small) inside the caller's transaction.
+ */
+function migrateFrom1(db: Database.Database): void {
+  db.exec(`${checkpointsTable('chain_checkpoints_v2')}
+INSERT INTO chain_checkpoints_v2 (id, first_seq, last_seq, count, last_hash, purged_at, reason)
+  SELECT id, first_seq, last_seq, count, last_hash, purged_at, reason FROM chain_checkpoints;
+DROP TABLE chain_checkpoints;
+ALTER TABLE chain_checkpoints_v2 RENAME TO chain_checkpoints;
+CREATE UNIQUE INDEX IF NOT EXISTS chain_checkpoints_first ON chain_checkpoints (first_seq);`);
+  db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(SCHEMA_VERSION));
 }
 
 /** Connection settings of the single writer. FULL = fsync the WAL at every commit. */

@@ -48,7 +48,8 @@ export interface StoreStats {
 }
 
 export interface PurgeStepArgs {
-  reason: 'retention' | 'dead';
+  /** retention: past privacy.retention_days; dead: dead letters an operator discards; erase: clicks a reviewer names (any state) */
+  reason: 'retention' | 'dead' | 'erase';
   /** retention: purge shipped clicks with clicked_at before this ISO time */
   cutoff: string | null;
   /**
@@ -56,8 +57,12 @@ export interface PurgeStepArgs {
    * is ever shipped and retention would otherwise never apply (see purgeExpired).
    */
   unshipped: boolean;
-  /** dead: only these click ids (null = any dead letter) */
+  /** retention: dead letters past the cutoff go too (nobody will ship them; kept only for a person to look at) */
+  dead?: boolean;
+  /** dead: only these click ids (null = any dead letter); erase: these click ids, whatever their state */
   ids: string[] | null;
+  /** erase: why, as the reviewer gave it (kept on the checkpoint); null otherwise */
+  note?: string | null;
   /** the same for every step of one purge, so its steps share a checkpoint per run */
   purgedAt: string;
   max: number;

@@ -11,6 +11,7 @@ import { sourceFromParam, sourceFromReferrer } from './click-source.js';
 import { dottedQuadToUint, truncateIp, truncateV4 } from './ip.js';
 import { memoizeString } from './memo.js';
 import type { PrivacyPolicy, UtmFreeTextMode } from './policy.js';
+import { isPersonalDataMarker } from './personal-data.js';
 import { extractQuery } from './query.js';
 import { parseHttpReferrer, reduceParsedReferrer } from './referrer.js';
 import { sessionId } from './session.js';
@@ -194,7 +195,11 @@ function queryFacts(rawQuery: string): QueryFacts {
       if (mode === 'drop') return droppedFrozen;
       if (hashKey !== dayKey) {
         const h: ClickMetadata = { ...q.utm };
-        for (const k of FREE_TEXT_KEYS) if (q.utm[k] !== undefined) h[k] = hashUtmValue(dayKey, q.utm[k]);
+        for (const k of FREE_TEXT_KEYS) {
+          const v = q.utm[k];
+          // A marker (personal-data.ts) stays a marker: its hash would only hide what it says.
+          if (v !== undefined && !isPersonalDataMarker(v)) h[k] = hashUtmValue(dayKey, v);
+        }
         hashed = Object.freeze(h);
         hashKey = dayKey;
       }

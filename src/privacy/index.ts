@@ -20,6 +20,7 @@ export { policyFromConfig, type CountryLookup, type PrivacyPolicy } from './poli
 export { compileScannerRules, SCANNER_NAME } from './scanner.js';
 export { BUILTIN_SCANNERS } from './scanner-data.js';
 export { extractQuery, MAX_UTM_VALUE_LENGTH } from './query.js';
+export { describePersonalData, isPersonalDataMarker, PERSONAL_DATA_MARKER, personalDataKind } from './personal-data.js';
 export { MAX_REFERRER_LENGTH, reduceReferrer, referrerIsWithinPolicy } from './referrer.js';
 export { sessionId, utcDay } from './session.js';
 export { cleanText } from './text.js';

@@ -8,7 +8,7 @@ import { CLICK_SINKS, LINK_SOURCES } from '../adapters/registry.js';
 import type { Settings } from '../config/settings.js';
 import { Mirror, runSync, type MirrorHooks, type SyncResult } from '../mirror/index.js';
 import type { SyncDeps } from '../mirror/sync.js';
-import { openShardReaders, Outbox, type ShardReaders } from '../outbox/index.js';
+import { eraseFromShard, listShards, openShardReaders, Outbox, shardFiles, type ShardErasure, type ShardReaders } from '../outbox/index.js';
 import type { OutboxOptions } from '../outbox/outbox.js';
 import { policyFromConfig, type PrivacyPolicy } from '../privacy/index.js';
 import type { PolicyServices } from '../privacy/policy.js';
@@ -26,6 +26,24 @@ export function openOutboxFor(s: Settings, extra: Pick<Partial<OutboxOptions>, '
 /** Every outbox shard read-only (status, export, audit, dead-letters list): never a writer, safe beside a running serve. */
 export function openOutboxReaderFor(s: Settings): ShardReaders {
   return openShardReaders(s.storage.data_dir);
+}
+
+/**
+ * `clickrelay erase`: the named clicks erased from every outbox file of the data folder (each
+ * shard's file in turn; an id is looked for in the files it was not found in yet).
+ */
+export function eraseClicksFor(s: Settings, ids: readonly string[], note: string | null, at: Date = new Date()): ShardErasure {
+  const total: ShardErasure = { erased: { shipped: 0, pending: 0, dead: 0 }, found: [] };
+  let left = [...new Set(ids)];
+  // Every shard's database (outbox.db, outbox-<k>.db), as listShards names them.
+  for (const file of listShards(s.storage.data_dir).map((k) => shardFiles(s.storage.data_dir, k).db)) {
+    const r = eraseFromShard(file, left, note, at);
+    for (const k of ['shipped', 'pending', 'dead'] as const) total.erased[k] += r.erased[k];
+    total.found.push(...r.found);
+    const found = new Set(r.found);
+    left = left.filter((id) => !found.has(id));
+  }
+  return total;
 }
 
 /** The shipper towards the configured click sink; null when there is none (standalone). `lingerMs` 0: `ship --once` sends partial batches at once. */

@@ -63,7 +63,8 @@ describe.skipIf(noChromium)('opt-out page in headless Chromium', () => {
   });
 
   it('opting out sets one cookie without an identifier, and clicks are then stored anonymous', async () => {
-    await page.getByRole('button', { name: 'Do not record my clicks' }).click();
+    // privacy.dnt_mode = "count" (the default): an opted-out click is still counted, and the button says so (#25).
+    await page.getByRole('button', { name: 'Count my clicks without personal data' }).click();
     await page.waitForURL(`${s.base}/privacy/opt-out`); // post → 303 → the page again
     await expect(page.getByRole('status').textContent()).resolves.toContain('You have opted out.');
     const cookies = await context.cookies();
@@ -78,7 +79,7 @@ describe.skipIf(noChromium)('opt-out page in headless Chromium', () => {
   it('opting in deletes the cookie, and clicks are recorded again', async () => {
     await page.goto(`${s.base}/privacy/opt-in`);
     await expect(page.getByRole('status').textContent()).resolves.toContain('You have opted out.');
-    await page.getByRole('button', { name: 'Record my clicks again' }).click();
+    await page.getByRole('button', { name: 'Record my clicks in full again' }).click();
     await page.waitForURL(`${s.base}/privacy/opt-in`);
     await expect(page.getByRole('status').textContent()).resolves.toContain('Your clicks are recorded');
     expect(await context.cookies()).toEqual([]);
@@ -87,4 +88,66 @@ describe.skipIf(noChromium)('opt-out page in headless Chromium', () => {
     expect(c).toMatchObject({ anonymous: false, ip_address: '127.0.0.0' });
     expect(c.session_id).toMatch(/^s_/);
   });
+});
+
+/**
+ * The words per privacy.dnt_mode, as a visitor reads them (#25): the visible text of the page
+ * says what happens in that mode, who runs the service and whom to ask, with no Markdown
+ * backticks and no pointer to a section that is not where it says.
+ */
+describe.skipIf(noChromium)('opt-out page words per dnt_mode, in headless Chromium', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  for (const mode of ['count', 'drop'] as const) {
+    it(`says plainly what opting out does under dnt_mode = "${mode}"`, async () => {
+      const s = await startTestService({ CLICKRELAY_PRIVACY_DNT_MODE: mode, CLICKRELAY_PRIVACY_OPERATOR_NAME: 'Example Jobs Ltd', CLICKRELAY_PRIVACY_OPERATOR_CONTACT: 'privacy@jobs.example.com' });
+      const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 900, height: 1100 } });
+      try {
+        const page = await context.newPage();
+        await page.goto(`${s.base}/privacy/opt-out`);
+        const text = await page.locator('body').innerText();
+        expect(text).not.toContain('`');
+        expect(text).not.toMatch(/\((above|below)\)/);
+        expect(text).toContain('This link service is run by Example Jobs Ltd. Questions about your click data, or a request to see or delete it: privacy@jobs.example.com.');
+        await expect(page.getByRole('link', { name: 'privacy@jobs.example.com' }).getAttribute('href')).resolves.toBe('mailto:privacy@jobs.example.com');
+        if (mode === 'count') {
+          await expect(page.getByRole('button').innerText()).resolves.toBe('Count my clicks without personal data');
+          expect(text).not.toContain('Do not record my clicks');
+          expect(text).not.toContain('not recorded at all');
+        } else {
+          await expect(page.getByRole('button').innerText()).resolves.toBe('Do not record my clicks');
+          expect(text).not.toContain('still counted');
+        }
+        await page.screenshot({ path: join(SHOTS, `opt-out-${mode}.png`), fullPage: true });
+
+        await page.getByRole('button').click();
+        await page.waitForURL(`${s.base}/privacy/opt-out`);
+        const out = await page.getByRole('status').innerText();
+        expect(out).toContain(mode === 'count' ? 'your clicks on tracked links are still counted, but nothing that could tell your clicks apart' : 'your clicks on tracked links are not recorded at all');
+        await page.screenshot({ path: join(SHOTS, `opted-out-${mode}.png`), fullPage: true });
+      } finally {
+        await context.close();
+        await s.stop();
+      }
+    }, 60_000);
+  }
+
+  it('says when the operator gave no name or contact', async () => {
+    const s = await startTestService();
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${s.base}/privacy/opt-out`);
+      expect(await page.locator('body').innerText()).toContain('The operator of this link service has not given their name here. No contact address is given here either: ask whoever sent you the link who runs it.');
+    } finally {
+      await context.close();
+      await s.stop();
+    }
+  }, 60_000);
 });

@@ -62,6 +62,9 @@ export async function status(argv: string[]): Promise<number> {
   const kept = standalone ? o.pending : 0;
   const pending = standalone ? 0 : o.pending;
   const lastError = live?.last_error ?? o.pending_error?.last_error ?? null;
+  // Pending clicks wait for delivery however old (standalone: purged at retention): said, not hidden.
+  const retentionDays = Number(settings['privacy.retention_days']);
+  const pendingPastRetention = !standalone && o.oldest_pending !== null && o.oldest_pending < new Date(Date.now() - retentionDays * 86_400_000).toISOString();
   // The probe asks what this command's configuration names (it holds the credential).
   const sink = CLICK_SINKS[config.clickSink];
   const main = await sink.probe(config);
@@ -89,6 +92,7 @@ export async function status(argv: string[]): Promise<number> {
       shipped: o.shipped,
       dead_letter: o.dead_letter,
       oldest_pending: standalone ? null : o.oldest_pending,
+      pending_past_retention: pendingPastRetention,
       oldest_kept: standalone ? o.oldest_pending : null,
       durability: settings['outbox.durability'],
       schema_version: o.schema_version,
@@ -131,7 +135,7 @@ export async function status(argv: string[]): Promise<number> {
         ? `outbox schema ${o.schema_version}`
         : o.schema_version > SCHEMA_VERSION
           ? `outbox schema ${o.schema_version}, this build reads ${SCHEMA_VERSION}: UPGRADE NEEDED (written by a newer clickrelay; serve will refuse it)`
-          : `outbox schema ${o.schema_version}, this build reads ${SCHEMA_VERSION}: MIGRATION NEEDED (see CHANGELOG.md; serve will refuse it)`;
+          : `outbox schema ${o.schema_version}, this build reads ${SCHEMA_VERSION} (serve migrates it at start, see CHANGELOG.md)`;
   const backlog = standalone
     ? `${kept} kept locally (standalone: nothing to ship to; purged after ${settings['privacy.retention_days']} days)${o.oldest_pending ? `, oldest ${o.oldest_pending}` : ''}`
     : `${pending} pending${o.oldest_pending ? ` (oldest ${o.oldest_pending})` : ''}`;
@@ -155,6 +159,7 @@ export async function status(argv: string[]): Promise<number> {
     lines.push(`  country    ${first}`, ...rest.map((l) => `             ${l}`));
   }
   for (const w of weakened) lines.push(`  ! privacy  ${describeWeakened(w)}: ${w.effect}`);
+  if (pendingPastRetention) lines.push(`  ! pending clicks older than privacy.retention_days (${retentionDays}), the oldest from ${o.oldest_pending}: kept until the main system takes them (see shipper above)`);
   if (o.dead_letter > 0) lines.push(`  ! ${o.dead_letter} clicks rejected by the main system: clickrelay dead-letters list`);
   if (differs.length > 0) {
     lines.push(`  ! the running serve uses other settings than ${report.config} (shown above: the service's):`);

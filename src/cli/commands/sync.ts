@@ -20,9 +20,12 @@ export async function sync(argv: string[]): Promise<number> {
   if (cmd.help) {
     printHelp(
       'clickrelay sync [--force] [--json] [--config FILE]\n' +
-        '  Syncs the mirror once (from main_system.base_url, else sync.file) and prints what changed.\n' +
+        '  Syncs the mirror once (from main_system.base_url, else the main system\'s database at\n' +
+        '  main_system.database_url, else sync.file) and prints what changed.\n' +
         '  A listing that would reject, remove or deactivate more than sync.max_change_ratio of the mirror\n' +
-        `  is refused (exit ${EXIT_REFUSED}) unless --force. Exit 1 when the sync failed. The old mirror stays either way.\n`,
+        `  is refused (exit ${EXIT_REFUSED}) unless --force. Exit 1 when the sync failed. The old mirror stays either way.\n` +
+        '  --force  accept a listing past sync.max_change_ratio\n' +
+        '  --json   the result (or the error, with its code) as JSON\n',
     );
     return 0;
   }

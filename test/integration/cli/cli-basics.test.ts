@@ -102,16 +102,17 @@ describe('outbox schema version', () => {
   it('status shows it, and says when the data folder needs another build; serve refuses in one coded line', async () => {
     const dir = tempDataDir();
     await writeOutbox(dir, mixedClicks(2));
-    expect((await cli(['status'], dataDirEnv(dir))).stdout).toMatch(/; outbox schema 1$/m);
-    sqlite(dir).prepare("UPDATE meta SET value = '2' WHERE key = 'schema_version'").run();
+    // Schema 2 since #25 (erase checkpoints).
+    expect((await cli(['status'], dataDirEnv(dir))).stdout).toMatch(/; outbox schema 2$/m);
+    sqlite(dir).prepare("UPDATE meta SET value = '3' WHERE key = 'schema_version'").run();
     const st = await cli(['status'], dataDirEnv(dir));
-    expect(st.stdout).toContain('outbox schema 2, this build reads 1: UPGRADE NEEDED');
+    expect(st.stdout).toContain('outbox schema 3, this build reads 2: UPGRADE NEEDED');
     const json = JSON.parse((await cli(['status', '--json'], dataDirEnv(dir))).stdout) as { version: string; outbox: Record<string, unknown> };
     expect(json.version).toBe(pkg.version);
-    expect(json.outbox).toMatchObject({ schema_version: 2, schema_version_supported: 1 });
+    expect(json.outbox).toMatchObject({ schema_version: 3, schema_version_supported: 2 });
     const serve = await cli(['serve'], dataDirEnv(dir, { CLICKRELAY_SERVER_PORT: '0', CLICKRELAY_ADMIN_PORT: '0' }));
     expect(serve.code).toBe(1);
-    expect(serve.stderr).toBe(`clickrelay: CR_ERR_OUTBOX_OPEN: cannot open the outbox in ${dir}: outbox.db has schema version 2; this build understands 1\n`);
+    expect(serve.stderr).toBe(`clickrelay: CR_ERR_OUTBOX_OPEN: cannot open the outbox in ${dir}: outbox.db has schema version 3; this build understands 2\n`);
   });
 });
 

@@ -196,7 +196,7 @@ describe('retention', () => {
   const now = new Date('2025-08-30T12:00:00.000Z');
   const ago = (ms: number) => new Date(now.getTime() - ms);
 
-  it('names a shipped click past retention; pending and dead letters may be older', async () => {
+  it('names a shipped click and a dead letter past retention; a pending click may be older, and is a warning (#25)', async () => {
     const dir = tempDataDir();
     const [shippedOld, pendingOld, deadOld, shippedNew] = [40, 40, 40, 5].map((d) => storedClick({ receivedAt: ago(d * DAY) }));
     await writeOutbox(dir, [shippedOld!, pendingOld!, deadOld!, shippedNew!], async (o) => {
@@ -204,8 +204,10 @@ describe('retention', () => {
       await o.deadLetter([{ click_id: deadOld!.click_id, reason: 'HTTP 422' }]);
     });
     const r = audit(dir, { now });
-    expect(named(r)).toEqual([`retention@${shippedOld!.click_id}`]);
+    expect(named(r)).toEqual([`retention@${shippedOld!.click_id}`, `retention@${deadOld!.click_id}`]);
     expect(r.violations[0]).toMatchObject({ seq: 1, detail: expect.stringContaining(shippedOld!.clicked_at) });
+    expect(r.violations[1]).toMatchObject({ seq: 3, detail: expect.stringContaining('dead letter') });
+    expect(r.warnings).toEqual([{ kind: 'pending_past_retention', count: 1, detail: expect.stringContaining(pendingOld!.clicked_at) }]);
   });
 
   it('gives the hourly purge its hour: just past retention, or shipped minutes ago, is not yet a violation', async () => {

@@ -93,7 +93,7 @@ describe('row rules for scanners, countries and UTM free text (issue #15)', () =
     expect(rulesFor('{"scanner":"safelinks"}')).toEqual([]);
     const cols = [...clickColumns(click)] as unknown[];
     cols[8] = '{"bot":true,"scanner":"mimecast"}';
-    expect(checkRow(cols as unknown as ReturnType<typeof clickColumns>, 'pending', null, rowPolicy(), () => undefined)).toEqual({ bot: true, kind: 'scanner' });
+    expect(checkRow(cols as unknown as ReturnType<typeof clickColumns>, 'pending', null, rowPolicy(), () => undefined)).toEqual({ bot: true, kind: 'scanner', pendingPastRetention: false });
     expect(rulesFor('{"scanner":"Evil Corp"}')).toEqual(['metadata_values']);
     expect(rulesFor('{"scanner":true}')).toEqual(['metadata_values']);
   });
@@ -119,6 +119,23 @@ describe('row rules for scanners, countries and UTM free text (issue #15)', () =
     expect(rulesFor('{"utm_content":"+4915112345678"}')).toEqual(['utm_personal_data']);
     // Campaign ids, dates and versions stay quiet.
     for (const fine of ['spring_2026', '2026-03-01', '20260301', '1700000000', 'v1.2.3', 'q3-2025-emea', 'jobs@home']) expect(rulesFor(JSON.stringify({ utm_campaign: fine })), fine).toEqual([]);
+  });
+
+  it('agrees with the privacy stage: what it stores for any UTM value (markers included) never fails the audit, under every utm_term_content (#25)', () => {
+    const piece = fc.oneof(fc.string(), fc.constantFrom('jane.doe@example.com', '+44 20 7946 0958', '(415) 555-0132', ' ', '@', '.', '+', '2026-12-01', 'x'.repeat(180)));
+    const value = fc.array(piece, { maxLength: 4 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(value, value, fc.constantFrom('keep', 'drop', 'hash') as fc.Arbitrary<'keep' | 'drop' | 'hash'>, (term, campaign, mode) => {
+        const p = policyFromConfig({ ...PRIVACY_DEFAULTS, utm_term_content: mode }, '');
+        const q = new URLSearchParams({ utm_term: term, utm_campaign: campaign }).toString();
+        const stored = anonymizeClick({ trackingId: 'lt_a', clientIp: '203.0.113.9', userAgent: CHROME, rawQuery: q, receivedAt: new Date() }, p, { clickId: 'c', sessionKey: Buffer.alloc(32, 1) })!;
+        expect(rulesFor(JSON.stringify(stored.metadata), p)).toEqual([]);
+      }),
+      { numRuns: 300 },
+    );
+    for (const mode of ['keep', 'hash'] as const) {
+      expect(rulesFor('{"utm_term":"[redacted:email]","utm_content":"[redacted:phone]"}', policyFromConfig({ ...PRIVACY_DEFAULTS, utm_term_content: mode }, ''))).toEqual([]);
+    }
   });
 
   it('holds utm_term / utm_content to privacy.utm_term_content', () => {

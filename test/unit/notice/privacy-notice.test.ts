@@ -92,4 +92,19 @@ describe('privacy notice', () => {
     const text = renderPrivacyNoticeMarkdown(on);
     for (const heading of ['## E-mail security scanners', '## Prefetches', '## Country', '## Opting out']) expect(text).toContain(heading);
   });
+
+  it('says what links clicks across days although session_id does not, and that personal data in UTM values is not stored (#25)', () => {
+    const n = notice();
+    const session = field(n, 'session_id').form;
+    expect(session).not.toMatch(/cannot be (reversed or )?linked across days/);
+    expect(session).toContain('does not make a visitor\'s clicks unlinkable across days');
+    expect(session).toContain('the truncated address (the network, /24 or /48) and the reduced user agent');
+    expect(n.session_ids.text).toContain('the reduced user agent');
+    expect(n.session_ids.text).not.toContain('cannot be linked across days');
+    expect(field(notice({ CLICKRELAY_PRIVACY_USER_AGENT: 'none' }), 'session_id').form).not.toContain('user agent (');
+    for (const mode of ['keep', 'drop', 'hash']) expect(field(notice({ CLICKRELAY_PRIVACY_UTM_TERM_CONTENT: mode }), 'metadata').form).toContain('"[redacted:email]" or "[redacted:phone]"');
+    expect(notice({ CLICKRELAY_MAIN_SYSTEM_BASE_URL: 'https://jobs.example.com' }).retention.text.join(' ')).toContain('deleted 30 days after the click at the latest');
+    const text = renderPrivacyNoticeMarkdown(n);
+    expect(text).toContain('unlinkable across days');
+  });
 });

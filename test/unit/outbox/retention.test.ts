@@ -16,7 +16,7 @@ function verify(dir: string) {
 }
 
 describe('purgeExpired', () => {
-  it('deletes shipped clicks past retention and keeps pending, dead and recent ones', async () => {
+  it('deletes shipped clicks and dead letters past retention and keeps pending and recent ones (#25: dead letters had no limit)', async () => {
     const dir = tempDataDir();
     const outbox = await openOutbox(dir);
     //                        0 old shipped, 1 old pending, 2 old dead, 3 old shipped, 4 recent shipped, 5 exactly 30 days old shipped
@@ -26,29 +26,29 @@ describe('purgeExpired', () => {
     await ackClicks(outbox, [ids[0]!, ids[3]!, ids[4]!, ids[5]!]);
     await outbox.deadLetter([{ click_id: ids[2]!, reason: 'HTTP 422' }]);
 
-    expect(await outbox.purgeExpired(30, { now: NOW })).toBe(2);
+    expect(await outbox.purgeExpired(30, { now: NOW })).toBe(3);
     const left = sqlite(dir).prepare('SELECT click_id FROM clicks ORDER BY seq').pluck().all();
-    expect(left).toEqual([ids[1], ids[2], ids[4], ids[5]]);
-    expect(await outbox.stats()).toMatchObject({ pending: 1, shipped: 2, dead_letter: 1 });
+    expect(left).toEqual([ids[1], ids[4], ids[5]]);
+    expect(await outbox.stats()).toMatchObject({ pending: 1, shipped: 2, dead_letter: 0 });
     await outbox.close();
-    expect(verify(dir)).toMatchObject({ ok: true, rows: 4, last_seq: 6 });
+    expect(verify(dir)).toMatchObject({ ok: true, rows: 3, last_seq: 6 });
   });
 
-  it('in standalone mode (unshipped), deletes pending clicks past retention too, never dead letters or recent ones', async () => {
+  it('in standalone mode (unshipped), deletes pending clicks past retention too (and old dead letters), never recent ones', async () => {
     const dir = tempDataDir();
     const outbox = await openOutbox(dir);
-    //                        0 old pending, 1 old shipped, 2 old dead, 3 recent pending, 4 old pending
-    const clicks = [40, 35, 40, 5, 31].map((d) => click({ clicked_at: daysAgo(d) }));
+    //                        0 old pending, 1 old shipped, 2 old dead, 3 recent pending, 4 old pending, 5 recent dead
+    const clicks = [40, 35, 40, 5, 31, 5].map((d) => click({ clicked_at: daysAgo(d) }));
     await recordAll(outbox, clicks);
     const ids = clicks.map((c) => c.click_id);
     await ackClicks(outbox, [ids[1]!]);
-    await outbox.deadLetter([{ click_id: ids[2]!, reason: 'HTTP 422' }]);
+    await outbox.deadLetter([{ click_id: ids[2]!, reason: 'HTTP 422' }, { click_id: ids[5]!, reason: 'HTTP 422' }]);
 
-    expect(await outbox.purgeExpired(30, { now: NOW, maxRowsPerTx: 1, unshipped: true })).toBe(3); // one row per transaction
-    expect(sqlite(dir).prepare('SELECT click_id FROM clicks ORDER BY seq').pluck().all()).toEqual([ids[2], ids[3]]);
+    expect(await outbox.purgeExpired(30, { now: NOW, maxRowsPerTx: 1, unshipped: true })).toBe(4); // one row per transaction
+    expect(sqlite(dir).prepare('SELECT click_id FROM clicks ORDER BY seq').pluck().all()).toEqual([ids[3], ids[5]]);
     expect(await outbox.stats()).toMatchObject({ pending: 1, shipped: 0, dead_letter: 1 });
     await outbox.close();
-    expect(verify(dir)).toMatchObject({ ok: true, rows: 2, last_seq: 5 });
+    expect(verify(dir)).toMatchObject({ ok: true, rows: 2, last_seq: 6 });
   });
 
   it('records one checkpoint per purged run, however small the transactions', async () => {

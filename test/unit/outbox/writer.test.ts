@@ -172,7 +172,7 @@ describe('the outbox writer', () => {
     expect(columns).toEqual(
       expect.arrayContaining(['click_id', 'tracking_id', 'clicked_at', 'ip_address', 'user_agent', 'referrer_url', 'session_id', 'click_source', 'metadata', 'anonymous', 'seq', 'chain_hash', 'state', 'shipped_at', 'attempts', 'last_error', 'dead_reason']),
     );
-    expect(db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe('1');
+    expect(db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe('2');
     expect(db.prepare('SELECT metadata FROM clicks').pluck().get()).toBe('{"utm_medium":"email","utm_source":"news"}');
   });
 
