@@ -219,7 +219,7 @@ export function buildPrivacyNotice(config: Config, now: Date = new Date()): Priv
       'Such a fetch is recognised from the full client address (the gateways\' published address ranges), a referrer naming the gateway\'s rewriting host, or the gateway\'s own user agent, before anything is truncated; ' +
       'only the gateway\'s name is stored, as "scanner" in metadata, so counts can tell people from scanners. The click is still redirected and recorded (in the form above).',
     prefetch:
-      'A browser prefetch (Sec-Purpose: prefetch or prerender, Purpose: prefetch, X-Moz: prefetch, X-Purpose: preview) is redirected but not recorded, like a HEAD request: only a counter of prefetches is kept.',
+      'A browser prefetch (Sec-Purpose: prefetch or prerender, Purpose: prefetch, X-Moz: prefetch, X-Purpose: preview) is not recorded: it is answered "try again later" (503), so the browser keeps nothing and your click, if you click, is recorded like any other. Only a counter of prefetches is kept.',
     country:
       p.country === 'country'
         ? 'The visitor\'s country is derived from the full address before it is truncated, from the open (CC0) IP-to-country database installed with clickrelay, looked up on this server without any network request. Only the ISO 3166-1 two-letter country code is stored (metadata "country"); never a region, city or coordinates. Not stored for anonymous clicks.'

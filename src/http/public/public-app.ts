@@ -13,7 +13,7 @@ import { isPrefetch } from './prefetch.js';
 import type { ForwardingHeaders, RawClick } from '../../privacy/index.js';
 import { TRACKING_ID_PATTERN } from '../../types.js';
 import { refusal, scanHeaders, type HeaderScan } from './header-scan.js';
-import { redirectWriter, writeError, wantsJson, statusLine, type ErrorKind } from './responses.js';
+import { redirectWriter, writeError, writePrefetchRefusal, wantsJson, statusLine, type ErrorKind } from './responses.js';
 import type { HttpRequest, HttpResponse, TemplatedApp, Uws } from '../uws.js';
 
 
@@ -79,7 +79,7 @@ export interface PublicAppDeps {
    * not know may then well be a valid link, so it gets 503 + Retry-After, never a 404.
    */
   mirrorLoaded?(): boolean;
-  /** A prefetch was redirected and not recorded (prefetch.ts). */
+  /** A prefetch or prerender was answered 503 and not recorded (prefetch.ts). */
   onPrefetch?(): void;
   /** The opt-out pages (/privacy/opt-out, /privacy/opt-in); without them those paths are 404. */
   optOutPages?: OptOutPages;
@@ -256,7 +256,6 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
    */
   const serveHit = (res: HttpResponse, snap: Snapshot, url: string, corked: boolean, pending: Pending | null) => {
     if (snap.noRecord) {
-      if (!snap.isHead) d.onPrefetch?.(); // counted only when it is redirected
       if (corked) redirect(res, url);
       else res.cork(() => redirect(res, url));
       return;
@@ -340,8 +339,10 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
   };
 
   const handle = (res: HttpResponse, req: HttpRequest, isHead: boolean) => {
-    // A prefetch is answered like a HEAD: redirected, not recorded, not rate-limited.
-    const noRecord = isHead || isPrefetch(req.getHeader(SEC_PURPOSE), req.getHeader(PURPOSE), req.getHeader(X_MOZ), req.getHeader(X_PURPOSE));
+    // A HEAD is redirected, not recorded, not rate-limited. A prefetch or prerender is not
+    // redirected at all (below): a browser would reuse the redirect for the click.
+    const noRecord = isHead;
+    const prefetch = !isHead && isPrefetch(req.getHeader(SEC_PURPOSE), req.getHeader(PURPOSE), req.getHeader(X_MOZ), req.getHeader(X_PURPOSE));
     const id = req.getParameter(0) ?? '';
     if (!TRACKING_ID_PATTERN.test(id)) return fail(res, 'bad_request', null, acceptOf(req), isHead);
 
@@ -352,6 +353,12 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
       scan = scanHeaders(req);
       const why = refusal(scan);
       if (why) return refuse(res, why, acceptOf(req), isHead);
+    }
+    // Before any lookup: whether the link exists is no business of a speculation.
+    if (prefetch) {
+      d.onPrefetch?.();
+      counted(writePrefetchRefusal(res, hsts, drain.state !== OPEN));
+      return;
     }
     const peer = peerAddress(res);
     current = req;
@@ -456,7 +463,7 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
 interface Snapshot {
   isHead: boolean;
   startedAt: number;
-  /** HEAD or prefetch: redirected, never recorded. */
+  /** HEAD: redirected, never recorded. */
   noRecord: boolean;
   accept: string;
   click: RawClick | null;
