@@ -29,7 +29,8 @@ export interface PublicAppDeps {
   lookup(id: string): LinkHit | undefined;
   /**
    * Asked when the mirror does not know a well-formed id (main-system lookup, cached, capped
-   * per client). `retryAfterSeconds`: the lookup was shed, answered 503 + Retry-After.
+   * per client). `retryAfterSeconds`: the lookup was shed or failed (the link may exist),
+   * answered 503 + Retry-After; null: the main system said it does not know the id.
    */
   lookupMiss?(id: string, clientIp: string): Promise<LinkHit | { retryAfterSeconds: number } | null>;
   /**
@@ -422,8 +423,9 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
           else res.cork(() => unknown(res, id, snap.accept, isHead));
         },
         () => {
+          // A lookup that threw (a bug: it never should) said nothing about the link either.
           requestStart = snap.startedAt;
-          if (!pending.aborted) res.cork(() => unknown(res, id, snap.accept, isHead));
+          if (!pending.aborted) res.cork(() => fail(res, 'unavailable', id, snap.accept, isHead, 1));
         },
       )
       .finally(() => drain.leave());
