@@ -8,7 +8,7 @@
  */
 import { needsEveryLine } from '../../privacy/tracking-signals.js';
 import { CLOSED, ConnectionDrain, OPEN } from '../drain.js';
-import { addOptOutRoutes, hasOptOutCookie, type OptOutPages } from './opt-out-routes.js';
+import { addOptOutRoutes, optedOutOnAnyLine, type OptOutPages } from './opt-out-routes.js';
 import { isPrefetch } from './prefetch.js';
 import type { ForwardingHeaders, RawClick } from '../../privacy/index.js';
 import { TRACKING_ID_PATTERN } from '../../types.js';
@@ -402,7 +402,7 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
             referer: req.getHeader(REFERER),
             dnt: everyLine(req, 'dnt', req.getHeader(DNT)),
             gpc: everyLine(req, 'sec-gpc', req.getHeader(SEC_GPC)),
-            optedOut: hasOptOutCookie(req.getHeader(COOKIE)),
+            optedOut: optedOutOnAnyLine(req, req.getHeader(COOKIE)),
             rawQuery: req.getQuery() ?? '',
             receivedAt: new Date(),
           },

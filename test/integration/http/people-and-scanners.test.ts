@@ -105,12 +105,19 @@ describe('every DNT / Sec-GPC line counts (raw sockets)', () => {
     ['DNT: 1,1', 'DNT: 1,1\r\n'],
     ['Sec-GPC: 0 then Sec-GPC: 1', 'Sec-GPC: 0\r\nSec-GPC: 1\r\n'],
     ['DNT: junk then DNT:  1 ', 'DNT: junk\r\nDNT:  1 \r\n'],
+    // #26: the opt-out cookie on the second Cookie line (HTTP/2 sends one line per cookie).
+    ['the opt-out cookie on a second Cookie line', 'Cookie: theme=dark\r\nCookie: clickrelay_opt_out=1\r\n'],
   ] as const) {
     it(`honours ${name}`, async () => {
       expect(statusOf(await send(lines))).toBe(302);
       expect(last()).toMatchObject({ anonymous: true, ip_address: null });
     });
   }
+
+  it('cookies on several lines without the opt-out are no opt-out', async () => {
+    expect(statusOf(await send('Cookie: theme=dark\r\nCookie: clickrelay_opt_out=0\r\n'))).toBe(302);
+    expect(last()).toMatchObject({ anonymous: false, ip_address: '127.0.0.0' });
+  });
 
   it('DNT: 0 on every line is no opt-out', async () => {
     expect(statusOf(await send('DNT: 0\r\nDNT: 0\r\n'))).toBe(302);
