@@ -91,6 +91,8 @@ export const ERRORS = {
   // Privacy, audit and local analytics (src/audit, src/privacy, the admin listener).
   CR_ERR_POLICY_WEAKENED: { recoverable: true, action: 'A privacy setting is weaker than its default (start-up warning, status, privacy notice; audit --strict fails). Restore the default unless a documented need requires it.' },
   CR_ERR_AUDIT_VIOLATION: { recoverable: false, action: 'The outbox breaks a privacy rule or its hash chain: keep a copy of outbox.db and outbox.head and investigate the named click ids.' },
+  CR_ERR_AUDIT_HTML_IN_DATA_DIR: { recoverable: false, action: 'audit --html names a path inside storage.data_dir (symlinks and .. resolved), where it could overwrite the outbox: write the report to another folder. --force does not change this.', config: true },
+  CR_ERR_AUDIT_HTML_NOT_REPORT: { recoverable: false, action: 'audit --html names an existing file that is not an earlier clickrelay audit report (they start with <!-- clickrelay audit report -->), or not a regular file: name another file, or add --force to replace it.', config: true },
   CR_ERR_ANALYTICS_READ: { recoverable: true, action: 'Local analytics (admin /api/link-tracking/analytics) could not read mirror.db or outbox.db and answered 500; redirects are unaffected. The log line names the file part and the cause: check the file, its permissions and the disk.' },
 } as const satisfies Record<`CR_ERR_${string}`, ErrorInfo>;
 

@@ -8,6 +8,12 @@ import { esc, page, stackedBars } from '../lib/html.js';
 import type { AuditReport } from './report.js';
 import { RULE_ORDER, RULE_TEXT } from './rules.js';
 
+/**
+ * The first bytes of every report: how `audit --html` recognises a file it may replace
+ * (report-file.ts). A comment before the doctype is allowed by HTML and changes nothing.
+ */
+export const REPORT_MARKER = '<!-- clickrelay audit report -->';
+
 const row = (k: string, v: string): string => `<tr><th>${esc(k)}</th><td>${v}</td></tr>`;
 
 export function renderAuditHtml(r: AuditReport, version: string): string {
@@ -74,7 +80,7 @@ ${listed.map((v) => `<tr><td class="n">${v.seq ?? ''}</td><td><code>${esc(v.clic
       `<table id="by-day"><tr><th>day (UTC)</th><th class="n">clicks</th></tr>${days.map(([d, n]) => `<tr><td>${esc(d)}</td><td class="n">${n}</td></tr>`).join('')}</table>`
     : '<p class="muted">No clicks stored.</p>';
 
-  return page(
+  return REPORT_MARKER + '\n' + page(
     `clickrelay audit ${r.checked_at}`,
     `<h1>clickrelay compliance report</h1>
 <p class="muted">Checked ${esc(r.checked_at)} · data folder <code>${esc(r.data_dir)}</code> · clickrelay ${esc(version)}${r.strict ? ' · --strict' : ''}</p>

@@ -258,7 +258,7 @@ export function buildPrivacyNotice(config: Config, now: Date = new Date(), count
       'A gateway\'s referrer alone does not make a click a scanner\'s: a person who clicks "continue" on a gateway\'s warning page, or whose click passes through browser isolation, arrives with that referrer and is recorded as a person. ' +
       'Only the gateway\'s name is stored, as "scanner" in metadata, so counts can tell people from scanners. The click is still redirected and recorded (in the form above).',
     prefetch:
-      'A browser prefetch (Sec-Purpose: prefetch or prerender, Purpose: prefetch, X-Moz: prefetch, X-Purpose: preview) is redirected but not recorded, like a HEAD request: only a counter of prefetches is kept.',
+      'A browser prefetch (Sec-Purpose: prefetch or prerender, Purpose: prefetch, X-Moz: prefetch, X-Purpose: preview) is not recorded: it is answered "try again later" (503), so the browser keeps nothing and your click, if you click, is recorded like any other. Only a counter of prefetches is kept.',
     country:
       p.country === 'country'
         ? `The visitor's country is derived from the full address before it is truncated, from ${countryNoticeSource(countryDb ?? (config.privacy.country_db === '' ? { bundled: true } : { bundled: false, file: config.privacy.country_db }))} Only the ISO 3166-1 two-letter country code is stored (metadata "country"); never a region, city or coordinates. Not stored for anonymous clicks.`

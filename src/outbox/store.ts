@@ -14,6 +14,7 @@ import { readHead, writeHead, type ChainHead } from './head.js';
 import { checkAgainstHead, checkPresentBeforeOpen, checkWalBeforeOpen, openVerified, whenSpaceAllows, type OpenChecks } from './open-checked.js';
 import type { OpMap, PendingRows, PurgedCounts, StoreStats } from './writer-protocol.js';
 import { makePurger } from './purge.js';
+import { probeSpace } from './space-probe.js';
 import { applySchema, applyWriterPragmas } from './schema.js';
 import { shardFiles } from './shard-files.js';
 
@@ -231,8 +232,12 @@ export class OutboxStore {
     };
   }
 
-  /** Rewrites one meta row unchanged: a commit (a WAL frame) that needs the room a click would. */
+  /**
+   * Whether a click could be stored now: room for new data in the folder (space-probe.ts), then
+   * one meta row rewritten unchanged, a commit through the same connection the clicks use.
+   */
   probe(): number {
+    probeSpace(this.dataDir);
     return this.db.prepare("UPDATE meta SET value = value WHERE key = 'schema_version'").run().changes;
   }
 

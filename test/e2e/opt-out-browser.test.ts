@@ -76,9 +76,27 @@ describe.skipIf(noChromium)('opt-out page in headless Chromium', () => {
     expect(c).toMatchObject({ anonymous: true, ip_address: null, user_agent: null, referrer_url: null, session_id: null, metadata: { utm_source: 'mail' } });
   });
 
+  it('a form on another origin (same site, another port) cannot opt the visitor back in (#26)', async () => {
+    // Chromium calls this post same-site (Sec-Fetch-Site), with the other page's Origin.
+    const foreign = createServer((_req, res) =>
+      res.writeHead(200, { 'Content-Type': 'text/html' }).end(`<title>other</title><form method="post" action="${s.base}/privacy/opt-in"><button>Win a prize</button></form>`),
+    );
+    await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
+    try {
+      await page.goto(`http://127.0.0.1:${(foreign.address() as AddressInfo).port}/`);
+      const [answer] = await Promise.all([page.waitForResponse(`${s.base}/privacy/opt-in`), page.getByRole('button', { name: 'Win a prize' }).click()]);
+      expect(answer.status()).toBe(403);
+      expect((await context.cookies()).map((c) => c.name)).toEqual(['clickrelay_opt_out']);
+    } finally {
+      foreign.close();
+    }
+  });
+
   it('opting in deletes the cookie, and clicks are recorded again', async () => {
     await page.goto(`${s.base}/privacy/opt-in`);
     await expect(page.getByRole('status').textContent()).resolves.toContain('You have opted out.');
+    // Showing the page deletes nothing: only its button's post does.
+    expect((await context.cookies()).map((c) => c.name)).toEqual(['clickrelay_opt_out']);
     await page.getByRole('button', { name: 'Record my clicks in full again' }).click();
     await page.waitForURL(`${s.base}/privacy/opt-in`);
     await expect(page.getByRole('status').textContent()).resolves.toContain('Your clicks are recorded');

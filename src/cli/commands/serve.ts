@@ -30,13 +30,23 @@ export async function serve(argv: string[]): Promise<number> {
       (err: Error) => log.error({ event: 'tls_reload_failed' }, `TLS reload failed, still serving the old certificate: ${err.message}`),
     );
   });
+  // The first SIGTERM/SIGINT starts the drain. The handlers stay installed: a second signal
+  // (systemd's stop and a user's Ctrl-C together) would otherwise take Node's default action and
+  // kill the process mid-drain, losing clicks answered in fast mode. It is logged and ignored;
+  // SIGQUIT (default action) is the way to force a stop (README, Stopping).
+  let stopping = false;
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        log.warn({ event: 'signal_ignored', signal }, `${signal} ignored: already draining (SIGQUIT forces a stop and may lose clicks not yet committed)`);
+        return;
+      }
+      stopping = true;
       log.info({ event: 'signal', signal }, 'stopping: no new connections, committing queued clicks');
       resolve();
     };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
   });
   await service.stop();
   log.flush();

@@ -10,8 +10,10 @@ import type { HttpResponse, TemplatedApp, Uws } from '../uws.js';
 /** A JSON route's answer other than a plain 200: status and an already-serialized body (guide-errors.ts). */
 export class JsonReply {
   constructor(
-    readonly status: '200 OK' | '400 Bad Request' | '404 Not Found' | '500 Internal Server Error',
+    readonly status: '200 OK' | '400 Bad Request' | '404 Not Found' | '500 Internal Server Error' | '503 Service Unavailable',
     readonly body: string,
+    /** Extra headers (Retry-After of a 503). */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {}
 }
 
@@ -40,10 +42,11 @@ export interface AdminAppDeps {
   /** `GET /`: the status page (HTML, no script), under the same token rule as every route. */
   statusPage?: () => Promise<string>;
   /**
-   * Extra GET routes answering JSON: path pattern (uWS syntax) → handler(params). A value is
-   * answered 200; null is the guide's 404; a JsonReply is answered as it says.
+   * Extra GET routes answering JSON: path pattern (uWS syntax) → handler(params, signal). A value
+   * is answered 200; null is the guide's 404; a JsonReply is answered as it says. `signal` aborts
+   * when the client goes away before the answer, so the handler can drop its work.
    */
-  jsonRoutes?: Record<string, (params: string[]) => Promise<unknown>>;
+  jsonRoutes?: Record<string, (params: string[], signal: AbortSignal) => Promise<unknown>>;
   /** A route failed (logged by the caller; the client got the guide's 500 without the detail). */
   onError?(err: unknown): void;
 }
@@ -67,28 +70,32 @@ export function bearerMatcher(token: string | null): (header: string) => boolean
 export function createAdminApp(d: AdminAppDeps): TemplatedApp {
   const app = d.uws.App();
   const authorized = bearerMatcher(d.token);
-  const text = (res: HttpResponse, status: string, body: string, type = 'text/plain; charset=utf-8'): void => {
+  const text = (res: HttpResponse, status: string, body: string, type = 'text/plain; charset=utf-8', headers: Readonly<Record<string, string>> = {}): void => {
     res.cork(() => {
-      res.writeStatus(status).writeHeader('Content-Type', type).writeHeader('Cache-Control', 'no-store').end(body);
+      res.writeStatus(status).writeHeader('Content-Type', type).writeHeader('Cache-Control', 'no-store');
+      for (const [name, value] of Object.entries(headers)) res.writeHeader(name, value);
+      res.end(body);
     });
   };
-  const json = (res: HttpResponse, status: string, body: string) => text(res, status, body, 'application/json');
+  const json = (res: HttpResponse, status: string, body: string, headers?: Readonly<Record<string, string>>) => text(res, status, body, 'application/json', headers);
 
   /** Wraps a GET route with the token check and async-safe answering. */
-  const route = (pattern: string, paramCount: number, fn: (res: HttpResponse, params: string[]) => Promise<void> | void) => {
+  const route = (pattern: string, paramCount: number, fn: (res: HttpResponse, params: string[], signal: AbortSignal) => Promise<void> | void) => {
     app.get(pattern, (res, req) => {
       if (!authorized(req.getHeader('authorization'))) return text(res, '401 Unauthorized', 'unauthorized\n');
       const params = Array.from({ length: paramCount }, (_, i) => req.getParameter(i) ?? '');
       let aborted = false;
+      const gone = new AbortController();
       res.onAborted(() => {
         aborted = true;
+        gone.abort();
       });
       const failed = (err: unknown) => {
         d.onError?.(err);
         if (!aborted) json(res, '500 Internal Server Error', serverErrorBody(err instanceof AdminRouteError ? err.message : SERVER_MESSAGES.unexpected));
       };
       try {
-        Promise.resolve(fn(res, params)).catch(failed);
+        Promise.resolve(fn(res, params, gone.signal)).catch(failed);
       } catch (err) {
         failed(err); // a synchronous throw must still answer: uWS aborts the process otherwise
       }
@@ -123,9 +130,10 @@ export function createAdminApp(d: AdminAppDeps): TemplatedApp {
   }
   for (const [pattern, handler] of Object.entries(d.jsonRoutes ?? {})) {
     const paramCount = (pattern.match(/:/g) ?? []).length;
-    route(pattern, paramCount, async (res, params) => {
-      const value = await handler(params);
-      if (value instanceof JsonReply) json(res, value.status, value.body);
+    route(pattern, paramCount, async (res, params, signal) => {
+      const value = await handler(params, signal);
+      if (signal.aborted) return; // the client went away: an aborted response cannot be written
+      if (value instanceof JsonReply) json(res, value.status, value.body, value.headers);
       else if (value === null) json(res, '404 Not Found', notFoundBody(null, 'Not found'));
       else json(res, '200 OK', JSON.stringify(value));
     });

@@ -36,6 +36,41 @@ export function hasOptOutCookie(cookieHeader: string): boolean {
   return false;
 }
 
+/**
+ * The opt-out cookie on any Cookie line of the request. uWS gives the first line only; a client
+ * may send several (HTTP/2 splits cookies into one field each, and a proxy translating to
+ * HTTP/1.1 may keep them apart). The other lines are read only when the first one holds cookies
+ * but not the opt-out: a request without a Cookie header (nearly every click on clickrelay's own
+ * host) costs nothing more. An empty first line reads as an absent header and is not walked.
+ */
+export function optedOutOnAnyLine(req: HttpRequest, firstLine: string): boolean {
+  if (firstLine === '') return false;
+  if (hasOptOutCookie(firstLine)) return true;
+  let found = false;
+  req.forEach((name, value) => {
+    if (!found && name === 'cookie' && hasOptOutCookie(value)) found = true;
+  });
+  return found;
+}
+
+/**
+ * Whether a form post may change the cookie: only the page itself may (a login-CSRF-like post
+ * from another site must not switch recording on or off for a visitor). `Sec-Fetch-Site` other
+ * than same-origin is refused; a present `Origin` must name this host (browsers send it on every
+ * cross-origin post, also those without Sec-Fetch-Site); a post with neither comes from no
+ * browser's cross-site form and is allowed. `Origin: null` (a sandboxed frame, or a page under
+ * Referrer-Policy no-referrer) passes only beside `Sec-Fetch-Site: same-origin`, which no page can
+ * forge. The scheme is not compared: behind a proxy that ends TLS the page is https while
+ * clickrelay sees http.
+ */
+export function sameOriginPost(secFetchSite: string, origin: string, host: string): boolean {
+  if (secFetchSite !== '' && secFetchSite !== 'same-origin') return false;
+  if (origin === '') return true;
+  if (origin === 'null') return secFetchSite === 'same-origin';
+  const m = /^https?:\/\/([^/]+)$/i.exec(origin);
+  return m !== null && host !== '' && m[1]!.toLowerCase() === host.toLowerCase();
+}
+
 const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 function writePage(res: HttpResponse, status: string, html: string, hsts: string | null, isHead: boolean): void {
@@ -44,7 +79,9 @@ function writePage(res: HttpResponse, status: string, html: string, hsts: string
     .writeHeader('Content-Type', 'text/html; charset=utf-8')
     .writeHeader('Cache-Control', 'private, no-store')
     .writeHeader('X-Content-Type-Options', 'nosniff')
-    .writeHeader('Referrer-Policy', 'no-referrer')
+    // same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` with the
+    // page's own form post, which sameOriginPost could not tell from a sandboxed attacker's.
+    .writeHeader('Referrer-Policy', 'same-origin')
     .writeHeader('Content-Security-Policy', PAGE_CSP);
   if (hsts) res.writeHeader('Strict-Transport-Security', hsts);
   if (isHead) res.endWithoutBody();
@@ -63,15 +100,15 @@ export function addOptOutRoutes(app: TemplatedApp, d: OptOutRouteDeps): void {
   for (const page of ['opt-out', 'opt-in'] as const) {
     const path = `/privacy/${page}`;
     const show = (res: HttpResponse, req: HttpRequest, isHead: boolean) => {
-      writePage(res, '200 OK', d.pages.render(page, hasOptOutCookie(req.getHeader('cookie'))), d.hsts, isHead);
+      writePage(res, '200 OK', d.pages.render(page, optedOutOnAnyLine(req, req.getHeader('cookie'))), d.hsts, isHead);
       d.onAnswer(200);
     };
     app.get(path, (res, req) => show(res, req, false));
     app.head(path, (res, req) => show(res, req, true));
     app.post(path, (res, req) => {
       // Another site's form must not switch recording back on (or off) for a visitor: browsers
-      // say where a post came from in Sec-Fetch-Site, and only the page itself may send this.
-      const crossSite = req.getHeader('sec-fetch-site') === 'cross-site';
+      // say where a post came from in Sec-Fetch-Site and Origin; only the page itself may send this.
+      const crossSite = !sameOriginPost(req.getHeader('sec-fetch-site'), req.getHeader('origin'), req.getHeader('host'));
       let aborted = false;
       res.onAborted(() => {
         aborted = true;

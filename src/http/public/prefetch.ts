@@ -1,7 +1,9 @@
 /**
  * Speculative requests: a browser fetching a link because it might be followed, not because
- * a person followed it. They are redirected (the browser needs the answer to use it) and,
- * like a HEAD, never recorded; only clickrelay_prefetches_total counts them.
+ * a person followed it. They are answered 503 and never recorded (responses.ts,
+ * writePrefetchRefusal): a redirect would be kept and reused when the person clicks, and the
+ * click would never reach us; an error is not kept, so the click comes for real.
+ * clickrelay_clicks_dropped_total{reason="prefetch"} counts them.
  *
  * The spellings in use: `Sec-Purpose: prefetch` (Fetch standard; Chromium's speculation
  * rules, also `prefetch;prerender` and `prefetch;anonymous-client-ip`), `Purpose: prefetch`

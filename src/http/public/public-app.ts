@@ -8,12 +8,12 @@
  */
 import { needsEveryLine } from '../../privacy/tracking-signals.js';
 import { CLOSED, ConnectionDrain, OPEN } from '../drain.js';
-import { addOptOutRoutes, hasOptOutCookie, type OptOutPages } from './opt-out-routes.js';
+import { addOptOutRoutes, optedOutOnAnyLine, type OptOutPages } from './opt-out-routes.js';
 import { isPrefetch } from './prefetch.js';
 import type { ForwardingHeaders, RawClick } from '../../privacy/index.js';
 import { TRACKING_ID_PATTERN } from '../../types.js';
 import { refusal, scanHeaders, type HeaderScan } from './header-scan.js';
-import { redirectWriter, writeError, wantsJson, statusLine, type ErrorKind } from './responses.js';
+import { redirectWriter, writeError, writePrefetchRefusal, wantsJson, statusLine, type ErrorKind } from './responses.js';
 import type { HttpRequest, HttpResponse, TemplatedApp, Uws } from '../uws.js';
 
 
@@ -29,7 +29,8 @@ export interface PublicAppDeps {
   lookup(id: string): LinkHit | undefined;
   /**
    * Asked when the mirror does not know a well-formed id (main-system lookup, cached, capped
-   * per client). `retryAfterSeconds`: the lookup was shed, answered 503 + Retry-After.
+   * per client). `retryAfterSeconds`: the lookup was shed or failed (the link may exist),
+   * answered 503 + Retry-After; null: the main system said it does not know the id.
    */
   lookupMiss?(id: string, clientIp: string): Promise<LinkHit | { retryAfterSeconds: number } | null>;
   /**
@@ -79,7 +80,7 @@ export interface PublicAppDeps {
    * not know may then well be a valid link, so it gets 503 + Retry-After, never a 404.
    */
   mirrorLoaded?(): boolean;
-  /** A prefetch was redirected and not recorded (prefetch.ts). */
+  /** A prefetch or prerender was answered 503 and not recorded (prefetch.ts). */
   onPrefetch?(): void;
   /** The opt-out pages (/privacy/opt-out, /privacy/opt-in); without them those paths are 404. */
   optOutPages?: OptOutPages;
@@ -256,7 +257,6 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
    */
   const serveHit = (res: HttpResponse, snap: Snapshot, url: string, corked: boolean, pending: Pending | null) => {
     if (snap.noRecord) {
-      if (!snap.isHead) d.onPrefetch?.(); // counted only when it is redirected
       if (corked) redirect(res, url);
       else res.cork(() => redirect(res, url));
       return;
@@ -340,8 +340,10 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
   };
 
   const handle = (res: HttpResponse, req: HttpRequest, isHead: boolean) => {
-    // A prefetch is answered like a HEAD: redirected, not recorded, not rate-limited.
-    const noRecord = isHead || isPrefetch(req.getHeader(SEC_PURPOSE), req.getHeader(PURPOSE), req.getHeader(X_MOZ), req.getHeader(X_PURPOSE));
+    // A HEAD is redirected, not recorded, not rate-limited. A prefetch or prerender is not
+    // redirected at all (below): a browser would reuse the redirect for the click.
+    const noRecord = isHead;
+    const prefetch = !isHead && isPrefetch(req.getHeader(SEC_PURPOSE), req.getHeader(PURPOSE), req.getHeader(X_MOZ), req.getHeader(X_PURPOSE));
     const id = req.getParameter(0) ?? '';
     if (!TRACKING_ID_PATTERN.test(id)) return fail(res, 'bad_request', null, acceptOf(req), isHead);
 
@@ -352,6 +354,12 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
       scan = scanHeaders(req);
       const why = refusal(scan);
       if (why) return refuse(res, why, acceptOf(req), isHead);
+    }
+    // Before any lookup: whether the link exists is no business of a speculation.
+    if (prefetch) {
+      d.onPrefetch?.();
+      counted(writePrefetchRefusal(res, hsts, drain.state !== OPEN));
+      return;
     }
     const peer = peerAddress(res);
     current = req;
@@ -394,7 +402,7 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
             referer: req.getHeader(REFERER),
             dnt: everyLine(req, 'dnt', req.getHeader(DNT)),
             gpc: everyLine(req, 'sec-gpc', req.getHeader(SEC_GPC)),
-            optedOut: hasOptOutCookie(req.getHeader(COOKIE)),
+            optedOut: optedOutOnAnyLine(req, req.getHeader(COOKIE)),
             rawQuery: req.getQuery() ?? '',
             receivedAt: new Date(),
           },
@@ -415,8 +423,9 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
           else res.cork(() => unknown(res, id, snap.accept, isHead));
         },
         () => {
+          // A lookup that threw (a bug: it never should) said nothing about the link either.
           requestStart = snap.startedAt;
-          if (!pending.aborted) res.cork(() => unknown(res, id, snap.accept, isHead));
+          if (!pending.aborted) res.cork(() => fail(res, 'unavailable', id, snap.accept, isHead, 1));
         },
       )
       .finally(() => drain.leave());
@@ -456,7 +465,7 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
 interface Snapshot {
   isHead: boolean;
   startedAt: number;
-  /** HEAD or prefetch: redirected, never recorded. */
+  /** HEAD: redirected, never recorded. */
   noRecord: boolean;
   accept: string;
   click: RawClick | null;

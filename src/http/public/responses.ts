@@ -59,6 +59,28 @@ export function redirectWriter(h: RedirectHeaders): (res: HttpResponse, location
   };
 }
 
+const STATUS_503 = bytes(statusLine(503));
+const NO_STORE = bytes('no-store');
+const VARY = bytes('Vary');
+const SEC_PURPOSE = bytes('Sec-Purpose');
+const RETRY_AFTER = bytes('Retry-After');
+const ONE = bytes('1');
+
+/**
+ * The answer to a prefetch or prerender (prefetch.ts): 503, so that the browser keeps nothing
+ * and the person's click comes here for real. Only a 2xx (and the redirects it follows) is kept
+ * in a prefetch cache (HTML, "prefetch" in speculation rules; Chromium's PrefetchFailedNon2XX);
+ * a prerender answered with an error is cancelled. No body: nobody reads it. `no-store` and
+ * `Vary: Sec-Purpose` so that no HTTP cache serves it to the click. Returns the status.
+ */
+export function writePrefetchRefusal(res: HttpResponse, hsts: string | null, closeConnection: boolean): number {
+  res.writeStatus(STATUS_503).writeHeader(CACHE_CONTROL, NO_STORE).writeHeader(VARY, SEC_PURPOSE).writeHeader(RETRY_AFTER, ONE);
+  if (hsts) res.writeHeader(STRICT_TRANSPORT_SECURITY, hsts);
+  if (closeConnection) res.end(undefined, true);
+  else res.end();
+  return 503;
+}
+
 // Each page says what happened and gives the person who clicked one thing to do about it.
 const HTML_NOT_FOUND = page('Link not found or expired', 'This link does not exist or is no longer active.', 'If it came in an email or a message, ask its sender for a current link.');
 const HTML_BAD_REQUEST = page('Invalid link', 'This link is malformed.', 'Part of it was probably lost when it was copied: open it again from the original message, or copy the whole link.');

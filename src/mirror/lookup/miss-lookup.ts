@@ -15,7 +15,9 @@
  * A shed lookup is not a "no": the id may well be a link created since the last sync, so
  * answerMiss says "shed, retry after N s" (the redirect answers 503 + Retry-After) rather
  * than "unknown" (a 404 tells a person, a mail client's link checker or a crawler the link
- * is dead for good).
+ * is dead for good). A lookup that was sent and failed (the main system down, hung past
+ * sync.miss_timeout_ms, refusing the key, answering 5xx or garbage) says no more than a shed
+ * one: it is answered the same way, `failed`. Only the main system's own 404 is a "no".
  * A hit is validated like a synced row, joins the index overlay and is persisted.
  */
 import type { LinkLookup } from '../ports.js';
@@ -29,15 +31,25 @@ import type { MissOutcome } from './miss-outcome.js';
 
 export type { MissOutcome };
 
-/** Why a lookup was not sent, and when the client may try again (whole seconds, ≥ 1). */
+/** Why a lookup was not sent (or sent and failed), and when the client may try again (whole seconds, ≥ 1). */
 export interface MissShed {
-  shed: 'saturated' | 'shed_global_rate' | 'shed_client_rate';
+  shed: ShedReason | 'failed';
   retryAfterSeconds: number;
 }
 
+/** The caps that shed a lookup before it is sent. */
+export type ShedReason = 'saturated' | 'shed_global_rate' | 'shed_client_rate';
+
+/**
+ * Retry-After for a lookup that failed: long enough for a restarting main system or a
+ * timeout to pass, short enough that a person reloading is not kept waiting long.
+ */
+export const FAILED_RETRY_AFTER_SECONDS = 5;
+const FAILED: MissShed = { shed: 'failed', retryAfterSeconds: FAILED_RETRY_AFTER_SECONDS };
+
 /** Token buckets in front of the main system: null lets the request go (a token is taken). */
 export interface MissAdmission {
-  take(clientKey: string): MissShed | null;
+  take(clientKey: string): (MissShed & { shed: ShedReason }) | null;
 }
 
 export function isShed(v: unknown): v is MissShed {
@@ -63,7 +75,7 @@ export interface MissLookupOptions {
 export class MissLookup {
   readonly #o: Required<Omit<MissLookupOptions, 'writer' | 'hooks' | 'lookup' | 'admission'>> & Pick<MissLookupOptions, 'writer' | 'hooks' | 'admission'>;
   readonly #port: LinkLookup | null;
-  readonly #inFlight = new Map<string, Promise<LinkInfo | null>>();
+  readonly #inFlight = new Map<string, Promise<LinkInfo | null | MissShed>>();
   /** id → expiry (ms). Map order is insertion order, so the first key is the oldest entry. */
   readonly #unknown = new Map<string, number>();
   /** Outcome counts since start; plain numbers for the metrics layer to read. */
@@ -88,8 +100,8 @@ export class MissLookup {
   }
 
   /**
-   * The link if the main system knows it and it is active; null means "answer 404"
-   * (unknown, inactive, or the main system could not say). Never throws. An inactive
+   * The link if the main system knows it and it is active; null otherwise (unknown,
+   * inactive, or the main system could not say: answerMiss tells those apart). Never throws. An inactive
    * hit still joins the index, so the next request for it is answered from memory.
    * A shed lookup reads as null here; the redirect uses answerMiss, which tells it apart.
    */
@@ -117,14 +129,14 @@ export class MissLookup {
     return p;
   }
 
-  async #ask(port: LinkLookup, id: string): Promise<LinkInfo | null> {
+  async #ask(port: LinkLookup, id: string): Promise<LinkInfo | null | MissShed> {
     this.requests++;
     const res = await port.lookup(id, this.#o.timeoutMs);
     if (res.kind === 'failed') {
       const e = fromSourceError(res.error);
-      if (e === null) return this.#done('error', null);
+      if (e === null) return this.#done('error', FAILED);
       const auth = e.code === 'CR_ERR_MIRROR_AUTH' || e.code === 'CR_ERR_MIRROR_DB_ACCESS';
-      return this.#done(e.code === 'CR_ERR_MIRROR_TIMEOUT' ? 'timeout' : auth ? 'auth_error' : 'error', null);
+      return this.#done(e.code === 'CR_ERR_MIRROR_TIMEOUT' ? 'timeout' : auth ? 'auth_error' : 'error', FAILED);
     }
     if (res.kind === 'not_found') {
       this.#rememberUnknown(id);

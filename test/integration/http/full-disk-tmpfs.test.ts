@@ -110,6 +110,32 @@ describe.skipIf(skip)('serve restarted on a full data folder', () => {
       }
     }, 60_000);
   }
+
+  it('fail-closed: a disk that fills while serving makes /readyz not ready for as long as clicks are refused (#26)', async () => {
+    const dir = await seeded();
+    const s = await serve(dir, { CLICKRELAY_OUTBOX_ON_WRITE_ERROR: 'fail-closed', CLICKRELAY_OUTBOX_DURABILITY: 'durable' });
+    await waitReady(s.adminPort, s.child);
+    try {
+      for (let i = 0; i < 20; i++) expect(await track(s.base)).toBe(302);
+      tmp!.fill();
+      // Clicks go on fitting into space the files already hold for a while: send until one is refused.
+      await until('a click is refused', async () => (await track(s.base)) === 503, 30_000);
+      // Every readiness check probes the disk; while clicks are refused, none may say ready
+      // (before the fix the probe rewrote one row that still fit, and /readyz said 200).
+      for (let round = 0; round < 5; round++) {
+        const ready = await fetch(`${s.admin}/readyz`);
+        expect(ready.status, `round ${round}`).toBe(503);
+        expect(await ready.text()).toContain('outbox cannot store clicks');
+        expect(await track(s.base), `round ${round}`).toBe(503);
+      }
+      tmp!.free();
+      await until('/readyz is ready again', async () => (await fetch(`${s.admin}/readyz`)).status === 200);
+      await until('clicks are recorded again', async () => (await track(s.base)) === 302);
+      await stop(s.child);
+    } finally {
+      tmp!.free();
+    }
+  }, 90_000);
 });
 
 describe.skipIf(skip)('outbox.head on a full disk', () => {

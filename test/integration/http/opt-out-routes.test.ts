@@ -57,6 +57,37 @@ describe('/privacy/opt-out and /privacy/opt-in', () => {
     }
   });
 
+  it('refuses a post whose Origin is another site, also without Sec-Fetch-Site (raw HTTP)', async () => {
+    const post = (path: string, lines: string) =>
+      rawRequest(s.service.publicPort, `POST ${path} HTTP/1.1\r\nHost: relay.example\r\n${lines}Content-Length: 0\r\nConnection: close\r\n\r\n`);
+    for (const path of ['/privacy/opt-out', '/privacy/opt-in']) {
+      for (const lines of [
+        'Origin: https://evil.example\r\n',
+        'Origin: null\r\n',
+        'Origin: https://relay.example.evil.example\r\n',
+        'Origin: https://evil.example\r\nSec-Fetch-Site: same-origin\r\n',
+        'Sec-Fetch-Site: same-site\r\n',
+        'Sec-Fetch-Site: cross-site\r\nOrigin: https://relay.example\r\n',
+      ]) {
+        const r = await post(path, lines);
+        expect(statusOf(r), `${path} ${JSON.stringify(lines)}`).toBe(403);
+        expect(r).not.toMatch(/set-cookie/i);
+      }
+      // The page's own form: same Origin (either scheme: TLS may end at a proxy), or no Origin.
+      for (const lines of ['Origin: https://relay.example\r\n', 'Origin: http://RELAY.example\r\nSec-Fetch-Site: same-origin\r\n', 'Origin: null\r\nSec-Fetch-Site: same-origin\r\n', 'Sec-Fetch-Site: same-origin\r\n', '']) {
+        const r = await post(path, lines);
+        expect(statusOf(r), `${path} ${JSON.stringify(lines)}`).toBe(303);
+        expect(r).toMatch(/set-cookie: clickrelay_opt_out=/i);
+      }
+    }
+  });
+
+  it('the page reads the opt-out cookie on any Cookie line (raw HTTP)', async () => {
+    const r = await rawRequest(s.service.publicPort, 'GET /privacy/opt-in HTTP/1.1\r\nHost: x\r\nCookie: theme=dark\r\nCookie: clickrelay_opt_out=1\r\nConnection: close\r\n\r\n');
+    expect(statusOf(r)).toBe(200);
+    expect(r).toContain('You have opted out.');
+  });
+
   it('sets no cookie anywhere else, and other /privacy paths are 404', async () => {
     expect((await req('/privacy/other')).status).toBe(404);
     expect((await req('/privacy/opt-out/x')).status).toBe(404);

@@ -61,14 +61,21 @@ describe('what each kind of request stores', () => {
     expect(last()).toMatchObject({ user_agent: null, metadata: { bot: true, country: 'GB' } });
   });
 
-  it('a prefetch is redirected and not recorded, only counted', async () => {
+  it('a prefetch or prerender gets a 503 nothing keeps (so the click comes for real), is not recorded, only counted', async () => {
     const before = s.clicks().length;
     const counted = await metric(/^clickrelay_clicks_dropped_total\{reason="prefetch"\}/);
     for (const headers of <Record<string, string>[]>[{ 'Sec-Purpose': 'prefetch' }, { 'Sec-Purpose': 'prefetch;prerender' }, { Purpose: 'prefetch' }, { 'X-Moz': 'prefetch' }, { 'X-Purpose': 'preview' }]) {
       const r = await get('/track/lt_test123456789', { 'User-Agent': CHROME, ...headers });
-      expect(r.status).toBe(302);
-      expect(r.headers.get('location')).toBe('https://linkedin.com/in/steve-glen');
+      expect(r.status).toBe(503);
+      expect(r.headers.get('location')).toBeNull();
+      expect(r.headers.get('cache-control')).toBe('no-store');
+      expect(r.headers.get('vary')).toBe('Sec-Purpose');
+      expect(r.headers.get('retry-after')).toBe('1');
+      expect(await r.text()).toBe('');
     }
+    // A HEAD stays a redirect that records nothing.
+    const head = await fetch(`${s.base}/track/lt_test123456789`, { method: 'HEAD', headers: { 'Sec-Purpose': 'prefetch' }, redirect: 'manual' });
+    expect(head.status).toBe(302);
     await get('/track/lt_other', { 'User-Agent': CHROME }); // a click after them: when it is stored, they would have been too
     expect(s.clicks().length).toBe(before + 1);
     expect(await metric(/^clickrelay_clicks_dropped_total\{reason="prefetch"\}/)).toBe(counted + 5);
@@ -98,12 +105,19 @@ describe('every DNT / Sec-GPC line counts (raw sockets)', () => {
     ['DNT: 1,1', 'DNT: 1,1\r\n'],
     ['Sec-GPC: 0 then Sec-GPC: 1', 'Sec-GPC: 0\r\nSec-GPC: 1\r\n'],
     ['DNT: junk then DNT:  1 ', 'DNT: junk\r\nDNT:  1 \r\n'],
+    // #26: the opt-out cookie on the second Cookie line (HTTP/2 sends one line per cookie).
+    ['the opt-out cookie on a second Cookie line', 'Cookie: theme=dark\r\nCookie: clickrelay_opt_out=1\r\n'],
   ] as const) {
     it(`honours ${name}`, async () => {
       expect(statusOf(await send(lines))).toBe(302);
       expect(last()).toMatchObject({ anonymous: true, ip_address: null });
     });
   }
+
+  it('cookies on several lines without the opt-out are no opt-out', async () => {
+    expect(statusOf(await send('Cookie: theme=dark\r\nCookie: clickrelay_opt_out=0\r\n'))).toBe(302);
+    expect(last()).toMatchObject({ anonymous: false, ip_address: '127.0.0.0' });
+  });
 
   it('DNT: 0 on every line is no opt-out', async () => {
     expect(statusOf(await send('DNT: 0\r\nDNT: 0\r\n'))).toBe(302);
