@@ -30,7 +30,7 @@ export const SUMMARIES: Record<string, string> = {
   'ship --once [--timeout S]': 'ship everything shippable now, then exit (non-zero if anything is still pending)',
   'status [--json]': 'mirror, outbox backlog, shipping, dead letters, uWebSockets.js build',
   'dead-letters list [--json] | requeue [--id ID]… | purge --id ID… | purge --all': 'look at, re-queue or purge clicks the main system rejected',
-  'audit [--json] [--limit N] [--strict] [--html FILE]': 'compliance report: hash chain, privacy rules on every stored value, session keys (non-zero on any violation; --strict also on settings weaker than the defaults)',
+  'audit [--json] [--limit N] [--strict] [--html FILE [--force]]': 'compliance report: hash chain, privacy rules on every stored value, session keys (non-zero on any violation; --strict also on settings weaker than the defaults)',
   'erase --id ID… [--reason TEXT] [--json]': 'delete named clicks (e.g. personal data stored by mistake), recorded in the audit chain',
   'export [--format ndjson|csv] [--since ISO] [--until ISO]': 'outbox records to stdout, streamed',
   'privacy-notice [--format md|json]': 'the privacy notice for the configuration in force',
