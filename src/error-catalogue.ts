@@ -30,6 +30,8 @@ export const ERRORS = {
   CR_ERR_UWS_NO_NATIVE: { recoverable: false, action: 'Run a Node.js/glibc pair that a uWebSockets.js build supports (see README), or set server.allow_js_fallback = true to accept the slow JS imitation.' },
   CR_ERR_LISTEN_FAILED: { recoverable: false, action: 'Another process holds the port, or the address is not on this host: change server/admin host or port.' },
   CR_ERR_LISTEN_PRIVILEGED: { recoverable: false, action: 'A port below 1024 needs CAP_NET_BIND_SERVICE: install systemd/clickrelay.service.d/bind-low-ports.conf.example as /etc/systemd/system/clickrelay.service.d/bind-low-ports.conf (then systemctl daemon-reload), or listen on 8080 behind a proxy.' },
+  CR_ERR_DATA_PERMISSION: { recoverable: false, action: 'A file in storage.data_dir exists but this user may not open it (EACCES/EPERM; the message names the file): usually a command run as root left it behind. The file is not damaged and is left in place. Give the folder back to the service user (chown -R <service user>: <data_dir>; chmod 0600 the files), then start again. clickrelay commands run as root act as the folder\'s owner, so this does not recur.' },
+  CR_ERR_DATA_DIR_OWNER: { recoverable: false, action: 'The command was run as root, storage.data_dir belongs to another user, and that user cannot reach the folder from here (a parent such as /var/lib/private is closed to it: systemd DynamicUser=). Nothing was opened. Run the command as the service instead: the message names the exact systemd-run command.' },
   CR_ERR_DATA_DIR: { recoverable: false, action: 'storage.data_dir could not be created: the message names the errno (EACCES: make its parent writable by the service user; ENOENT/ENOTDIR: a parent is missing or is a file; EROFS: a read-only file system).' },
   CR_ERR_UNEXPECTED: { recoverable: false, action: 'An error without a code of its own: the line names its cause and where it was raised. Report it with the log.' },
 
@@ -77,6 +79,7 @@ export const ERRORS = {
   CR_ERR_MIRROR_FILE: { recoverable: false, action: 'fix sync.file: it must be a JSON array or NDJSON of link objects' },
   CR_ERR_MIRROR_NO_SOURCE: { recoverable: false, action: 'set main_system.base_url or sync.file', config: true },
   CR_ERR_MIRROR_STORE: { recoverable: true, action: 'mirror.db could not be written or swapped; check storage.data_dir is writable and has space' },
+  CR_ERR_MIRROR_PERMISSION: { recoverable: false, action: 'mirror.db (or its -wal/-shm) exists but the service user may not open it (EACCES/EPERM): a command run as another user (root) left it behind. It is not damaged and is NOT moved aside; the service keeps the mirror it has. chown it back to the service user (chown -R <service user>: <data_dir>); the next reload picks it up.' },
   CR_ERR_MIRROR_CORRUPT: { recoverable: true, action: 'mirror.db is unreadable; it is moved aside and rebuilt by the next sync' },
   CR_ERR_MIRROR_BUSY: { recoverable: true, action: 'a sync is already running in this process' },
   CR_ERR_MIRROR_DB_ACCESS: { recoverable: false, action: "the main system's database refused the login or a right, or lacks the guide's tables: check the password (main_system.database_password_file) and the GRANTs in the README" },

@@ -6,7 +6,7 @@ import { parseCommand, printHelp } from '../args.js';
 import { version } from '../version.js';
 
 export async function serve(argv: string[]): Promise<number> {
-  const cmd = parseCommand(argv, { 'accept-new-outbox': { type: 'boolean' } });
+  const cmd = parseCommand(argv, { 'accept-new-outbox': { type: 'boolean' } }, { writes: true });
   if (cmd.help) {
     printHelp(
       'clickrelay serve [--config FILE] [--accept-new-outbox]\n  Redirects /track/{id}, syncs the mirror on schedule, ships clicks. SIGTERM/SIGINT drains and exits 0.\n' +
