@@ -4,6 +4,7 @@
  * uWS build come from its serve.json — status reports the service, not the configuration
  * this command happened to be started with — and any setting that differs is named.
  */
+import { existsSync } from 'node:fs';
 import { describeWeakened, weakenedSettings } from '../../notice/index.js';
 import { CLICK_SINKS } from '../../adapters/registry.js';
 import { resolveKinds, resolveSettings } from '../../config/settings.js';
@@ -110,7 +111,7 @@ export async function status(argv: string[]): Promise<number> {
   const buildText = 'error' in build ? `NONE: ${build.error}` : describeBuild(build);
   const schema =
     o.schema_version === null
-      ? 'no outbox yet'
+      ? `no outbox yet in ${dataDir}`
       : o.schema_version === SCHEMA_VERSION
         ? `outbox schema ${o.schema_version}`
         : o.schema_version > SCHEMA_VERSION
@@ -122,9 +123,12 @@ export async function status(argv: string[]): Promise<number> {
   const shipText = CLICK_SINKS[kinds.clickSink].describe.shipping({ mode: settings['shipper.mode'], baseUrl: settings['main_system.base_url'], where: main.where, lastSuccess: o.last_shipped_at ?? 'never' });
   const lines = [
     `clickrelay ${version()} status (${report.config})`,
-    `  server     ${running ? `running${running.version ? ` ${running.version}` : ''}, pid ${running.pid}, public :${running.public_port}, admin :${running.admin_port}, since ${running.started_at}` : 'not running'}`,
+    // Every "nothing here" names the folder it looked in: a relative data_dir resolved against
+    // another config's folder (or a missing CLICKRELAY_STORAGE_DATA_DIR) must show.
+    `  data dir   ${dataDir}${existsSync(dataDir) ? '' : ' (DOES NOT EXIST: check storage.data_dir; a relative path is resolved against the config file\'s folder)'}`,
+    `  server     ${running ? `running${running.version ? ` ${running.version}` : ''}, pid ${running.pid}, public :${running.public_port}, admin :${running.admin_port}, since ${running.started_at}` : `not running (no live serve.json in ${dataDir})`}`,
     `  uWS build  ${buildText}${running ? '' : ' (what serve would load here)'}`,
-    `  mirror     ${mirror.links} links (${mirror.active} active, ${mirror.inactive} inactive), last sync ${mirror.last_sync ?? 'never'}${mirror.source ? ` from ${mirror.source}` : ''}`,
+    `  mirror     ${mirror.last_sync === null && mirror.links === 0 ? `no mirror yet in ${dataDir}; ` : ''}${mirror.links} links (${mirror.active} active, ${mirror.inactive} inactive), last sync ${mirror.last_sync ?? 'never'}${mirror.source ? ` from ${mirror.source}` : ''}`,
     ...(mirror.last_error ? [`             ${mirror.failing ? 'FAILING: last attempt' : 'last error'} ${mirror.last_error.at}: ${mirror.last_error.code}: ${mirror.last_error.message}`] : []),
     ...Object.entries(mirror.rejected).map(([k, n]) => `             rejected ${k}: ${n}${mirror.rejected_samples[k]?.length ? ` (${mirror.rejected_samples[k]!.join(', ')})` : ''}`),
     `  outbox     ${backlog}, ${o.shipped} shipped, ${o.dead_letter} dead letters; ${settings['outbox.durability']}; ${schema}`,
