@@ -80,6 +80,7 @@ export const ERRORS = {
   CR_ERR_MIRROR_NO_SOURCE: { recoverable: false, action: 'set main_system.base_url or sync.file', config: true },
   CR_ERR_MIRROR_STORE: { recoverable: true, action: 'mirror.db could not be written or swapped; check storage.data_dir is writable and has space' },
   CR_ERR_MIRROR_PERMISSION: { recoverable: false, action: 'mirror.db (or its -wal/-shm) exists but the service user may not open it (EACCES/EPERM): a command run as another user (root) left it behind. It is not damaged and is NOT moved aside; the service keeps the mirror it has. chown it back to the service user (chown -R <service user>: <data_dir>); the next reload picks it up.' },
+  CR_ERR_MIRROR_INSTALL_CHANGED: { recoverable: false, action: 'A module the sync thread loads on demand is missing: the installation was changed under the running service (npm ci, npm prune or git pull while serving). The data folder is fine. Finish the upgrade (npm ci && npm run build), then restart the service (systemctl restart clickrelay); the old mirror keeps serving until then.' },
   CR_ERR_MIRROR_CORRUPT: { recoverable: true, action: 'mirror.db is unreadable; it is moved aside and rebuilt by the next sync' },
   CR_ERR_MIRROR_BUSY: { recoverable: true, action: 'a sync is already running in this process' },
   CR_ERR_MIRROR_DB_ACCESS: { recoverable: false, action: "the main system's database refused the login or a right, or lacks the guide's tables: check the password (main_system.database_password_file) and the GRANTs in the README" },

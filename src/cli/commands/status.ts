@@ -97,6 +97,8 @@ export async function status(argv: string[]): Promise<number> {
       state: standalone ? 'off' : (live?.state ?? (o.pending_error ? 'retrying' : 'unknown')),
       last_success: o.last_shipped_at,
       last_error: standalone ? null : lastError,
+      // Set when a later shipment succeeded after last_error: it is history, not the state.
+      last_error_cleared_at: !standalone && lastError && live?.last_error_at && live.last_success && live.last_success >= live.last_error_at ? live.last_success : null,
       attempt: live?.attempt ?? o.pending_error?.attempts ?? 0,
       next_attempt_at: live?.next_attempt_at ?? null,
     },
@@ -129,7 +131,14 @@ export async function status(argv: string[]): Promise<number> {
     `  server     ${running ? `running${running.version ? ` ${running.version}` : ''}, pid ${running.pid}, public :${running.public_port}, admin :${running.admin_port}, since ${running.started_at}` : `not running (no live serve.json in ${dataDir})`}`,
     `  uWS build  ${buildText}${running ? '' : ' (what serve would load here)'}`,
     `  mirror     ${mirror.last_sync === null && mirror.links === 0 ? `no mirror yet in ${dataDir}; ` : ''}${mirror.links} links (${mirror.active} active, ${mirror.inactive} inactive), last sync ${mirror.last_sync ?? 'never'}${mirror.source ? ` from ${mirror.source}` : ''}`,
-    ...(mirror.last_error ? [`             ${mirror.failing ? 'FAILING: last attempt' : 'last error'} ${mirror.last_error.at}: ${mirror.last_error.code}: ${mirror.last_error.message}`] : []),
+    // An error a later sync cleared is history, said as such (with when): not a current fault.
+    ...(mirror.last_error
+      ? [
+          mirror.failing
+            ? `             FAILING: last attempt ${mirror.last_error.at}: ${mirror.last_error.code}: ${mirror.last_error.message}`
+            : `             past error ${mirror.last_error.at}, cleared by the successful sync at ${mirror.last_sync}: ${mirror.last_error.code}: ${mirror.last_error.message}`,
+        ]
+      : []),
     ...Object.entries(mirror.rejected).map(([k, n]) => `             rejected ${k}: ${n}${mirror.rejected_samples[k]?.length ? ` (${mirror.rejected_samples[k]!.join(', ')})` : ''}`),
     `  outbox     ${backlog}, ${o.shipped} shipped, ${o.dead_letter} dead letters; ${settings['outbox.durability']}; ${schema}`,
     `  shipper    ${shipText}`,

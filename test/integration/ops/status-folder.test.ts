@@ -64,4 +64,18 @@ describe('status finds and names the data folder', () => {
       await serve.exited;
     }
   }, 60_000);
+
+  it('shows an error a later sync cleared as past, with when', async () => {
+    const base = temp();
+    const links = join(base, 'links.json');
+    writeFileSync(links, 'not json');
+    const env = { CLICKRELAY_STORAGE_DATA_DIR: join(base, 'data'), CLICKRELAY_SYNC_FILE: links };
+    expect((await cli(['sync'], env)).code).not.toBe(0);
+    expect((await cli(['status'], env)).stdout).toMatch(/FAILING: last attempt \S+: CR_ERR_MIRROR_FILE/);
+    copyFileSync(join(ROOT, 'config/links.example.json'), links);
+    expect((await cli(['sync'], env)).code).toBe(0);
+    const after = (await cli(['status'], env)).stdout;
+    expect(after).toMatch(/past error \S+, cleared by the successful sync at \S+: CR_ERR_MIRROR_FILE/);
+    expect(after).not.toContain('FAILING');
+  }, 60_000);
 });
