@@ -7,6 +7,7 @@
  */
 import type { Config } from '../config/schema.js';
 import type { Settings } from '../config/settings.js';
+import type { Transport } from '../lib/transport.js';
 import type { AreaErrorCode } from '../error-catalogue.js';
 import type { ClickSinkSettings, SinkOptions } from '../main-system/click-sink.js';
 import type { LinkSourceSettings, PortCredentials } from '../main-system/link-source.js';
@@ -31,6 +32,8 @@ export interface LinkSourceEntry {
   source(s: LinkSettings, c?: PortCredentials): LinkSourcePort | null;
   /** The one-link lookup on a miss; null: this source has none. */
   lookup(s: LinkSettings, c?: PortCredentials): LinkLookup | null;
+  /** Whether reading links sends the credential over the network in clear text (lib/transport.ts); absent or null: nothing leaves this machine. */
+  transport?(s: Config): Transport | null;
 }
 
 /** How `status`, `ship`, the status page and the privacy notice name a click sink. */
@@ -59,6 +62,8 @@ export interface ClickSinkEntry {
   /** `status`'s main_system block. */
   probe(s: Settings, env?: NodeJS.ProcessEnv): Promise<MainSystemProbe>;
   readonly describe: SinkDescription;
+  /** Whether shipping sends the credential and the clicks over the network in clear text (lib/transport.ts); absent or null: nothing leaves this machine. */
+  transport?(s: Config): Transport | null;
   /** A refused credential (the shipper's `unauthorized` event): the code it is reported under, and its words. Null: cannot happen. */
   readonly refused: { readonly code: AreaErrorCode<'SHIP'>; message(e: { status?: number; detail?: string }): string } | null;
 }

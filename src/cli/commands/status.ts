@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { describeWeakened, weakenedSettings } from '../../notice/index.js';
-import { CLICK_SINKS } from '../../adapters/registry.js';
+import { CLICK_SINKS, transportWeakened } from '../../adapters/registry.js';
 import { resolveKinds, resolveSettings } from '../../config/settings.js';
 import { readMirrorStatus } from '../../mirror/index.js';
 import { describeCause } from '../../errors.js';
@@ -50,7 +50,7 @@ export async function status(argv: string[]): Promise<number> {
   const mine = runtimeSettings(config);
   const settings = running?.settings ?? mine;
   const differs = running?.settings ? settingsDiff(running.settings, mine) : [];
-  const weakened = running?.weakened ?? weakenedSettings(config);
+  const weakened = running?.weakened ?? [...weakenedSettings(config), ...transportWeakened(config)];
   // The running serve's fact, not ours (its settings may differ); an older serve.json has no
   // database_url: then only base_url counts, as it did.
   const kinds = resolveKinds({ base_url: String(settings['main_system.base_url'] ?? ''), database_url: String(settings['main_system.database_url'] ?? '') });
@@ -146,7 +146,7 @@ export async function status(argv: string[]): Promise<number> {
   ];
   if (!standalone && live && live.state !== 'idle' && live.state !== 'ok') lines.push(`             ${describeShipping(live)}`);
   else if (!standalone && !live && o.pending_error) lines.push(`             last attempt failed: ${o.pending_error.last_error} (attempt ${o.pending_error.attempts})`);
-  for (const w of weakened) lines.push(`  ! privacy  ${describeWeakened(w)}: ${w.effect}`);
+  for (const w of weakened) lines.push(w.key.startsWith('privacy.') ? `  ! privacy  ${describeWeakened(w)}: ${w.effect}` : `  ! transport ${w.effect}`);
   if (o.dead_letter > 0) lines.push(`  ! ${o.dead_letter} clicks rejected by the main system: clickrelay dead-letters list`);
   if (differs.length > 0) {
     lines.push(`  ! the running serve uses other settings than ${report.config} (shown above: the service's):`);

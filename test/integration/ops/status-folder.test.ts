@@ -79,3 +79,20 @@ describe('status finds and names the data folder', () => {
     expect(after).not.toContain('FAILING');
   }, 60_000);
 });
+
+describe('clear-text transport', () => {
+  it('status warns and audit --strict fails when the API key and clicks would go over http:// to another machine', async () => {
+    const base = temp();
+    const env = { CLICKRELAY_STORAGE_DATA_DIR: join(base, 'data'), CLICKRELAY_MAIN_SYSTEM_BASE_URL: 'http://jobs.example.invalid', CLICKRELAY_MAIN_SYSTEM_API_KEY: 'k', CLICKRELAY_MAIN_SYSTEM_TIMEOUT_MS: '200' };
+    // An empty outbox and head to audit (requeue opens, creates and closes them; nothing is sent).
+    expect((await cli(['dead-letters', 'requeue'], env)).code).toBe(0);
+    const st = await cli(['status'], env);
+    expect(st.stdout).toMatch(/! transport main_system\.base_url http:\/\/jobs\.example\.invalid is plain http:\/\/ to another machine/);
+    const plain = await cli(['audit'], env);
+    expect(plain.stdout + plain.stderr).toContain('jobs.example.invalid');
+    const strict = await cli(['audit', '--strict'], env);
+    expect(strict.code).toBe(1);
+    const safe = await cli(['audit', '--strict'], { ...env, CLICKRELAY_MAIN_SYSTEM_BASE_URL: 'https://jobs.example.invalid' });
+    expect(safe.code, safe.stdout + safe.stderr).toBe(0);
+  }, 60_000);
+});
