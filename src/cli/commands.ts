@@ -8,6 +8,7 @@ import { deadLetters } from './commands/dead-letters.js';
 import { audit } from './commands/audit.js';
 import { exportCommand } from './commands/export.js';
 import { privacyNotice } from './commands/privacy-notice.js';
+import { backup, restore } from './commands/backup.js';
 
 export type Command = (argv: string[]) => Promise<number>;
 
@@ -20,6 +21,8 @@ export const COMMANDS: Record<string, Command> = {
   audit,
   export: exportCommand,
   'privacy-notice': privacyNotice,
+  backup,
+  restore,
 };
 
 export const SUMMARIES: Record<string, string> = {
@@ -31,6 +34,8 @@ export const SUMMARIES: Record<string, string> = {
   'audit [--json] [--limit N]': 'compliance report: hash chain, privacy rules on every stored value, session keys (non-zero on any violation)',
   'export [--format ndjson|csv] [--since ISO] [--until ISO]': 'outbox records to stdout, streamed',
   'privacy-notice [--format md|json]': 'the privacy notice for the configuration in force',
+  'backup DIR': 'a consistent private copy of the outbox, heads, mirror and session keys, while serve runs',
+  'restore DIR': 'a backup back into an empty data folder (serve stopped)',
 };
 
 export function usage(): string {
