@@ -7,6 +7,7 @@
  */
 import type { Config } from '../config/schema.js';
 import type { Settings } from '../config/settings.js';
+import type { Transport } from '../lib/transport.js';
 import type { AreaErrorCode } from '../error-catalogue.js';
 import type { ClickSinkSettings, SinkOptions } from '../main-system/click-sink.js';
 import type { LinkSourceSettings, PortCredentials } from '../main-system/link-source.js';
@@ -46,6 +47,8 @@ export interface LinkSourceEntry {
   source(s: LinkSettings, c?: PortCredentials): LinkSourcePort | null;
   /** The one-link lookup on a miss; null: this source has none. */
   lookup(s: LinkSettings, c?: PortCredentials): LinkLookup | null;
+  /** Whether reading links sends the credential over the network in clear text (lib/transport.ts); absent or null: nothing leaves this machine. */
+  transport?(s: Config): Transport | null;
 }
 
 /** How `status`, `ship`, the status page and the privacy notice name a click sink. */
@@ -78,6 +81,8 @@ export interface ClickSinkEntry {
   /** `status`'s main_system block (for a stream sink, with the stream and its duplicate window). */
   probe(s: Settings, env?: NodeJS.ProcessEnv): Promise<SinkProbe>;
   readonly describe: SinkDescription;
+  /** Whether shipping sends the credential and the clicks over the network in clear text (lib/transport.ts); absent or null: nothing leaves this machine. */
+  transport?(s: Config): Transport | null;
   /**
    * A refused credential (the shipper's `unauthorized` event): the code it is reported under
    * (`codeOf` when the sink tells several refusals apart), and its words. Null: cannot happen.

@@ -8,6 +8,7 @@
  * The standalone kinds are written out here, being a few lines each: the links file (the
  * mirror's own source) and no sink at all.
  */
+import type { Config } from '../config/schema.js';
 import type { ClickSinkKind, LinkSourceKind } from '../config/settings.js';
 import { HTTP_LINKS, HTTP_SINK, POSTGRES_LINKS, POSTGRES_SINK } from '../main-system/kinds.js';
 import { unprobed } from '../main-system/probe.js';
@@ -56,4 +57,22 @@ export const CLICK_SINKS: Readonly<Record<ClickSinkKind, ClickSinkEntry>> = {
 /** Whether the configuration talks to the main system at all (then its gauges exist). */
 export function talksToMainSystem(k: { linkSource: LinkSourceKind; clickSink: ClickSinkKind }): boolean {
   return LINK_SOURCES[k.linkSource].mainSystem || CLICK_SINKS[k.clickSink].mainSystem;
+}
+
+/**
+ * Every way this configuration would send a credential or clicks across a network in clear
+ * text (a source and a sink on the same URL count once), in the shape of a weakened setting
+ * (notice/weakened.ts), so the start-up log, serve.json, `status`, the status page and
+ * `audit --strict` list it beside the privacy ones. Asked of the entries: a new kind (NATS)
+ * reports its own transport by adding `transport` to its entry.
+ */
+export function transportWeakened(s: Config & { linkSource: LinkSourceKind; clickSink: ClickSinkKind }): { key: string; value: string; default: string; effect: string }[] {
+  const seen = new Set<string>();
+  const out: { key: string; value: string; default: string; effect: string }[] = [];
+  for (const t of [LINK_SOURCES[s.linkSource].transport?.(s), CLICK_SINKS[s.clickSink].transport?.(s)]) {
+    if (!t || t.safe || !t.warning || seen.has(t.what)) continue;
+    seen.add(t.what);
+    out.push({ key: t.key, value: t.peer, default: 'TLS, or a peer on this machine', effect: t.warning });
+  }
+  return out;
 }

@@ -4,6 +4,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { defaultConfigPath, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { ClickrelayError, ConfigError } from '../errors.js';
+import { actAsDataDirOwner } from '../fs/act-as-owner.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -13,7 +14,12 @@ export interface Parsed<V> {
   help: boolean;
 }
 
-export function parseCommand<O extends Options>(argv: string[], options: O): Parsed<Record<keyof O, string | boolean | undefined>> {
+/**
+ * `writes`: the command creates or changes files in storage.data_dir. Either way, a command run
+ * as root acts as the data folder's owner from the moment the configuration is read
+ * (fs/act-as-owner.ts); one that writes refuses when it cannot.
+ */
+export function parseCommand<O extends Options>(argv: string[], options: O, opts: { writes?: boolean } = {}): Parsed<Record<keyof O, string | boolean | undefined>> {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: { ...options, config: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
@@ -29,7 +35,12 @@ export function parseCommand<O extends Options>(argv: string[], options: O): Par
   return {
     values: values as Record<keyof O, string | boolean | undefined>,
     help: values.help === true,
-    config: () => loadConfig({ file, env: process.env }),
+    config: () => {
+      const config = loadConfig({ file, env: process.env });
+      const command = [process.execPath, ...process.argv.slice(1)].join(' ');
+      actAsDataDirOwner(config.storage.data_dir, { writes: opts.writes === true, command });
+      return config;
+    },
   };
 }
 

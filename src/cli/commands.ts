@@ -9,6 +9,7 @@ import { audit } from './commands/audit.js';
 import { erase } from './commands/erase.js';
 import { exportCommand } from './commands/export.js';
 import { privacyNotice } from './commands/privacy-notice.js';
+import { backup, restore } from './commands/backup.js';
 
 export type Command = (argv: string[]) => Promise<number>;
 
@@ -22,6 +23,8 @@ export const COMMANDS: Record<string, Command> = {
   erase,
   export: exportCommand,
   'privacy-notice': privacyNotice,
+  backup,
+  restore,
 };
 
 export const SUMMARIES: Record<string, string> = {
@@ -34,6 +37,8 @@ export const SUMMARIES: Record<string, string> = {
   'erase --id ID… [--reason TEXT] [--json]': 'delete named clicks (e.g. personal data stored by mistake), recorded in the audit chain',
   'export [--format ndjson|csv] [--since ISO] [--until ISO]': 'outbox records to stdout, streamed',
   'privacy-notice [--format md|json]': 'the privacy notice for the configuration in force',
+  'backup DIR': 'a consistent private copy of the outbox, heads, mirror and session keys, while serve runs',
+  'restore DIR': 'a backup back into an empty data folder (serve stopped)',
 };
 
 export function usage(): string {

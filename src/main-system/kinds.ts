@@ -8,6 +8,7 @@
 import type { Config } from '../config/schema.js';
 import type { Settings } from '../config/settings.js';
 import { redactDatabaseUrl } from '../lib/redact.js';
+import { httpTransport, postgresTransport } from '../lib/transport.js';
 import { openHttpClickSink, openPostgresClickSink, type ClickSinkSettings, type SinkOptions } from './click-sink.js';
 import { readApiKey } from './http/api-key.js';
 import { httpLinkLookupPort, postgresLinkLookupPort } from './link-lookup.js';
@@ -27,6 +28,7 @@ export const HTTP_LINKS = {
   credentials: (s: LinkKeys, env?: NodeJS.ProcessEnv): PortCredentials => ({ apiKey: readApiKey(s.main_system, env), ...envOnly(env) }),
   source: (s: LinkKeys, c?: PortCredentials) => httpLinkSourcePort(s.main_system, s.sync.page_size, c),
   lookup: (s: LinkKeys, c?: PortCredentials) => httpLinkLookupPort(s.main_system, s.sync.miss_timeout_ms, c),
+  transport: (s: Config) => httpTransport('main_system.base_url', s.main_system.base_url),
 };
 
 export const POSTGRES_LINKS = {
@@ -35,6 +37,7 @@ export const POSTGRES_LINKS = {
   credentials: (_s: LinkKeys, env?: NodeJS.ProcessEnv): PortCredentials => envOnly(env),
   source: (s: LinkKeys, c?: PortCredentials) => postgresLinkSourcePort(s.main_system, s.sync.page_size, c),
   lookup: (s: LinkKeys, c?: PortCredentials) => postgresLinkLookupPort(s.main_system, s.sync.miss_timeout_ms, c),
+  transport: (s: Config) => postgresTransport('main_system.database_url', s.main_system.database_url),
 };
 
 export const HTTP_SINK = {
@@ -53,6 +56,7 @@ export const HTTP_SINK = {
     }),
     noticeSettings: (c: Config) => ({ 'main_system.base_url': new URL(c.main_system.base_url).origin }), // no userinfo
   },
+  transport: (s: Config) => httpTransport('main_system.base_url', s.main_system.base_url),
   refused: {
     code: 'CR_ERR_SHIP_UNAUTHORIZED' as const,
     message: () => 'the main system rejected the API key: shipping paused, clicks stay pending',
@@ -77,6 +81,7 @@ export const POSTGRES_SINK = {
     }),
     noticeSettings: (c: Config) => ({ 'main_system.base_url': '', 'main_system.database_url': redactDatabaseUrl(c.main_system.database_url) }),
   },
+  transport: (s: Config) => postgresTransport('main_system.database_url', s.main_system.database_url),
   refused: {
     code: 'CR_ERR_SHIP_DB_ACCESS' as const,
     message: (e: { detail?: string }) => `the main system's database refused the login or a right (${e.detail}): shipping paused, clicks stay pending; check the GRANTs in the README`,

@@ -62,6 +62,18 @@ export function fromSourceError(err: unknown): MirrorError | null {
   return new MirrorError(FROM_SOURCE[err.code as AreaErrorCode<'MAIN'>], err.message, { ...(typeof status === 'number' ? { status } : {}), cause: err });
 }
 
+/**
+ * Node's "a module is missing" (the sync thread imports its adapter and builder on demand): the
+ * files were replaced under the running process, typically `npm ci` while serving. Not a
+ * storage problem, whatever the thread was doing when it noticed.
+ */
+export function installChangedError(err: unknown): MirrorError | null {
+  const e = err as { code?: string; message?: string } | null;
+  const missing = e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND' || /^Cannot find (module|package) /.test(e?.message ?? '');
+  if (!missing) return null;
+  return new MirrorError('CR_ERR_MIRROR_INSTALL_CHANGED', `the installation changed under the running service (${e?.message?.split('\n')[0] ?? e?.code}): restart it to load the new version`, { cause: err });
+}
+
 /** Any failure of a sync as a MirrorError, with the API key scrubbed from whatever it says. */
 export function toMirrorError(err: unknown, secret: string | undefined): MirrorError {
   if (err instanceof MirrorError) return err;
@@ -69,6 +81,8 @@ export function toMirrorError(err: unknown, secret: string | undefined): MirrorE
   if (mapped) return mapped;
   const e = err as { name?: string; code?: string; message?: string };
   if (e.name === 'AbortError') return new MirrorError('CR_ERR_MIRROR_ABORTED', 'sync aborted', { cause: err });
+  const moved = installChangedError(err);
+  if (moved) return moved;
   const detail = scrubSecrets(String(e.message ?? e.code ?? 'error'), [secret]);
   return new MirrorError('CR_ERR_MIRROR_STORE', `sync failed: ${detail}`, { cause: err });
 }

@@ -15,6 +15,8 @@ export interface MirrorHooks {
   onReload?(info: { links: number; reason: 'startup' | 'replaced'; durationMs: number }): void;
   /** An unreadable mirror.db was moved aside; the service starts empty and syncs. */
   onCorrupt?(err: MirrorError, movedTo: string | null): void;
+  /** A replaced mirror.db this user may not open (CR_ERR_MIRROR_PERMISSION): left in place, the loaded index keeps serving. */
+  onUnreadable?(err: MirrorError): void;
 }
 
 export function emit<K extends keyof MirrorHooks>(hooks: MirrorHooks | undefined, name: K, ...args: Parameters<NonNullable<MirrorHooks[K]>>): void {

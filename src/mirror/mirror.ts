@@ -233,6 +233,12 @@ export class Mirror {
         emit(this.#hooks, 'onCorrupt', e, movedTo);
         return;
       }
+      // A healthy file we may not open stays where it is: at start-up that stops the start
+      // (the operator must chown it back), later the index already loaded keeps serving.
+      if (e.code === 'CR_ERR_MIRROR_PERMISSION' && reason === 'replaced') {
+        emit(this.#hooks, 'onUnreadable', e);
+        return;
+      }
       throw e;
     }
   }

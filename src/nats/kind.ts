@@ -7,6 +7,7 @@
  */
 import type { Config } from '../config/schema.js';
 import { parseServers } from '../lib/nats-servers.js';
+import { natsTransport } from '../lib/transport.js';
 import type { ClickSink } from '../shipper/ports.js';
 import { natsCodeOf, type NatsErrorCode } from './errors.js';
 import { openNatsClickSink } from './index.js';
@@ -63,6 +64,11 @@ export const NATS_SINK = {
   delivers: true,
   open: (s: { nats: NatsKeys }, _o: unknown, env?: NodeJS.ProcessEnv): ClickSink => openNatsClickSink(natsSettingsOf(s.nats), env),
   probe,
+  transport: (c: Config) => {
+    if (c.nats.url === '') return null;
+    const { servers, tls } = parseServers(c.nats.url);
+    return natsTransport('nats.url', servers, tls);
+  },
   describe: {
     target: (s: { nats: NatsKeys }) => `NATS JetStream ${where(s.nats)}`,
     shipping: (v: { where: string | null; lastSuccess: string }) => `JetStream publishes to ${v.where ?? 'NATS'}, last success ${v.lastSuccess}`,

@@ -16,6 +16,7 @@ import { hash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
+import { throwIfPermission } from '../fs/permission.js';
 import { shardFiles } from './shard-files.js';
 
 export const HEAD_FILE = 'outbox.head';
@@ -36,18 +37,32 @@ function formatHead(head: ChainHead): string {
   return `${json.padEnd(HEAD_BYTES - 1)}\n`;
 }
 
+/** The file was read but holds no valid head (damaged, half-written): unlike a file that cannot be read. */
+export class HeadFormatError extends Error {
+  override readonly name = 'HeadFormatError';
+}
+
 function parseHead(text: string, name: string): ChainHead {
-  const v = JSON.parse(text) as Partial<ChainHead> & { check?: unknown };
+  let v: Partial<ChainHead> & { check?: unknown };
+  try {
+    v = JSON.parse(text) as Partial<ChainHead> & { check?: unknown };
+  } catch (err) {
+    throw new HeadFormatError(`${name} is not JSON: ${(err as Error).message}`);
+  }
   if (!Number.isSafeInteger(v.seq) || typeof v.chain_hash !== 'string' || !/^[0-9a-f]{64}$/.test(v.chain_hash)) {
-    throw new Error(`${name} is not a chain head: ${text.trim().slice(0, 120)}`);
+    throw new HeadFormatError(`${name} is not a chain head: ${text.trim().slice(0, 120)}`);
   }
   const head = { seq: v.seq as number, chain_hash: v.chain_hash };
   // Files from before the check field have none; a present one must match.
-  if (v.check !== undefined && v.check !== checkOf(head)) throw new Error(`${name} fails its own check (half-written?): ${text.trim().slice(0, 120)}`);
+  if (v.check !== undefined && v.check !== checkOf(head)) throw new HeadFormatError(`${name} fails its own check (half-written?): ${text.trim().slice(0, 120)}`);
   return head;
 }
 
-/** Shard `shard`'s head file, or null when there is none yet. Throws when it exists but is not a head. */
+/**
+ * Shard `shard`'s head file, or null when there is none yet. Throws HeadFormatError when it
+ * exists but is not a head, CR_ERR_DATA_PERMISSION when it exists but this user may not read it
+ * (left by a command run as root): an unreadable head is not an absent one.
+ */
 export function readHead(dataDir: string, shard = 0): ChainHead | null {
   const path = shardFiles(dataDir, shard).head;
   let lastError: unknown;
@@ -57,6 +72,7 @@ export function readHead(dataDir: string, shard = 0): ChainHead | null {
       text = readFileSync(path, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throwIfPermission(path, err);
       throw err;
     }
     try {

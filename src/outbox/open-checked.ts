@@ -12,6 +12,8 @@
 import Database from 'better-sqlite3';
 import { closeSync, copyFileSync, existsSync, openSync, renameSync, rmSync, statfsSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import { ClickrelayError } from '../errors.js';
+import { deniedPathOf, isPermissionErrno, permissionMessage } from '../fs/permission.js';
 import { OutboxError } from './errors.js';
 import type { ChainHead } from './head.js';
 import { shardFiles } from './shard-files.js';
@@ -91,6 +93,11 @@ export function whenSpaceAllows<T>(dataDir: string, open: () => T, shard = 0): T
     return open();
   } catch (err) {
     if (err instanceof OutboxError && err.code !== 'CR_ERR_OUTBOX_OPEN') throw err;
+    // A file left by another user (root) is healthy and stays: say so, not "cannot open".
+    // SQLite's CANTOPEN carries no errno, so the files themselves are asked.
+    const outbox = shardFiles(dataDir, shard).db;
+    const denied = isPermissionErrno(err) ? ((err as { path?: string }).path ?? outbox) : deniedPathOf(outbox, false);
+    if (denied !== null) throw new ClickrelayError('CR_ERR_DATA_PERMISSION', permissionMessage(denied, err), { cause: err });
     const free = freeBytes(dataDir);
     if (free === null || free >= FULL_BELOW_BYTES) throw err;
     throw new OutboxError('CR_ERR_OUTBOX_WRITE', `${shardFiles(dataDir, shard).db} cannot be opened with ${free} bytes free in ${dataDir}: ${(err as Error).message}`);

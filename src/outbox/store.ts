@@ -10,7 +10,7 @@ import type { Durability } from '../types.js';
 import { ensureDataDir, preparePrivateDatabase } from '../fs/data-dir.js';
 import { chainHash, GENESIS_HASH } from './chain.js';
 import { CLICK_COLUMNS, CLICK_STRIDE, columnsAt } from './columns.js';
-import { readHead, writeHead, type ChainHead } from './head.js';
+import { HeadFormatError, readHead, writeHead, type ChainHead } from './head.js';
 import { checkAgainstHead, checkPresentBeforeOpen, checkWalBeforeOpen, openVerified, whenSpaceAllows, type OpenChecks } from './open-checked.js';
 import type { OpMap, PendingRows, PurgedCounts, StoreStats } from './writer-protocol.js';
 import { makePurger } from './purge.js';
@@ -247,12 +247,17 @@ export class OutboxStore {
   }
 }
 
-/** An unreadable head counts as none: the audit reports it, and the writer rewrites it from the database. */
+/**
+ * A damaged head counts as none: the audit reports it, and the writer rewrites it from the
+ * database. A head that cannot be read at all (permission, I/O) is not "none": it stops the
+ * open, else the behind-head check would be silently off for this start.
+ */
 function readHeadOrNull(dataDir: string, shard: number): ChainHead | null {
   try {
     return readHead(dataDir, shard);
-  } catch {
-    return null;
+  } catch (err) {
+    if (err instanceof HeadFormatError) return null;
+    throw err;
   }
 }
 

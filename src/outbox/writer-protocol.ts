@@ -99,7 +99,7 @@ export type ToWorker = { kind: 'round'; batch: unknown[] } | { kind: 'attach'; p
 /** On the click channel, writer → owner. */
 export type FromWorker =
   | { kind: 'ready'; lastSeq: number; notes: string[] }
-  | { kind: 'fatal'; error: string; code?: OutboxErrorCode }
+  | { kind: 'fatal'; error: string; code?: OutboxErrorCode | 'CR_ERR_DATA_PERMISSION' }
   | { kind: 'committed'; rounds: number; count: number; error: string | null }
   | { kind: 'closed' };
 

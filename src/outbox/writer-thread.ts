@@ -11,6 +11,7 @@ import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threa
 import { startWorker } from '../lib/worker-launch.js';
 import { OutboxError, type OutboxErrorCode } from './errors.js';
 import { shardFiles } from './shard-files.js';
+import { ClickrelayError } from '../errors.js';
 import type { FromWorker, LineMessage, OpMap, OpName, ToWorker, WorkerBoot } from './writer-protocol.js';
 import { WriterOps } from './writer-ops.js';
 import { ClickRounds, closedError, unopenedError } from './writer-rounds.js';
@@ -27,7 +28,7 @@ export class WriterThread {
   private worker!: Worker;
   private ready = false; // the current thread has opened the database
   private everReady = false;
-  private onStarted: ((failure: string | null, code?: OutboxErrorCode) => void) | null = null; // until the first thread is ready or failed
+  private onStarted: ((failure: string | null, code?: OutboxErrorCode | 'CR_ERR_DATA_PERMISSION') => void) | null = null; // until the first thread is ready or failed
   /** What the first thread reported accepting at open (serve --accept-new-outbox). */
   startupNotes: string[] = [];
   private closing = false;
@@ -61,6 +62,7 @@ export class WriterThread {
         if (failure === null) return resolve(w);
         if (startWhenFull && code === 'CR_ERR_OUTBOX_WRITE') return resolve(w.unopened(failure));
         w.ops.close();
+        if (code === 'CR_ERR_DATA_PERMISSION') return reject(new ClickrelayError(code, failure));
         reject(new OutboxError(code ?? 'CR_ERR_OUTBOX_OPEN', code ? failure : `cannot open the outbox ${boot.shard ? `shard ${basename(shardFiles(boot.dataDir, boot.shard).db)} ` : ''}in ${boot.dataDir}: ${failure}`));
       };
       w.spawn();

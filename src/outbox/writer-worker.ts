@@ -5,7 +5,7 @@
  * handed by `attach` (from any thread).
  */
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
-import { describeCause } from '../errors.js';
+import { ClickrelayError, describeCause } from '../errors.js';
 import type { FromWorker, OpRequest, OpResult, ToWorker, WorkerBoot } from './writer-protocol.js';
 import { CLICK_STRIDE } from './columns.js';
 import { OutboxError } from './errors.js';
@@ -59,7 +59,9 @@ function main(): void {
   try {
     store = new OutboxStore(boot.dataDir, boot.durability, boot.acceptNewOutbox ?? false, boot.shard ?? 0);
   } catch (err) {
-    post({ kind: 'fatal', error: message(err), ...(err instanceof OutboxError ? { code: err.code } : {}) });
+    // A file this user may not open keeps its own code: it is not the outbox's fault.
+    const code = err instanceof OutboxError ? err.code : err instanceof ClickrelayError && err.code === 'CR_ERR_DATA_PERMISSION' ? err.code : undefined;
+    post({ kind: 'fatal', error: message(err), ...(code ? { code } : {}) });
     return;
   }
   let headTimer: NodeJS.Timeout | null = null;

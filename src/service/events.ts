@@ -25,7 +25,9 @@ export function mirrorEvents(log: Logger, m: Metrics, health: MainSystemHealth):
       m.mirrorLinks.set({ state: 'inactive' }, r.inactive);
       for (const [reason, n] of Object.entries(r.rejected)) m.syncRejected.inc({ reason }, n ?? 0);
       if (r.forced) log.warn({ event: 'sync_forced', ...r }, 'mirror synced with --force: a listing sync.max_change_ratio would have refused was accepted');
-      else log.info({ event: 'sync_done', ...r }, r.changed ? 'mirror synced' : 'mirror unchanged');
+      // An unchanged mirror every sync.interval is routine: the metrics count it, the log need not.
+      else if (r.changed) log.info({ event: 'sync_done', ...r }, 'mirror synced');
+      else log.debug({ event: 'sync_done', ...r }, 'mirror unchanged');
     },
     onSyncError(err: MirrorError) {
       m.syncFailures.inc();
@@ -42,6 +44,9 @@ export function mirrorEvents(log: Logger, m: Metrics, health: MainSystemHealth):
     },
     onCorrupt(err, movedTo) {
       log.error({ event: 'mirror_corrupt', code: err.code, moved_to: movedTo }, `mirror.db was unreadable and was moved aside: ${err.message}`);
+    },
+    onUnreadable(err) {
+      log.error({ event: 'mirror_unreadable', code: err.code }, `the replaced mirror.db cannot be opened, the loaded mirror keeps serving: ${err.message}`);
     },
   };
 }

@@ -58,6 +58,7 @@ export function publicAppDeps(s: Settings, d: PublicStages): PublicAppDeps {
   return {
     uws: d.uws,
     tls: d.tls,
+    behindProxy: s.server.trust_proxy.length > 0,
     lookup: (id) => mirror.lookup(id),
     ...(!s.standalone && s.sync.miss_lookup
       ? { lookupMiss: async (id: string, ip: string) => {

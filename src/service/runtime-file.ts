@@ -7,6 +7,7 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { SCHEMA, type KeySpec } from '../config/schema.js';
 import type { Settings } from '../config/settings.js';
 import { redactDatabaseUrl } from '../lib/redact.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
@@ -39,39 +40,24 @@ export type RuntimeSettings = Record<string, string | number | boolean | readonl
 
 /**
  * The settings `status` reports from the running service and compares with its own
- * configuration. The main system is named by its origin only (no user info, no path).
+ * configuration: every key of the schema (config/schema.ts), so a key added there is compared
+ * without anyone remembering to list it here. Secrets stay out as in every log line: the main
+ * system is named by its origin only (no user info, no path), a database URL without its
+ * password, a key marked `secret` as "[redacted]" (credentials themselves live in files,
+ * named here by path only).
  */
 export function runtimeSettings(c: Settings): RuntimeSettings {
-  return {
-    config: c.source || 'built-in defaults',
-    'storage.data_dir': c.storage.data_dir,
-    'main_system.base_url': c.mainSystemOrigin,
-    // Never the password: redacted as in every log line.
-    'main_system.database_url': redactDatabaseUrl(c.main_system.database_url),
-    'shipper.mode': c.shipper.mode,
-    'shipper.sink': c.shipper.sink,
-    // No credential can be in it (the loader refuses one), and the credential file is named only by path.
-    'nats.url': c.nats.url,
-    'nats.subject': c.nats.subject,
-    'nats.stream': c.nats.stream,
-    'outbox.durability': c.durability,
-    'server.host': c.server.host,
-    'server.port': c.server.port,
-    'admin.host': c.admin.host,
-    'admin.port': c.admin.port,
-    'privacy.ipv4_prefix': c.privacy.ipv4_prefix,
-    'privacy.ipv6_prefix': c.privacy.ipv6_prefix,
-    'privacy.user_agent': c.privacy.user_agent,
-    'privacy.referrer': c.privacy.referrer,
-    'privacy.honor_dnt': c.privacy.honor_dnt,
-    'privacy.honor_gpc': c.privacy.honor_gpc,
-    'privacy.dnt_mode': c.privacy.dnt_mode,
-    'privacy.retention_days': c.privacy.retention_days,
-    'privacy.country': c.privacy.country,
-    'privacy.country_db': c.privacy.country_db,
-    'privacy.country_db_max_age_days': c.privacy.country_db_max_age_days,
-    'sync.schedule': c.sync.schedule,
-  };
+  const out: RuntimeSettings = { config: c.source || 'built-in defaults' };
+  for (const [section, keys] of Object.entries(SCHEMA)) {
+    const values = (c as unknown as Record<string, Record<string, string | number | boolean | readonly string[]>>)[section]!;
+    for (const [key, spec] of Object.entries(keys) as [string, KeySpec][]) {
+      out[`${section}.${key}`] = spec.kind === 'string' && spec.secret === true && values[key] !== '' ? '[redacted]' : values[key]!;
+    }
+  }
+  out['main_system.base_url'] = c.mainSystemOrigin;
+  out['main_system.database_url'] = redactDatabaseUrl(c.main_system.database_url);
+  out['outbox.durability'] = c.durability;
+  return out;
 }
 
 /** Keys whose values differ between the running service and another configuration. */

@@ -11,7 +11,7 @@
  */
 import { describeWeakened, weakenedSettings } from '../notice/weakened.js';
 import type { Config } from '../config/schema.js';
-import { CLICK_SINKS } from '../adapters/registry.js';
+import { CLICK_SINKS, transportWeakened } from '../adapters/registry.js';
 import { resolveSettings } from '../config/settings.js';
 import { SessionKeyStore } from '../keys/index.js';
 import { MIRROR_THREAD_NICE, threadPriorityUnavailable, type Mirror } from '../mirror/index.js';
@@ -86,8 +86,13 @@ export interface ServiceOptions {
 export async function startService(config: Config, log: Logger, opts: ServiceOptions = { version: 'unknown' }): Promise<RunningService> {
   const s = resolveSettings(config);
   // A weakened policy must never start silently: one warn line per setting, with what it means.
-  const weakened = weakenedSettings(s);
-  for (const w of weakened) log.warn({ event: 'privacy_weakened', code: 'CR_ERR_POLICY_WEAKENED', key: w.key, value: w.value, default: w.default }, `${describeWeakened(w)}: ${w.effect}`);
+  const privacyWeakened = weakenedSettings(s);
+  for (const w of privacyWeakened) log.warn({ event: 'privacy_weakened', code: 'CR_ERR_POLICY_WEAKENED', key: w.key, value: w.value, default: w.default }, `${describeWeakened(w)}: ${w.effect}`);
+  // Credentials or clicks in clear text across a network: said at every start, and listed
+  // with the weakened settings (serve.json, status, the status page).
+  const unencrypted = transportWeakened(s);
+  for (const w of unencrypted) log.warn({ event: 'transport_unencrypted', code: 'CR_ERR_TRANSPORT_UNENCRYPTED', key: w.key, peer: w.value }, w.effect);
+  const weakened = [...privacyWeakened, ...unencrypted];
   const { uws, build, tls } = loadServingUws(s, log);
   // Configuration mistakes only a file read can find stop the start before any stage opens.
   const adminToken = readAdminToken(s.admin.token_file);

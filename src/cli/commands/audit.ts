@@ -5,6 +5,7 @@
  */
 import { checkReportTarget, formatAuditReport, renderAuditHtml, runAudit, writeReport } from '../../audit/index.js';
 import { weakenedSettings } from '../../notice/index.js';
+import { transportWeakened } from '../../adapters/registry.js';
 import { resolveSettings } from '../../config/settings.js';
 import { openOutboxReaderFor, policyFor } from '../../service/stages.js';
 import { parseCommand, usageError, printHelp } from '../args.js';
@@ -21,7 +22,7 @@ const HELP = `clickrelay audit [--json] [--limit N] [--strict] [--html FILE [--f
   Prints counts, the oldest record and the policy in force. Exit status 1 on any violation.
   --json     machine-readable report (shape documented in src/audit/report.ts)
   --limit N  violations listed per rule; all are counted (default 20, with --json 1000)
-  --strict   also fail when a privacy setting is weaker than its default (ipv4_prefix above 24, ipv6_prefix above 48, full user agent or referrer, DNT/GPC ignored, retention above 30 days)
+  --strict   also fail when a privacy setting is weaker than its default (ipv4_prefix above 24, ipv6_prefix above 48, full user agent or referrer, DNT/GPC ignored, retention above 30 days), or when the API key, password or clicks would cross a network unencrypted
   --html FILE  also write the report as one self-contained HTML page to FILE; never inside
              storage.data_dir, and an existing FILE only when it is an earlier report
   --force    with --html: replace an existing FILE that is not an earlier report
@@ -48,7 +49,8 @@ export async function audit(argv: string[]): Promise<number> {
   const bar = progress('audit', 'rows', process.stderr.isTTY ? reader.countRows() : 0);
   try {
     report = runAudit(reader, {
-      weakened: weakenedSettings(config),
+      // Clear-text transport counts as weakened too: --strict fails on it.
+      weakened: [...weakenedSettings(config), ...transportWeakened(config)],
       strict: cmd.values.strict === true,
       progress: (rows) => bar.update(rows),
       privacy: policyFor(config),

@@ -11,7 +11,7 @@ import { parseCommand, usageError, printHelp } from '../args.js';
 
 export async function deadLetters(argv: string[]): Promise<number> {
   const [action, ...rest] = argv;
-  const cmd = parseCommand(rest, { id: { type: 'string', multiple: true }, all: { type: 'boolean' }, json: { type: 'boolean' } });
+  const cmd = parseCommand(rest, { id: { type: 'string', multiple: true }, all: { type: 'boolean' }, json: { type: 'boolean' } }, { writes: action !== 'list' });
   if (cmd.help || !action || action === '--help') {
     printHelp('clickrelay dead-letters list [--json] | requeue [--id ID]… | purge --id ID… | purge --all  [--config FILE]\n  Without --id, requeue acts on every dead letter. purge deletes for good, so it needs the ids, or --all to delete every dead letter.\n');
     return action ? 0 : 2;

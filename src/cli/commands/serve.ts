@@ -3,10 +3,16 @@ import { loggableSettings, resolveSettings } from '../../config/settings.js';
 import { createLogger } from '../../observe/logger.js';
 import { startService } from '../../service/service.js';
 import { parseCommand, printHelp } from '../args.js';
+import { nodeEndOfLife } from '../../lib/node-eol.js';
 import { version } from '../version.js';
 
+/** The few facts an operator checks first, for the one start-up line. */
+function configSummary(s: ReturnType<typeof resolveSettings>): Record<string, unknown> {
+  return { source: s.source || 'built-in defaults', public: `${s.server.host}:${s.server.port}`, admin: `${s.admin.host}:${s.admin.port}`, data_dir: s.storage.data_dir, link_source: s.linkSource, click_sink: s.clickSink, durability: s.durability };
+}
+
 export async function serve(argv: string[]): Promise<number> {
-  const cmd = parseCommand(argv, { 'accept-new-outbox': { type: 'boolean' } });
+  const cmd = parseCommand(argv, { 'accept-new-outbox': { type: 'boolean' } }, { writes: true });
   if (cmd.help) {
     printHelp(
       'clickrelay serve [--config FILE] [--accept-new-outbox]\n  Redirects /track/{id}, syncs the mirror on schedule, ships clicks. SIGTERM/SIGINT drains and exits 0.\n' +
@@ -19,8 +25,12 @@ export async function serve(argv: string[]): Promise<number> {
   const settings = resolveSettings(cmd.config());
   const log = createLogger(settings.log.level);
   log.info({ event: 'starting', version: version(), node: process.versions.node, pid: process.pid }, `clickrelay ${version()} starting (Node ${process.versions.node})`);
-  // Every resolved key and derived fact, once, secrets redacted: what this process runs with.
-  log.info({ event: 'config', config: loggableSettings(settings) }, `configuration from ${settings.source || 'built-in defaults'}`);
+  // One line at info (a terminal start is not 85 lines of keys); every resolved key and derived
+  // fact at debug, secrets redacted: what this process runs with.
+  log.info({ event: 'config_summary', ...configSummary(settings) }, `configuration from ${settings.source || 'built-in defaults'}: public ${settings.server.host}:${settings.server.port}, admin ${settings.admin.host}:${settings.admin.port}, data ${settings.storage.data_dir}, links from ${settings.linkSource}, clicks to ${settings.clickSink}, ${settings.durability}`);
+  log.debug({ event: 'config', config: loggableSettings(settings) }, 'every resolved setting');
+  const eol = nodeEndOfLife(process.versions.node);
+  if (eol) log.warn({ event: 'node_end_of_life', node: process.versions.node }, eol);
   const service = await startService(settings, log, { version: version(), acceptNewOutbox: cmd.values['accept-new-outbox'] === true });
 
   // SIGHUP would otherwise end the process: it reloads the TLS certificate instead.

@@ -12,7 +12,7 @@ import { parseCommand, usageError, printHelp } from '../args.js';
 import { progress } from '../progress.js';
 
 export async function ship(argv: string[]): Promise<number> {
-  const cmd = parseCommand(argv, { once: { type: 'boolean' }, timeout: { type: 'string' } });
+  const cmd = parseCommand(argv, { once: { type: 'boolean' }, timeout: { type: 'string' } }, { writes: true });
   if (cmd.help || !cmd.values.once) {
     printHelp('clickrelay ship --once [--timeout S] [--config FILE]\n  Ships every pending click now (waiting out backoffs up to S seconds, default 60), then exits; non-zero if any is still pending.\n');
     return cmd.help ? 0 : 2;

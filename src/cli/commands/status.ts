@@ -4,8 +4,9 @@
  * uWS build come from its serve.json — status reports the service, not the configuration
  * this command happened to be started with — and any setting that differs is named.
  */
+import { existsSync } from 'node:fs';
 import { describeWeakened, weakenedSettings } from '../../notice/index.js';
-import { CLICK_SINKS } from '../../adapters/registry.js';
+import { CLICK_SINKS, transportWeakened } from '../../adapters/registry.js';
 import { resolveKinds, resolveSettings } from '../../config/settings.js';
 import { readMirrorStatus } from '../../mirror/index.js';
 import { describeCause } from '../../errors.js';
@@ -52,7 +53,7 @@ export async function status(argv: string[]): Promise<number> {
   const mine = runtimeSettings(config);
   const settings = running?.settings ?? mine;
   const differs = running?.settings ? settingsDiff(running.settings, mine) : [];
-  const weakened = running?.weakened ?? weakenedSettings(config);
+  const weakened = running?.weakened ?? [...weakenedSettings(config), ...transportWeakened(config)];
   // The running serve's fact, not ours (its settings may differ); an older serve.json has no
   // database_url: then only base_url counts, as it did.
   const kinds = resolveKinds({ base_url: String(settings['main_system.base_url'] ?? ''), database_url: String(settings['main_system.database_url'] ?? '') }, String(settings['shipper.sink'] ?? 'main_system'));
@@ -116,6 +117,8 @@ export async function status(argv: string[]): Promise<number> {
       state: standalone ? 'off' : (live?.state ?? (o.pending_error ? 'retrying' : 'unknown')),
       last_success: o.last_shipped_at,
       last_error: standalone ? null : lastError,
+      // Set when a later shipment succeeded after last_error: it is history, not the state.
+      last_error_cleared_at: !standalone && lastError && live?.last_error_at && live.last_success && live.last_success >= live.last_error_at ? live.last_success : null,
       attempt: live?.attempt ?? o.pending_error?.attempts ?? 0,
       next_attempt_at: live?.next_attempt_at ?? null,
     },
@@ -130,7 +133,7 @@ export async function status(argv: string[]): Promise<number> {
   const buildText = 'error' in build ? `NONE: ${build.error}` : describeBuild(build);
   const schema =
     o.schema_version === null
-      ? 'no outbox yet'
+      ? `no outbox yet in ${dataDir}`
       : o.schema_version === SCHEMA_VERSION
         ? `outbox schema ${o.schema_version}`
         : o.schema_version > SCHEMA_VERSION
@@ -142,10 +145,20 @@ export async function status(argv: string[]): Promise<number> {
   const shipText = CLICK_SINKS[kinds.clickSink].describe.shipping({ mode: settings['shipper.mode'], baseUrl: settings['main_system.base_url'], where: main.where, lastSuccess: o.last_shipped_at ?? 'never' });
   const lines = [
     `clickrelay ${version()} status (${report.config})`,
-    `  server     ${running ? `running${running.version ? ` ${running.version}` : ''}, pid ${running.pid}, public :${running.public_port}, admin :${running.admin_port}, since ${running.started_at}` : 'not running'}`,
+    // Every "nothing here" names the folder it looked in: a relative data_dir resolved against
+    // another config's folder (or a missing CLICKRELAY_STORAGE_DATA_DIR) must show.
+    `  data dir   ${dataDir}${existsSync(dataDir) ? '' : ' (DOES NOT EXIST: check storage.data_dir; a relative path is resolved against the config file\'s folder)'}`,
+    `  server     ${running ? `running${running.version ? ` ${running.version}` : ''}, pid ${running.pid}, public :${running.public_port}, admin :${running.admin_port}, since ${running.started_at}` : `not running (no live serve.json in ${dataDir})`}`,
     `  uWS build  ${buildText}${running ? '' : ' (what serve would load here)'}`,
-    `  mirror     ${mirror.links} links (${mirror.active} active, ${mirror.inactive} inactive), last sync ${mirror.last_sync ?? 'never'}${mirror.source ? ` from ${mirror.source}` : ''}`,
-    ...(mirror.last_error ? [`             ${mirror.failing ? 'FAILING: last attempt' : 'last error'} ${mirror.last_error.at}: ${mirror.last_error.code}: ${mirror.last_error.message}`] : []),
+    `  mirror     ${mirror.last_sync === null && mirror.links === 0 ? `no mirror yet in ${dataDir}; ` : ''}${mirror.links} links (${mirror.active} active, ${mirror.inactive} inactive), last sync ${mirror.last_sync ?? 'never'}${mirror.source ? ` from ${mirror.source}` : ''}`,
+    // An error a later sync cleared is history, said as such (with when): not a current fault.
+    ...(mirror.last_error
+      ? [
+          mirror.failing
+            ? `             FAILING: last attempt ${mirror.last_error.at}: ${mirror.last_error.code}: ${mirror.last_error.message}`
+            : `             past error ${mirror.last_error.at}, cleared by the successful sync at ${mirror.last_sync}: ${mirror.last_error.code}: ${mirror.last_error.message}`,
+        ]
+      : []),
     ...Object.entries(mirror.rejected).map(([k, n]) => `             rejected ${k}: ${n}${mirror.rejected_samples[k]?.length ? ` (${mirror.rejected_samples[k]!.join(', ')})` : ''}`),
     `  outbox     ${backlog}, ${o.shipped} shipped, ${o.dead_letter} dead letters; ${settings['outbox.durability']}; ${schema}`,
     ...(o.shards.length > 1 ? [`             in ${o.shards.length} shards: ${o.shards.map((sh) => `${sh.file} ${sh.pending} ${standalone ? 'kept' : 'pending'}, ${sh.shipped} shipped, ${sh.dead_letter} dead`).join('; ')}`] : []),
@@ -158,7 +171,7 @@ export async function status(argv: string[]): Promise<number> {
     const [first, ...rest] = 'error' in country ? [`NOT USABLE: ${country.error}`] : countryDbLines(country);
     lines.push(`  country    ${first}`, ...rest.map((l) => `             ${l}`));
   }
-  for (const w of weakened) lines.push(`  ! privacy  ${describeWeakened(w)}: ${w.effect}`);
+  for (const w of weakened) lines.push(w.key.startsWith('privacy.') ? `  ! privacy  ${describeWeakened(w)}: ${w.effect}` : `  ! transport ${w.effect}`);
   if (pendingPastRetention) lines.push(`  ! pending clicks older than privacy.retention_days (${retentionDays}), the oldest from ${o.oldest_pending}: kept until the main system takes them (see shipper above)`);
   if (o.dead_letter > 0) lines.push(`  ! ${o.dead_letter} clicks rejected by the main system: clickrelay dead-letters list`);
   if (differs.length > 0) {

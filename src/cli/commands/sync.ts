@@ -16,7 +16,7 @@ import { progress } from '../progress.js';
 export const EXIT_REFUSED = 3;
 
 export async function sync(argv: string[]): Promise<number> {
-  const cmd = parseCommand(argv, { json: { type: 'boolean' }, force: { type: 'boolean' } });
+  const cmd = parseCommand(argv, { json: { type: 'boolean' }, force: { type: 'boolean' } }, { writes: true });
   if (cmd.help) {
     printHelp(
       'clickrelay sync [--force] [--json] [--config FILE]\n' +

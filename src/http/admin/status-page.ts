@@ -74,7 +74,11 @@ export function renderStatusPage(d: StatusData): string {
     : s.state === 'retrying' || s.state === 'paused'
       ? `<span class="bad">${s.state === 'paused' ? 'PAUSED' : 'FAILING'}</span> to ${esc(d.main_system)}`
       : `<span class="ok">${s.state === 'ok' ? 'ok' : 'idle'}</span> to ${esc(d.main_system)}`;
-  const lastError = s.last_error
+  // Cleared by a later success: shown as history, with when, not as the current fault.
+  const cleared = s.last_error && s.last_error_at && s.last_success && s.last_success >= s.last_error_at && (s.state === 'ok' || s.state === 'idle');
+  const lastError = cleared
+    ? `<span class="muted">past: <code>${esc(s.last_error!)}</code>${age(s.last_error_at, d.now)}; cleared by the successful shipment at ${esc(s.last_success!)}</span>`
+    : s.last_error
     ? `<code>${esc(s.last_error)}</code>${s.attempt ? `, attempt ${s.attempt}` : ''}${s.next_attempt_at ? `, next attempt ${esc(s.next_attempt_at)}` : ''}${age(s.last_error_at, d.now)}`
     : 'none';
 

@@ -21,6 +21,11 @@ export interface OptOutRouteDeps {
   pages: OptOutPages;
   /** Serving HTTPS: the cookie is marked Secure and HSTS is sent. */
   tls: boolean;
+  /**
+   * server.trust_proxy is set: a proxy is in front, assumed to terminate TLS (README, "Behind a
+   * proxy"), so the cookie is Secure too, unless the request says `X-Forwarded-Proto: http`.
+   */
+  behindProxy?: boolean;
   hsts: string | null;
   onAnswer(status: number): void;
 }
@@ -89,13 +94,19 @@ function writePage(res: HttpResponse, status: string, html: string, hsts: string
 }
 
 export function addOptOutRoutes(app: TemplatedApp, d: OptOutRouteDeps): void {
-  const secure = d.tls ? '; Secure' : '';
-  const setCookie: Record<OptPage, string> = {
+  const cookies = (secure: string): Record<OptPage, string> => ({
     // Path=/ so that /track/ requests carry it; HttpOnly: no script needs it; Lax: it is sent
     // on the top-level navigation a click in a mail is.
     'opt-out': `${OPT_OUT_PAIR}; Path=/; Max-Age=${OPT_OUT_MAX_AGE_SECONDS}; HttpOnly; SameSite=Lax${secure}`,
     'opt-in': `${OPT_OUT_COOKIE_NAME}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax${secure}`,
-  };
+  });
+  const secureCookie = cookies('; Secure');
+  const plainCookie = cookies('');
+  // A browser drops a Secure cookie set over plain HTTP: only a proxy saying so (or no TLS
+  // anywhere) gets the plain one. Sent to the visitor's own browser only, so a forged header
+  // weakens nobody else's cookie.
+  const setCookieFor = (req: HttpRequest): Record<OptPage, string> =>
+    d.tls || (d.behindProxy === true && req.getHeader('x-forwarded-proto').toLowerCase() !== 'http') ? secureCookie : plainCookie;
 
   for (const page of ['opt-out', 'opt-in'] as const) {
     const path = `/privacy/${page}`;
@@ -109,6 +120,7 @@ export function addOptOutRoutes(app: TemplatedApp, d: OptOutRouteDeps): void {
       // Another site's form must not switch recording back on (or off) for a visitor: browsers
       // say where a post came from in Sec-Fetch-Site and Origin; only the page itself may send this.
       const crossSite = !sameOriginPost(req.getHeader('sec-fetch-site'), req.getHeader('origin'), req.getHeader('host'));
+      const setCookie = setCookieFor(req);
       let aborted = false;
       res.onAborted(() => {
         aborted = true;

@@ -26,6 +26,8 @@ export interface PublicAppDeps {
   uws: Uws;
   /** Present when serving HTTPS. */
   tls: { certFile: string; keyFile: string } | null;
+  /** server.trust_proxy is set: a TLS-terminating proxy is assumed in front (opt-out cookie Secure). */
+  behindProxy?: boolean;
   lookup(id: string): LinkHit | undefined;
   /**
    * Asked when the mirror does not know a well-formed id (main-system lookup, cached, capped
@@ -449,7 +451,7 @@ export function createPublicApp(d: PublicAppDeps): TemplatedApp {
   // The id is the one required field of /track: without it the guide's 400 names it.
   app.get('/track/', (res, req) => fail(res, 'missing_id', null, req.getHeader('accept'), false));
   app.head('/track/', (res) => fail(res, 'missing_id', null, '', true));
-  if (d.optOutPages) addOptOutRoutes(app, { pages: d.optOutPages, tls: d.tls !== null, hsts, onAnswer: (status) => d.onAnswer(status, 0) });
+  if (d.optOutPages) addOptOutRoutes(app, { pages: d.optOutPages, tls: d.tls !== null, behindProxy: d.behindProxy === true, hsts, onAnswer: (status) => d.onAnswer(status, 0) });
   // Other methods on a /track URL: 405 with Allow (RFC 9110 §15.5.6), nothing recorded.
   app.any('/track/:id', (res, req) => {
     const id = req.getParameter(0) ?? '';

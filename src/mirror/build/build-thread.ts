@@ -8,7 +8,7 @@
  * buffers and SQLite cache and the new table are each about as large as the other, and
  * never add up at the process's peak.
  */
-import { MirrorError } from '../errors.js';
+import { installChangedError, MirrorError } from '../errors.js';
 import { LinkIndex } from '../table/link-index.js';
 import type { MirrorTable } from '../store/mirror-reader.js';
 import type { SyncState } from '../store/sync-state.js';
@@ -49,7 +49,8 @@ function runInThread(job: BuildJob, signal?: AbortSignal, onProgress?: (rows: nu
       settled = m.type === 'failed' ? { error: fromWire(m.error) } : { done: m };
     });
     worker.on('error', (err) => {
-      settled ??= { error: new MirrorError('CR_ERR_MIRROR_STORE', `the mirror thread failed: ${err.message}`, { cause: err }) };
+      // A thread whose entry module is gone (npm ci while serving) fails here, before any message.
+      settled ??= { error: installChangedError(err) ?? new MirrorError('CR_ERR_MIRROR_STORE', `the mirror thread failed: ${err.message}`, { cause: err }) };
     });
     // Settle on exit, not on the message: by then the thread has closed its connections and
     // released its SQLite handles, so a caller that syncs again or deletes the data dir

@@ -1,11 +1,12 @@
 /**
  * Reading mirror.db: all of it into a packed link table (readMirrorTable), or only its sync
- * state (peekSyncState); an unreadable file is moved aside (quarantineMirror). Whole-set
+ * state (peekSyncState); a damaged file is moved aside (quarantineMirror), one this user may not open is not. Whole-set
  * writes go through ../build/mirror-builder.ts, which swaps a new file in; the one in-place
  * write is mirror-writer.ts's.
  */
 import Database from 'better-sqlite3';
 import { existsSync, renameSync } from 'node:fs';
+import { permissionCauseOf, permissionMessage } from '../../fs/permission.js';
 import { MirrorError } from '../errors.js';
 import { packLinkTable, type LinkRow, type LinkTableData } from '../table/link-table.js';
 import { fileIdentity, mirrorPath } from './mirror-path.js';
@@ -24,7 +25,13 @@ function openReadOnly(path: string): Database.Database | null {
   }
 }
 
+/**
+ * CR_ERR_MIRROR_CORRUPT for a file that is not a mirror; CR_ERR_MIRROR_PERMISSION for a healthy
+ * one this user may not open (left by a command run as root): that one must never be moved aside.
+ */
 function corrupt(path: string, err: unknown): MirrorError {
+  const denied = permissionCauseOf(path, err, true);
+  if (denied !== null) return new MirrorError('CR_ERR_MIRROR_PERMISSION', permissionMessage(denied, err), { cause: err });
   return new MirrorError('CR_ERR_MIRROR_CORRUPT', `${path} is not a readable mirror (${(err as { code?: string }).code ?? (err as Error).message})`, { cause: err });
 }
 

@@ -98,3 +98,20 @@ describe('/privacy/opt-out and /privacy/opt-in', () => {
     expect(statusOf(raw)).toBe(303);
   });
 });
+
+describe('the opt-out cookie behind a TLS proxy (server.trust_proxy set)', () => {
+  let p: TestService;
+  beforeAll(async () => {
+    p = await startTestService({ CLICKRELAY_SERVER_TRUST_PROXY: '127.0.0.1/32' });
+  });
+  afterAll(async () => {
+    await p.stop();
+  });
+  const post = (headers: Record<string, string>) => fetch(`${p.base}/privacy/opt-out`, { method: 'POST', redirect: 'manual', headers: { 'Sec-Fetch-Site': 'same-origin', ...headers }, body: '' });
+
+  it('is Secure (the proxy is assumed to terminate TLS), unless the proxy says X-Forwarded-Proto: http', async () => {
+    expect((await post({})).headers.get('set-cookie')).toBe('clickrelay_opt_out=1; Path=/; Max-Age=34560000; HttpOnly; SameSite=Lax; Secure');
+    expect((await post({ 'X-Forwarded-Proto': 'https' })).headers.get('set-cookie')).toMatch(/; Secure$/);
+    expect((await post({ 'X-Forwarded-Proto': 'http' })).headers.get('set-cookie')).toBe('clickrelay_opt_out=1; Path=/; Max-Age=34560000; HttpOnly; SameSite=Lax');
+  });
+});

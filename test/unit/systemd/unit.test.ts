@@ -59,6 +59,14 @@ describe('systemd unit', () => {
     expect(unit).not.toMatch(/^AmbientCapabilities=CAP_NET_BIND_SERVICE/m);
   });
 
+  it('does not restart-loop on a configuration error (exit 2), caps memory and shows an address allow-list', () => {
+    const unit = readFileSync(UNIT, 'utf8');
+    expect(unit).toMatch(/^RestartPreventExitStatus=2$/m);
+    expect(unit).toMatch(/^MemoryMax=\d+[KMG]$/m);
+    expect(unit).toMatch(/^#IPAddressDeny=any$/m);
+    expect(unit).toMatch(/^#IPAddressAllow=localhost /m);
+  });
+
   it('lets the mirror thread lower its priority: setpriority is allowed again after the @resources deny list', () => {
     const unit = readFileSync(UNIT, 'utf8');
     const filters = [...unit.matchAll(/^SystemCallFilter=(.*)$/gm)].map((m) => m[1]!);
