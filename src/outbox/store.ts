@@ -13,6 +13,7 @@ import { readHead, writeHead, type ChainHead } from './head.js';
 import { checkAgainstHead, checkPresentBeforeOpen, checkWalBeforeOpen, openVerified, whenSpaceAllows, type OpenChecks } from './open-checked.js';
 import type { OpMap, PendingRows, PurgedCounts, StoreStats } from './writer-protocol.js';
 import { makePurger } from './purge.js';
+import { makeRequeuer } from './requeue.js';
 import { applySchema, applyWriterPragmas, OUTBOX_DB } from './schema.js';
 
 const COLS = CLICK_COLUMNS.join(', ');
@@ -46,8 +47,6 @@ function prepareStatements(db: Database.Database) {
     dead: db.prepare<[string, string]>(
       "UPDATE clicks SET state = 'dead', dead_reason = ?, attempts = attempts + 1 WHERE click_id = ? AND state = 'pending'",
     ),
-    requeueOne: db.prepare<[string]>("UPDATE clicks SET state = 'pending', dead_reason = NULL WHERE click_id = ? AND state = 'dead'"),
-    requeueAll: db.prepare("UPDATE clicks SET state = 'pending', dead_reason = NULL WHERE state = 'dead'"),
     oldest: db.prepare<[], { clicked_at: string }>("SELECT clicked_at FROM clicks WHERE state = 'pending' ORDER BY seq LIMIT 1"),
   };
 }
@@ -59,6 +58,7 @@ export class OutboxStore {
   private readonly inserts: { rows: number; stmt: Database.Statement<unknown[]>; args: unknown[] }[];
   private readonly insertBatchTx: (flats: readonly (readonly unknown[])[]) => ChainHead;
   private readonly purger: (a: OpMap['purgeStep']['args']) => PurgedCounts;
+  private readonly requeuer: (ids: readonly string[] | null) => number;
   private readonly s: ReturnType<typeof prepareStatements>;
   /** What the operator accepted at this start (--accept-new-outbox); empty when nothing was wrong. */
   readonly startupNotes: string[];
@@ -107,6 +107,7 @@ export class OutboxStore {
       return { seq, chain_hash: hash };
     });
     this.purger = makePurger(db);
+    this.requeuer = makeRequeuer(db);
     this.tip = this.recoverTip(checks);
     this.counts = this.countStates();
   }
@@ -199,7 +200,7 @@ export class OutboxStore {
   }
 
   requeueDead({ ids }: OpMap['requeueDead']['args']): number {
-    const n = ids === null ? this.s.requeueAll.run().changes : this.each(ids, (id) => this.s.requeueOne.run(id));
+    const n = this.requeuer(ids);
     this.counts.dead -= n;
     this.counts.pending += n;
     return n;

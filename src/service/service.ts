@@ -12,7 +12,9 @@
 import { describeWeakened, weakenedSettings } from '../notice/weakened.js';
 import type { Config } from '../config/schema.js';
 import { CLICK_SINKS } from '../adapters/registry.js';
-import { resolveSettings } from '../config/settings.js';
+import { resolveSettings, type Settings } from '../config/settings.js';
+import { ensureDataDir } from '../fs/data-dir.js';
+import { lockDataDir, type DataDirLock } from '../fs/data-dir-lock.js';
 import { SessionKeyStore } from '../keys/index.js';
 import { MIRROR_THREAD_NICE, threadPriorityUnavailable, type Mirror } from '../mirror/index.js';
 import { ClickRate } from '../observe/click-rate.js';
@@ -85,6 +87,29 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   const countryDb = s.privacy.country === 'country' ? openCountryDb() : null;
   if (countryDb) log.info({ event: 'country_db_loaded', file: countryDb.file, built_at: countryDb.builtAt }, `country database ${countryDb.file} (built ${countryDb.builtAt})`);
   const policy = policyFor(s, { countryOf: countryDb?.lookup ?? null });
+  // The data folder once, first (CR_ERR_DATA_DIR names the errno), then its lock: one process
+  // writes it at a time, so a second serve on it stops here, before any file is touched.
+  ensureDataDir(s.storage.data_dir);
+  const lock = lockDataDir(s.storage.data_dir, 'serve', 'a second serve on one data folder would record clicks nowhere; stop the other one, or give this one a storage.data_dir of its own');
+  try {
+    return await startLocked(s, log, opts, { weakened, uws, build, tls, adminToken, policy, lock });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+interface StartParts {
+  weakened: ReturnType<typeof weakenedSettings>;
+  uws: ReturnType<typeof loadServingUws>['uws'];
+  build: UwsBuild;
+  tls: ReturnType<typeof loadServingUws>['tls'];
+  adminToken: ReturnType<typeof readAdminToken>;
+  policy: ReturnType<typeof policyFor>;
+  lock: DataDirLock;
+}
+
+async function startLocked(s: Settings, log: Logger, opts: ServiceOptions, { weakened, uws, build, tls, adminToken, policy, lock }: StartParts): Promise<RunningService> {
 
   const metrics = createMetrics();
   metrics.outboxWritable.set(1);
@@ -191,6 +216,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
         await outbox.close();
         await analytics.close();
         runtimeFile.remove();
+        lock.release();
         log.info({ event: 'stopped' }, 'stopped: every queued click committed');
       })();
       return stopping;
