@@ -36,6 +36,7 @@ export const ERRORS = {
 
   // Outbox (src/outbox): the durable click store. OutboxError carries these.
   CR_ERR_OUTBOX_WRITE: { recoverable: true, action: 'A click could not be stored (disk full or read-only?). Free space or fix permissions on storage.data_dir; recording resumes by itself.' },
+  CR_ERR_OUTBOX_COLLISION: { recoverable: true, action: 'A click could not be stored because its position or click_id was already in outbox.db: not a full disk but a bug, or a second writer on the data folder (another process writing outbox.db by hand or from an older clickrelay without the data-folder lock). Those clicks are lost (counted in clickrelay_click_write_errors_total); the writer re-reads the tip and goes on. Find the other writer; report it with the log.' },
   CR_ERR_OUTBOX_WRITER_DIED: { recoverable: true, action: 'The outbox writer thread died and is restarted; clicks of its last batch may be lost (counted in clickrelay_click_write_errors_total). Report it with the log.' },
   CR_ERR_OUTBOX_QUEUE_FULL: { recoverable: true, action: 'More clicks wait for the writer than it can hold: the disk is far too slow or stuck. Check I/O on storage.data_dir.' },
   CR_ERR_OUTBOX_CLOSED: { recoverable: false, action: 'A click arrived while the service was stopping; nothing to do.' },

@@ -141,6 +141,13 @@ export class OutboxStore {
     return { pending, dead, shipped: n('SELECT count(*) FROM clicks') - pending - dead };
   }
 
+  /** After a key collision: the newest row is the tip again (another writer may have added rows). */
+  reloadTip(): void {
+    const row = this.db.prepare('SELECT seq, chain_hash FROM clicks ORDER BY seq DESC LIMIT 1').get() as ChainHead | undefined;
+    if (row && row.seq > this.tip.seq) this.tip = row;
+    this.counts = this.countStates();
+  }
+
   get head(): ChainHead {
     return this.tip;
   }

@@ -91,7 +91,8 @@ export type ToWorker = { kind: 'round'; batch: unknown[] } | { kind: 'attach'; p
 export type FromWorker =
   | { kind: 'ready'; lastSeq: number; notes: string[] }
   | { kind: 'fatal'; error: string; code?: OutboxErrorCode }
-  | { kind: 'committed'; rounds: number; count: number; error: string | null }
+  /** code: CR_ERR_OUTBOX_COLLISION for a key collision (a bug), else absent (a write failure, CR_ERR_OUTBOX_WRITE) */
+  | { kind: 'committed'; rounds: number; count: number; error: string | null; code?: OutboxErrorCode }
   | { kind: 'closed' };
 
 /** On an ops line, the owner's supervisor → an ops client. */

@@ -8,7 +8,7 @@ import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from '
 import { describeCause } from '../errors.js';
 import type { FromWorker, OpRequest, OpResult, ToWorker, WorkerBoot } from './writer-protocol.js';
 import { CLICK_STRIDE } from './columns.js';
-import { OutboxError } from './errors.js';
+import { OutboxError, type OutboxErrorCode } from './errors.js';
 import { OutboxStore } from './store.js';
 
 const clicks = parentPort!;
@@ -117,14 +117,23 @@ function main(): void {
     }
     if (rounds === 0) return { rounds, closeAfter };
     let error: string | null = null;
+    let code: OutboxErrorCode | undefined;
     let count = 0;
     try {
       count = store.insertBatches(batches);
     } catch (err) {
       error = message(err);
+      if (isKeyCollision(err)) {
+        // Not a full disk but a bug: a position or click_id already taken, which only another
+        // writer on this file (or a wrong tip) explains. The clicks are not stored (their
+        // callbacks get the error); the tip is read again so the next commit does not collide too.
+        code = 'CR_ERR_OUTBOX_COLLISION';
+        error = `a key collision, not a full disk: another writer on ${boot.dataDir} or a bug (${error}); the clicks of this commit are not stored`;
+        store.reloadTip();
+      }
     }
     // Answer at once: the waiting redirects are released.
-    post({ kind: 'committed', rounds, count, error });
+    post({ kind: 'committed', rounds, count, error, ...(code ? { code } : {}) });
     if (count > 0) writeHeadSoon();
     return { rounds, closeAfter };
   };
@@ -150,6 +159,12 @@ function main(): void {
     if (commitGroup(first).closeAfter) close();
   });
   post({ kind: 'ready', lastSeq: store.head.seq, notes: store.startupNotes });
+}
+
+/** SQLite refused the insert for a PRIMARY KEY (seq) or UNIQUE (click_id) already present. */
+function isKeyCollision(err: unknown): boolean {
+  const c = (err as { code?: unknown }).code;
+  return c === 'SQLITE_CONSTRAINT_PRIMARYKEY' || c === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
 main();
