@@ -169,7 +169,7 @@ export function checkAgainstHead(dataDir: string, tip: ChainHead, head: ChainHea
   const db = join(dataDir, OUTBOX_DB);
   const what =
     head.seq > tip.seq
-      ? `${db} ends at position ${tip.seq} but ${join(dataDir, HEAD_FILE)} records position ${head.seq}: ${head.seq - tip.seq} committed click(s) are not in it (deleted, emptied or an older copy restored)`
+      ? `${db} ends at position ${tip.seq} but ${join(dataDir, HEAD_FILE)} records position ${head.seq}: ${head.seq - tip.seq} committed click(s) are not in it: a lost tail (the last WAL commit damaged, or the file deleted, emptied, cut back or restored from an older copy)`
       : `${db} differs from ${join(dataDir, HEAD_FILE)} at its last position ${tip.seq}: its tail was rewritten`;
   if (!c.acceptNewOutbox) {
     throw new OutboxError('CR_ERR_OUTBOX_BEHIND_HEAD', `${what}. Restore ${OUTBOX_DB} (with its -wal) from a backup, or start with ${ACCEPT_FLAG} to go on without them (the audit keeps reporting the gap)`);
