@@ -60,6 +60,9 @@ export class OutboxStore {
   private readonly purger: (a: OpMap['purgeStep']['args']) => PurgedCounts;
   private readonly requeuer: (ids: readonly string[] | null) => number;
   private readonly s: ReturnType<typeof prepareStatements>;
+  /** PRAGMA data_version as last seen: it moves only when another connection commits. */
+  private dataVersion = 0;
+  private outsideChange = false;
   /** What the operator accepted at this start (--accept-new-outbox); empty when nothing was wrong. */
   readonly startupNotes: string[];
 
@@ -110,6 +113,32 @@ export class OutboxStore {
     this.requeuer = makeRequeuer(db);
     this.tip = this.recoverTip(checks);
     this.counts = this.countStates();
+    this.dataVersion = this.readDataVersion();
+  }
+
+  private readDataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  /**
+   * The counts are kept by increments of this connection's own changes; another connection's
+   * commit (`dead-letters requeue` beside the serve) would make them wrong, even negative. So
+   * when SQLite says one happened, they are counted again, and the change is reported once
+   * (changedOutside) so the shipper reads from the oldest pending click again.
+   */
+  private noteOutsideChange(): void {
+    const v = this.readDataVersion();
+    if (v === this.dataVersion) return;
+    this.dataVersion = v;
+    this.counts = this.countStates();
+    this.outsideChange = true;
+  }
+
+  changedOutside(): boolean {
+    this.noteOutsideChange();
+    const changed = this.outsideChange;
+    this.outsideChange = false;
+    return changed;
   }
 
   /**
@@ -222,6 +251,7 @@ export class OutboxStore {
   }
 
   stats(): StoreStats {
+    this.noteOutsideChange();
     return {
       pending: this.counts.pending,
       shipped: this.counts.shipped,

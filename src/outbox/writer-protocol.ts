@@ -74,6 +74,8 @@ export interface OpMap {
   noteAttempt: { args: { ids: string[]; error: string }; result: number };
   deadLetter: { args: { items: { click_id: string; reason: string }[] }; result: number };
   requeueDead: { args: { ids: string[] | null }; result: number };
+  /** Did another connection commit since the last call (a `dead-letters` run beside the serve)? */
+  changedOutside: { args: Record<string, never>; result: boolean };
   purgeStep: { args: PurgeStepArgs; result: PurgedCounts };
   stats: { args: Record<string, never>; result: StoreStats };
   /** One tiny write transaction, no click: can the disk take a commit now? */

@@ -32,6 +32,8 @@ function runOp(store: OutboxStore, r: OpRequest): OpResult {
         return { id: r.id, ok: true, value: store.requeueDead(r.args) };
       case 'purgeStep':
         return { id: r.id, ok: true, value: store.purgeStep(r.args) };
+      case 'changedOutside':
+        return { id: r.id, ok: true, value: store.changedOutside() };
       case 'stats':
         return { id: r.id, ok: true, value: store.stats() };
       case 'probe':
