@@ -133,7 +133,7 @@ async function startLocked(s: Settings, log: Logger, opts: ServiceOptions, { wea
 
   // shipper (null standalone); its state goes to serve.json and the status page
   const runtimeFile = new RuntimeFileWriter(s.storage.data_dir, log);
-  const shippingState = new ShippingState(!s.standalone, (snapshot) => runtimeFile.noteShipping(snapshot));
+  const shippingState = new ShippingState(!s.standalone, (snapshot) => runtimeFile.noteShipping(snapshot), undefined, CLICK_SINKS[s.clickSink].refused?.message);
   const onShipperEvent = shipperEvents(log, metrics, health, CLICK_SINKS[s.clickSink]);
   const shipper = createShipperFor(s, outbox, (e) => {
     onShipperEvent(e);

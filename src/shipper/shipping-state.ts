@@ -27,6 +27,9 @@ export class ShippingState {
     enabled: boolean,
     private readonly onChange: (s: ShippingSnapshot) => void = () => undefined,
     private readonly now: () => number = Date.now,
+    /** The sink's own words for a refused credential (src/adapters/registry.ts: an API key, a database login or right). */
+    private readonly refusedWords: (e: { status?: number; detail?: string }) => string = (e) =>
+      `the main system refused the API key (HTTP ${e.status}): shipping paused until the key is replaced`,
   ) {
     this.s = { state: enabled ? 'idle' : 'off', last_success: null, last_error: null, last_error_at: null, attempt: 0, next_attempt_at: null };
   }
@@ -56,7 +59,7 @@ export class ShippingState {
         break;
       case 'unauthorized':
         this.s.state = 'paused';
-        this.s.last_error = `the main system refused the API key (HTTP ${e.status}): shipping paused until the key is replaced`;
+        this.s.last_error = this.refusedWords(e);
         this.s.last_error_at = at;
         this.s.next_attempt_at = null;
         break;

@@ -40,7 +40,7 @@ export async function ship(argv: string[]): Promise<number> {
 async function shipOnce(settings: Settings, sink: (typeof CLICK_SINKS)[keyof typeof CLICK_SINKS], timeoutS: number): Promise<number> {
   const outbox = await openOutboxFor(settings);
   // The shipper's events feed both.
-  const state = new ShippingState(true);
+  const state = new ShippingState(true, undefined, undefined, sink.refused?.message);
   let done = 0;
   const bar = progress('ship', 'clicks', process.stderr.isTTY ? (await outbox.stats()).pending : 0);
   // Not standalone (checked above), so there is a shipper; no linger: everything goes now.
