@@ -32,6 +32,7 @@ export const ERRORS = {
   CR_ERR_LISTEN_PRIVILEGED: { recoverable: false, action: 'A port below 1024 needs CAP_NET_BIND_SERVICE: install systemd/clickrelay.service.d/bind-low-ports.conf.example as /etc/systemd/system/clickrelay.service.d/bind-low-ports.conf (then systemctl daemon-reload), or listen on 8080 behind a proxy.' },
   CR_ERR_DATA_DIR: { recoverable: false, action: 'storage.data_dir could not be created: the message names the errno (EACCES: make its parent writable by the service user; ENOENT/ENOTDIR: a parent is missing or is a file; EROFS: a read-only file system).' },
   CR_ERR_DATA_DIR_LOCKED: { recoverable: false, action: 'Another clickrelay process (named in the message: a second serve, or a ship --once / dead-letters run) holds storage.data_dir: one process writes a data folder at a time. Stop the other one, or point this one at a data folder of its own. The lock dies with its process: a crashed serve never blocks the next start.' },
+  CR_ERR_TRUST_PROXY_BROAD: { recoverable: true, action: 'server.trust_proxy holds a range shorter than /8 (0.0.0.0/0, ::/0, …): every client in it can forge its address with X-Forwarded-For. Accepted, but list only the addresses of your own proxies (README, Behind a proxy).' },
   CR_ERR_UNEXPECTED: { recoverable: false, action: 'An error without a code of its own: the line names its cause and where it was raised. Report it with the log.' },
 
   // Outbox (src/outbox): the durable click store. OutboxError carries these.

@@ -14,6 +14,7 @@ import type { Config } from '../config/schema.js';
 import { CLICK_SINKS } from '../adapters/registry.js';
 import { resolveSettings, type Settings } from '../config/settings.js';
 import { ensureDataDir } from '../fs/data-dir.js';
+import { describeBroadProxies, tooBroadProxies } from '../lib/trusted-proxies.js';
 import { lockDataDir, type DataDirLock } from '../fs/data-dir-lock.js';
 import { SessionKeyStore } from '../keys/index.js';
 import { MIRROR_THREAD_NICE, threadPriorityUnavailable, type Mirror } from '../mirror/index.js';
@@ -81,6 +82,8 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   // A weakened policy must never start silently: one warn line per setting, with what it means.
   const weakened = weakenedSettings(s);
   for (const w of weakened) log.warn({ event: 'privacy_weakened', code: 'CR_ERR_POLICY_WEAKENED', key: w.key, value: w.value, default: w.default }, `${describeWeakened(w)}: ${w.effect}`);
+  const broad = tooBroadProxies(s.server.trust_proxy);
+  if (broad.length > 0) log.warn({ event: 'trust_proxy_too_broad', code: 'CR_ERR_TRUST_PROXY_BROAD', ranges: broad }, describeBroadProxies(broad));
   const { uws, build, tls } = loadServingUws(s, log);
   // Configuration mistakes only a file read can find stop the start before any stage opens.
   const adminToken = readAdminToken(s.admin.token_file);

@@ -5,6 +5,7 @@
  * this command happened to be started with — and any setting that differs is named.
  */
 import { describeWeakened, weakenedSettings } from '../../notice/index.js';
+import { describeBroadProxies, tooBroadProxies } from '../../lib/trusted-proxies.js';
 import { CLICK_SINKS } from '../../adapters/registry.js';
 import { resolveKinds, resolveSettings } from '../../config/settings.js';
 import { readMirrorStatus } from '../../mirror/index.js';
@@ -134,6 +135,8 @@ export async function status(argv: string[]): Promise<number> {
   if (!standalone && live && live.state !== 'idle' && live.state !== 'ok') lines.push(`             ${describeShipping(live)}`);
   else if (!standalone && !live && o.pending_error) lines.push(`             last attempt failed: ${o.pending_error.last_error} (attempt ${o.pending_error.attempts})`);
   for (const w of weakened) lines.push(`  ! privacy  ${describeWeakened(w)}: ${w.effect}`);
+  const broad = tooBroadProxies(Array.isArray(settings['server.trust_proxy']) ? (settings['server.trust_proxy'] as string[]) : config.server.trust_proxy);
+  if (broad.length > 0) lines.push(`  ! proxy    ${describeBroadProxies(broad)}`);
   if (o.dead_letter > 0) lines.push(`  ! ${o.dead_letter} clicks rejected by the main system: clickrelay dead-letters list`);
   if (differs.length > 0) {
     lines.push(`  ! the running serve uses other settings than ${report.config} (shown above: the service's):`);
