@@ -19,6 +19,8 @@
  *   outbox.ts         Outbox: the API the redirect server and the shipper call (the owner's side)
  *   read-only.ts      synchronous read-only access for the CLI
  *   wal-check.ts      reads outbox.db-wal as SQLite's recovery would: what it would drop
+ *   beside-writer.ts  dead-letter requeue/purge through SQLite beside a running serve's writer
+ *   requeue.ts        the requeue statements both share
  *   open-checked.ts   start-up refusals (damaged WAL, corrupt file, behind its head) and --accept-new-outbox
  *
  * Exported here: only what other stages use. Tests reach the files above directly.
@@ -33,3 +35,4 @@ export { HEAD_FILE, readHead } from './head.js';
 export { OUTBOX_DB, SCHEMA_VERSION } from './schema.js';
 export { DAMAGED_MARK } from './open-checked.js';
 export { checkWal, type WalDamage } from './wal-check.js';
+export { openBesideWriter, outboxFiles } from './beside-writer.js';

@@ -4,11 +4,10 @@
  * purge them (recorded as a chain checkpoint, so the audit still verifies).
  */
 import { resolveSettings } from '../../config/settings.js';
-import { openOutboxFor, openOutboxReaderFor } from '../../service/stages.js';
+import { openOutboxesBesideFor, openOutboxFor, openOutboxReaderFor } from '../../service/stages.js';
 import { parseCommand, usageError, printHelp } from '../args.js';
 import { ensureDataDir } from '../../fs/data-dir.js';
 import { describeHolder, tryLockDataDir } from '../../fs/data-dir-lock.js';
-import { openBesideWriter, outboxFiles } from '../../outbox/beside-writer.js';
 
 export async function deadLetters(argv: string[]): Promise<number> {
   const [action, ...rest] = argv;
@@ -40,8 +39,7 @@ export async function deadLetters(argv: string[]): Promise<number> {
   if ('heldBy' in attempt) {
     // A serve (or another command) writes the folder: change the rows through SQLite beside
     // it; its writer notices within its shipper's poll and ships re-queued clicks (README).
-    for (const file of outboxFiles(dir)) {
-      const ops = openBesideWriter(file);
+    for (const ops of openOutboxesBesideFor(config)) {
       try {
         n += action === 'requeue' ? await ops.requeueDead(ids) : await ops.purgeDead(ids);
       } finally {
