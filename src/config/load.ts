@@ -267,6 +267,8 @@ function fail(name: string, value: unknown, allowed: string): never {
 }
 
 function show(v: unknown): string {
+  // TOML's own spelling: JSON has none for these and would print null (#26).
+  if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
   try {
     return typeof v === 'bigint' ? String(v) : JSON.stringify(v) ?? String(v);
   } catch {

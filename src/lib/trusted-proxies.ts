@@ -39,3 +39,23 @@ export function parseTrustedProxies(cidrs: readonly string[]): TrustedProxies {
   }
   return { v4, v6, size: v4.length + v6.length };
 }
+
+/** Ranges shorter than this trust whole continents (or everyone, at /0). */
+const BROAD_BELOW_BITS = 8;
+
+/**
+ * The server.trust_proxy entries so wide that ordinary clients stand behind them ("0.0.0.0/0",
+ * "::/0", any prefix shorter than /8): every such client can forge its address with
+ * X-Forwarded-For, for the rate limit, the stored (truncated) address and the scanner ranges.
+ * Accepted (a lab may want it), but warned about at start and in `status`.
+ */
+export function tooBroadProxies(cidrs: readonly string[]): string[] {
+  const p = parseTrustedProxies(cidrs);
+  const broad = (ip: ipaddr.IPv4 | ipaddr.IPv6, bits: number): string => `${ip.toString()}/${bits}`;
+  return [...p.v4.filter(([, bits]) => bits < BROAD_BELOW_BITS).map(([ip, bits]) => broad(ip, bits)), ...p.v6.filter(([, bits]) => bits < BROAD_BELOW_BITS).map(([ip, bits]) => broad(ip, bits))];
+}
+
+/** The warning's words, one for the log line and `status`. */
+export function describeBroadProxies(ranges: readonly string[]): string {
+  return `server.trust_proxy trusts ${ranges.join(', ')}: every client in it can forge its address with X-Forwarded-For (rate limit, stored address, scanner ranges); list only your proxies' addresses`;
+}

@@ -59,9 +59,16 @@ export const HTTP_SINK = {
   transport: (s: Config) => httpTransport('main_system.base_url', s.main_system.base_url),
   refused: {
     code: 'CR_ERR_SHIP_UNAUTHORIZED' as const,
-    message: () => 'the main system rejected the API key: shipping paused, clicks stay pending',
+    message: (e: { status?: number }) => `the main system rejected the API key (HTTP ${e.status}): shipping paused, clicks stay pending until the key is replaced`,
   },
 };
+
+/** What a paused database sink asks of the operator, by the SQLSTATE that paused it (sqlstate.ts). */
+function dbRefusal(detail: string): string {
+  if (/^28/.test(detail)) return "the main system's database refused the login: check main_system.database_url's user and the password file";
+  if (/^42501/.test(detail)) return "the main system's database refused a right clickrelay needs: check the GRANTs in the README (SELECT on link_tracking, INSERT and SELECT (click_id) on link_clicks)";
+  return "the main system's database has no table or column as the guide's, or refuses every row for a reason of the table's: compare link_tracking and link_clicks with the README";
+}
 
 export const POSTGRES_SINK = {
   mainSystem: true,
@@ -72,9 +79,9 @@ export const POSTGRES_SINK = {
     target: (s: Settings) => redactDatabaseUrl(s.main_system.database_url),
     shipping: (v: { where: string | null; lastSuccess: string }) => `batch inserts to ${v.where}, last success ${v.lastSuccess}`,
     reach: (p: MainSystemProbe) => [
-      `  database   ${p.reachable ? `reachable; SELECT on link_tracking ${p.can_select_links ? 'yes' : 'NO'}, INSERT on link_clicks ${p.can_insert_clicks ? 'yes' : 'NO'}` : 'NOT reachable'}${p.error ? ` (${p.error})` : ''}`,
+      `  database   ${p.reachable ? `reachable; SELECT on link_tracking ${p.can_select_links ? 'yes' : 'NO'}, INSERT on link_clicks ${p.can_insert_clicks ? 'yes' : 'NO'}, SELECT (click_id) on link_clicks ${p.can_read_click_id ? 'yes' : 'NO (the INSERT\'s ON CONFLICT reads it: GRANT SELECT (click_id) ON link_clicks)'}` : 'NOT reachable'}${p.error ? ` (${p.error})` : ''}`,
     ],
-    paused: "; the main system's database refused the login or the INSERT right (see the GRANTs in the README)",
+    paused: "; the main system's database refused the login or the INSERT right or another right the adapter needs, or its link_clicks is not the guide's (the line below says which; README, GRANTs)",
     recipients: (c: Config) => ({
       main_system_host: new URL(redactDatabaseUrl(c.main_system.database_url)).hostname,
       text: `The main system's database at ${redactDatabaseUrl(c.main_system.database_url)} (its link_clicks table, the integration guide's direct database integration): each click's fields listed above, with "anonymous": true in metadata for a DNT/GPC click, without the delivery bookkeeping. Nothing is sent to anyone else.`,
@@ -84,6 +91,6 @@ export const POSTGRES_SINK = {
   transport: (s: Config) => postgresTransport('main_system.database_url', s.main_system.database_url),
   refused: {
     code: 'CR_ERR_SHIP_DB_ACCESS' as const,
-    message: (e: { detail?: string }) => `the main system's database refused the login or a right (${e.detail}): shipping paused, clicks stay pending; check the GRANTs in the README`,
+    message: (e: { detail?: string }) => `${dbRefusal(e.detail ?? '')} (${e.detail}): shipping paused, clicks stay pending`,
   },
 };

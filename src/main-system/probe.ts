@@ -18,12 +18,14 @@ export interface MainSystemProbe {
   reachable: boolean | null;
   can_select_links: boolean | null;
   can_insert_clicks: boolean | null;
+  /** SELECT on link_clicks.click_id, which the INSERT's ON CONFLICT (click_id) reads (click-sink.ts). */
+  can_read_click_id: boolean | null;
   error: string | null;
 }
 
 const PROBE_MS = 3_000;
 
-const NOT_PROBED = { reachable: null, can_select_links: null, can_insert_clicks: null, error: null } as const;
+const NOT_PROBED = { reachable: null, can_select_links: null, can_insert_clicks: null, can_read_click_id: null, error: null } as const;
 
 /** Nothing to probe: `adapter` names the kind (null standalone), `where` where it points. */
 export function unprobed(adapter: string | null, where: string | null): MainSystemProbe {
@@ -48,11 +50,13 @@ export async function probeDatabase(ms: { database_url: string; database_passwor
   }
   const db = openPool({ url: ms.database_url, password, max: 1, timeoutMs: PROBE_MS, purpose: 'status' });
   try {
-    const r = await db.pool.query<{ s: boolean; i: boolean }>(
-      "SELECT has_table_privilege('link_tracking', 'SELECT') AS s, has_table_privilege('link_clicks', 'INSERT') AS i",
+    // Every right the adapter uses: the listing and the lookup read link_tracking; a batch is
+    // an INSERT whose ON CONFLICT (click_id) needs SELECT on that column (click-sink.ts).
+    const r = await db.pool.query<{ s: boolean; i: boolean; c: boolean }>(
+      "SELECT has_table_privilege('link_tracking', 'SELECT') AS s, has_table_privilege('link_clicks', 'INSERT') AS i, has_column_privilege('link_clicks', 'click_id', 'SELECT') AS c",
     );
     const row = r.rows[0]!;
-    return { adapter, where, reachable: true, can_select_links: row.s, can_insert_clicks: row.i, error: null };
+    return { adapter, where, reachable: true, can_select_links: row.s, can_insert_clicks: row.i, can_read_click_id: row.c, error: null };
   } catch (err) {
     const f = classifyDbError(err, (s) => scrubSecrets(s, [password]));
     return { adapter, where, ...none, reachable: f.kind === 'transient' ? false : true, error: f.detail };

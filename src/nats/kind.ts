@@ -23,6 +23,7 @@ export interface NatsSinkProbe {
   reachable: boolean | null;
   can_select_links: null;
   can_insert_clicks: null;
+  can_read_click_id: null;
   error: string | null;
   stream: string;
   /** found, missing, or unknown (no right to read it, or no answer). */
@@ -46,7 +47,7 @@ export function describeWindow(ms: number): string {
 }
 
 async function probe(s: { nats: NatsKeys }, env?: NodeJS.ProcessEnv): Promise<NatsSinkProbe> {
-  const out: NatsSinkProbe = { adapter: 'nats', where: null, reachable: null, can_select_links: null, can_insert_clicks: null, error: null, stream: s.nats.stream, stream_state: 'unknown', captures_subject: null, duplicate_window_ms: null };
+  const out: NatsSinkProbe = { adapter: 'nats', where: null, reachable: null, can_select_links: null, can_insert_clicks: null, can_read_click_id: null, error: null, stream: s.nats.stream, stream_state: 'unknown', captures_subject: null, duplicate_window_ms: null };
   try {
     const p = await probeNats(natsSettingsOf(s.nats), env);
     return { ...out, where: p.where, reachable: p.reachable, error: p.error, stream_state: p.stream, captures_subject: p.captures_subject, duplicate_window_ms: p.duplicate_window_ms };

@@ -214,7 +214,7 @@ class ChainWalk {
   private finish(): ChainReport {
     const last = this.next - 1;
     if (this.head && this.head.seq > last) {
-      this.flag(null, last + 1, 'chain.tail_cut', `outbox.head records seq ${this.head.seq}; the database ends at ${last}`);
+      this.flag(null, last + 1, 'chain.tail_cut', `outbox.head records seq ${this.head.seq}; the database ends at ${last}: a lost tail of ${this.head.seq - last} committed position(s) (the last WAL commit damaged, or the file cut back or restored)`);
     } else if (this.head === null && last > 0 && !this.violations.some((v) => v.rule === 'chain.head_missing')) {
       this.flag(null, last, 'chain.head_missing', 'outbox.head is missing: a cut-off tail cannot be ruled out');
     }

@@ -21,6 +21,8 @@
  *   outbox.ts         Outbox: the API the redirect server and the shipper call (the owner's side)
  *   read-only.ts      synchronous read-only access for the CLI
  *   wal-check.ts      reads outbox.db-wal as SQLite's recovery would: what it would drop
+ *   beside-writer.ts  dead-letter requeue/purge through SQLite beside a running serve's writer
+ *   requeue.ts        the requeue statements both share
  *   open-checked.ts   start-up refusals (damaged WAL, corrupt file, behind its head) and --accept-new-outbox
  *   shard-files.ts    a shard's file names (outbox.db, outbox-<k>.db and their heads); the shards on disk
  *   shard-set.ts      OutboxShardSet: every shard's writer as one (the shipper's port, retention, dead letters)
@@ -42,3 +44,4 @@ export { listShards, shardFiles, type ShardFiles } from './shard-files.js';
 export { OutboxShardSet, type ShardMember, type ShardSetStats, type ShardStats } from './shard-set.js';
 export { openShardReaders, type ShardReaders, type ShardSummary } from './shard-readers.js';
 export { checkWal, type WalDamage } from './wal-check.js';
+export { openBesideWriter, outboxFiles } from './beside-writer.js';

@@ -189,7 +189,7 @@ export function checkAgainstHead(dataDir: string, tip: ChainHead, head: ChainHea
   const f = filesOf(dataDir, c);
   const what =
     head.seq > tip.seq
-      ? `${f.db} ends at position ${tip.seq} but ${f.head} records position ${head.seq}: ${head.seq - tip.seq} committed click(s) are not in it (deleted, emptied or an older copy restored)`
+      ? `${f.db} ends at position ${tip.seq} but ${f.head} records position ${head.seq}: ${head.seq - tip.seq} committed click(s) are not in it: a lost tail (the last WAL commit damaged, or the file deleted, emptied, cut back or restored from an older copy)`
       : `${f.db} differs from ${f.head} at its last position ${tip.seq}: its tail was rewritten`;
   if (!c.acceptNewOutbox) {
     throw new OutboxError('CR_ERR_OUTBOX_BEHIND_HEAD', `${what}. Restore ${f.DB} (with its -wal) from a backup, or start with ${ACCEPT_FLAG} to go on without them (the audit keeps reporting the gap)`);

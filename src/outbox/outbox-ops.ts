@@ -82,6 +82,11 @@ export class OutboxOps {
     return this.purgeLoop({ reason: 'retention', cutoff, unshipped, dead: true, ids: null, purgedAt: new Date().toISOString(), max: Math.max(1, maxRowsPerTx) });
   }
 
+  /** True once after another connection committed to the outbox (see store.ts): rows behind a reader's cursor may have changed. */
+  changedOutside(): Promise<boolean> {
+    return this.call('changedOutside', {});
+  }
+
   /** The stored clicks by delivery state, the oldest pending and the last position. */
   stats(): Promise<StoreStats> {
     return this.call('stats', {});

@@ -15,6 +15,7 @@ import { checkAgainstHead, checkPresentBeforeOpen, checkWalBeforeOpen, openVerif
 import type { OpMap, PendingRows, PurgedCounts, StoreStats } from './writer-protocol.js';
 import { makePurger } from './purge.js';
 import { probeSpace } from './space-probe.js';
+import { makeRequeuer } from './requeue.js';
 import { applySchema, applyWriterPragmas } from './schema.js';
 import { shardFiles } from './shard-files.js';
 
@@ -49,8 +50,6 @@ function prepareStatements(db: Database.Database) {
     dead: db.prepare<[string, string]>(
       "UPDATE clicks SET state = 'dead', dead_reason = ?, attempts = attempts + 1 WHERE click_id = ? AND state = 'pending'",
     ),
-    requeueOne: db.prepare<[string]>("UPDATE clicks SET state = 'pending', dead_reason = NULL WHERE click_id = ? AND state = 'dead'"),
-    requeueAll: db.prepare("UPDATE clicks SET state = 'pending', dead_reason = NULL WHERE state = 'dead'"),
     oldest: db.prepare<[], { clicked_at: string }>("SELECT clicked_at FROM clicks WHERE state = 'pending' ORDER BY seq LIMIT 1"),
   };
 }
@@ -62,7 +61,11 @@ export class OutboxStore {
   private readonly inserts: { rows: number; stmt: Database.Statement<unknown[]>; args: unknown[] }[];
   private readonly insertBatchTx: (flats: readonly (readonly unknown[])[]) => ChainHead;
   private readonly purger: (a: OpMap['purgeStep']['args']) => PurgedCounts;
+  private readonly requeuer: (ids: readonly string[] | null) => number;
   private readonly s: ReturnType<typeof prepareStatements>;
+  /** PRAGMA data_version as last seen: it moves only when another connection commits. */
+  private dataVersion = 0;
+  private outsideChange = false;
   /** What the operator accepted at this start (--accept-new-outbox); empty when nothing was wrong. */
   readonly startupNotes: string[];
 
@@ -116,8 +119,35 @@ export class OutboxStore {
       return { seq, chain_hash: hash };
     });
     this.purger = makePurger(db);
+    this.requeuer = makeRequeuer(db);
     this.tip = this.recoverTip(checks);
     this.counts = this.countStates();
+    this.dataVersion = this.readDataVersion();
+  }
+
+  private readDataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  /**
+   * The counts are kept by increments of this connection's own changes; another connection's
+   * commit (`dead-letters requeue` beside the serve) would make them wrong, even negative. So
+   * when SQLite says one happened, they are counted again, and the change is reported once
+   * (changedOutside) so the shipper reads from the oldest pending click again.
+   */
+  private noteOutsideChange(): void {
+    const v = this.readDataVersion();
+    if (v === this.dataVersion) return;
+    this.dataVersion = v;
+    this.counts = this.countStates();
+    this.outsideChange = true;
+  }
+
+  changedOutside(): boolean {
+    this.noteOutsideChange();
+    const changed = this.outsideChange;
+    this.outsideChange = false;
+    return changed;
   }
 
   /**
@@ -147,6 +177,13 @@ export class OutboxStore {
     const pending = n("SELECT count(*) FROM clicks WHERE state = 'pending'");
     const dead = n("SELECT count(*) FROM clicks WHERE state = 'dead'");
     return { pending, dead, shipped: n('SELECT count(*) FROM clicks') - pending - dead };
+  }
+
+  /** After a key collision: the newest row is the tip again (another writer may have added rows). */
+  reloadTip(): void {
+    const row = this.db.prepare('SELECT seq, chain_hash FROM clicks ORDER BY seq DESC LIMIT 1').get() as ChainHead | undefined;
+    if (row && row.seq > this.tip.seq) this.tip = row;
+    this.counts = this.countStates();
   }
 
   get head(): ChainHead {
@@ -208,7 +245,7 @@ export class OutboxStore {
   }
 
   requeueDead({ ids }: OpMap['requeueDead']['args']): number {
-    const n = ids === null ? this.s.requeueAll.run().changes : this.each(ids, (id) => this.s.requeueOne.run(id));
+    const n = this.requeuer(ids);
     this.counts.dead -= n;
     this.counts.pending += n;
     return n;
@@ -223,6 +260,7 @@ export class OutboxStore {
   }
 
   stats(): StoreStats {
+    this.noteOutsideChange();
     return {
       pending: this.counts.pending,
       shipped: this.counts.shipped,

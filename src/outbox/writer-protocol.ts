@@ -83,6 +83,8 @@ export interface OpMap {
   noteAttempt: { args: { ids: string[]; error: string }; result: number };
   deadLetter: { args: { items: { click_id: string; reason: string }[] }; result: number };
   requeueDead: { args: { ids: string[] | null }; result: number };
+  /** Did another connection commit since the last call (a `dead-letters` run beside the serve)? */
+  changedOutside: { args: Record<string, never>; result: boolean };
   purgeStep: { args: PurgeStepArgs; result: PurgedCounts };
   stats: { args: Record<string, never>; result: StoreStats };
   /** One tiny write transaction, no click: can the disk take a commit now? */
@@ -100,7 +102,8 @@ export type ToWorker = { kind: 'round'; batch: unknown[] } | { kind: 'attach'; p
 export type FromWorker =
   | { kind: 'ready'; lastSeq: number; notes: string[] }
   | { kind: 'fatal'; error: string; code?: OutboxErrorCode | 'CR_ERR_DATA_PERMISSION' }
-  | { kind: 'committed'; rounds: number; count: number; error: string | null }
+  /** code: CR_ERR_OUTBOX_COLLISION for a key collision (a bug), else absent (a write failure, CR_ERR_OUTBOX_WRITE) */
+  | { kind: 'committed'; rounds: number; count: number; error: string | null; code?: OutboxErrorCode }
   | { kind: 'closed' };
 
 /** On an ops line, the owner's supervisor → an ops client. */

@@ -170,7 +170,7 @@ export class ClickRounds {
   /** The writer thread answered a group of rounds. */
   committed(m: Extract<FromWorker, { kind: 'committed' }>): void {
     const rounds = this.sent.splice(0, m.rounds);
-    const err = m.error === null ? null : new OutboxError('CR_ERR_OUTBOX_WRITE', `outbox write failed: ${m.error}`);
+    const err = m.error === null ? null : new OutboxError(m.code ?? 'CR_ERR_OUTBOX_WRITE', `outbox write failed: ${m.error}`);
     let count = 0;
     let anonymous = 0;
     for (const r of rounds) {

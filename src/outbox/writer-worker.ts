@@ -8,7 +8,8 @@ import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from '
 import { ClickrelayError, describeCause } from '../errors.js';
 import type { FromWorker, OpRequest, OpResult, ToWorker, WorkerBoot } from './writer-protocol.js';
 import { CLICK_STRIDE } from './columns.js';
-import { OutboxError } from './errors.js';
+import { OutboxError, type OutboxErrorCode } from './errors.js';
+import { HeadWriter } from './head.js';
 import { OutboxStore } from './store.js';
 
 const clicks = parentPort!;
@@ -31,6 +32,8 @@ function runOp(store: OutboxStore, r: OpRequest): OpResult {
         return { id: r.id, ok: true, value: store.requeueDead(r.args) };
       case 'purgeStep':
         return { id: r.id, ok: true, value: store.purgeStep(r.args) };
+      case 'changedOutside':
+        return { id: r.id, ok: true, value: store.changedOutside() };
       case 'stats':
         return { id: r.id, ok: true, value: store.stats() };
       case 'probe':
@@ -42,14 +45,12 @@ function runOp(store: OutboxStore, r: OpRequest): OpResult {
 }
 
 /**
- * outbox.head is rewritten at most this often while clicks commit (and always at close), not
- * after every commit: a temp file + rename per commit is a large share of the writer thread's
- * time under load (README, Benchmarks). The head may lag the database (the audit accepts a lagging head: it only proves
- * the database was not cut back further), and it never leads it: the timer writes the tip of
- * the last commit that succeeded.
+ * outbox.head is rewritten after every commit that stored clicks, before the redirects
+ * waiting for it are released: in place over the file's own blocks (head.ts HeadWriter, a
+ * few µs), where a temp file + rename per commit had cost the writer ~15% of its time. So a
+ * tail lost after a crash (a damaged last WAL commit) leaves the head ahead of the database,
+ * which the next open and the audit report. It never leads the database: it follows the commit.
  */
-const HEAD_WRITE_INTERVAL_MS = 100;
-
 /** One transaction takes further waiting rounds only while it holds fewer clicks than this. */
 const MAX_GROUP_VALUES = 8192 * CLICK_STRIDE;
 
@@ -64,24 +65,21 @@ function main(): void {
     post({ kind: 'fatal', error: message(err), ...(code ? { code } : {}) });
     return;
   }
-  let headTimer: NodeJS.Timeout | null = null;
-  const writeHeadSoon = (): void => {
-    headTimer ??= setTimeout(() => {
-      headTimer = null;
-      try {
-        store.writeHead(); // the tip of the last commit that succeeded
-      } catch {
-        // A lagging head is allowed; the next commit schedules another write.
-      }
-    }, HEAD_WRITE_INTERVAL_MS);
+  const heads = new HeadWriter(boot.dataDir, boot.shard ?? 0);
+  const writeHeadNow = (): void => {
+    try {
+      heads.write(store.head); // the tip of the commit that just succeeded
+    } catch {
+      // A lagging head is allowed; the next commit writes it again.
+      heads.close();
+    }
   };
   const opsPorts = new Set<MessagePort>();
   let closed = false;
   const close = (): void => {
     if (closed) return;
     closed = true;
-    if (headTimer) clearTimeout(headTimer);
-    headTimer = null;
+    heads.close();
     // Operations already sent are answered before the database closes.
     for (const ops of opsPorts) for (let m = receiveMessageOnPort(ops); m !== undefined; m = receiveMessageOnPort(ops)) ops.postMessage(runOp(store, m.message as OpRequest));
     try {
@@ -119,15 +117,25 @@ function main(): void {
     }
     if (rounds === 0) return { rounds, closeAfter };
     let error: string | null = null;
+    let code: OutboxErrorCode | undefined;
     let count = 0;
     try {
       count = store.insertBatches(batches);
     } catch (err) {
       error = message(err);
+      if (isKeyCollision(err)) {
+        // Not a full disk but a bug: a position or click_id already taken, which only another
+        // writer on this file (or a wrong tip) explains. The clicks are not stored (their
+        // callbacks get the error); the tip is read again so the next commit does not collide too.
+        code = 'CR_ERR_OUTBOX_COLLISION';
+        error = `a key collision, not a full disk: another writer on ${boot.dataDir} or a bug (${error}); the clicks of this commit are not stored`;
+        store.reloadTip();
+      }
     }
-    // Answer at once: the waiting redirects are released.
-    post({ kind: 'committed', rounds, count, error });
-    if (count > 0) writeHeadSoon();
+    // The head first (a pwrite), then the answer that releases the waiting redirects: an
+    // answered click is always covered by the head.
+    if (count > 0) writeHeadNow();
+    post({ kind: 'committed', rounds, count, error, ...(code ? { code } : {}) });
     return { rounds, closeAfter };
   };
   const attach = (ops: MessagePort): void => {
@@ -152,6 +160,12 @@ function main(): void {
     if (commitGroup(first).closeAfter) close();
   });
   post({ kind: 'ready', lastSeq: store.head.seq, notes: store.startupNotes });
+}
+
+/** SQLite refused the insert for a PRIMARY KEY (seq) or UNIQUE (click_id) already present. */
+function isKeyCollision(err: unknown): boolean {
+  const c = (err as { code?: unknown }).code;
+  return c === 'SQLITE_CONSTRAINT_PRIMARYKEY' || c === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
 main();

@@ -123,8 +123,11 @@ export function clickEvents(log: Logger, m: Metrics) {
       m.clickWriteErrors.inc(clicks);
       unlogged += clicks;
       const now = Date.now();
-      if (now - lastLog >= 1000) {
-        log.error({ event: 'click_write_failed', code: 'CR_ERR_OUTBOX_WRITE', clicks: unlogged }, `clicks could not be stored: ${err.message}`);
+      // The error's own code: a key collision (a bug) must not read as a full disk, nor wait
+      // behind the disk-full storm's one line a second.
+      const code = (err as { code?: string }).code ?? 'CR_ERR_OUTBOX_WRITE';
+      if (now - lastLog >= 1000 || code === 'CR_ERR_OUTBOX_COLLISION') {
+        log.error({ event: 'click_write_failed', code, clicks: unlogged }, `clicks could not be stored: ${err.message}`);
         unlogged = 0;
         lastLog = now;
       }

@@ -12,7 +12,10 @@
 import { describeWeakened, weakenedSettings } from '../notice/weakened.js';
 import type { Config } from '../config/schema.js';
 import { CLICK_SINKS, transportWeakened } from '../adapters/registry.js';
-import { resolveSettings } from '../config/settings.js';
+import { resolveSettings, type Settings } from '../config/settings.js';
+import { ensureDataDir } from '../fs/data-dir.js';
+import { describeBroadProxies, tooBroadProxies } from '../lib/trusted-proxies.js';
+import { lockDataDir, type DataDirLock } from '../fs/data-dir-lock.js';
 import { SessionKeyStore } from '../keys/index.js';
 import { MIRROR_THREAD_NICE, threadPriorityUnavailable, type Mirror } from '../mirror/index.js';
 import { ClickRate } from '../observe/click-rate.js';
@@ -93,11 +96,35 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   const unencrypted = transportWeakened(s);
   for (const w of unencrypted) log.warn({ event: 'transport_unencrypted', code: 'CR_ERR_TRANSPORT_UNENCRYPTED', key: w.key, peer: w.value }, w.effect);
   const weakened = [...privacyWeakened, ...unencrypted];
+  const broad = tooBroadProxies(s.server.trust_proxy);
+  if (broad.length > 0) log.warn({ event: 'trust_proxy_too_broad', code: 'CR_ERR_TRUST_PROXY_BROAD', ranges: broad }, describeBroadProxies(broad));
   const { uws, build, tls } = loadServingUws(s, log);
   // Configuration mistakes only a file read can find stop the start before any stage opens.
   const adminToken = readAdminToken(s.admin.token_file);
   const countryDb = openCountryFor(s);
+  // The data folder once, first (CR_ERR_DATA_DIR names the errno), then its lock: one process
+  // writes it at a time, so a second serve on it stops here, before any file is touched.
+  ensureDataDir(s.storage.data_dir);
+  const lock = lockDataDir(s.storage.data_dir, 'serve', 'a second serve on one data folder would record clicks nowhere; stop the other one, or give this one a storage.data_dir of its own');
+  try {
+    return await startLocked(config, s, log, opts, { weakened, uws, build, tls, adminToken, countryDb, lock });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
 
+interface StartParts {
+  weakened: ReturnType<typeof weakenedSettings>;
+  uws: ReturnType<typeof loadServingUws>['uws'];
+  build: UwsBuild;
+  tls: ReturnType<typeof loadServingUws>['tls'];
+  adminToken: ReturnType<typeof readAdminToken>;
+  countryDb: ReturnType<typeof openCountryFor>;
+  lock: DataDirLock;
+}
+
+async function startLocked(config: Config, s: Settings, log: Logger, opts: ServiceOptions, { weakened, uws, build, tls, adminToken, countryDb, lock }: StartParts): Promise<RunningService> {
   const metrics = createMetrics();
   const country = countryDb ? await countryService(countryDb, s, log, metrics) : null;
   const policy = policyFor(s, { countryOf: country?.lookup ?? null });
@@ -271,6 +298,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
         await analytics.close();
         country?.close();
         runtimeFile.remove();
+        lock.release();
         log.info({ event: 'stopped' }, 'stopped: every queued click committed');
       })();
       return stopping;

@@ -8,7 +8,7 @@ import { CLICK_SINKS, LINK_SOURCES } from '../adapters/registry.js';
 import type { Settings } from '../config/settings.js';
 import { Mirror, runSync, type MirrorHooks, type SyncResult } from '../mirror/index.js';
 import type { SyncDeps } from '../mirror/sync.js';
-import { eraseFromShard, listShards, openShardReaders, Outbox, shardFiles, type ShardErasure, type ShardReaders } from '../outbox/index.js';
+import { eraseFromShard, listShards, openBesideWriter, openShardReaders, Outbox, outboxFiles, shardFiles, type ShardErasure, type ShardReaders } from '../outbox/index.js';
 import type { OutboxOptions } from '../outbox/outbox.js';
 import { policyFromConfig, type PrivacyPolicy } from '../privacy/index.js';
 import type { PolicyServices } from '../privacy/policy.js';
@@ -21,6 +21,11 @@ export { openOutboxShards as openOutboxShardsFor } from './outbox-shards.js';
 /** The writing outbox. `durability` is overridden only by maintenance commands that must not lose a change (dead-letters). */
 export function openOutboxFor(s: Settings, extra: Pick<Partial<OutboxOptions>, 'acceptNewOutbox' | 'startWhenFull' | 'durability' | 'shard'> = {}): Promise<Outbox> {
   return Outbox.open({ dataDir: s.storage.data_dir, durability: s.durability, commitIntervalMs: s.outbox.commit_interval_ms, ...extra });
+}
+
+/** `dead-letters requeue|purge` beside a running serve: one handle per outbox file (shards too), able to requeue and purge only. */
+export function openOutboxesBesideFor(s: Settings): ReturnType<typeof openBesideWriter>[] {
+  return outboxFiles(s.storage.data_dir).map(openBesideWriter);
 }
 
 /** Every outbox shard read-only (status, export, audit, dead-letters list): never a writer, safe beside a running serve. */

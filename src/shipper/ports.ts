@@ -26,6 +26,8 @@ export interface OutboxPort {
   /** Moves pending clicks to dead letter with their reason. */
   deadLetter(items: readonly { click_id: string; reason: string }[]): Promise<unknown>;
   stats(): Promise<{ pending: number; dead_letter: number }>;
+  /** True once after the outbox was changed by someone else (a re-queue beside the serve): read from the oldest pending click again. */
+  changedOutside?(): Promise<boolean>;
 }
 
 /**

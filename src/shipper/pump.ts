@@ -55,6 +55,7 @@ export class Pump {
   private announced = 0;
   private emptyRead = false;
   private polls = 0;
+  private rewindWanted = false;
   private draining = 0;
   private halted = false;
   private lingerTimer: NodeJS.Timeout | null = null;
@@ -97,9 +98,10 @@ export class Pump {
     this.draining = Math.max(0, this.draining - 1);
   }
 
-  /** Reads from the oldest pending click again. Only safe with nothing in flight. */
+  /** Reads from the oldest pending click again. Only safe with nothing in flight: else at the next idle poll. */
   rewind(): void {
-    if (this.batches.size === 0 && this.partial === null && this.cycling === null) this.cursor = 0;
+    this.rewindWanted = !(this.batches.size === 0 && this.partial === null && this.cycling === null);
+    if (!this.rewindWanted) this.cursor = 0;
   }
 
   get idle(): boolean {
@@ -143,8 +145,18 @@ export class Pump {
 
   private poll(): void {
     if (this.batches.size > 0 || this.cycling || this.partial) return;
-    if (++this.polls % REWIND_EVERY_POLLS === 0) this.rewind();
-    this.kick();
+    if (++this.polls % REWIND_EVERY_POLLS === 0 || this.rewindWanted) this.rewind();
+    const outside = this.o.outbox.changedOutside;
+    if (!outside) return this.kick();
+    // Clicks re-queued beside the serve sit behind the cursor: read from the oldest again
+    // when the outbox says it was changed, at the next poll rather than the next rewind.
+    outside.call(this.o.outbox).then(
+      (changed) => {
+        if (changed) this.rewind();
+        this.kick();
+      },
+      () => this.kick(),
+    );
   }
 
   private async cycle(): Promise<void> {

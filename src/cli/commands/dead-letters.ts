@@ -6,8 +6,10 @@
  * and each shard's change goes through its own writer (its own chain and checkpoints).
  */
 import { resolveSettings } from '../../config/settings.js';
-import { openOutboxReaderFor, openOutboxShardsFor } from '../../service/stages.js';
+import { openOutboxesBesideFor, openOutboxReaderFor, openOutboxShardsFor } from '../../service/stages.js';
 import { parseCommand, usageError, printHelp } from '../args.js';
+import { ensureDataDir } from '../../fs/data-dir.js';
+import { describeHolder, tryLockDataDir } from '../../fs/data-dir-lock.js';
 
 export async function deadLetters(argv: string[]): Promise<number> {
   const [action, ...rest] = argv;
@@ -34,13 +36,34 @@ export async function deadLetters(argv: string[]): Promise<number> {
   // forgotten --id.
   if (action === 'purge' && !ids && cmd.values.all !== true) usageError('dead-letters purge deletes for good: name the clicks with --id ID (repeatable), or pass --all to purge every dead letter');
   if (action === 'purge' && ids && cmd.values.all === true) usageError('dead-letters purge: --id and --all exclude each other');
-  // Durable whatever serve uses: a requeue or purge the command reported must be on disk.
-  const outbox = await openOutboxShardsFor(config, [], { durability: 'durable' });
-  try {
-    const n = action === 'requeue' ? await outbox.set.requeueDead(ids) : await outbox.set.purgeDead(ids);
-    process.stdout.write(`${action === 'requeue' ? 're-queued' : 'purged'} ${n} dead letters\n`);
-    return 0;
-  } finally {
-    await outbox.close();
+  const dir = config.storage.data_dir;
+  ensureDataDir(dir);
+  const attempt = tryLockDataDir(dir, `dead-letters ${action}`);
+  let n = 0;
+  if ('heldBy' in attempt) {
+    // A serve (or another command) writes the folder: change the rows through SQLite beside
+    // it; its writer notices within its shipper's poll and ships re-queued clicks (README).
+    for (const ops of openOutboxesBesideFor(config)) {
+      try {
+        n += action === 'requeue' ? await ops.requeueDead(ids) : await ops.purgeDead(ids);
+      } finally {
+        ops.close();
+      }
+    }
+    process.stderr.write(`${dir} is in use by ${describeHolder(attempt.heldBy)}: changed in its outbox files beside it, which it picks the change up within seconds\n`);
+  } else {
+    // Durable whatever serve uses: a requeue or purge the command reported must be on disk.
+    try {
+      const outbox = await openOutboxShardsFor(config, [], { durability: 'durable' });
+      try {
+        n = action === 'requeue' ? await outbox.set.requeueDead(ids) : await outbox.set.purgeDead(ids);
+      } finally {
+        await outbox.close();
+      }
+    } finally {
+      attempt.lock.release();
+    }
   }
+  process.stdout.write(`${action === 'requeue' ? 're-queued' : 'purged'} ${n} dead letters\n`);
+  return 0;
 }

@@ -4,7 +4,9 @@
  * letters are reported, not counted as pending. Ships from every outbox shard present.
  */
 import { CLICK_SINKS } from '../../adapters/registry.js';
-import { resolveSettings } from '../../config/settings.js';
+import { resolveSettings, type Settings } from '../../config/settings.js';
+import { ensureDataDir } from '../../fs/data-dir.js';
+import { lockDataDir } from '../../fs/data-dir-lock.js';
 import { ConfigError } from '../../errors.js';
 import { ShippingState } from '../../shipper/index.js';
 import { createShipperFor, openOutboxShardsFor } from '../../service/stages.js';
@@ -24,6 +26,18 @@ export async function ship(argv: string[]): Promise<number> {
   if (!sink.delivers) {
     throw new ConfigError('ship: main_system.base_url and main_system.database_url are empty (standalone): there is nowhere to ship to (or set shipper.sink = "nats" and [nats])');
   }
+  ensureDataDir(settings.storage.data_dir);
+  // Two shippers on one outbox would send every click twice and count it wrong: a running
+  // serve already ships, so this one stands aside.
+  const lock = lockDataDir(settings.storage.data_dir, 'ship --once', 'it ships this folder\'s clicks itself (clickrelay status shows the backlog and why it waits); stop it first to ship by hand');
+  try {
+    return await shipOnce(settings, sink, timeoutS);
+  } finally {
+    lock.release();
+  }
+}
+
+async function shipOnce(settings: Settings, sink: (typeof CLICK_SINKS)[keyof typeof CLICK_SINKS], timeoutS: number): Promise<number> {
   const shards = await openOutboxShardsFor(settings, []);
   const outbox = shards.set;
   // The shipper's events feed both.

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { describeWeakened, weakenedSettings } from '../../notice/index.js';
 import { CLICK_SINKS, transportWeakened } from '../../adapters/registry.js';
+import { describeBroadProxies, tooBroadProxies } from '../../lib/trusted-proxies.js';
 import { resolveKinds, resolveSettings } from '../../config/settings.js';
 import { readMirrorStatus } from '../../mirror/index.js';
 import { describeCause } from '../../errors.js';
@@ -173,6 +174,8 @@ export async function status(argv: string[]): Promise<number> {
   }
   for (const w of weakened) lines.push(w.key.startsWith('privacy.') ? `  ! privacy  ${describeWeakened(w)}: ${w.effect}` : `  ! transport ${w.effect}`);
   if (pendingPastRetention) lines.push(`  ! pending clicks older than privacy.retention_days (${retentionDays}), the oldest from ${o.oldest_pending}: kept until the main system takes them (see shipper above)`);
+  const broad = tooBroadProxies(Array.isArray(settings['server.trust_proxy']) ? (settings['server.trust_proxy'] as string[]) : config.server.trust_proxy);
+  if (broad.length > 0) lines.push(`  ! proxy    ${describeBroadProxies(broad)}`);
   if (o.dead_letter > 0) lines.push(`  ! ${o.dead_letter} clicks rejected by the main system: clickrelay dead-letters list`);
   if (differs.length > 0) {
     lines.push(`  ! the running serve uses other settings than ${report.config} (shown above: the service's):`);

@@ -24,7 +24,7 @@ import { metadataOnWire } from '../../lib/click-json.js';
 import type { ClickSink, SinkOutcome, StoredClick } from '../../shipper/ports.js';
 import { scrubSecrets } from '../../errors.js';
 import type { DbPool } from './pool.js';
-import { classifyDbError } from './sqlstate.js';
+import { classifyDbError, type DbFailure } from './sqlstate.js';
 
 export const INSERT_SQL = `INSERT INTO link_clicks
   (click_id, tracking_id, clicked_at, ip_address, user_agent, referrer_url, session_id, click_source, metadata)
@@ -43,7 +43,7 @@ export function postgresClickSink(db: DbPool): ClickSink {
       const insert = db.pool.query({ text: INSERT_SQL, values: columns(clicks) }).then(
         (r): SinkOutcome => ({ kind: 'answered', recorded: r.rowCount ?? 0, duplicates: clicks.length - (r.rowCount ?? 0) }),
         (err: unknown): SinkOutcome => {
-          const f = classifyDbError(err, scrub);
+          const f = tableFault(err, scrub) ?? classifyDbError(err, scrub);
           if (f.kind === 'transient') return { kind: 'retry', reason: f.reason, detail: f.detail, retryAfterMs: null };
           if (f.kind === 'refused_access') return { kind: 'unauthorized', detail: f.detail };
           return { kind: 'refused', reason: `rejected: ${f.detail}` };
@@ -64,6 +64,21 @@ export function postgresClickSink(db: DbPool): ClickSink {
     },
     close: () => db.close(),
   };
+}
+
+/** The columns clickrelay writes; a NOT NULL refusal on any other is the table's, not a click's. */
+const WRITTEN = new Set(['click_id', 'tracking_id', 'clicked_at', 'ip_address', 'user_agent', 'referrer_url', 'session_id', 'click_source', 'metadata']);
+
+/**
+ * A refusal every row gets is the table's fault, not the clicks': a NOT NULL column added to
+ * link_clicks that clickrelay never writes (23502 naming that column) would otherwise split
+ * every batch down to single clicks and dead-letter each one. Reported like a missing column:
+ * shipping pauses with a coded error (CR_ERR_SHIP_DB_ACCESS), the clicks stay pending.
+ */
+function tableFault(err: unknown, scrub: (s: string) => string): DbFailure | null {
+  const e = (err ?? {}) as { code?: unknown; column?: unknown; message?: unknown };
+  if (e.code !== '23502' || typeof e.column !== 'string' || WRITTEN.has(e.column)) return null;
+  return { kind: 'refused_access', detail: `23502: link_clicks.${e.column} is NOT NULL without a default, and clickrelay does not write it (${scrub(String(e.message ?? '')).slice(0, 200)})` };
 }
 
 /** The batch as nine parallel arrays, one per column. */

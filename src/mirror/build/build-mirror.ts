@@ -106,7 +106,7 @@ async function build(
     }
     builder.seal({ syncedAt: new Date().toISOString(), source: source.id, etag: listing.etag, durationMs: Date.now() - startedAt });
     const { diff, before } = builder.diff();
-    const facts = { before, diff, rejected: builder.rejectedTotal, active: builder.active, rejectedByReason: { ...builder.rejected }, samples: { ...builder.rejectedSamples } };
+    const facts = { before, diff, rejected: builder.rejectedTotal, active: builder.active, rejectedByReason: { ...builder.rejected }, samples: { ...builder.rejectedSamples }, rejectedBefore: prev?.rejected ?? {} };
     // Checked unforced even under --force, so the result can say a refusal was overridden.
     let forced = false;
     try {

@@ -46,7 +46,8 @@ export interface Before {
 /** Ids (or `row N` when the row has no usable id) kept per reject reason, for the operator. */
 export const SAMPLES_PER_REASON = 5;
 
-const TMP_RE = /^mirror\.db\.tmp-(\d+)$/;
+/** The temp file and SQLite's companions of it (a killed sync leaves `mirror.db.tmp-PID-journal`). */
+const TMP_RE = /^mirror\.db\.tmp-(\d+)(?:-journal|-wal|-shm)?$/;
 /** A temp file this old is abandoned whatever its pid says (pids get reused). */
 const STALE_TMP_MS = 6 * 3600_000;
 

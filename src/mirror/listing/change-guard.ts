@@ -8,6 +8,12 @@
  * build already has.
  *
  * - A first sync (nothing in the mirror) has nothing to protect: never refused.
+ * - The guard judges the change, not the listing's state: rows rejected by validation count
+ *   only when they are newly rejected since the last accepted sync (per reason, against the
+ *   counts that sync recorded). A listing with a steady few invalid rows (a NULL is_active the
+ *   guide's DDL allows, a javascript: URL) otherwise refused every sync, and a link deactivated
+ *   meanwhile kept redirecting. A link that was in the mirror and is now invalid is a removal
+ *   as well, and the two are judged apart, so it is not counted twice against one allowance.
  * - Small mirrors: a ratio of a handful of links would refuse every ordinary edit, so
  *   changes of up to SMALL_CHANGE links always pass...
  * - ...but a listing that would leave a mirror that had active links with none is refused
@@ -30,6 +36,18 @@ export interface ChangeFacts {
   /** First ids (or `row N`) per reject reason, for the operator. */
   samples: Record<string, string[]>;
   rejectedByReason: Record<string, number>;
+  /** Rejected rows per reason at the last accepted sync (its sync_state); empty when unknown. */
+  rejectedBefore: Record<string, number>;
+}
+
+/** Rows rejected now beyond what the last accepted sync rejected for the same reason. */
+export function newlyRejected(now: Record<string, number>, before: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [reason, n] of Object.entries(now)) {
+    const more = n - (before[reason] ?? 0);
+    if (more > 0) out[reason] = more;
+  }
+  return out;
 }
 
 /** Throws CR_ERR_MIRROR_REFUSED when the listing may not replace the mirror. */
@@ -39,7 +57,11 @@ export function checkChange(f: ChangeFacts, opts: { maxChangeRatio: number; forc
   const lost = f.diff.removed + f.diff.deactivated;
   const why: string[] = [];
   if (lost > allowed) why.push(`it would remove or deactivate ${lost} of the mirror's ${f.before.links} links`);
-  if (f.rejected > allowed) why.push(`${f.rejected} of its rows are invalid (${summary(f.rejectedByReason, f.samples)})`);
+  const fresh = newlyRejected(f.rejectedByReason, f.rejectedBefore);
+  const freshTotal = Object.values(fresh).reduce((a, b) => a + b, 0);
+  if (freshTotal > allowed) {
+    why.push(`${freshTotal} of its rows are newly invalid since the last accepted sync (${f.rejected} invalid in all: ${summary(f.rejectedByReason, f.samples)})`);
+  }
   if (f.before.active > 0 && f.active === 0 && why.length === 0) why.push(`it would leave none of the mirror's ${f.before.active} active links active`);
   if (why.length === 0) return;
   throw new MirrorError(
@@ -54,6 +76,7 @@ export function checkChange(f: ChangeFacts, opts: { maxChangeRatio: number; forc
         removed: f.diff.removed,
         deactivated: f.diff.deactivated,
         rejected: f.rejectedByReason,
+        newly_rejected: fresh,
         rejected_samples: f.samples,
         new_active: f.active,
       },

@@ -132,7 +132,7 @@ describe.skipIf(skipUnless(initdb()))('mirror sync from the main system database
     expect(await cli.exited).toBe(0);
     expect(cli.output()).not.toContain(DB_PASSWORD);
     const s = JSON.parse(cli.output()) as { main_system: Record<string, unknown>; mirror: { source: string; last_sync: string | null } };
-    expect(s.main_system).toEqual({ adapter: 'postgres', where: cluster.url, reachable: true, can_select_links: true, can_insert_clicks: true, error: null });
+    expect(s.main_system).toEqual({ adapter: 'postgres', where: cluster.url, reachable: true, can_select_links: true, can_insert_clicks: true, can_read_click_id: true, error: null });
     expect(s.mirror.source).toBe(cluster.url);
     expect(s.mirror.last_sync).not.toBeNull();
   });

@@ -264,8 +264,10 @@ describe('the swap', () => {
     ms.addLinks(links(2));
     const stale = join(dir, 'mirror.db.tmp-999999'); // no such pid
     writeFileSync(stale, 'half a database');
+    writeFileSync(`${stale}-journal`, 'its journal'); // what a SIGKILLed sync left (#26)
     await sync();
     expect(existsSync(stale)).toBe(false);
+    expect(existsSync(`${stale}-journal`)).toBe(false);
   });
 
   it('without a holder (clickrelay sync) writes the same mirror that serve would load', async () => {

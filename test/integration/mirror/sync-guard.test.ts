@@ -94,6 +94,27 @@ describe('a listing that would wipe the mirror is refused', () => {
     expect(r.forced).toBeUndefined();
   });
 
+  it('rows that stay invalid in every listing do not freeze the mirror: only newly invalid ones count (#26)', async () => {
+    // 101 links and 11 invalid rows (a NULL is_active the guide's DDL allows, javascript: URLs),
+    // in every listing: 11 is more than 10% of the mirror, yet nothing about them changes.
+    ms.addLinks(links(101));
+    ms.addRawLinks([
+      ...links(6).map((l, i) => ({ ...l, tracking_id: `lt_null_${i}`, is_active: null })),
+      ...links(5).map((l, i) => ({ ...l, tracking_id: `lt_js_${i}`, original_url: 'javascript:alert(1)' })),
+    ]);
+    await sync();
+    expect(holder.lookup('lt_0050')).toMatchObject({ active: true });
+    ms.setLink({ ...links(101)[50]!, is_active: false });
+    const r = await sync();
+    expect(r).toMatchObject({ changed: true, deactivated: 1 });
+    expect(holder.lookup('lt_0050')).toMatchObject({ active: false });
+    // Eleven more invalid rows at once, beside an ordinary edit, is a change, and still refused.
+    ms.addRawLinks(links(11).map((l, i) => ({ ...l, tracking_id: `lt_new_null_${i}`, is_active: null })));
+    ms.setLink({ ...links(101)[60]!, is_active: false });
+    const err = await failing();
+    expect(err.message).toContain('11 of its rows are newly invalid since the last accepted sync (22 invalid in all');
+  });
+
   it('a first sync (empty mirror) has nothing to protect: never refused', async () => {
     ms.addLinks(links(20));
     ms.faults.driftIsActive = {};

@@ -8,6 +8,7 @@ const facts = (over: Partial<ChangeFacts> & { removed?: number; deactivated?: nu
   active: 1000,
   samples: {},
   rejectedByReason: {},
+  rejectedBefore: {},
   ...over,
 });
 const refused = (f: ChangeFacts, ratio = 0.1, force = false): boolean => {
@@ -26,6 +27,13 @@ describe('the change guard (sync.max_change_ratio)', () => {
     expect(refused(facts({ removed: 101 }))).toBe(true);
     expect(refused(facts({ removed: 60, deactivated: 41 }))).toBe(true);
     expect(refused(facts({ rejected: 101, rejectedByReason: { bad_is_active: 101 } }))).toBe(true);
+  });
+
+  it('judges rows newly rejected since the last accepted sync, not the ones that stay invalid (#26)', () => {
+    const steady = { rejected: 150, rejectedByReason: { bad_is_active: 110, bad_url: 40 } };
+    expect(refused(facts({ ...steady, rejectedBefore: { bad_is_active: 110, bad_url: 40 } }))).toBe(false);
+    expect(refused(facts({ ...steady, rejectedBefore: { bad_is_active: 100, bad_url: 0 } }))).toBe(false); // 10 + 40 new
+    expect(refused(facts({ ...steady, rejectedBefore: { bad_is_active: 9 } }))).toBe(true); // 101 + 40 new
   });
 
   it('never refuses a first sync, under --force, or with the ratio at 1', () => {
