@@ -32,7 +32,7 @@ describe.each(['fail-open', 'fail-closed'])('SIGTERM under keep-alive load (on_w
       CLICKRELAY_SERVER_THREADS: '2',
       CLICKRELAY_LOG_LEVEL: 'warn',
     });
-    await waitReady(admin, child);
+    await waitReady(admin, child, 60_000); // two threads start slower on a loaded machine
 
     // Each client holds one keep-alive connection (undici Client) and tags every click with a
     // unique utm_content, until the process is gone.
