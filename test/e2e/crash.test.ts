@@ -25,7 +25,7 @@ describe('durability under SIGKILL', () => {
       CLICKRELAY_LOG_LEVEL: 'warn',
     };
     const child = runCli(['serve'], env);
-    await waitReady(admin, child);
+    await waitReady(admin, child, 60_000); // two threads start slower on a loaded machine
 
     // 32 clients, each marking its clicks with a unique utm_content, until the kill.
     const received = new Set<string>();
@@ -53,7 +53,7 @@ describe('durability under SIGKILL', () => {
 
     // Restart on the same data: the outbox opens cleanly, and the chain still verifies.
     const again = runCli(['serve'], env);
-    await waitReady(admin, again);
+    await waitReady(admin, again, 60_000); // two threads start slower on a loaded machine
     again.proc.kill('SIGTERM');
     expect(await again.exited).toBe(0);
 
@@ -63,5 +63,5 @@ describe('durability under SIGKILL', () => {
     expect(twice, 'stored more than once').toEqual([]);
     expect(violations).toEqual([]);
     expect([...perShard.keys()], 'both threads wrote their shard').toEqual([0, 1]);
-  }, 60_000);
+  }, 150_000);
 });

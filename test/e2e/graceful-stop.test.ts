@@ -44,7 +44,7 @@ async function underLoad(env: Record<string, string>): Promise<Loaded> {
     CLICKRELAY_LOG_LEVEL: 'warn',
     ...env,
   });
-  await waitReady(admin, child);
+  await waitReady(admin, child, 60_000); // two threads start slower on a loaded machine
 
   const redirected = new Set<string>();
   const statuses = new Map<number, number>();

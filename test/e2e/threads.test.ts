@@ -42,7 +42,7 @@ async function startServe(extra: Record<string, string> = {}): Promise<{ child: 
     ...extra,
   };
   const child = runCli(['serve'], env);
-  await waitReady(admin, child);
+  await waitReady(admin, child, 60_000); // two threads start slower on a loaded machine
   return { child, port, admin, data: join(dir, 'data'), env };
 }
 
@@ -115,7 +115,7 @@ describe('server.threads = 2', () => {
     // Killed: the kernel dropped the lock with the process; the port is free for the next serve.
     const admin3 = await freePort();
     const third = runCli(['serve'], { ...first.env, CLICKRELAY_ADMIN_PORT: String(admin3), CLICKRELAY_STORAGE_DATA_DIR: join(dir2, 'data') });
-    await waitReady(admin3, third);
+    await waitReady(admin3, third, 60_000); // two threads start slower on a loaded machine
     expect(await getOnce(first.port, '/track/lt_threads?utm_content=third')).toBe(302);
     await stop(third);
   }, 90_000);

@@ -33,7 +33,9 @@ describe.skipIf(skip)('serve restarted on a full data folder', () => {
   });
 
   async function serve(dataDir: string, more: Record<string, string> = {}) {
-    const env = await serveEnv(dataDir, links, more);
+    // One serving thread: `audit` below counts outbox.db, and a 4 MiB disk holds one shard's files
+    // (several threads' shards on a full disk: the shard set of #22).
+    const env = await serveEnv(dataDir, links, { CLICKRELAY_SERVER_THREADS: '1', ...more });
     const child = runCli(['serve'], env);
     const base = `http://127.0.0.1:${env.CLICKRELAY_SERVER_PORT}`;
     const admin = `http://127.0.0.1:${env.CLICKRELAY_ADMIN_PORT}`;

@@ -40,7 +40,9 @@ afterAll(() => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-const envFor = (dataDir: string, more: Record<string, string> = {}) => serveEnv(dataDir, links, more);
+// One serving thread: the damage is made to outbox.db and its head, so every click must be in
+// that shard (with server.threads > 1 they spread over outbox-<k>.db too).
+const envFor = (dataDir: string, more: Record<string, string> = {}) => serveEnv(dataDir, links, { CLICKRELAY_SERVER_THREADS: '1', ...more });
 
 async function startServe(dataDir: string, args: string[] = []): Promise<{ child: Child; port: number }> {
   const env = await envFor(dataDir);
