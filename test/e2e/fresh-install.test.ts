@@ -93,7 +93,8 @@ describe('a data folder that cannot be made', () => {
     expect(sync.stderr).toContain(join(blocker, 'data'));
     const srv = runSyncCli('022', ['serve'], { ...env, CLICKRELAY_SERVER_PORT: '0', CLICKRELAY_ADMIN_PORT: '0' });
     expect(srv.status).not.toBe(0);
-    expect(srv.stderr).toMatch(/^clickrelay: CR_ERR_OUTBOX_OPEN: .*ENOTDIR/m);
+    // The folder is checked once, first, with its own code (#26), before any stage opens a file.
+    expect(srv.stderr).toMatch(/^clickrelay: CR_ERR_DATA_DIR: .*ENOTDIR/m);
   });
 
   it('`sync` names EACCES when the parent folder is not writable by the user', () => {

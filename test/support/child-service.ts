@@ -69,3 +69,14 @@ export async function waitReady(adminPort: number, child: Child, timeoutMs = 20_
   }
   throw new Error(`serve not ready after ${timeoutMs} ms:\n${child.output()}`);
 }
+
+/**
+ * The lines a refused command printed, less the start-up notices that precede any refusal
+ * (Node 20's end-of-life warning, logged at every start): what "one coded line" is about.
+ */
+export function refusalLines(output: string): string[] {
+  return output
+    .trim()
+    .split('\n')
+    .filter((l) => !l.includes('"event":"node_end_of_life"'));
+}

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, runCli, serveEnv, waitReady } from '../../support/child-service.js';
+import { assertBuilt, refusalLines, runCli, serveEnv, waitReady } from '../../support/child-service.js';
 import { cli } from '../audit/cli.js';
 
 let root = '';
@@ -40,7 +40,7 @@ describe('configuration named as written', () => {
     writeFileSync(file, 'not a folder');
     const child = runCli(['serve'], await serveEnv(join(file, 'data'), links));
     expect(await child.exited).toBe(1);
-    expect(child.output().trim()).toMatch(new RegExp(`^clickrelay: CR_ERR_DATA_DIR: cannot create storage.data_dir ${join(file, 'data')}: .*ENOTDIR`));
+    expect(refusalLines(child.output()).join('\n')).toMatch(new RegExp(`^clickrelay: CR_ERR_DATA_DIR: cannot create storage.data_dir ${join(file, 'data')}: .*ENOTDIR`));
   }, 60_000);
 
   it('server.trust_proxy = ["0.0.0.0/0"] is warned about at start and in status', async () => {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readHead } from '../../../src/outbox/index.js';
 import { checkWal, WAL_FRAME_HEADER_BYTES, WAL_HEADER_BYTES } from '../../../src/outbox/wal-check.js';
-import { assertBuilt, runCli, serveEnv, waitReady, type Child } from '../../support/child-service.js';
+import { assertBuilt, refusalLines, runCli, serveEnv, waitReady, type Child } from '../../support/child-service.js';
 import { waitFor } from '../../support/wait-for.js';
 import { cli } from '../audit/cli.js';
 
@@ -96,8 +96,7 @@ const headline = (stdout: string): string => stdout.slice(0, stdout.indexOf('che
 
 function expectOneCodedLine(r: { code: number | null; out: string }, code: string): void {
   expect(r.code, r.out).toBe(1);
-  // Node 20's end-of-life warning is logged at every start (#25), before any refusal: not part of it.
-  const lines = r.out.trim().split('\n').filter((l) => !l.includes('"event":"node_end_of_life"'));
+  const lines = refusalLines(r.out);
   expect(lines).toHaveLength(1);
   expect(lines[0]).toMatch(new RegExp(`^clickrelay: ${code}: `));
   expect(r.out).not.toMatch(/\n\s+at /); // no stack trace

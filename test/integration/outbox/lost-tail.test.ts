@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readHead } from '../../../src/outbox/index.js';
 import { checkWal, WAL_FRAME_HEADER_BYTES, WAL_HEADER_BYTES } from '../../../src/outbox/wal-check.js';
-import { assertBuilt, runCli, serveEnv, waitReady } from '../../support/child-service.js';
+import { assertBuilt, refusalLines, runCli, serveEnv, waitReady } from '../../support/child-service.js';
 import { waitFor } from '../../support/wait-for.js';
 import { cli } from '../audit/cli.js';
 
@@ -108,8 +108,9 @@ describe('one flipped byte in the last commit frame of outbox.db-wal after a SIG
 
     const refused = runCli(['serve'], await serveEnv(dir, links));
     expect(await refused.exited).toBe(1);
-    const line = refused.output().trim();
-    expect(line.split('\n')).toHaveLength(1);
+    const lines = refusalLines(refused.output());
+    expect(lines).toHaveLength(1);
+    const line = lines[0]!;
     expect(line).toMatch(/^clickrelay: CR_ERR_OUTBOX_BEHIND_HEAD: /);
     expect(line).toContain(`ends at position ${head - lost} but ${join(dir, 'outbox.head')} records position ${head}: ${lost} committed click(s) are not in it: a lost tail`);
 
