@@ -43,7 +43,7 @@ describe('dead-letters requeue beside a running serve', () => {
       const r = await cli(['dead-letters', 'requeue'], env);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toBe(`re-queued ${DEAD} dead letters\n`);
-      expect(r.stderr).toMatch(new RegExp(`in use by clickrelay serve \\(pid ${serve.proc.pid},.*changed in outbox.db beside it`));
+      expect(r.stderr).toMatch(new RegExp(`in use by clickrelay serve \\(pid ${serve.proc.pid},.*changed in its outbox files beside it; it picks the change up within seconds`));
       const requeuedAt = Date.now();
 
       // Sampled while the serve catches up: never below zero.
