@@ -4,6 +4,8 @@
  * connection's commit (PRAGMA data_version), counts its rows again and has the shipper read
  * from the oldest pending click, so the re-queued clicks are shipped within a poll or two
  * (not whenever a new click wakes the shipper), and /metrics never shows a negative backlog.
+ * The serve runs with server.threads as configured (auto: several shards); the re-queued rows
+ * are in outbox.db, and the shard set reports any shard's outside change to the shipper.
  */
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
