@@ -54,6 +54,15 @@ export const CLICK_SINKS: Readonly<Record<ClickSinkKind, ClickSinkEntry>> = {
   none: NO_SINK,
 };
 
+/**
+ * A sink's words for its paused shipping (serve.json, `status`, the status page, `ship --once`'s
+ * why-line): its own state text where it has one (NATS: what to fix, then restart), else the words
+ * of its refusal (an API key, a database login or right), so no sink is described in another's words.
+ */
+export function pausedWords(sink: ClickSinkEntry): ((e: { status?: number; detail?: string }) => string) | undefined {
+  return sink.describe.pausedState ?? sink.refused?.message;
+}
+
 /** Whether the configuration talks to the main system at all (then its gauges exist). */
 export function talksToMainSystem(k: { linkSource: LinkSourceKind; clickSink: ClickSinkKind }): boolean {
   return LINK_SOURCES[k.linkSource].mainSystem || CLICK_SINKS[k.clickSink].mainSystem;

@@ -15,6 +15,8 @@
  * - Writes by click_id (attempt notes, dead letters, requeue, purge) go to every shard: ids
  *   are unique (UUIDv7), a shard without the click changes nothing, and these are rare.
  * - Retention purges each shard in turn: each purge is a checkpoint in its own chain.
+ * - A change made beside the serve in any shard (changedOutside) is reported once, so the
+ *   shipper reads from the oldest pending click again as it does with a single outbox.
  * Built with one shard and not `growable` (threads = 1, no other shard on disk), every call is
  * that shard's own, unchanged (its seqs as they are); a growable set takes shards as their
  * writers come (attach), so it encodes from the start.
@@ -140,6 +142,16 @@ export class OutboxShardSet {
     let n = 0;
     for (const m of this.members) n += await m.ops.purgeExpired(retentionDays, opts);
     return n;
+  }
+
+  /**
+   * True once after another connection committed to any shard (`dead-letters requeue` beside
+   * the serve, store.ts): every shard is asked, so each re-counts and clears its own note, and
+   * the pump then reads every shard from its oldest pending click again.
+   */
+  async changedOutside(): Promise<boolean> {
+    const changed = await Promise.all(this.members.map((m) => m.ops.changedOutside()));
+    return changed.some(Boolean);
   }
 
   async stats(): Promise<ShardSetStats> {

@@ -11,7 +11,7 @@
  */
 import { describeWeakened, weakenedSettings } from '../notice/weakened.js';
 import type { Config } from '../config/schema.js';
-import { CLICK_SINKS, transportWeakened } from '../adapters/registry.js';
+import { CLICK_SINKS, pausedWords, transportWeakened } from '../adapters/registry.js';
 import { resolveSettings, type Settings } from '../config/settings.js';
 import { ensureDataDir } from '../fs/data-dir.js';
 import { describeBroadProxies, tooBroadProxies } from '../lib/trusted-proxies.js';
@@ -163,7 +163,7 @@ async function startLocked(config: Config, s: Settings, log: Logger, opts: Servi
   // shipper (null standalone); its state goes to serve.json and the status page
   const runtimeFile = new RuntimeFileWriter(s.storage.data_dir, log);
   const sinkEntry = CLICK_SINKS[s.clickSink];
-  const shippingState = new ShippingState(!s.standalone, (snapshot) => runtimeFile.noteShipping(snapshot), Date.now, sinkEntry.describe.pausedState);
+  const shippingState = new ShippingState(!s.standalone, (snapshot) => runtimeFile.noteShipping(snapshot), Date.now, pausedWords(sinkEntry));
   const onShipperEvent = shipperEvents(log, metrics, health, sinkEntry);
   const shipper = createShipperFor(s, allShards, (e) => {
     onShipperEvent(e);

@@ -27,7 +27,7 @@ export class ShippingState {
     enabled: boolean,
     private readonly onChange: (s: ShippingSnapshot) => void = () => undefined,
     private readonly now: () => number = Date.now,
-    /** The sink's own words for a pause (its registry entry: which credential or right was refused); else the main system's key. */
+    /** The sink's own words for a pause (adapters/registry.ts pausedWords: which credential or right was refused); else the main system's key. */
     private readonly pausedText?: (e: { status?: number; detail?: string }) => string,
   ) {
     this.s = { state: enabled ? 'idle' : 'off', last_success: null, last_error: null, last_error_at: null, attempt: 0, next_attempt_at: null };

@@ -50,7 +50,7 @@ export async function deadLetters(argv: string[]): Promise<number> {
         ops.close();
       }
     }
-    process.stderr.write(`${dir} is in use by ${describeHolder(attempt.heldBy)}: changed in its outbox files beside it, which it picks the change up within seconds\n`);
+    process.stderr.write(`${dir} is in use by ${describeHolder(attempt.heldBy)}: changed in its outbox files beside it; it picks the change up within seconds\n`);
   } else {
     // Durable whatever serve uses: a requeue or purge the command reported must be on disk.
     try {

@@ -3,7 +3,7 @@
  * backoffs up to S seconds (default 60). Exit 1 if anything is still pending; dead
  * letters are reported, not counted as pending. Ships from every outbox shard present.
  */
-import { CLICK_SINKS } from '../../adapters/registry.js';
+import { CLICK_SINKS, pausedWords } from '../../adapters/registry.js';
 import { resolveSettings, type Settings } from '../../config/settings.js';
 import { ensureDataDir } from '../../fs/data-dir.js';
 import { lockDataDir } from '../../fs/data-dir-lock.js';
@@ -41,7 +41,7 @@ async function shipOnce(settings: Settings, sink: (typeof CLICK_SINKS)[keyof typ
   const shards = await openOutboxShardsFor(settings, []);
   const outbox = shards.set;
   // The shipper's events feed both.
-  const state = new ShippingState(true, undefined, Date.now, sink.describe.pausedState);
+  const state = new ShippingState(true, undefined, Date.now, pausedWords(sink));
   let done = 0;
   const bar = progress('ship', 'clicks', process.stderr.isTTY ? (await outbox.stats()).pending : 0);
   // Not standalone (checked above), so there is a shipper; no linger: everything goes now.

@@ -50,7 +50,10 @@ const metric = async (admin: number, name: string): Promise<number> => {
 describe.each(['fail-closed', 'fail-open'])('a key collision in the writer (on_write_error = %s)', (mode) => {
   it('answers the click as not stored, logs CR_ERR_OUTBOX_COLLISION, and stores the next one', async () => {
     const data = join(root, mode);
-    const env = await serveEnv(data, links, { CLICKRELAY_OUTBOX_ON_WRITE_ERROR: mode, CLICKRELAY_OUTBOX_DURABILITY: 'durable' });
+    // One serving thread: the collision is made in outbox.db, so the clicks must all be written
+    // by that shard's writer (with server.threads > 1 they spread over outbox-<k>.db, whose
+    // writers would never meet the foreign row).
+    const env = await serveEnv(data, links, { CLICKRELAY_SERVER_THREADS: '1', CLICKRELAY_OUTBOX_ON_WRITE_ERROR: mode, CLICKRELAY_OUTBOX_DURABILITY: 'durable' });
     const admin = Number(env.CLICKRELAY_ADMIN_PORT);
     const url = (tag: string) => `http://127.0.0.1:${env.CLICKRELAY_SERVER_PORT}/track/lt_key?utm_content=${tag}`;
     const child = runCli(['serve'], env);

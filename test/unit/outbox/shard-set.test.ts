@@ -1,10 +1,13 @@
 /**
  * OutboxShardSet on real writers (one Outbox per shard in a temp folder): reads take turns
  * between shards and never hand a click out twice until a rewind, acks go back to the shard
- * that holds the click (also after its writer was replaced), and one shard passes through.
+ * that holds the click (also after its writer was replaced), a change made beside the writers
+ * in any shard (`dead-letters requeue` beside a serve) is reported once, and one shard passes through.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Outbox, OutboxShardSet } from '../../../src/outbox/index.js';
+import { openBesideWriter } from '../../../src/outbox/beside-writer.js';
+import { shardFiles } from '../../../src/outbox/shard-files.js';
 import { SHARD_SPAN } from '../../../src/outbox/shard-set.js';
 import { click, recordAll, tempDataDir } from './helpers.js';
 
@@ -68,6 +71,30 @@ describe('OutboxShardSet', () => {
     set.attach(1, again);
     expect(await set.ackShipped(first.map((it) => it.seq))).toBe(4);
     expect((await set.stats()).shipped).toBe(4);
+  });
+
+  it('reports a requeue made beside the writers in any shard, once, so the pump reads every shard from the oldest again', async () => {
+    const dir = tempDataDir();
+    const s0 = await shard(dir, 0, 2);
+    const s1 = await shard(dir, 1, 2);
+    const set = new OutboxShardSet([{ shard: 0, ops: s0 }], { growable: true });
+    set.attach(1, s1);
+    const all = await set.takePending(10, 1_000_000, 0);
+    const inShard1 = all.filter((it) => it.seq % SHARD_SPAN === 1).map((it) => ({ click_id: it.click.click_id, reason: 'rejected: test' }));
+    await set.deadLetter(inShard1);
+    await set.ackShipped(all.filter((it) => it.seq % SHARD_SPAN === 0).map((it) => it.seq));
+    expect(await set.changedOutside()).toBe(false); // the writers' own changes are not news
+    const beside = openBesideWriter(shardFiles(dir, 1).db);
+    try {
+      expect(await beside.requeueDead()).toBe(2);
+    } finally {
+      beside.close();
+    }
+    expect(await set.changedOutside()).toBe(true);
+    expect(await set.changedOutside()).toBe(false); // once
+    const stats = await set.stats();
+    expect([stats.pending, stats.dead_letter]).toEqual([2, 0]); // shard 1 counted again
+    expect((await set.takePending(10, 1_000_000, 0)).map((it) => it.click.click_id).sort()).toEqual(inShard1.map((d) => d.click_id).sort());
   });
 
   it("one shard, not growable: every call is the shard's own", async () => {
