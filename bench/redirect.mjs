@@ -21,8 +21,8 @@
 // The plain run (no --threads) measures server.threads = 1, as before threads existed.
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { cpuPerRequest, cpuSnapshot, freePort, requireWrk, start, stop, table, tempDir, waitFor, wrk, writeLinks } from './lib.mjs';
 
 requireWrk();
@@ -46,6 +46,11 @@ const builds = (process.env.BENCH_DIST ?? '')
   });
 if (builds.length === 0) builds.push({ label: '', cli: new URL('../dist/cli/main.js', import.meta.url).pathname });
 let round = 0;
+
+/** Whether a build has server.threads (its config schema names the key). */
+function knowsThreads(cli) {
+  return /\bthreads\b/.test(readFileSync(join(dirname(cli), '../config/schema.js'), 'utf8'));
+}
 
 async function measure(name, child, base, readyUrl) {
   await waitFor(readyUrl);
@@ -72,7 +77,8 @@ async function clickrelay(durability, { label, cli }, n = 1) {
     CLICKRELAY_LOG_LEVEL: 'warn',
     CLICKRELAY_SERVER_RATE_LIMIT_PER_SECOND: '0',
     CLICKRELAY_MAIN_SYSTEM_BASE_URL: '',
-    CLICKRELAY_SERVER_THREADS: String(n),
+    // A build from before server.threads refuses the key; it serves on one thread anyway.
+    ...(knowsThreads(cli) ? { CLICKRELAY_SERVER_THREADS: String(n) } : {}),
   }, pin?.server);
   const r = await measure(`clickrelay ${durability}${label}${threads > 1 ? ` ×${n}` : ''}`, child, `http://127.0.0.1:${port}`, `http://127.0.0.1:${admin}/readyz`);
   if (child.exitCode !== 0) console.error(child.output());
