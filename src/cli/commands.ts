@@ -9,7 +9,8 @@ import { audit } from './commands/audit.js';
 import { erase } from './commands/erase.js';
 import { exportCommand } from './commands/export.js';
 import { privacyNotice } from './commands/privacy-notice.js';
-import { backup, restore } from './commands/backup.js';
+import { backup } from './commands/backup.js';
+import { restore } from './commands/restore.js';
 
 export type Command = (argv: string[]) => Promise<number>;
 

@@ -28,8 +28,12 @@ export function capLength(text: string, max: number): string {
   return text.slice(0, end);
 }
 
-/** Control characters stripped, whitespace trimmed, length capped; null when nothing is left. */
+/**
+ * Control characters stripped, whitespace trimmed, length capped; null when nothing is left.
+ * Trimmed again after the cap: a cut can end inside a run of spaces, and what is stored must be
+ * its own clean form (the audit re-cleans a stored value and flags any that changes).
+ */
 export function cleanText(text: string, max: number): string | null {
-  const cleaned = capLength(stripControlChars(text).trim(), max);
+  const cleaned = capLength(stripControlChars(text).trim(), max).trimEnd();
   return cleaned === '' ? null : cleaned;
 }

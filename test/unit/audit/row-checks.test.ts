@@ -133,6 +133,9 @@ describe('row rules for scanners, countries and UTM free text (issue #15)', () =
       }),
       { numRuns: 300 },
     );
+    // The shrunk counterexample of seed 1505302001: the 200-unit cap ended inside a run of spaces.
+    const cut = anonymizeClick({ trackingId: 'lt_a', clientIp: '203.0.113.9', userAgent: CHROME, rawQuery: new URLSearchParams({ utm_term: `${'x'.repeat(180)}${' '.repeat(20)}!` }).toString(), receivedAt: new Date() }, policyFromConfig(PRIVACY_DEFAULTS, ''), { clickId: 'c', sessionKey: Buffer.alloc(32, 1) })!;
+    expect(rulesFor(JSON.stringify(cut.metadata), policyFromConfig(PRIVACY_DEFAULTS, ''))).toEqual([]);
     for (const mode of ['keep', 'hash'] as const) {
       expect(rulesFor('{"utm_term":"[redacted:email]","utm_content":"[redacted:phone]"}', policyFromConfig({ ...PRIVACY_DEFAULTS, utm_term_content: mode }, ''))).toEqual([]);
     }
