@@ -40,9 +40,9 @@ export function writeLinks(dir, n) {
 }
 
 /** `cpus` ("2-5"): the server runs on those cores only (taskset), away from a pinned wrk. */
-export function start(cmd, args, env = {}, cpus = null) {
+export function start(cmd, args, env = {}, cpus = null, cwd = undefined) {
   const [c, a] = cpus ? ['taskset', ['-c', cpus, cmd, ...args]] : [cmd, args];
-  const child = spawn(c, a, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(c, a, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], cwd });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));

@@ -53,7 +53,11 @@ function knowsThreads(cli) {
 }
 
 async function measure(name, child, base, readyUrl) {
-  await waitFor(readyUrl);
+  try {
+    await waitFor(readyUrl);
+  } catch (err) {
+    throw new Error(`${name} never became ready: ${err.message}\n${child.output()}`);
+  }
   const cpus = pin?.wrk;
   wrk(base, { idsFile, seconds: 2, connections, cpus }); // warm-up: JIT, page cache, SQLite
   const before = cpuSnapshot(child.pid);
@@ -79,7 +83,9 @@ async function clickrelay(durability, { label, cli }, n = 1) {
     CLICKRELAY_MAIN_SYSTEM_BASE_URL: '',
     // A build from before server.threads refuses the key; it serves on one thread anyway.
     ...(knowsThreads(cli) ? { CLICKRELAY_SERVER_THREADS: String(n) } : {}),
-  }, pin?.server);
+    // In the temp folder: an older build looks for ./config/clickrelay.toml, and this checkout's
+    // may name keys it does not know; both builds run on their built-in defaults plus the above.
+  }, pin?.server, dir);
   const r = await measure(`clickrelay ${durability}${label}${threads > 1 ? ` ×${n}` : ''}`, child, `http://127.0.0.1:${port}`, `http://127.0.0.1:${admin}/readyz`);
   if (child.exitCode !== 0) console.error(child.output());
   rmSync(dataDir, { recursive: true, force: true }); // a run leaves a few hundred MB of outbox
