@@ -150,7 +150,7 @@ if (repeat > 1) {
   const med = names.map((name) => {
     const rs = rows.filter((r) => r.name === name);
     const m = {};
-    for (const k of ['rps', 'ratio', 'p50', 'p90', 'p99', 'non3xx', 'cpuMain', 'cpuOthers', 'cpuWrk']) m[k] = median(rs.map((r) => r[k]));
+    for (const k of ['rps', 'ratio', 'p50', 'p90', 'p99', 'non3xx', 'cpuMain', 'cpuOthers', 'cpuWrk', 'cpuTotal']) m[k] = median(rs.map((r) => r[k]));
     return { name, round: 'median', ...m, socketErrors: rs.filter((r) => r.socketErrors !== 'none').length ? 'some' : 'none' };
   });
   console.log(`\nmedian of ${repeat} rounds\n`);
