@@ -47,8 +47,8 @@ export interface Child {
  * Runs in the OS temp folder, so the repository's config/clickrelay.toml is not picked up by
  * accident. `as`: run as that user (the tests run as root; the service runs as its own user).
  */
-export function runCli(args: string[], env: Record<string, string>, cwd = tmpdir(), as?: { uid: number; gid: number }): Child {
-  const proc = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, CLICKRELAY_CONFIG: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(as ?? {}) });
+export function runCli(args: string[], env: Record<string, string>, cwd = tmpdir(), as?: { uid: number; gid: number }, cli = CLI): Child {
+  const proc = spawn(process.execPath, [cli, ...args], { cwd, env: { ...process.env, CLICKRELAY_CONFIG: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(as ?? {}) });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));

@@ -9,11 +9,12 @@ export interface CliResult {
   stderr: string;
 }
 
-export function cli(args: string[], env: Record<string, string>): Promise<CliResult> {
+/** `cliPath`: another install of the built CLI (test/support/service-user.ts). */
+export function cli(args: string[], env: Record<string, string>, cliPath = CLI): Promise<CliResult> {
   assertBuilt();
   return new Promise((resolve, reject) => {
     // Runs in the OS temp folder with CLICKRELAY_CONFIG empty: no config file is picked up by accident.
-    const proc = spawn(process.execPath, [CLI, ...args], { cwd: tmpdir(), env: { ...process.env, CLICKRELAY_CONFIG: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [cliPath, ...args], { cwd: tmpdir(), env: { ...process.env, CLICKRELAY_CONFIG: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     proc.stdout.on('data', (d: Buffer) => out.push(d));

@@ -8,10 +8,12 @@ import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync,
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, runCli, waitReady, type Child } from '../../support/child-service.js';
-import { foreignFiles, SERVICE_USER, serviceOwnedDataDir, serviceUserUnavailable } from '../../support/service-user.js';
-import { cli } from '../audit/cli.js';
+import { foreignFiles, SERVICE_USER, removeServiceInstall, serviceOwnedDataDir, serviceReachableCli, serviceUserUnavailable } from '../../support/service-user.js';
+import { cli as checkoutCli } from '../audit/cli.js';
 
 const skip = serviceUserUnavailable();
+// Root's commands switch to the folder's owner and then load modules: an install that user can read.
+const cli = (args: string[], env: Record<string, string>) => checkoutCli(args, env, serviceReachableCli());
 const LINKS = resolve(import.meta.dirname, '../../../config/links.example.json');
 const made: string[] = [];
 
@@ -27,7 +29,7 @@ function folder(): { base: string; dataDir: string; links: string } {
 async function serveAsService(env: Record<string, string>): Promise<{ child: Child; port: number; admin: number }> {
   const port = await freePort();
   const admin = await freePort();
-  const child = runCli(['serve'], { ...env, CLICKRELAY_SERVER_PORT: String(port), CLICKRELAY_ADMIN_PORT: String(admin), CLICKRELAY_LOG_LEVEL: 'warn' }, undefined, SERVICE_USER);
+  const child = runCli(['serve'], { ...env, CLICKRELAY_SERVER_PORT: String(port), CLICKRELAY_ADMIN_PORT: String(admin), CLICKRELAY_LOG_LEVEL: 'warn' }, undefined, SERVICE_USER, serviceReachableCli());
   return { child, port, admin };
 }
 
@@ -38,6 +40,7 @@ async function stop(child: Child): Promise<void> {
 
 afterAll(() => {
   for (const d of made) rmSync(d, { recursive: true, force: true });
+  removeServiceInstall();
 });
 
 describe.skipIf(skip !== '')('commands run as root on the service user\'s folder', () => {
