@@ -80,7 +80,9 @@ describe('one flipped byte in the last commit frame of outbox.db-wal after a SIG
     // A kill just after a checkpoint, or one whose last commit held no click (a readiness
     // probe's), leaves nothing to lose in the last frame: then again.
     for (let attempt = 0; attempt < 5 && lost === 0; attempt++) {
-      const env = await serveEnv(dir, links);
+      // One serving thread: the test damages outbox.db's WAL and reads its head; with more,
+      // clicks would also go to outbox-1.db, whose writer competes for the core at the kill.
+      const env = await serveEnv(dir, links, { CLICKRELAY_SERVER_THREADS: '1' });
       const child = runCli(['serve'], env);
       await waitReady(Number(env.CLICKRELAY_ADMIN_PORT), child);
       const l = load(Number(env.CLICKRELAY_SERVER_PORT));
@@ -106,7 +108,7 @@ describe('one flipped byte in the last commit frame of outbox.db-wal after a SIG
     expect(checkWal(wal)).toBeNull();
     const head = readHead(dir)!.seq;
 
-    const refused = runCli(['serve'], await serveEnv(dir, links));
+    const refused = runCli(['serve'], await serveEnv(dir, links, { CLICKRELAY_SERVER_THREADS: '1' }));
     expect(await refused.exited).toBe(1);
     const lines = refusalLines(refused.output());
     expect(lines).toHaveLength(1);
