@@ -92,7 +92,11 @@ describe('one flipped byte in the last commit frame of outbox.db-wal after a SIG
       await l.stop();
       expect(checkWal(wal), 'a SIGKILL alone leaves a sound WAL').toBeNull();
       const before = rowsAfterRecovery(dir);
-      expect(readHead(dir)!.seq, 'the head covers every committed click').toBe(before);
+      const headSeq = readHead(dir)!.seq;
+      expect(headSeq, 'the head never claims more than was committed').toBeLessThanOrEqual(before);
+      // Killed between a commit and its head write: that commit's clicks were not answered yet
+      // (the head is written before the redirects go out), so nothing answered is at stake: again.
+      if (headSeq < before) continue;
 
       const bytes = readFileSync(wal);
       const { frame, frameBytes } = lastCommitFrame(bytes);
