@@ -92,13 +92,7 @@ describe('npm run demo', () => {
   it('picks free ports by itself and redirects', async () => {
     const demo = startDemo({});
     try {
-      const until = Date.now() + 30_000;
-      let base: string | undefined;
-      while (Date.now() < until && !base) {
-        base = /\[demo\] clickrelay on (http:\/\/127\.0\.0\.1:\d+)/.exec(demo.output())?.[1];
-        if (demo.proc.exitCode !== null) throw new Error(demo.output());
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      const base = (await outputMatching(demo, /\[demo\] clickrelay on (http:\/\/127\.0\.0\.1:\d+)/))[1];
       expect(base, demo.output()).toBeDefined();
       const r = await fetch(`${base}/track/lt_seed_0000001`, { redirect: 'manual' });
       expect(r.status).toBe(302);

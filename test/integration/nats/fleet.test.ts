@@ -10,6 +10,7 @@ import { createShipper, type Shipper } from '../../../src/shipper/index.js';
 import { startNats, type NatsServer } from '../../support/nats.js';
 import { natsServer, skipUnless } from '../../support/requires.js';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.js';
+import { waitFor } from '../../support/wait-for.js';
 import { clicks, openOutbox, record, removeDir, tempDir } from '../shipper/helpers.js';
 import { settingsFor } from './helpers.js';
 
@@ -46,11 +47,10 @@ describe.skipIf(skipUnless(natsServer()))('two relays, one stream', () => {
       relays.push({ dir, outbox, shipper });
     }
     for (const r of relays) r.shipper.start();
-    // Polls the stream: the state waited for has no event of its own.
-    while ((await server.messageCount()) === 0) await new Promise((r) => setTimeout(r, 10));
+    await waitFor('the first clicks in the stream', async () => (await server.messageCount()) > 0);
     await server.kill();
     await server.start();
-    while ((await server.messageCount()) < 3_000) await new Promise((r) => setTimeout(r, 10));
+    await waitFor('3,000 clicks in the stream after its restart', async () => (await server.messageCount()) >= 3_000, { timeoutMs: 60_000 });
     proxy.cut();
     const results = await Promise.all(relays.map((r) => r.shipper.drain({ timeoutMs: 60_000 })));
     expect(results).toEqual([

@@ -10,6 +10,7 @@ import { createShipper, type ShipperEvent } from '../../../src/shipper/index.js'
 import { startNatsCluster, type NatsCluster } from '../../support/nats-cluster.js';
 import { NATS_STREAM, NATS_SUBJECT } from '../../support/nats.js';
 import { natsServer, skipUnless } from '../../support/requires.js';
+import { waitFor } from '../../support/wait-for.js';
 import { clicks, openOutbox, record, removeDir, tempDir } from '../shipper/helpers.js';
 
 describe.skipIf(skipUnless(natsServer()))('a JetStream cluster whose stream leader dies', () => {
@@ -31,8 +32,7 @@ describe.skipIf(skipUnless(natsServer()))('a JetStream cluster whose stream lead
     try {
       const leader = await cluster.streamLeader();
       shipper.start();
-      // Polls the shipper's count: the moment waited for (clicks acknowledged) has no event here.
-      while (shipper.stats().shipped === 0) await new Promise((r) => setTimeout(r, 10));
+      await waitFor('the first clicks acknowledged', () => events.some((e) => e.type === 'shipped'));
       await cluster.kill(leader);
       expect(shipper.stats().shipped).toBeLessThan(ours.length);
       expect(await shipper.drain({ timeoutMs: 60_000 })).toEqual({ pending: 0, dead_letter: 0, paused: false });

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, runCli, waitReady } from '../../support/child-service.js';
 import { cli } from '../audit/cli.js';
+import { waitFor } from '../../support/wait-for.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const base = mkdtempSync(join(tmpdir(), 'cr-backup-'));
@@ -32,7 +33,7 @@ describe('backup and restore', () => {
           if (r.status === 302) clicked++;
         }
       })();
-      while (clicked < 20) await new Promise((r) => setTimeout(r, 20)); // wait for clicks to be stored, not for time
+      await waitFor('clicks answered before the backup', () => clicked >= 20);
       const b = await cli(['backup', join(base, 'copy')], env);
       loading = false;
       await load;
