@@ -46,9 +46,15 @@ export interface Child {
 /**
  * Runs in the OS temp folder, so the repository's config/clickrelay.toml is not picked up by
  * accident. `as`: run as that user (the tests run as root; the service runs as its own user).
+ *
+ * One serving thread unless the test sets CLICKRELAY_SERVER_THREADS: "auto" would start a
+ * thread (and an outbox writer) per core in every serve of the suite, doubling the CPU of tests
+ * that are not about threads on a 2-core runner. The threads' behaviour has its own tests
+ * (test/e2e/threads.test.ts, test/integration/http/serving-threads.test.ts), and the default
+ * "auto" runs in the fresh-install and demo tests.
  */
 export function runCli(args: string[], env: Record<string, string>, cwd = tmpdir(), as?: { uid: number; gid: number }, cli = CLI): Child {
-  const proc = spawn(process.execPath, [cli, ...args], { cwd, env: { ...process.env, CLICKRELAY_CONFIG: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(as ?? {}) });
+  const proc = spawn(process.execPath, [cli, ...args], { cwd, env: { ...process.env, CLICKRELAY_CONFIG: '', CLICKRELAY_SERVER_THREADS: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(as ?? {}) });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));

@@ -182,10 +182,12 @@ describe('a failing sync leaves the old mirror serving', () => {
 
   it('when the main system is slower than main_system.timeout_ms: a timeout error', async () => {
     const { facts } = await primed();
-    ms.faults.slowMs = 1_500;
+    // Far slower than the 500 ms timeout, so "gave up before the answer" holds with seconds
+    // of margin on a busy machine (elapsed time is what is tested here).
+    ms.faults.slowMs = 6_000;
     const t0 = Date.now();
     const err = await failingSync();
-    expect(Date.now() - t0).toBeLessThan(1_400);
+    expect(Date.now() - t0).toBeLessThan(5_000);
     expect(err.code).toBe('CR_ERR_MIRROR_TIMEOUT');
     expect(err.message).toMatch(/within 500 ms/);
     expectNoKey(err);

@@ -7,7 +7,9 @@ const msOf = (id: string): number => parseInt(id.slice(0, 8) + id.slice(9, 13), 
 
 describe('newClickId', () => {
   it('has the RFC 9562 version 7 layout, with the given time in its first 48 bits', () => {
-    const now = Date.UTC(2025, 6, 1, 12, 0, 0, 123);
+    // Ahead of every id this worker made before (the generator never goes back in time, and
+    // other test files may have run in the same process first).
+    const now = Date.now() + 3_600_000;
     const id = newClickId(now);
     expect(id).toMatch(UUID_V7);
     expect(msOf(id)).toBeGreaterThanOrEqual(now);
@@ -24,7 +26,7 @@ describe('newClickId', () => {
   });
 
   it('keeps increasing when the clock steps back, and moves on a millisecond when one is full', () => {
-    const t = Date.now() + 10_000; // ahead of every id made so far
+    const t = Date.now() + 7_200_000; // ahead of every id made so far (the first test's included)
     const ids = [newClickId(t)];
     for (let i = 0; i < 5000; i++) ids.push(newClickId(t)); // more than a 12-bit counter holds
     ids.push(newClickId(t - 5000)); // clock stepped back
