@@ -150,6 +150,14 @@ export function adminEvents(log: Logger) {
       const code = part === 'mirror' || part === 'outbox' ? 'CR_ERR_ANALYTICS_READ' : undefined;
       log.error({ event: 'admin_route_failed', code, part, err: cause }, `an admin route answered 500: ${err instanceof Error ? err.message : String(err)}`);
     },
+    /** Without the file the CLI cannot control this serve (POST /admin/* answer 401) unless admin.token_file is set. */
+    controlTokenUnwritten(dataDir: string, err: unknown) {
+      log.warn({ event: 'control_token_unwritten', err }, `${dataDir}/admin-control.token could not be written (${(err as NodeJS.ErrnoException).code ?? String(err)}): clickrelay sync and ship --once cannot ask this serve to act unless admin.token_file is set`);
+    },
+    /** The operator's CLI asked the service to act (POST /admin/sync, /admin/ship): said, as a scheduled sync is. */
+    controlAsked(route: string, body: Record<string, unknown>) {
+      log.info({ event: 'admin_control', route, request: body }, `${route} asked through the admin listener`);
+    },
   };
 }
 

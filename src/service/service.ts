@@ -30,6 +30,7 @@ import type { UwsBuild } from '../http/uws.js';
 import type { Shipper } from '../shipper/index.js';
 import { adminAppDeps } from './admin-deps.js';
 import { readAdminToken } from './admin-token.js';
+import { removeControlToken, writeControlToken } from './control-token.js';
 import { analyticsRoutes } from '../analytics/analytics-route.js';
 import { countryService, openCountryFor } from './country.js';
 import { adminEvents, clickEvents, mirrorEvents, requestEvents, shipperEvents } from './events.js';
@@ -196,7 +197,11 @@ async function startLocked(config: Config, s: Settings, log: Logger, opts: Servi
     const sum = AggregatorRegistry.aggregate([await metrics.registry.getMetricsAsJSON(), ...(await serving.scrape())]);
     return { contentType: metrics.registry.contentType, body: await sum.metrics() };
   };
-  const adminApp = createAdminApp(adminAppDeps(s, { uws, token: adminToken, mirror, outbox, metrics, scrape, refreshGauges, analytics, statusData, onError: (err) => admin.routeFailed(err) }));
+  // The CLI's way to make this service sync or ship (admin-control.ts): a fresh token per run.
+  const controlToken = writeControlToken(s.storage.data_dir, (err) => admin.controlTokenUnwritten(s.storage.data_dir, err));
+  let stopping: Promise<void> | undefined;
+  const control = { mirror, shipper, shippingState, sink: s.clickSink, stopping: () => stopping !== undefined, onAsked: admin.controlAsked };
+  const adminApp = createAdminApp(adminAppDeps(s, { uws, token: adminToken, mirror, outbox, metrics, scrape, refreshGauges, analytics, statusData, control, controlToken, onError: (err) => admin.routeFailed(err) }));
 
   let adminListener: Listening;
   try {
@@ -236,6 +241,7 @@ async function startLocked(config: Config, s: Settings, log: Logger, opts: Servi
     for (const line of servedLines) line.close();
     portLock?.release();
     await Promise.all([outbox.close(), shards.close(), mirror.stop()]);
+    removeControlToken(s.storage.data_dir);
     throw err;
   }
   log.info(
@@ -261,7 +267,6 @@ async function startLocked(config: Config, s: Settings, log: Logger, opts: Servi
   shipper?.start();
   const retention = startRetention(s, { keys, outbox: allShards, log });
 
-  let stopping: Promise<void> | undefined;
   return {
     publicPort: publicListener.port,
     adminPort: adminListener.port,
@@ -298,6 +303,7 @@ async function startLocked(config: Config, s: Settings, log: Logger, opts: Servi
         await analytics.close();
         country?.close();
         runtimeFile.remove();
+        removeControlToken(s.storage.data_dir);
         lock.release();
         log.info({ event: 'stopped' }, 'stopped: every queued click committed');
       })();
