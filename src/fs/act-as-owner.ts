@@ -63,8 +63,11 @@ export function actAsDataDirOwner(dataDir: string, opts: { writes: boolean; comm
   if (st.uid === 0) return { switchedTo: null };
   const blocked = reachableBy(dataDir, st.uid, st.gid);
   const installBlocked = blocked === null ? reachableBy(INSTALL_ROOT, st.uid, st.gid, 0o5) : null;
-  // A command that writes starts threads (the mirror build, the outbox writer) after the switch.
-  if (installBlocked !== null && opts.writes) {
+  // Acting as a user who cannot read the install, a command could load nothing more (a worker
+  // thread's modules, package.json for the version): one that only reads stays root, as above;
+  // one that writes refuses.
+  if (installBlocked !== null) {
+    if (!opts.writes) return { switchedTo: null };
     throw new ClickrelayError(
       'CR_ERR_DATA_DIR_OWNER',
       `running as root, and ${dataDir} belongs to uid ${st.uid}, which cannot read this clickrelay install ${INSTALL_ROOT} (${installBlocked} is closed to it): ` +
