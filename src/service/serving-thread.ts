@@ -14,6 +14,7 @@ import { answerKeyQuestion, keyAnswerBuffer, type SessionKeyStore } from '../key
 import type { SharedBuckets } from '../lib/shared-rate-limit.js';
 import { startWorker } from '../lib/worker-launch.js';
 import type { Mirror } from '../mirror/index.js';
+import type { OptOutPages } from '../notice/opt-out-cookie.js';
 import type { Logger } from '../observe/logger.js';
 import type { FromServing, MissAnswer, ServingBoot, ToServing } from './serving-protocol.js';
 
@@ -29,6 +30,7 @@ export interface ServingThreadsDeps {
   mirror: Mirror;
   keys: SessionKeyStore;
   buckets: SharedBuckets | null;
+  optOutPages: OptOutPages;
   log: Logger;
   /** Shard k's writer can be reached on `line` (at start, and again after each restart of thread k). */
   onShard(k: number, line: MessagePort): void;
@@ -74,6 +76,7 @@ class ServingThread {
       mirror: { table: share.table, loaded: share.loaded },
       keyAnswers: this.#keyAnswers,
       buckets: this.d.buckets,
+      optOutPages: this.d.optOutPages,
     };
     const worker = startWorker(new URL('./serving-worker.js', import.meta.url), { workerData: boot });
     let lastError = '';
