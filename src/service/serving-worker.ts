@@ -65,7 +65,8 @@ async function serve(): Promise<void> {
   const log = createLogger(s.log.level, { write: (line: string) => post({ kind: 'log', line }) });
   const { uws } = loadUws({ allowJsFallback: s.server.allow_js_fallback }); // the main thread checked the build and TLS
   const tls = s.server.tls_cert_file ? { certFile: s.server.tls_cert_file, keyFile: s.server.tls_key_file } : null;
-  const countryDb = s.privacy.country === 'country' ? (await import('../country/country-db.js')).openCountryDb() : null;
+  // The operator's file (privacy.country_db) as on the main thread, not the bundled database.
+  const countryDb = s.privacy.country === 'country' ? (await import('../country/country-db.js')).openCountryDb(s.privacy.country_db) : null;
   const policy = policyFor(s, { countryOf: countryDb?.lookup ?? null });
   const metrics = createMetrics({ processMetrics: false });
   metrics.outboxWritable.set(1);
