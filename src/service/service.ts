@@ -9,7 +9,7 @@
  * Each stage is built by its factory in stages.ts; each side job (uWS loading, gauges,
  * retention, serve.json, the status page, the listeners' dependencies) has its own file.
  */
-import { describeWeakened, weakenedSettings } from '../notice/weakened.js';
+import { buildPrivacyNotice, describeWeakened, optOutPages, weakenedSettings } from '../notice/index.js';
 import type { Config } from '../config/schema.js';
 import { CLICK_SINKS, pausedWords, transportWeakened } from '../adapters/registry.js';
 import { resolveSettings, type Settings } from '../config/settings.js';
@@ -179,7 +179,9 @@ async function startLocked(config: Config, s: Settings, log: Logger, opts: Servi
   const drain = new ConnectionDrain();
   const clicks = clickEvents(log, metrics);
   const requests = requestEvents(log, metrics);
-  const publicListener = new PublicListener(publicAppDeps(s, { uws, tls, mirror, outbox, keys, shipper, policy, rate, drain, metrics, log, clicks, requests, clock: opts.clock, countryDb, sharedBuckets: buckets }), s.server.host, { reusePort: multi });
+  // The notice names the country database in use; every serving thread serves these same pages.
+  const pages = optOutPages(buildPrivacyNotice(s, new Date(), countryDb ?? undefined));
+  const publicListener = new PublicListener(publicAppDeps(s, { uws, tls, mirror, outbox, keys, shipper, policy, rate, drain, metrics, log, clicks, requests, clock: opts.clock, optOutPages: pages, sharedBuckets: buckets }), s.server.host, { reusePort: multi });
   // The writers of serving threads 1 … threads-1 live in those threads; each hands the main
   // thread an ops line to its shard, attached to the one shard set the shipper reads.
   const servedLines: { close(): void }[] = [];
@@ -220,6 +222,7 @@ async function startLocked(config: Config, s: Settings, log: Logger, opts: Servi
         mirror,
         keys,
         buckets,
+        optOutPages: pages,
         log,
         onShard: (k, line) => {
           const ops = OutboxOps.connect(line);
