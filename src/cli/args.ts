@@ -10,7 +10,15 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 
 export interface Parsed<V> {
   values: V;
+  /** The configuration, the process acting as the data folder's owner from here on (fs/act-as-owner.ts). */
   config: () => Config;
+  /**
+   * The configuration only, as whoever runs the command: for `sync` and `ship --once`, which
+   * first look for a running serve to ask (nothing opened here, nothing to switch for), and
+   * call `actAsOwner` before doing the work themselves.
+   */
+  loadConfig: () => Config;
+  actAsOwner: (config: Config) => void;
   help: boolean;
 }
 
@@ -32,15 +40,21 @@ export function parseCommand<O extends Options>(argv: string[], options: O, opts
   const explicit = typeof values.config === 'string' ? values.config : process.env.CLICKRELAY_CONFIG;
   const implicit = defaultConfigPath({});
   const file = explicit || (existsSync(implicit) ? implicit : '');
+  const load = (): Config => loadConfig({ file, env: process.env });
+  const actAsOwner = (config: Config): void => {
+    const command = [process.execPath, ...process.argv.slice(1)].join(' ');
+    actAsDataDirOwner(config.storage.data_dir, { writes: opts.writes === true, command });
+  };
   return {
     values: values as Record<keyof O, string | boolean | undefined>,
     help: values.help === true,
     config: () => {
-      const config = loadConfig({ file, env: process.env });
-      const command = [process.execPath, ...process.argv.slice(1)].join(' ');
-      actAsDataDirOwner(config.storage.data_dir, { writes: opts.writes === true, command });
+      const config = load();
+      actAsOwner(config);
       return config;
     },
+    loadConfig: load,
+    actAsOwner,
   };
 }
 

@@ -30,8 +30,8 @@ export const COMMANDS: Record<string, Command> = {
 
 export const SUMMARIES: Record<string, string> = {
   'serve [--accept-new-outbox]': 'redirector + scheduled mirror sync + shipper, in one service; --accept-new-outbox starts past a damaged or missing outbox',
-  'sync [--force] [--json]': 'one mirror sync now; prints what changed (non-zero if it failed); --force accepts a listing past sync.max_change_ratio',
-  'ship --once [--timeout S]': 'ship everything shippable now, then exit (non-zero if anything is still pending)',
+  'sync [--force] [--json]': 'one mirror sync now; prints what changed (non-zero if it failed); --force accepts a listing past sync.max_change_ratio; with serve running, the serve does it',
+  'ship --once [--timeout S]': 'ship everything shippable now, then exit (non-zero if anything is still pending); with serve running, its shipper does it',
   'status [--json]': 'mirror, outbox backlog, shipping, dead letters, uWebSockets.js build',
   'dead-letters list [--json] | requeue [--id ID]… | purge --id ID… | purge --all': 'look at, re-queue or purge clicks the main system rejected',
   'audit [--json] [--limit N] [--strict] [--html FILE [--force]]': 'compliance report: hash chain, privacy rules on every stored value, session keys (non-zero on any violation; --strict also on settings weaker than the defaults)',

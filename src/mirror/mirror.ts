@@ -118,14 +118,34 @@ export class Mirror {
     return this.missLookup.answerMiss(id, clientKey);
   }
 
-  /** Sync now; a call while one runs shares it. Rejects with a MirrorError (the old mirror stays). */
-  sync(): Promise<SyncResult> {
-    if (this.#syncing) return this.#syncing;
+  /**
+   * Sync now; a call while one runs shares it (the schedule's and the operator's alike).
+   * Rejects with a MirrorError (the old mirror stays). `force` (`sync --force` through the
+   * admin listener) accepts a listing sync.max_change_ratio would refuse: joining a running
+   * sync that refused its listing, it then runs one forced sync of its own.
+   */
+  async sync(opts: { force?: boolean } = {}): Promise<SyncResult> {
+    const running = this.#syncing;
+    if (running === null) return this.#startSync(opts.force === true);
+    if (opts.force !== true || this.#syncingForced) return running;
+    try {
+      return await running;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'CR_ERR_MIRROR_REFUSED') throw err;
+      return this.sync(opts); // another caller may have started the forced one meanwhile
+    }
+  }
+
+  #syncingForced = false;
+
+  #startSync(force: boolean): Promise<SyncResult> {
+    this.#syncingForced = force;
     const p = runSync({
       config: this.#config,
       source: this.#source,
       holder: this.holder,
       signal: this.#stop.signal,
+      force,
       ...(this.#hooks ? { hooks: this.#hooks } : {}),
       onSwapped: (identity) => {
         this.#identity = identity;
@@ -141,6 +161,7 @@ export class Mirror {
       })
       .finally(() => {
         this.#syncing = null;
+        this.#syncingForced = false;
         if (this.#recheckAfterSync) {
           this.#recheckAfterSync = false;
           this.checkReplaced();

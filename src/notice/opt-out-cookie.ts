@@ -10,8 +10,10 @@ export const OPT_OUT_MAX_AGE_SECONDS = 400 * 86_400;
 
 export type OptPage = 'opt-out' | 'opt-in';
 
-export interface OptOutPages {
-  /** The page's HTML for a visitor who is (`optedOut`) or is not opted out. */
-  render(page: OptPage, optedOut: boolean): string;
-}
+/**
+ * Each page's HTML for a visitor who is not, and who is, opted out. Plain strings: the main
+ * thread renders them once and hands the same text to every serving thread (a structured
+ * clone), so the other threads need not load the notice and what it reads.
+ */
+export type OptOutPages = Readonly<Record<OptPage, readonly [notOptedOut: string, optedOut: string]>>;
 

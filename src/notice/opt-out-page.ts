@@ -85,9 +85,8 @@ function render(n: PrivacyNotice, page: OptPage, optedOut: boolean): string {
 
 /** The four variants, rendered now. */
 export function optOutPages(notice: PrivacyNotice): OptOutPages {
-  const pages = {
+  return {
     'opt-out': [render(notice, 'opt-out', false), render(notice, 'opt-out', true)],
     'opt-in': [render(notice, 'opt-in', false), render(notice, 'opt-in', true)],
-  } as const;
-  return { render: (page, optedOut) => pages[page][optedOut ? 1 : 0] };
+  };
 }

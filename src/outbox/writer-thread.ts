@@ -16,6 +16,12 @@ import type { FromWorker, LineMessage, OpMap, OpName, ToWorker, WorkerBoot } fro
 import { WriterOps } from './writer-ops.js';
 import { ClickRounds, closedError, unopenedError } from './writer-rounds.js';
 
+/**
+ * One writer per outbox shard, so one per serving thread: its young generation need only hold
+ * a commit round's clicks, not the 16 MB V8 gives a worker by default (#22, serving-thread.ts).
+ */
+const RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 4 };
+
 const RESPAWN_MIN_MS = 100;
 const RESPAWN_MAX_MS = 5000;
 
@@ -145,7 +151,7 @@ export class WriterThread {
   }
 
   private spawn(): void {
-    const worker = startWorker(new URL('./writer-worker.js', import.meta.url), { workerData: this.boot });
+    const worker = startWorker(new URL('./writer-worker.js', import.meta.url), { workerData: this.boot, resourceLimits: RESOURCE_LIMITS });
     let lastError = '';
     worker.on('message', (m: FromWorker) => this.onMessage(m));
     worker.on('error', (err) => {

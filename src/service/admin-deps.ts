@@ -1,6 +1,7 @@
 /**
- * What the admin listener (redirect/admin-app.ts) is given: its token, the readiness rule,
- * /metrics, the analytics routes and the status page.
+ * What the admin listener (http/admin/admin-app.ts) is given: its token, the readiness rule,
+ * /metrics, the analytics routes, the status page, and the POST routes the CLI controls the
+ * service through (admin-control.ts) with the bearers they accept.
  */
 import type { Settings } from '../config/settings.js';
 import type { Mirror } from '../mirror/index.js';
@@ -11,6 +12,7 @@ import type { Outbox } from '../outbox/index.js';
 import type { AdminAppDeps } from '../http/admin/admin-app.js';
 import type { Uws } from '../http/uws.js';
 import type { AnalyticsRoutes } from '../analytics/analytics-route.js';
+import { controlRoutes, type ControlStages } from './admin-control.js';
 
 export interface AdminStages {
   uws: Uws;
@@ -24,6 +26,10 @@ export interface AdminStages {
   refreshGauges(): Promise<void>;
   analytics: AnalyticsRoutes;
   statusData(): Promise<StatusData>;
+  /** The stages POST /admin/sync and /admin/ship act with: the service's own, never second ones. */
+  control: ControlStages;
+  /** This run's control token (control-token.ts); null when it could not be written. */
+  controlToken: string | null;
   onError(err: unknown): void;
 }
 
@@ -45,6 +51,9 @@ export function adminAppDeps(s: Settings, d: AdminStages): AdminAppDeps {
       return d.scrape();
     },
     jsonRoutes: d.analytics.routes,
+    postRoutes: controlRoutes(d.control),
+    // A POST always needs a bearer, on loopback too: this run's control token, or admin.token_file's.
+    controlTokens: [d.controlToken, d.token].filter((t): t is string => t !== null),
     onError: d.onError,
     statusPage: async () => renderStatusPage(await d.statusData()),
   };

@@ -9,10 +9,10 @@ import type { MirrorError, MirrorHooks, SyncResult } from '../mirror/index.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import { AdminRouteError } from '../http/admin/admin-app.js';
-import type { CommitReport } from '../outbox/outbox.js';
-import { parseIp } from '../privacy/ip.js';
 import { ShipError, type ShipperEvent } from '../shipper/index.js';
 import type { MainSystemHealth } from './main-system-health.js';
+
+export { clickEvents, requestEvents } from './serving-events.js';
 
 /** `health`: the main-system gauges (main-system-health.ts); standalone it does nothing, the mirror syncs from a file. */
 export function mirrorEvents(log: Logger, m: Metrics, health: MainSystemHealth): MirrorHooks {
@@ -100,47 +100,6 @@ export function shipperEvents(log: Logger, m: Metrics, health: MainSystemHealth,
   };
 }
 
-/**
- * Click events come per outbox transaction (CommitReport), not per click: under load one
- * transaction holds tens to hundreds of clicks, and per-click counter updates were a visible
- * share of the event loop's time. Counts stay exact; the commit latency is still observed
- * once per click (from each click's own queue time).
- */
-export function clickEvents(log: Logger, m: Metrics) {
-  // A disk-full storm would otherwise log one line per click: one line a second, with a count.
-  let unlogged = 0;
-  let lastLog = 0;
-  return {
-    recorded(r: CommitReport) {
-      m.outboxWritable.set(1);
-      m.clicksRecorded.inc(r.count);
-      m.outboxTransactions.inc();
-      if (r.anonymous > 0) m.clicksAnonymous.inc(r.anonymous);
-      for (const q of r.queuedAt) m.commitSeconds.observe((r.committedAt - q) / 1000);
-    },
-    writeFailed(err: Error, clicks: number) {
-      m.outboxWritable.set(0);
-      m.clickWriteErrors.inc(clicks);
-      unlogged += clicks;
-      const now = Date.now();
-      // The error's own code: a key collision (a bug) must not read as a full disk, nor wait
-      // behind the disk-full storm's one line a second.
-      const code = (err as { code?: string }).code ?? 'CR_ERR_OUTBOX_WRITE';
-      if (now - lastLog >= 1000 || code === 'CR_ERR_OUTBOX_COLLISION') {
-        log.error({ event: 'click_write_failed', code, clicks: unlogged }, `clicks could not be stored: ${err.message}`);
-        unlogged = 0;
-        lastLog = now;
-      }
-    },
-    dropped(reason: 'dnt_drop' | 'prefetch') {
-      m.clicksDropped.inc({ reason });
-    },
-    scannerReferrerOnly() {
-      m.scannerReferrerOnly.inc();
-    },
-  };
-}
-
 /** The admin listener's routes: a failure is logged with its detail, which the client never sees. */
 export function adminEvents(log: Logger) {
   return {
@@ -150,33 +109,13 @@ export function adminEvents(log: Logger) {
       const code = part === 'mirror' || part === 'outbox' ? 'CR_ERR_ANALYTICS_READ' : undefined;
       log.error({ event: 'admin_route_failed', code, part, err: cause }, `an admin route answered 500: ${err instanceof Error ? err.message : String(err)}`);
     },
-  };
-}
-
-/**
- * The public listener's events about who is asking. No address is logged: only what kind of
- * network the peer is on, which tells a proxy on this host (loopback) from clients sending
- * the headers themselves (public).
- */
-export function requestEvents(log: Logger, m: Metrics) {
-  let warned = false;
-  return {
-    untrustedForwarding(peer: string) {
-      m.untrustedForwarding.set(1);
-      if (warned) return;
-      warned = true;
-      const ip = parseIp(peer);
-      const peerRange = ip === null ? 'unparsable' : ip.range();
-      log.warn(
-        { event: 'untrusted_forwarding', peer_range: peerRange },
-        `X-Forwarded-For/X-Real-IP came from a ${peerRange} peer that is not in server.trust_proxy: the headers are ignored, so every client behind that proxy is counted, rate-limited and stored as the proxy's address. If clickrelay runs behind a proxy, add the proxy's address to server.trust_proxy (README, "Behind a proxy"); if not, clients are sending these headers themselves and nothing needs doing. Logged once (metric clickrelay_untrusted_forwarding_detected).`,
-      );
+    /** Without the file the CLI cannot control this serve (POST /admin/* answer 401) unless admin.token_file is set. */
+    controlTokenUnwritten(dataDir: string, err: unknown) {
+      log.warn({ event: 'control_token_unwritten', err }, `${dataDir}/admin-control.token could not be written (${(err as NodeJS.ErrnoException).code ?? String(err)}): clickrelay sync and ship --once cannot ask this serve to act unless admin.token_file is set`);
     },
-    refused(reason: 'body_framing' | 'duplicate_host') {
-      m.requestsRefused.inc({ reason });
-    },
-    abandoned() {
-      m.clicksDropped.inc({ reason: 'connection_closed' });
+    /** The operator's CLI asked the service to act (POST /admin/sync, /admin/ship): said, as a scheduled sync is. */
+    controlAsked(route: string, body: Record<string, unknown>) {
+      log.info({ event: 'admin_control', route, request: body }, `${route} asked through the admin listener`);
     },
   };
 }

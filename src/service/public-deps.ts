@@ -4,10 +4,11 @@
  * settings and the opened stages. Everything here runs per request: closures over values
  * resolved once, no configuration read per call.
  */
-import { buildPrivacyNotice, optOutPages } from '../notice/index.js';
 import type { Settings } from '../config/settings.js';
 import type { SessionKeyStore } from '../keys/index.js';
-import { isShed, type ServingMirror } from '../mirror/index.js';
+import { isShed } from '../mirror/lookup/miss-lookup.js';
+import type { ServingMirror } from '../mirror/mirror-view.js';
+import type { OptOutPages } from '../notice/opt-out-cookie.js';
 import { createSharedRateLimiter, type SharedBuckets } from '../lib/shared-rate-limit.js';
 import type { ClickRate } from '../observe/click-rate.js';
 import type { Logger } from '../observe/logger.js';
@@ -17,9 +18,9 @@ import { resolveClientIp, truncateIp, type PrivacyPolicy } from '../privacy/inde
 import type { ConnectionDrain } from '../http/drain.js';
 import type { PublicAppDeps } from '../http/public/public-app.js';
 import type { Uws } from '../http/uws.js';
-import type { clickEvents, requestEvents } from './events.js';
+import type { clickEvents, requestEvents } from './serving-events.js';
 import { createRecordClick } from './record-click.js';
-import { rateLimiterFor } from './stages.js';
+import { rateLimiterFor } from './serving-stages.js';
 import type { Clock } from '../lib/rate-limit.js';
 import type { TlsFiles } from './uws-loading.js';
 
@@ -43,8 +44,8 @@ export interface PublicStages {
   requests: ReturnType<typeof requestEvents>;
   /** What the token buckets refill by; the wall clock unless a test brings its own. */
   clock?: Clock;
-  /** The country database in use (privacy.country on), so the notice names it and its attribution. */
-  countryDb?: { bundled: boolean; file: string; databaseType: string } | null;
+  /** /privacy/opt-out and /privacy/opt-in, rendered once by the main thread (service.ts) for every serving thread. */
+  optOutPages: OptOutPages;
   /** server.threads > 1: the rate limit's buckets in shared memory, one limit for every thread. */
   sharedBuckets?: SharedBuckets | null;
 }
@@ -89,7 +90,7 @@ export function publicAppDeps(s: Settings, d: PublicStages): PublicAppDeps {
     failClosed: s.failClosed,
     onError: (err) => d.log.error({ event: 'request_failed', err }, 'unexpected error while answering a request'),
     onPrefetch: () => clicks.dropped('prefetch'),
-    optOutPages: optOutPages(buildPrivacyNotice(s, new Date(), d.countryDb ?? undefined)),
+    optOutPages: d.optOutPages,
     onAnswer: (status, startedAt) => {
       let c = redirectsByStatus.get(status);
       if (!c) redirectsByStatus.set(status, (c = metrics.redirects.labels({ status: String(status) })));

@@ -11,7 +11,7 @@ import { SCHEMA, type KeySpec } from '../config/schema.js';
 import type { Settings } from '../config/settings.js';
 import { redactDatabaseUrl } from '../lib/redact.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
-import { pidAlive } from '../lib/pid.js';
+import { pidAliveSince } from '../lib/pid.js';
 import type { UwsBuild } from '../http/uws.js';
 import type { WeakenedSetting } from '../notice/weakened.js';
 import type { ShippingSnapshot } from '../shipper/index.js';
@@ -77,7 +77,7 @@ export function removeRuntimeFile(dataDir: string): void {
   rmSync(join(dataDir, RUNTIME_FILE), { force: true });
 }
 
-/** The running serve's info, or null when none runs (no file, or its pid is gone). */
+/** The running serve's info, or null when none runs (no file, or its pid is gone or now another process's). */
 export function readRuntimeFile(dataDir: string): RuntimeInfo | null {
   let info: RuntimeInfo;
   try {
@@ -85,5 +85,5 @@ export function readRuntimeFile(dataDir: string): RuntimeInfo | null {
   } catch {
     return null;
   }
-  return pidAlive(info.pid) ? info : null;
+  return pidAliveSince(info.pid, Date.parse(info.started_at)) ? info : null;
 }

@@ -9,7 +9,7 @@
  * Each stage is built by its factory in stages.ts; each side job (uWS loading, gauges,
  * retention, serve.json, the status page, the listeners' dependencies) has its own file.
  */
-import { describeWeakened, weakenedSettings } from '../notice/weakened.js';
+import { buildPrivacyNotice, describeWeakened, optOutPages, weakenedSettings } from '../notice/index.js';
 import type { Config } from '../config/schema.js';
 import { CLICK_SINKS, pausedWords, transportWeakened } from '../adapters/registry.js';
 import { resolveSettings, type Settings } from '../config/settings.js';
@@ -30,6 +30,7 @@ import type { UwsBuild } from '../http/uws.js';
 import type { Shipper } from '../shipper/index.js';
 import { adminAppDeps } from './admin-deps.js';
 import { readAdminToken } from './admin-token.js';
+import { removeControlToken, writeControlToken } from './control-token.js';
 import { analyticsRoutes } from '../analytics/analytics-route.js';
 import { countryService, openCountryFor } from './country.js';
 import { adminEvents, clickEvents, mirrorEvents, requestEvents, shipperEvents } from './events.js';
@@ -178,7 +179,9 @@ async function startLocked(config: Config, s: Settings, log: Logger, opts: Servi
   const drain = new ConnectionDrain();
   const clicks = clickEvents(log, metrics);
   const requests = requestEvents(log, metrics);
-  const publicListener = new PublicListener(publicAppDeps(s, { uws, tls, mirror, outbox, keys, shipper, policy, rate, drain, metrics, log, clicks, requests, clock: opts.clock, countryDb, sharedBuckets: buckets }), s.server.host, { reusePort: multi });
+  // The notice names the country database in use; every serving thread serves these same pages.
+  const pages = optOutPages(buildPrivacyNotice(s, new Date(), countryDb ?? undefined));
+  const publicListener = new PublicListener(publicAppDeps(s, { uws, tls, mirror, outbox, keys, shipper, policy, rate, drain, metrics, log, clicks, requests, clock: opts.clock, optOutPages: pages, sharedBuckets: buckets }), s.server.host, { reusePort: multi });
   // The writers of serving threads 1 … threads-1 live in those threads; each hands the main
   // thread an ops line to its shard, attached to the one shard set the shipper reads.
   const servedLines: { close(): void }[] = [];
@@ -196,7 +199,11 @@ async function startLocked(config: Config, s: Settings, log: Logger, opts: Servi
     const sum = AggregatorRegistry.aggregate([await metrics.registry.getMetricsAsJSON(), ...(await serving.scrape())]);
     return { contentType: metrics.registry.contentType, body: await sum.metrics() };
   };
-  const adminApp = createAdminApp(adminAppDeps(s, { uws, token: adminToken, mirror, outbox, metrics, scrape, refreshGauges, analytics, statusData, onError: (err) => admin.routeFailed(err) }));
+  // The CLI's way to make this service sync or ship (admin-control.ts): a fresh token per run.
+  const controlToken = writeControlToken(s.storage.data_dir, (err) => admin.controlTokenUnwritten(s.storage.data_dir, err));
+  let stopping: Promise<void> | undefined;
+  const control = { mirror, shipper, shippingState, sink: s.clickSink, stopping: () => stopping !== undefined, onAsked: admin.controlAsked };
+  const adminApp = createAdminApp(adminAppDeps(s, { uws, token: adminToken, mirror, outbox, metrics, scrape, refreshGauges, analytics, statusData, control, controlToken, onError: (err) => admin.routeFailed(err) }));
 
   let adminListener: Listening;
   try {
@@ -215,6 +222,7 @@ async function startLocked(config: Config, s: Settings, log: Logger, opts: Servi
         mirror,
         keys,
         buckets,
+        optOutPages: pages,
         log,
         onShard: (k, line) => {
           const ops = OutboxOps.connect(line);
@@ -236,6 +244,7 @@ async function startLocked(config: Config, s: Settings, log: Logger, opts: Servi
     for (const line of servedLines) line.close();
     portLock?.release();
     await Promise.all([outbox.close(), shards.close(), mirror.stop()]);
+    removeControlToken(s.storage.data_dir);
     throw err;
   }
   log.info(
@@ -261,7 +270,6 @@ async function startLocked(config: Config, s: Settings, log: Logger, opts: Servi
   shipper?.start();
   const retention = startRetention(s, { keys, outbox: allShards, log });
 
-  let stopping: Promise<void> | undefined;
   return {
     publicPort: publicListener.port,
     adminPort: adminListener.port,
@@ -298,6 +306,7 @@ async function startLocked(config: Config, s: Settings, log: Logger, opts: Servi
         await analytics.close();
         country?.close();
         runtimeFile.remove();
+        removeControlToken(s.storage.data_dir);
         lock.release();
         log.info({ event: 'stopped' }, 'stopped: every queued click committed');
       })();

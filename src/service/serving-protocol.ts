@@ -22,6 +22,7 @@ import type { KeyQuestion } from '../keys/index.js';
 import type { SharedBuckets } from '../lib/shared-rate-limit.js';
 import type { MirrorShare } from '../mirror/index.js';
 import type { MissShed } from '../mirror/lookup/miss-lookup.js';
+import type { OptOutPages } from '../notice/opt-out-cookie.js';
 import type { LinkInfo } from '../types.js';
 
 export interface ServingBoot {
@@ -34,6 +35,8 @@ export interface ServingBoot {
   mirror: MirrorShare;
   keyAnswers: SharedArrayBuffer;
   buckets: SharedBuckets | null;
+  /** the opt-out pages as the main thread rendered them (the notice is built once, there) */
+  optOutPages: OptOutPages;
 }
 
 export type MissAnswer = Pick<LinkInfo, 'original_url' | 'is_active'> | null | MissShed;

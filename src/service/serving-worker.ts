@@ -3,25 +3,30 @@
  * port with SO_REUSEPORT, writing its own outbox shard k through a writer thread of its own.
  * The same click path as the main thread's (public-deps.ts, record-click.ts); only what must
  * be one for the service comes from the main thread (serving-protocol.ts): the mirror's table
- * (shared memory), miss lookups, the day's session key, the rate limit's buckets.
+ * (shared memory), miss lookups, the day's session key, the rate limit's buckets, the rendered
+ * opt-out pages.
+ *
+ * Each such thread is a V8 isolate of its own, and what it imports stays in its heap for the
+ * life of the process: so it imports only what the click path runs (serving-stages.ts,
+ * serving-events.ts, the mirror's view of the table; not the barrels that reach the sync, the
+ * click sinks, SQLite or the notice), and the country database only when privacy.country is on.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { resolveSettings } from '../config/settings.js';
-import { openCountryDb } from '../country/country-db.js';
 import { ClickrelayError, describeCause } from '../errors.js';
 import { closeSockets, ConnectionDrain } from '../http/drain.js';
 import { loadUws, type TemplatedApp } from '../http/uws.js';
-import { SharedSessionKeys } from '../keys/index.js';
-import { MirrorView } from '../mirror/index.js';
+import { SharedSessionKeys } from '../keys/shared-session-keys.js';
+import { MirrorView } from '../mirror/mirror-view.js';
 import { ClickRate } from '../observe/click-rate.js';
 import { createLogger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
-import type { Outbox } from '../outbox/index.js';
-import { clickEvents, requestEvents } from './events.js';
+import type { Outbox } from '../outbox/outbox.js';
+import { clickEvents, requestEvents } from './serving-events.js';
 import { publicAppDeps } from './public-deps.js';
 import { PublicListener } from './public-listener.js';
 import type { FromServing, MissAnswer, ServingBoot, ToServing } from './serving-protocol.js';
-import { openOutboxFor, policyFor } from './stages.js';
+import { openOutboxFor, policyFor } from './serving-stages.js';
 
 /** The metrics a serving thread moves; the main thread's /metrics sums them with its own. */
 const SERVING_METRICS: ReadonlySet<string> = new Set([
@@ -60,7 +65,8 @@ async function serve(): Promise<void> {
   const log = createLogger(s.log.level, { write: (line: string) => post({ kind: 'log', line }) });
   const { uws } = loadUws({ allowJsFallback: s.server.allow_js_fallback }); // the main thread checked the build and TLS
   const tls = s.server.tls_cert_file ? { certFile: s.server.tls_cert_file, keyFile: s.server.tls_key_file } : null;
-  const countryDb = s.privacy.country === 'country' ? openCountryDb() : null;
+  // The operator's file (privacy.country_db) as on the main thread, not the bundled database.
+  const countryDb = s.privacy.country === 'country' ? (await import('../country/country-db.js')).openCountryDb(s.privacy.country_db) : null;
   const policy = policyFor(s, { countryOf: countryDb?.lookup ?? null });
   const metrics = createMetrics({ processMetrics: false });
   metrics.outboxWritable.set(1);
@@ -94,7 +100,7 @@ async function serve(): Promise<void> {
         },
       };
   const drain = new ConnectionDrain();
-  const deps = publicAppDeps(s, { uws, tls, mirror, outbox, keys, shipper, policy, rate: new ClickRate(), drain, metrics, log, clicks: clickEvents(log, metrics), requests: requestEvents(log, metrics), sharedBuckets: boot.buckets });
+  const deps = publicAppDeps(s, { uws, tls, mirror, outbox, keys, shipper, policy, rate: new ClickRate(), drain, metrics, log, clicks: clickEvents(log, metrics), requests: requestEvents(log, metrics), sharedBuckets: boot.buckets, optOutPages: boot.optOutPages });
   const listener = new PublicListener(deps, s.server.host, { reusePort: true });
   appsToClose = () => listener.apps;
 

@@ -2,26 +2,22 @@
  * One factory per stage: the only place configuration keys become a stage's options.
  * `serve` (service.ts) and every CLI command build their stages here, so a key means the
  * same thing whichever of them runs. Each factory is a few lines on purpose: when a stage's
- * options change, this file is the one place to adapt.
+ * options change, this file is the one place to adapt. The stages every serving thread opens
+ * (its outbox shard, the privacy policy, the rate limit) are in serving-stages.ts, re-exported
+ * here: a serving thread imports that file alone, not the click sinks, link sources and sync
+ * this one reaches.
  */
 import { CLICK_SINKS, LINK_SOURCES } from '../adapters/registry.js';
 import type { Settings } from '../config/settings.js';
 import { Mirror, runSync, type MirrorHooks, type SyncResult } from '../mirror/index.js';
 import type { SyncDeps } from '../mirror/sync.js';
-import { eraseFromShard, listShards, openBesideWriter, openShardReaders, Outbox, outboxFiles, shardFiles, type ShardErasure, type ShardReaders } from '../outbox/index.js';
-import type { OutboxOptions } from '../outbox/outbox.js';
-import { policyFromConfig, type PrivacyPolicy } from '../privacy/index.js';
-import type { PolicyServices } from '../privacy/policy.js';
-import { createRateLimiter, type Clock, type RateLimiter } from '../lib/rate-limit.js';
+import { eraseFromShard, listShards, openBesideWriter, openShardReaders, outboxFiles, shardFiles, type ShardErasure, type ShardReaders } from '../outbox/index.js';
+import type { Clock } from '../lib/rate-limit.js';
 import { createShipper, type OutboxPort, type Shipper, type ShipperEvent } from '../shipper/index.js';
 import { createMissAdmission } from './miss-admission.js';
 
 export { openOutboxShards as openOutboxShardsFor } from './outbox-shards.js';
-
-/** The writing outbox. `durability` is overridden only by maintenance commands that must not lose a change (dead-letters). */
-export function openOutboxFor(s: Settings, extra: Pick<Partial<OutboxOptions>, 'acceptNewOutbox' | 'startWhenFull' | 'durability' | 'shard'> = {}): Promise<Outbox> {
-  return Outbox.open({ dataDir: s.storage.data_dir, durability: s.durability, commitIntervalMs: s.outbox.commit_interval_ms, ...extra });
-}
+export { openOutboxFor, policyFor, rateLimiterFor } from './serving-stages.js';
 
 /** `dead-letters requeue|purge` beside a running serve: one handle per outbox file (shards too), able to requeue and purge only. */
 export function openOutboxesBesideFor(s: Settings): ReturnType<typeof openBesideWriter>[] {
@@ -86,12 +82,4 @@ export function syncOnceFor(s: Settings, opts: Pick<SyncDeps, 'force' | 'onProgr
   return runSync({ config: s, source: LINK_SOURCES[s.linkSource].source(s), ...opts });
 }
 
-/** The privacy policy; `services` carries what the service loads once (the country database). The audit checks rows against the same one. */
-export function policyFor(s: Settings, services: PolicyServices = {}): PrivacyPolicy {
-  return policyFromConfig(s.privacy, s.main_system.base_url, services);
-}
 
-/** The public listener's per-client rate limit; null when server.rate_limit_per_second is 0 (off). */
-export function rateLimiterFor(s: Settings, clock?: Clock): RateLimiter | null {
-  return s.server.rate_limit_per_second > 0 ? createRateLimiter(s.server.rate_limit_per_second, s.server.rate_limit_burst, undefined, clock) : null;
-}

@@ -31,7 +31,14 @@ export interface RetryPolicy {
   persist<T>(op: () => Promise<T>, onError: (err: unknown) => void): Promise<{ value: T } | null>;
 }
 
-export function createRetryPolicy(o: { baseMs: number; capMs: number; random: () => number; stopping: AbortSignal }): RetryPolicy {
+export function createRetryPolicy(o: {
+  baseMs: number;
+  capMs: number;
+  random: () => number;
+  stopping: AbortSignal;
+  /** Cuts the backoff waiting now short (a drain: the operator asked to ship now); read at each wait. */
+  hurry?: () => AbortSignal;
+}): RetryPolicy {
   const policy: RetryPolicy = {
     async run(attempt, onRetry, once = false) {
       for (let n = 0; ; ) {
@@ -53,7 +60,7 @@ export function createRetryPolicy(o: { baseMs: number; capMs: number; random: ()
             const delayMs = retryDelay({ attempt: n, retryAfterMs: t.retryAfterMs ?? null, baseMs: o.baseMs, capMs: o.capMs, random: o.random });
             n++;
             await onRetry(t.failure, delayMs, n);
-            await sleep(delayMs, o.stopping);
+            await sleep(delayMs, o.stopping, o.hurry?.());
             continue;
           }
         }

@@ -41,11 +41,14 @@ export function createShipper(opts: ShipperOptions): Shipper {
   const sink = opts.sink;
   let pump: Pump | null = null;
   const gate = new PauseGate(emit, () => pump?.kick());
+  /** Fired (and replaced) by each drain: backoffs under way end now, as in a fresh `ship --once`. */
+  let hurry = new AbortController();
   const policy = createRetryPolicy({
     baseMs: Math.min(opts.baseBackoffMs ?? 100, opts.maxBackoffMs),
     capMs: opts.maxBackoffMs,
     random: opts.random ?? Math.random,
     stopping: stopping.signal,
+    hurry: () => hurry.signal,
   });
   const settler = new Settler({ outbox: opts.outbox, policy, counters, emit, now, stopping: stopping.signal });
   const retry = createRetryLayer({
@@ -86,6 +89,11 @@ export function createShipper(opts: ShipperOptions): Shipper {
     if (!stopped) {
       if (!started) shipper.start();
       p.beginDrain();
+      // A running shipper may sit in a long backoff or a pause (max_backoff_ms): the operator
+      // asked for now, so every wait ends and each request is tried again at once.
+      hurry.abort();
+      hurry = new AbortController();
+      gate.poke();
       try {
         while (!stopping.signal.aborted) {
           const left = deadline - performance.now();

@@ -12,6 +12,7 @@ import { readAcrossShards } from '../support/shards.js';
 import { assertBuilt, freePort, runCli, waitReady, type Child } from '../support/child-service.js';
 import { DB_PASSWORD, startCluster, type PgCluster } from '../support/postgres.js';
 import { initdb, skipUnless } from '../support/requires.js';
+import { waitFor } from '../support/wait-for.js';
 
 describe.skipIf(skipUnless(initdb()))('a fleet of relays on one database', () => {
   let cluster: PgCluster;
@@ -75,8 +76,7 @@ describe.skipIf(skipUnless(initdb()))('a fleet of relays on one database', () =>
     );
 
     const count = async () => Number((await cluster.admin<{ n: string }>('SELECT count(*) AS n FROM link_clicks')).rows[0]!.n);
-    const until = Date.now() + 30_000;
-    while ((await count()) < 2 * PER_NODE && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    await waitFor('both nodes\' clicks in link_clicks', async () => (await count()) >= 2 * PER_NODE, { timeoutMs: 30_000, stepMs: 100 });
 
     const metrics = await (await fetch(`http://127.0.0.1:${nodes[0]!.admin}/metrics`)).text();
     expect(metrics).toMatch(/^clickrelay_main_system_info\{adapter="postgres"\} 1$/m);

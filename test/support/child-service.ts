@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
+import { waitFor } from './wait-for.js';
 
 export const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js');
 
@@ -63,17 +64,14 @@ export function runCli(args: string[], env: Record<string, string>, cwd = tmpdir
 }
 
 export async function waitReady(adminPort: number, child: Child, timeoutMs = 20_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (child.proc.exitCode !== null) throw new Error(`serve exited early (${child.proc.exitCode}):\n${child.output()}`);
-    try {
-      if ((await fetch(`http://127.0.0.1:${adminPort}/readyz`)).status === 200) return;
-    } catch {
-      /* not listening yet */
-    }
-    await new Promise((r) => setTimeout(r, 50));
+  const exited = () => child.proc.exitCode !== null;
+  try {
+    // Not listening yet is a fetch error: waitFor keeps polling through it.
+    await waitFor('serve to be ready (/readyz 200)', async () => exited() || (await fetch(`http://127.0.0.1:${adminPort}/readyz`)).status === 200, { timeoutMs, stepMs: 50 });
+  } catch (err) {
+    throw new Error(`${(err as Error).message}:\n${child.output()}`);
   }
-  throw new Error(`serve not ready after ${timeoutMs} ms:\n${child.output()}`);
+  if (exited()) throw new Error(`serve exited early (${child.proc.exitCode}):\n${child.output()}`);
 }
 
 /**

@@ -12,6 +12,7 @@ import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { freePort } from './child-service.js';
 import { NATS_STREAM, NATS_SUBJECT } from './nats.js';
 import { natsServer } from './requires.js';
+import { retryUntil } from './wait-for.js';
 
 export interface NatsCluster {
   /** All three client URLs, comma-separated (as nats.url takes them). */
@@ -73,17 +74,7 @@ export async function startNatsCluster(): Promise<NatsCluster> {
     return adminConn;
   };
   /** Retries an API call while the cluster elects its leaders (it answers 503 or times out until then). */
-  const api = async <T>(f: () => Promise<T>): Promise<T> => {
-    const until = Date.now() + 60_000;
-    for (;;) {
-      try {
-        return await f();
-      } catch (err) {
-        if (Date.now() > until) throw err;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-  };
+  const api = <T>(f: () => Promise<T>): Promise<T> => retryUntil('the NATS cluster to answer its API', f, { timeoutMs: 60_000, stepMs: 100 });
   const jsm = async () => jetstreamManager(await admin(), { timeout: 2_000 });
   return {
     url,

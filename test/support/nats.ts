@@ -18,6 +18,7 @@ import { jetstream, jetstreamManager, type StreamConfig } from '@nats-io/jetstre
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { freePort } from './child-service.js';
 import { natsServer } from './requires.js';
+import { retryUntil } from './wait-for.js';
 
 export const NATS_SUBJECT = 'clickrelay.clicks';
 export const NATS_STREAM = 'CLICKRELAY';
@@ -108,16 +109,7 @@ export async function startNats(o: { auth?: boolean; token?: string; subject?: s
 
   /** Resolves once JetStream answers the admin again (after a restart it recovers its store first). */
   const jetStreamUp = async (): Promise<void> => {
-    const until = Date.now() + 30_000;
-    for (;;) {
-      try {
-        await (await jetstreamManager(await admin(), { timeout: 1_000 })).getAccountInfo();
-        return;
-      } catch (err) {
-        if (Date.now() > until) throw err;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
+    await retryUntil('JetStream to answer the admin', async () => (await jetstreamManager(await admin(), { timeout: 1_000 })).getAccountInfo(), { timeoutMs: 30_000, stepMs: 50 });
   };
 
   await start();

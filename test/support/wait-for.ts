@@ -28,3 +28,17 @@ export async function waitFor(what: string, ok: () => boolean | Promise<boolean>
     await new Promise((r) => setTimeout(r, stepMs));
   }
 }
+
+/**
+ * Calls `f` until it resolves and returns its value: for a service that refuses until it is up
+ * (a NATS cluster electing its leaders, JetStream recovering its store). The last refusal is
+ * named if the deadline passes.
+ */
+export async function retryUntil<T>(what: string, f: () => Promise<T>, options: WaitOptions = {}): Promise<T> {
+  let value: T | undefined;
+  await waitFor(what, async () => {
+    value = await f();
+    return true;
+  }, options);
+  return value as T;
+}

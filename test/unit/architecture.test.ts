@@ -3,7 +3,8 @@
  * no import circle anywhere in src/, neither between files nor between folders (worker
  * entries count as imports), config/ below every stage, the ports owned by their users (the
  * main system implements the mirror's and the shipper's ports and they know nothing of it),
- * and no stage other than the composition root (src/service/) builds one by hand.
+ * and no stage other than the composition root (src/service/) builds one by hand; and a serving
+ * thread k ≥ 1 loads only the click path (each is a V8 isolate of its own, #22).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -77,5 +78,25 @@ describe('the source tree keeps its architecture', () => {
       .filter(([f]) => /\bcreateShipper\(|\bOutbox\.open\(|\bMirror\.open\(|\bopen(Http|Postgres)?ClickSink\(|\bCLICK_SINKS\[[^\]]*\]\.open\(|\bLINK_SOURCES\b/.test(readFileSync(f, 'utf8')))
       .map(([f]) => rel(f));
     expect(handBuilt).toEqual([]);
+  });
+
+  it('a serving thread k ≥ 1 loads only the click path: not the sync, the click sinks, SQLite, the shipper, the notice or the admin listener', () => {
+    // What its isolate runs: value imports only (type-only ones are erased, an import() is lazy).
+    const VALUE_IMPORT = /(?:^|\n)\s*(?:import|export)\s+(?!type\s)[^'"]*?from\s+['"]([^'"]+)['"]/g;
+    const files = new Set<string>();
+    const packages = new Set<string>();
+    const walk = (file: string): void => {
+      if (files.has(file)) return;
+      files.add(file);
+      for (const m of readFileSync(file, 'utf8').matchAll(VALUE_IMPORT)) {
+        const spec = m[1]!;
+        if (spec.startsWith('.')) walk(resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
+        else if (!spec.startsWith('node:')) packages.add(spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/'));
+      }
+    };
+    walk(resolve(SRC, 'service/serving-worker.ts'));
+    const heavy = [...files].map(rel).filter((f) => /^(adapters|main-system|nats|shipper|analytics|cli|audit|export|backup)\/|^mirror\/(mirror|sync|sync-scheduler)\.ts$|^mirror\/(build|store|listing)\/|^http\/admin\/|^notice\/privacy-notice|^outbox\/(read-only|store|shard-set|shard-readers|wal-check|open-checked)\.ts$|^service\/(service|stages|events)\.ts$/.test(f));
+    expect(heavy).toEqual([]);
+    expect([...packages].sort()).toEqual(['ipaddr.js', 'isbot', 'pino', 'prom-client', 'ua-parser-js']);
   });
 });

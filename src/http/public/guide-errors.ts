@@ -18,6 +18,16 @@ export const invalidRequestBody = (error: string, requiredFields: readonly strin
 export const serverErrorBody = (message: string): string =>
   JSON.stringify({ error: 'Internal server error', message, timestamp: new Date().toISOString() });
 
+/**
+ * 401 of the admin listener's POST routes: no shape in the guide, so the 500's keys
+ * (`{"error","message","timestamp"}`), which a client written to the guide already reads.
+ */
+export const unauthorizedBody = (): string =>
+  JSON.stringify({ error: 'Unauthorized', message: 'This route changes state and needs Authorization: Bearer <token> (the control token in <data_dir>/admin-control.token, or admin.token_file\'s)', timestamp: new Date().toISOString() });
+
+/** 503 of a route whose stage is not there (no shipper standalone) or is stopping: the 500's keys, a fixed message. */
+export const unavailableBody = (message: string): string => JSON.stringify({ error: 'Service unavailable', message, timestamp: new Date().toISOString() });
+
 /** The one field both routes take, and the two ways a request can get it wrong. */
 export const TRACKING_ID_REQUIRED = ['tracking_id'] as const;
 export const MISSING_TRACKING_ID = 'Missing required field: tracking_id';

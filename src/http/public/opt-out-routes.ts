@@ -111,7 +111,7 @@ export function addOptOutRoutes(app: TemplatedApp, d: OptOutRouteDeps): void {
   for (const page of ['opt-out', 'opt-in'] as const) {
     const path = `/privacy/${page}`;
     const show = (res: HttpResponse, req: HttpRequest, isHead: boolean) => {
-      writePage(res, '200 OK', d.pages.render(page, optedOutOnAnyLine(req, req.getHeader('cookie'))), d.hsts, isHead);
+      writePage(res, '200 OK', d.pages[page][optedOutOnAnyLine(req, req.getHeader('cookie')) ? 1 : 0], d.hsts, isHead);
       d.onAnswer(200);
     };
     app.get(path, (res, req) => show(res, req, false));
@@ -130,7 +130,7 @@ export function addOptOutRoutes(app: TemplatedApp, d: OptOutRouteDeps): void {
         if (!isLast || aborted) return;
         res.cork(() => {
           if (crossSite) {
-            writePage(res, '403 Forbidden', d.pages.render(page, false).replace(/<form[\s\S]*?<\/form>/g, '<p><strong>This request came from another site and was refused.</strong> Use the button on this page.</p>'), d.hsts, false);
+            writePage(res, '403 Forbidden', d.pages[page][0].replace(/<form[\s\S]*?<\/form>/g, '<p><strong>This request came from another site and was refused.</strong> Use the button on this page.</p>'), d.hsts, false);
             d.onAnswer(403);
             return;
           }

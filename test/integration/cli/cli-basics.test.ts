@@ -189,8 +189,8 @@ describe.skipIf(skipUnless(scriptProgram))('progress bars and pretty logs on a t
     expect(tty.screen).not.toContain('{"level"');
     const { runCli } = await import('../../support/child-service.js');
     const piped = runCli(['serve'], env);
-    const until = Date.now() + 40_000;
-    while (Date.now() < until && !piped.output().includes('"event":"listening"')) await new Promise((r) => setTimeout(r, 100));
+    const { waitFor } = await import('../../support/wait-for.js');
+    await waitFor('the JSON "listening" line', () => piped.output().includes('"event":"listening"'), { timeoutMs: 40_000, stepMs: 100 });
     piped.proc.kill('SIGTERM');
     await piped.exited;
     const first = piped.output().split('\n')[0]!;

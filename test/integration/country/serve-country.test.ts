@@ -6,9 +6,12 @@
  * the CLI: a configuration mistake); a database older than privacy.country_db_max_age_days
  * warns once with CR_ERR_COUNTRY_DB_STALE; `status` and the status page show the database,
  * its age and its licence with the attribution. A gateway's referrer alone counts in
- * clickrelay_scanner_referrer_only_total and leaves the click a person's.
+ * clickrelay_scanner_referrer_only_total and leaves the click a person's. With server.threads
+ * = 2, serving thread 1 looks up in the operator's file too, and every thread's opt-out page
+ * names it.
  */
 import { execFile } from 'node:child_process';
+import http from 'node:http';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +21,7 @@ import { ClickrelayError } from '../../../src/errors.js';
 import { assertBuilt, CLI } from '../../support/child-service.js';
 import { writeMmdb } from '../../support/mmdb-writer.js';
 import { startTestService, type TestService } from '../../support/service.js';
+import { readAcrossShards } from '../../support/shards.js';
 import { waitFor } from '../../support/wait-for.js';
 
 const run = promisify(execFile);
@@ -132,6 +136,35 @@ describe('privacy.country_db', () => {
       expect(await metric(svc, 'clickrelay_scanner_referrer_only_total')).toBe(1);
       await clickFrom(svc, '81.2.69.161');
       expect(await metric(svc, 'clickrelay_scanner_referrer_only_total')).toBe(1);
+    });
+  }, 60_000);
+
+  it('with server.threads = 2, serving thread 1 uses the operator file too, and every opt-out page names it', async () => {
+    const file = join(tmp, 'threads.mmdb');
+    writeFileSync(file, dbip('IS', daysAgo(2))); // the bundled database does not say IS for this range
+    await withService({ CLICKRELAY_PRIVACY_COUNTRY_DB: file, CLICKRELAY_SERVER_THREADS: '2' }, async (svc) => {
+      /** One GET on a connection of its own: the kernel spreads new connections over the threads. */
+      const getOnce = (path: string, headers: Record<string, string> = {}) =>
+        new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const req = http.get(`${svc.base}${path}`, { agent: false, headers: { connection: 'close', ...headers } }, (res) => {
+            let body = '';
+            res.on('data', (d: Buffer) => (body += d));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          });
+          req.on('error', reject);
+        });
+      await waitFor(
+        'a click stored by serving thread 1 (shard 1)',
+        async () => {
+          expect((await getOnce('/track/lt_test123456789', { 'x-forwarded-for': '81.2.69.160', 'user-agent': CHROME })).status).toBe(302);
+          await svc.committed();
+          return readAcrossShards(svc.dataDir).clicks.some((c) => c.shard === 1);
+        },
+        { timeoutMs: 30_000 },
+      );
+      const stored = readAcrossShards(svc.dataDir).clicks;
+      expect(stored.map((c) => (c.click.metadata as Record<string, unknown>)['country'])).toEqual(stored.map(() => 'IS'));
+      for (let i = 0; i < 10; i++) expect((await getOnce('/privacy/opt-out')).body).toContain(DBIP_ATTRIBUTION);
     });
   }, 60_000);
 });

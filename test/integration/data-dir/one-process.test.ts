@@ -1,7 +1,7 @@
 /**
  * One process writes a data folder (issue #26): a second `serve` on the same folder, on other
  * ports, is refused with one coded line naming the first, while the first keeps every click it
- * answered (each marked by a unique tag); `ship --once` stands aside; a SIGKILLed serve does not
+ * answered (each marked by a unique tag); `ship --once` asks the serve instead of shipping beside it; a SIGKILLed serve does not
  * block the next start (the kernel drops its lock).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -64,10 +64,11 @@ describe('two processes on one data folder', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(new RegExp(`^clickrelay: CR_ERR_DATA_DIR_LOCKED: storage.data_dir ${data} is in use by clickrelay serve \\(pid ${a.proc.pid},`));
 
-    // ship --once stands aside too: the running serve ships.
+    // ship --once never ships beside it: it asks the running serve, whose shipper would do it
+    // (this one is standalone, so it answers there is nowhere to ship to).
     const ship = await cli(['ship', '--once'], { CLICKRELAY_STORAGE_DATA_DIR: data, CLICKRELAY_MAIN_SYSTEM_BASE_URL: 'http://127.0.0.1:9', CLICKRELAY_MAIN_SYSTEM_API_KEY: 'k' });
     expect(ship.code, ship.stderr).toBe(1);
-    expect(ship.stderr).toMatch(/^clickrelay: CR_ERR_DATA_DIR_LOCKED: .*clickrelay serve \(pid \d+/);
+    expect(ship.stderr).toMatch(new RegExp(`^clickrelay: CR_ERR_ADMIN_CONTROL: clickrelay serve \\(pid ${a.proc.pid}\\) answered .*/admin/ship with HTTP 503: .*standalone`, 'm'));
 
     const more = onA.answered.size;
     await waitFor('clicks still answered after the refusal', () => onA.answered.size >= more + 100);

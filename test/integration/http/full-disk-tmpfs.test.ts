@@ -56,14 +56,7 @@ describe.skipIf(skip)('serve restarted on a full data folder', () => {
     return dir;
   }
 
-  async function until(what: string, ok: () => Promise<boolean>, ms = 20_000): Promise<void> {
-    const end = Date.now() + ms;
-    while (Date.now() < end) {
-      if (await ok().catch(() => false)) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`not within ${ms} ms: ${what}`);
-  }
+  const until = (what: string, ok: () => Promise<boolean>, timeoutMs = 20_000) => waitFor(what, ok, { timeoutMs, stepMs: 100 });
 
   async function stop(c: Child): Promise<void> {
     c.proc.kill('SIGTERM');

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, noChromium } from '../../support/browser.js';
 import { freePort, runCli, waitReady, type Child } from '../../support/child-service.js';
 import { countColours, regionOf } from '../../support/screenshot.js';
+import { waitFor } from '../../support/wait-for.js';
 import { CHROME, GOOGLEBOT } from '../../unit/audit/helpers.js';
 
 const TOKEN = 'status-page-token-0123456789';
@@ -43,11 +44,8 @@ describe.skipIf(noChromium)('admin status page (GET /)', () => {
       CLICKRELAY_SERVER_THREADS: '1',
     });
     // Ready (a mirror is loaded) comes a moment before the sync's outcome is recorded.
-    const until = Date.now() + 20_000;
-    while (Date.now() < until && !child.output().includes('"event":"sync_done"')) {
-      if (child.proc.exitCode !== null) throw new Error(child.output());
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor('the start-up sync recorded (sync_done)', () => child.proc.exitCode !== null || child.output().includes('"event":"sync_done"'));
+    if (child.proc.exitCode !== null) throw new Error(child.output());
     for (let i = 0; i < 5; i++) await fetch(`http://127.0.0.1:${pub}/track/lt_test123456789`, { redirect: 'manual', headers: { 'User-Agent': CHROME } });
     for (let i = 0; i < 3; i++) await fetch(`http://127.0.0.1:${pub}/track/lt_test123456789`, { redirect: 'manual', headers: { 'User-Agent': GOOGLEBOT } });
   }, 40_000);

@@ -124,7 +124,7 @@ describe.skipIf(skipUnless(initdb()))('shipping into the main system database', 
     // Crash once a part has arrived, while batches are in flight.
     const arrived = async () => Number((await cluster.admin<{ n: string }>('SELECT count(*) AS n FROM link_clicks')).rows[0]!.n);
     let before = 0;
-    for (let i = 0; i < 500 && (before = await arrived()) === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await waitFor('a first part to arrive in link_clicks', async () => (before = await arrived()) > 0);
     const retriesBefore = ofType(events, 'retry').length;
     cluster.crash();
     expect(before).toBeGreaterThan(0);
