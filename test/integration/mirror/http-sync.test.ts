@@ -21,7 +21,8 @@ const key = new ApiKey(API_KEY, 'test');
 beforeEach(async () => {
   ms = await startRefMainSystem({ apiKey: API_KEY });
   dir = tempDir();
-  cfg = mirrorConfig(dir, { main_system: { base_url: ms.url, timeout_ms: 500 }, sync: { page_size: 3 } });
+  // A timeout no busy machine reaches by accident: only the timeout test shortens it.
+  cfg = mirrorConfig(dir, { main_system: { base_url: ms.url, timeout_ms: 10_000 }, sync: { page_size: 3 } });
   holder = new MirrorIndexHolder();
 });
 afterEach(async () => {
@@ -182,6 +183,7 @@ describe('a failing sync leaves the old mirror serving', () => {
 
   it('when the main system is slower than main_system.timeout_ms: a timeout error', async () => {
     const { facts } = await primed();
+    cfg = mirrorConfig(dir, { main_system: { base_url: ms.url, timeout_ms: 500 }, sync: { page_size: 3 } });
     // Far slower than the 500 ms timeout, so "gave up before the answer" holds with seconds
     // of margin on a busy machine (elapsed time is what is tested here).
     ms.faults.slowMs = 6_000;
