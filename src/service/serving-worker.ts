@@ -12,7 +12,7 @@
  * click sinks, SQLite or the notice), and the country database only when privacy.country is on.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { resolveSettings } from '../config/settings.js';
+import { resolveClonedSettings } from '../config/settings.js';
 import { ClickrelayError, describeCause } from '../errors.js';
 import { closeSockets, ConnectionDrain } from '../http/drain.js';
 import { loadUws, type TemplatedApp } from '../http/uws.js';
@@ -60,7 +60,7 @@ process.on('uncaughtException', (err) => {
 });
 
 async function serve(): Promise<void> {
-  const s = resolveSettings(boot.config);
+  const s = resolveClonedSettings(boot.config);
   // Log lines go to the main thread's logger, which writes them with this thread's number.
   const log = createLogger(s.log.level, { write: (line: string) => post({ kind: 'log', line }) });
   const { uws } = loadUws({ allowJsFallback: s.server.allow_js_fallback }); // the main thread checked the build and TLS
