@@ -73,6 +73,17 @@ export function resolveSettings(config: Config): Settings {
   });
 }
 
+/**
+ * Settings as a worker thread receives them: a structured clone of the main thread's (serve
+ * hands its Settings on), which keeps data but not classes. The parsed trust_proxy ranges
+ * are ipaddr.js objects, so a clone taken for resolved Settings would answer every forwarded
+ * request with a TypeError; they are parsed again from server.trust_proxy, as is the rest.
+ */
+export function resolveClonedSettings(config: Config): Settings {
+  const { trustedProxies: _lostTheirClass, ...plain } = config as Config & Partial<Pick<Settings, 'trustedProxies'>>;
+  return resolveSettings(plain);
+}
+
 function isSettings(c: Config): c is Settings {
   return 'standalone' in c && 'trustedProxies' in c;
 }

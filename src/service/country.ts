@@ -5,9 +5,13 @@
  * privacy.country_db_max_age_days, and — for the operator's file — a watch that swaps in a
  * replaced file without a restart (no request waits: lookups go through the watch, which
  * answers from whichever database is current). The bundled package never changes while
- * running, so it is not watched.
+ * running, so it is not watched. With server.threads > 1 the serving threads read the bytes
+ * read here (country/country-share.ts): a replacement accepted here goes to every thread, and
+ * is logged as swapped, with its metric, once every thread has it in use; one refused here
+ * never leaves this thread.
  */
 import { openCountryDb } from '../country/country-db.js';
+import { shareCountryDatabase, type CountryShare } from '../country/country-share.js';
 import { countryDbStatus, type CountryDbStatus } from '../country/country-status.js';
 import { watchCountryDatabase, type CountryDbWatch } from '../country/country-watch.js';
 import type { CountryDatabase } from '../country/mmdb-country.js';
@@ -20,6 +24,14 @@ export interface CountryService {
   lookup: CountryLookup;
   /** The database in use now, as status and the status page show it. */
   status(now?: Date): CountryDbStatus;
+  /** The database in use now, for a serving thread k ≥ 1 (its bytes in shared memory). */
+  share(): CountryShare;
+  /**
+   * With server.threads > 1: each accepted replacement goes to `publish` (the serving
+   * threads), and is logged as swapped, with its metric, once it resolves (every thread has
+   * it in use); what it resolves with are the threads that could not take it.
+   */
+  publishTo(publish: (share: CountryShare) => Promise<string[]>): void;
   close(): void;
 }
 
@@ -30,7 +42,7 @@ export function openCountryFor(s: Settings): ReturnType<typeof openCountryDb> | 
 
 export async function countryService(db: ReturnType<typeof openCountryDb>, s: Settings, log: Logger, m: Metrics): Promise<CountryService> {
   const maxAge = s.privacy.country_db_max_age_days;
-  const bundled = db.bundled;
+  const { bundled, file } = db;
   const statusOf = (d: CountryDatabase, now = new Date()) => countryDbStatus({ file: d.file, builtAt: d.builtAt, databaseType: d.databaseType, bundled }, now, maxAge);
   /** Notes a database taking service: the metric, and the stale warning once for it. */
   const inUse = (d: CountryDatabase): void => {
@@ -40,21 +52,35 @@ export async function countryService(db: ReturnType<typeof openCountryDb>, s: Se
   };
   log.info({ event: 'country_db_loaded', file: db.file, built_at: db.builtAt, database_type: db.databaseType, bundled }, `country database ${db.file} (built ${db.builtAt})`);
   inUse(db.database);
+  // Nothing below keeps `db` itself: once replaced, the first database's bytes are freed.
+  const fixed = bundled ? db.database : null;
+  let generation = 0;
+  let publish: ((share: CountryShare) => Promise<string[]>) | null = null;
   let watch: CountryDbWatch | null = null;
+  const current = (): CountryDatabase => (watch ? watch.current() : fixed!);
   if (!bundled) {
     watch = await watchCountryDatabase(db.database, {
       swapped(next, previous) {
-        log.info({ event: 'country_db_swapped', file: next.file, built_at: next.builtAt.toISOString(), previous_built_at: previous.builtAt.toISOString(), database_type: next.databaseType }, `country database ${next.file} replaced: now the one built ${next.builtAt.toISOString()}`);
-        inUse(next);
+        generation++;
+        const taken = publish ? publish(shareCountryDatabase(next, generation)) : Promise.resolve([]);
+        void taken.then((refusedBy) => {
+          for (const why of refusedBy) log.error({ event: 'country_db_refused', code: 'CR_ERR_COUNTRY_DB_REPLACEMENT', file: next.file }, `the replaced country database ${next.file} could not be taken into use by ${why}; that thread keeps the one before`);
+          log.info({ event: 'country_db_swapped', file: next.file, built_at: next.builtAt.toISOString(), previous_built_at: previous.builtAt.toISOString(), database_type: next.databaseType, threads: s.threads }, `country database ${next.file} replaced: now the one built ${next.builtAt.toISOString()}`);
+          inUse(next);
+        });
       },
       refused(error) {
-        log.error({ event: 'country_db_refused', code: error.code, file: db.file }, error.message);
+        log.error({ event: 'country_db_refused', code: error.code, file }, error.message);
       },
     });
   }
   return {
-    lookup: watch ? watch.lookup : db.lookup,
-    status: (now) => statusOf(watch ? watch.current() : db.database, now),
+    lookup: watch ? watch.lookup : fixed!.lookup,
+    status: (now) => statusOf(current(), now),
+    share: () => shareCountryDatabase(current(), generation),
+    publishTo(p) {
+      publish = p;
+    },
     close: () => watch?.close(),
   };
 }

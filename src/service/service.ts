@@ -223,6 +223,7 @@ async function startLocked(config: Config, s: Settings, log: Logger, opts: Servi
         keys,
         buckets,
         optOutPages: pages,
+        country: country ? () => country.share() : null,
         log,
         onShard: (k, line) => {
           const ops = OutboxOps.connect(line);
@@ -234,6 +235,9 @@ async function startLocked(config: Config, s: Settings, log: Logger, opts: Servi
       const threads = serving;
       mirror.onShareChange((share) => threads.publishMirror(share));
       threads.publishMirror(mirror.share()); // a sync that ended while the threads started
+      // Each country database replacement accepted here, to every thread (each took the one in use at its start).
+      country?.publishTo((share) => threads.publishCountry(share));
+      if (country) void threads.publishCountry(country.share()); // a replacement accepted while the threads started
     }
     adminListener = await listen(uws, adminApp, s.admin.host, s.admin.port, 'admin listener');
   } catch (err) {

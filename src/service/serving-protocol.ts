@@ -6,17 +6,21 @@
  * SO_REUSEPORT and writes its own outbox shard k with its own writer thread. What must stay
  * one for the service crosses here, and never per request:
  *
- *   main → thread  the mirror's table in shared memory at each swap (`mirror`), miss answers,
- *                  metric scrapes, a TLS reload, the stop
+ *   main → thread  the mirror's table in shared memory at each swap (`mirror`), the country
+ *                  database's bytes in shared memory at start and at each replacement the main
+ *                  thread accepted (`country`, country/country-share.ts), miss answers, metric
+ *                  scrapes, a TLS reload, the stop
  *   thread → main  its shard's ops line (the shipper, retention and status reach the writer on
  *                  it), `committed` (at most once per event-loop turn: the shipper's nudge),
  *                  miss questions, the day's session-key question (answered in shared memory,
- *                  keys/shared-session-keys.ts), metric snapshots, log lines
+ *                  keys/shared-session-keys.ts), `country-taken` (a replaced database is in use
+ *                  here), metric snapshots, log lines
  *
  * The rate limit's buckets are shared memory from the start (lib/shared-rate-limit.ts).
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { Config } from '../config/schema.js';
+import type { CountryShare } from '../country/country-share.js';
 import type { ErrorCode } from '../error-catalogue.js';
 import type { KeyQuestion } from '../keys/index.js';
 import type { SharedBuckets } from '../lib/shared-rate-limit.js';
@@ -37,12 +41,16 @@ export interface ServingBoot {
   buckets: SharedBuckets | null;
   /** the opt-out pages as the main thread rendered them (the notice is built once, there) */
   optOutPages: OptOutPages;
+  /** the country database the main thread has in use (privacy.country = "country"), else null */
+  country: CountryShare | null;
 }
 
 export type MissAnswer = Pick<LinkInfo, 'original_url' | 'is_active'> | null | MissShed;
 
 export type ToServing =
   | ({ kind: 'mirror' } & MirrorShare)
+  /** a replaced country database the main thread checked and took into service */
+  | ({ kind: 'country' } & CountryShare)
   | { kind: 'miss-answer'; id: number; answer: MissAnswer; failed?: string }
   | { kind: 'scrape'; id: number }
   | { kind: 'reload-tls'; id: number }
@@ -58,6 +66,8 @@ export type FromServing =
   | { kind: 'failed'; code: ErrorCode | null; message: string }
   | { kind: 'ops-line'; port: MessagePort }
   | { kind: 'committed' }
+  /** the country database of `generation` (or a newer one) is in use here; `error`: it could not be, the one before stays */
+  | { kind: 'country-taken'; generation: number; error: string | null }
   | { kind: 'miss'; id: number; trackingId: string; clientKey: string }
   | ({ kind: 'key' } & KeyQuestion)
   | { kind: 'scraped'; id: number; metrics: unknown[] }

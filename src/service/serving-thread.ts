@@ -1,7 +1,8 @@
 /**
  * The main thread's side of the serving threads k ≥ 1 (server.threads > 1): starts each
  * (serving-worker.ts, through lib/worker-launch.ts), answers what they ask (the day's session
- * key, miss lookups), posts the mirror's table at each swap, sums their metrics at a scrape,
+ * key, miss lookups), posts the mirror's table at each swap and the country database at each
+ * replacement (and hears when each thread has it in use), sums their metrics at a scrape,
  * hands each shard's ops line to the service (the shipper, retention), stops them in two steps
  * like the main thread's own listener, and restarts one that dies: logged with
  * CR_ERR_SERVING_THREAD_DIED, and its shard reopened and checked as at start-up by the new
@@ -9,6 +10,7 @@
  */
 import type { MessagePort, Worker } from 'node:worker_threads';
 import type { Config } from '../config/schema.js';
+import type { CountryShare } from '../country/country-share.js';
 import { ClickrelayError, describeCause } from '../errors.js';
 import { answerKeyQuestion, keyAnswerBuffer, type SessionKeyStore } from '../keys/index.js';
 import type { SharedBuckets } from '../lib/shared-rate-limit.js';
@@ -40,6 +42,8 @@ export interface ServingThreadsDeps {
   keys: SessionKeyStore;
   buckets: SharedBuckets | null;
   optOutPages: OptOutPages;
+  /** The country database in use on the main thread now (a thread that starts or restarts takes it); null when privacy.country is off. */
+  country: (() => CountryShare) | null;
   log: Logger;
   /** Shard k's writer can be reached on `line` (at start, and again after each restart of thread k). */
   onShard(k: number, line: MessagePort): void;
@@ -55,8 +59,12 @@ class ServingThread {
   #waits = new Map<string, () => void>();
   #scrapes = new Map<number, (metrics: unknown[]) => void>();
   #reloads = new Map<number, (error: string | null) => void>();
+  /** Waiting for the thread to have a country database of at least this generation in use. */
+  #countries = new Map<number, (error: string | null) => void>();
   #ids = 0;
   #stopping = false;
+  /** A worker runs (false between its exit and its restart, and once stopped). */
+  #running = false;
   #exited: Promise<void> = Promise.resolve();
   #respawnDelay = RESPAWN_MIN_MS;
   #respawnTimer: NodeJS.Timeout | null = null;
@@ -86,6 +94,7 @@ class ServingThread {
       keyAnswers: this.#keyAnswers,
       buckets: this.d.buckets,
       optOutPages: this.d.optOutPages,
+      country: this.d.country?.() ?? null,
     };
     const worker = startWorker(new URL('./serving-worker.js', import.meta.url), { workerData: boot, resourceLimits: RESOURCE_LIMITS });
     let lastError = '';
@@ -98,6 +107,7 @@ class ServingThread {
       resolve();
     }));
     this.worker = worker;
+    this.#running = true;
   }
 
   post(m: ToServing): void {
@@ -142,6 +152,14 @@ class ServingThread {
         this.#reloads.get(m.id)?.(m.error);
         this.#reloads.delete(m.id);
         break;
+      case 'country-taken':
+        // A thread that started with a newer database answers an older share with that one's generation.
+        for (const [generation, done] of this.#countries) {
+          if (generation > m.generation) continue;
+          done(generation === m.generation ? m.error : null);
+          this.#countries.delete(generation);
+        }
+        break;
       case 'log':
         this.#relog(m.line);
         break;
@@ -164,12 +182,16 @@ class ServingThread {
   }
 
   #onExit(code: number, lastError: string): void {
+    this.#running = false;
     for (const done of this.#waits.values()) done();
     this.#waits.clear();
     for (const done of this.#scrapes.values()) done([]);
     this.#scrapes.clear();
     for (const done of this.#reloads.values()) done(`serving thread ${this.k} exited`);
     this.#reloads.clear();
+    // Restarted, the thread takes the database in use then (#spawn): nothing is owed.
+    for (const done of this.#countries.values()) done(null);
+    this.#countries.clear();
     if (this.#started) {
       this.#started(new Error(`serving thread ${this.k} exited while starting (code ${code}${lastError ? `: ${lastError}` : ''})`));
       this.#started = null;
@@ -211,6 +233,15 @@ class ServingThread {
     });
   }
 
+  /** Resolves once the thread has this database (or a newer one) in use; with the error when it could not take it. */
+  takeCountry(share: CountryShare): Promise<string | null> {
+    if (!this.#running) return Promise.resolve(null); // it takes the database in use when it restarts (#spawn)
+    return new Promise((resolve) => {
+      this.#countries.set(share.generation, resolve);
+      this.post({ kind: 'country', ...share });
+    });
+  }
+
   drain(graceMs: number): Promise<void> {
     this.#stopping = true;
     if (this.#respawnTimer) clearTimeout(this.#respawnTimer);
@@ -244,6 +275,15 @@ export class ServingThreads {
   /** The mirror's current table to every thread (after a swap, or once a mirror is loaded). */
   publishMirror(share: { table: ServingBoot['mirror']['table']; loaded: boolean }): void {
     for (const t of this.threads) t.post({ kind: 'mirror', table: share.table, loaded: share.loaded });
+  }
+
+  /**
+   * A replaced country database the main thread accepted, to every thread; resolves once each
+   * has it in use, with the threads that could not take it ("thread k: why"), who keep theirs.
+   */
+  async publishCountry(share: CountryShare): Promise<string[]> {
+    const errors = await Promise.all(this.threads.map((t) => t.takeCountry(share)));
+    return errors.flatMap((e, i) => (e === null ? [] : [`serving thread ${this.threads[i]!.k}: ${e}`]));
   }
 
   /** Every thread's serving metrics (prom-client JSON), for the main thread's /metrics to sum. */

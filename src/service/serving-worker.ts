@@ -4,15 +4,17 @@
  * The same click path as the main thread's (public-deps.ts, record-click.ts); only what must
  * be one for the service comes from the main thread (serving-protocol.ts): the mirror's table
  * (shared memory), miss lookups, the day's session key, the rate limit's buckets, the rendered
- * opt-out pages.
+ * opt-out pages, the country database (shared memory: the bytes the main thread read and
+ * checked, at start and at each replacement it accepted).
  *
  * Each such thread is a V8 isolate of its own, and what it imports stays in its heap for the
  * life of the process: so it imports only what the click path runs (serving-stages.ts,
  * serving-events.ts, the mirror's view of the table; not the barrels that reach the sync, the
- * click sinks, SQLite or the notice), and the country database only when privacy.country is on.
+ * click sinks, SQLite or the notice), and the country database's reader only when
+ * privacy.country is on.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { resolveSettings } from '../config/settings.js';
+import { resolveClonedSettings } from '../config/settings.js';
 import { ClickrelayError, describeCause } from '../errors.js';
 import { closeSockets, ConnectionDrain } from '../http/drain.js';
 import { loadUws, type TemplatedApp } from '../http/uws.js';
@@ -60,14 +62,16 @@ process.on('uncaughtException', (err) => {
 });
 
 async function serve(): Promise<void> {
-  const s = resolveSettings(boot.config);
+  const s = resolveClonedSettings(boot.config);
   // Log lines go to the main thread's logger, which writes them with this thread's number.
   const log = createLogger(s.log.level, { write: (line: string) => post({ kind: 'log', line }) });
   const { uws } = loadUws({ allowJsFallback: s.server.allow_js_fallback }); // the main thread checked the build and TLS
   const tls = s.server.tls_cert_file ? { certFile: s.server.tls_cert_file, keyFile: s.server.tls_key_file } : null;
-  // The operator's file (privacy.country_db) as on the main thread, not the bundled database.
-  const countryDb = s.privacy.country === 'country' ? (await import('../country/country-db.js')).openCountryDb(s.privacy.country_db) : null;
-  const policy = policyFor(s, { countryOf: countryDb?.lookup ?? null });
+  // The database the main thread has in use, over its bytes; `boot` lets go of them, so a
+  // replaced database's memory is freed once no thread reads it.
+  const country = boot.country ? new (await import('../country/country-share.js')).SharedCountry(boot.country) : null;
+  boot.country = null;
+  const policy = policyFor(s, { countryOf: country?.lookup ?? null });
   const metrics = createMetrics({ processMetrics: false });
   metrics.outboxWritable.set(1);
 
@@ -109,6 +113,16 @@ async function serve(): Promise<void> {
       case 'mirror':
         mirror.update(m);
         break;
+      case 'country': {
+        let error: string | null = null;
+        try {
+          country?.update(m);
+        } catch (err) {
+          error = describeCause(err);
+        }
+        post({ kind: 'country-taken', generation: error === null ? (country?.generation ?? m.generation) : m.generation, error });
+        break;
+      }
       case 'miss-answer': {
         const waiting = misses.get(m.id);
         misses.delete(m.id);

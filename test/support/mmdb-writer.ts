@@ -163,3 +163,11 @@ export function writeMmdb(spec: MmdbSpec): Buffer {
   ]);
   return Buffer.concat([tree, Buffer.alloc(16), ...dataParts, METADATA_MARKER, metadata]);
 }
+
+/**
+ * A DB-IP-shaped country file (DBIP-Country-Lite, IPv4 and IPv6) that says `code` for
+ * 81.2.69.0/24: what the country tests start with and rename over each other.
+ */
+export function dbipCountryFile(code: string, builtAt: Date): Buffer {
+  return writeMmdb({ databaseType: 'DBIP-Country-Lite', ipVersion: 6, builtAt, networks: [['81.2.69.0/24', { country: { iso_code: code } }]] });
+}

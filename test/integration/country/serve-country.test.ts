@@ -19,7 +19,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClickrelayError } from '../../../src/errors.js';
 import { assertBuilt, CLI } from '../../support/child-service.js';
-import { writeMmdb } from '../../support/mmdb-writer.js';
+import { dbipCountryFile, writeMmdb } from '../../support/mmdb-writer.js';
 import { startTestService, type TestService } from '../../support/service.js';
 import { readAcrossShards } from '../../support/shards.js';
 import { waitFor } from '../../support/wait-for.js';
@@ -31,9 +31,6 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
 const DBIP_ATTRIBUTION = 'IP Geolocation by DB-IP (https://db-ip.com), licensed under CC BY 4.0.';
 
-/** A DB-IP-shaped country file that says `code` for 81.2.69.0/24. */
-const dbip = (code: string, builtAt: Date) =>
-  writeMmdb({ databaseType: 'DBIP-Country-Lite', ipVersion: 6, builtAt, networks: [['81.2.69.0/24', { country: { iso_code: code } }]] });
 const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000);
 
 async function withService(env: Record<string, string>, body: (svc: TestService) => Promise<void>): Promise<void> {
@@ -64,14 +61,14 @@ describe('privacy.country_db', () => {
   it('uses the operator file, and a file renamed over it for the next click without a restart', async () => {
     const file = join(tmp, 'swap.mmdb');
     const first = daysAgo(3);
-    writeFileSync(file, dbip('GB', first));
+    writeFileSync(file, dbipCountryFile('GB', first));
     await withService({ CLICKRELAY_PRIVACY_COUNTRY_DB: file }, async (svc) => {
       expect(svc.logs.find((l) => l['event'] === 'country_db_loaded')).toMatchObject({ file, bundled: false, database_type: 'DBIP-Country-Lite' });
       expect(await metric(svc, 'clickrelay_country_db_build_timestamp_seconds')).toBe(Math.floor(first.getTime() / 1000));
       expect((await clickFrom(svc, '81.2.69.160'))['country']).toBe('GB');
 
       const second = daysAgo(1);
-      writeFileSync(`${file}.part`, dbip('IE', second));
+      writeFileSync(`${file}.part`, dbipCountryFile('IE', second));
       renameSync(`${file}.part`, file);
       await waitFor('the watcher to swap the new file in', () => svc.logs.some((l) => l['event'] === 'country_db_swapped'));
       expect(await metric(svc, 'clickrelay_country_db_build_timestamp_seconds')).toBe(Math.floor(second.getTime() / 1000));
@@ -82,7 +79,7 @@ describe('privacy.country_db', () => {
 
   it('a database older than privacy.country_db_max_age_days warns once, naming what to do; the status page shows it with its licence', async () => {
     const file = join(tmp, 'old.mmdb');
-    writeFileSync(file, dbip('GB', daysAgo(45)));
+    writeFileSync(file, dbipCountryFile('GB', daysAgo(45)));
     await withService({ CLICKRELAY_PRIVACY_COUNTRY_DB: file, CLICKRELAY_PRIVACY_COUNTRY_DB_MAX_AGE_DAYS: '30' }, async (svc) => {
       const stale = svc.logs.filter((l) => l['event'] === 'country_db_stale');
       expect(stale).toHaveLength(1);
@@ -98,7 +95,7 @@ describe('privacy.country_db', () => {
   it('status (the built CLI) shows the database the running serve uses, its age, licence and attribution', async () => {
     assertBuilt();
     const file = join(tmp, 'status.mmdb');
-    writeFileSync(file, dbip('GB', daysAgo(10)));
+    writeFileSync(file, dbipCountryFile('GB', daysAgo(10)));
     await withService({ CLICKRELAY_PRIVACY_COUNTRY_DB: file }, async (svc) => {
       const env = { ...process.env, CLICKRELAY_CONFIG: '', CLICKRELAY_STORAGE_DATA_DIR: svc.dataDir, CLICKRELAY_LOG_LEVEL: 'warn' };
       const json = JSON.parse((await run(process.execPath, [CLI, 'status', '--json'], { env, cwd: tmpdir() })).stdout) as { privacy: { country: Record<string, unknown> } };
@@ -141,7 +138,7 @@ describe('privacy.country_db', () => {
 
   it('with server.threads = 2, serving thread 1 uses the operator file too, and every opt-out page names it', async () => {
     const file = join(tmp, 'threads.mmdb');
-    writeFileSync(file, dbip('IS', daysAgo(2))); // the bundled database does not say IS for this range
+    writeFileSync(file, dbipCountryFile('IS', daysAgo(2))); // the bundled database does not say IS for this range
     await withService({ CLICKRELAY_PRIVACY_COUNTRY_DB: file, CLICKRELAY_SERVER_THREADS: '2' }, async (svc) => {
       /** One GET on a connection of its own: the kernel spreads new connections over the threads. */
       const getOnce = (path: string, headers: Record<string, string> = {}) =>

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
-import { loggableSettings, resolveSettings } from '../../../src/config/settings.js';
+import ipaddr from 'ipaddr.js';
+import { loggableSettings, resolveClonedSettings, resolveSettings } from '../../../src/config/settings.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cr-settings-'));
 const settingsOf = (env: Record<string, string>) => resolveSettings(loadConfig({ env, cwd: dir }));
@@ -32,6 +33,15 @@ describe('resolveSettings', () => {
     expect(s.trustedProxies.size).toBe(3);
     expect(s.trustedProxies.v4.map(([, bits]) => bits)).toEqual([8, 32]);
     expect(s.trustedProxies.v6.map(([, bits]) => bits)).toEqual([32]);
+  });
+
+  it('settings cloned into a worker thread get working trust_proxy ranges again (a clone keeps data, not classes)', () => {
+    const s = settingsOf({ CLICKRELAY_SERVER_TRUST_PROXY: '10.0.0.0/8, 2001:db8::/32' });
+    const again = resolveClonedSettings(structuredClone(s));
+    expect(again.trustedProxies.v4[0]![0]).toBeInstanceOf(ipaddr.IPv4);
+    expect(ipaddr.parse('10.1.2.3').match(again.trustedProxies.v4[0]!)).toBe(true);
+    expect(ipaddr.parse('2001:db8::1').match(again.trustedProxies.v6[0]!)).toBe(true);
+    expect(again).toMatchObject({ standalone: s.standalone, durability: s.durability, threads: s.threads, server: s.server });
   });
 
   it('is deep-frozen: no stage can change what another one was built from', () => {
