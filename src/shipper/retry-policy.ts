@@ -36,7 +36,7 @@ export function createRetryPolicy(o: {
   capMs: number;
   random: () => number;
   stopping: AbortSignal;
-  /** Cuts the backoff waiting now short (a drain: the operator asked to ship now); read at each wait. */
+  /** Cuts the backoff waiting now short (a drain: the operator asked to ship now); read at each wait. A Retry-After wait is kept. */
   hurry?: () => AbortSignal;
 }): RetryPolicy {
   const policy: RetryPolicy = {
@@ -60,7 +60,9 @@ export function createRetryPolicy(o: {
             const delayMs = retryDelay({ attempt: n, retryAfterMs: t.retryAfterMs ?? null, baseMs: o.baseMs, capMs: o.capMs, random: o.random });
             n++;
             await onRetry(t.failure, delayMs, n);
-            await sleep(delayMs, o.stopping, o.hurry?.());
+            // A drain cuts our own backoff short, never a wait the other side asked for
+            // (Retry-After on a 429 or 503): "ship now" must not hammer a main system that said when.
+            await sleep(delayMs, o.stopping, t.retryAfterMs == null ? o.hurry?.() : undefined);
             continue;
           }
         }

@@ -66,6 +66,27 @@ describe('shipper under faults', () => {
     expect(posts.at(-1)!.at - posts[refused]!.at).toBeGreaterThanOrEqual(950);
   });
 
+  it('keeps a Retry-After wait when a drain (ship now) comes during it, and cuts only its own backoff', async () => {
+    r = await rig({ batchSize: 500, maxBackoffMs: 5_000 });
+    r.ms.faults.status429 = { count: 1, retryAfter: 1 };
+    const sent = await recordWhileShipping(r, 20, 1);
+    // The wait begins once the failed attempt is noted on the clicks (onRetry, then the sleep).
+    await waitFor('the 429 noted on the clicks', () => {
+      const ro = openOutboxReadOnly(r!.dir);
+      try {
+        return ofType(r!.events, 'retry').length > 0 && ([...ro.clicks()][0]?.attempts ?? 0) > 0;
+      } finally {
+        ro.close();
+      }
+    });
+    const res = await r.shipper.drain({ timeoutMs: 10_000 }); // the operator's "ship now", during the wait
+    expect(res.pending).toBe(0);
+    expectAllDeliveredOnce(r, sent);
+    const posts = r.ms.requestLog.entries.filter((e) => e.route === 'record-clicks');
+    const refused = posts.findIndex((e) => e.status === 429);
+    expect(posts.at(-1)!.at - posts[refused]!.at).toBeGreaterThanOrEqual(950);
+  });
+
   it('caps a Retry-After longer than max_backoff_ms', async () => {
     r = await rig({ maxBackoffMs: 300 });
     r.ms.faults.status429 = { count: 1, retryAfter: 3600 };
