@@ -40,16 +40,17 @@ const SCHEDSTAT = '/proc/thread-self/schedstat';
 const hasSchedstat = existsSync(SCHEDSTAT);
 
 /**
- * This thread's clock, less the time it stood ready on a run queue while another process
- * had the core (schedstat's second field, Linux). What the tests below measure is what
- * this thread did or waited for itself; a busy machine taking the core away for a moment
- * is not a stall of ours (it failed a run on a loaded machine, issue #26). Without
- * schedstat it is the plain clock.
+ * The time this thread spent running on a core (schedstat's first field, Linux): what the
+ * tests below measure is how long this thread itself was busy between two turns of its event
+ * loop, which is what a sync done here in slices (or a big read of the index here) would
+ * show. Time the thread was off the core is not a stall of ours: a busy machine taking the
+ * core away (schedstat's run-queue wait, which a run on a loaded machine hit, issue #26) or
+ * another process's I/O and memory pressure (a 60 ms gap with three test files at a time on
+ * two cores). Without schedstat it is the plain clock.
  */
 function ownClockMs(): number {
   if (!hasSchedstat) return performance.now();
-  const waitedNs = Number(readFileSync(SCHEDSTAT, 'utf8').split(' ')[1]);
-  return performance.now() - waitedNs / 1e6;
+  return Number(readFileSync(SCHEDSTAT, 'utf8').split(' ')[0]) / 1e6;
 }
 
 /** Longest gap between two turns of this thread's event loop while `work` runs (elapsed time is the thing measured: the timer is the probe). */
