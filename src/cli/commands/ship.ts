@@ -31,15 +31,17 @@ export async function ship(argv: string[]): Promise<number> {
   if (!Number.isFinite(timeoutS) || timeoutS < 0) usageError(`--timeout ${String(cmd.values.timeout)} is not a number of seconds`);
   const config = cmd.loadConfig();
   const settings = resolveSettings(config);
+  // Standalone in this configuration: nowhere to ship to, whether a serve runs or not (exit 2,
+  // as documented), rather than asking a serve that would only say the same.
+  const sink = CLICK_SINKS[settings.clickSink];
+  if (!sink.delivers) {
+    throw new ConfigError('ship: main_system.base_url and main_system.database_url are empty (standalone): there is nowhere to ship to (or set shipper.sink = "nats" and [nats])');
+  }
   const serve = runningServe(settings);
   if (serve) {
     const answer = (await askServe(settings, serve, SHIP_PATH, { timeout_s: timeoutS }, timeoutS)) as ShipAnswer;
     process.stderr.write(doneBy('ship --once', serve));
     return printed(answer, CLICK_SINKS[answer.sink as ClickSinkKind] ?? CLICK_SINKS[settings.clickSink], timeoutS);
-  }
-  const sink = CLICK_SINKS[settings.clickSink];
-  if (!sink.delivers) {
-    throw new ConfigError('ship: main_system.base_url and main_system.database_url are empty (standalone): there is nowhere to ship to (or set shipper.sink = "nats" and [nats])');
   }
   cmd.actAsOwner(config);
   ensureDataDir(settings.storage.data_dir);

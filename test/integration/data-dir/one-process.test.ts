@@ -69,6 +69,11 @@ describe('two processes on one data folder', () => {
     const ship = await cli(['ship', '--once'], { CLICKRELAY_STORAGE_DATA_DIR: data, CLICKRELAY_MAIN_SYSTEM_BASE_URL: 'http://127.0.0.1:9', CLICKRELAY_MAIN_SYSTEM_API_KEY: 'k' });
     expect(ship.code, ship.stderr).toBe(1);
     expect(ship.stderr).toMatch(new RegExp(`^clickrelay: CR_ERR_ADMIN_CONTROL: clickrelay serve \\(pid ${a.proc.pid}\\) answered .*/admin/ship with HTTP 503: .*standalone`, 'm'));
+    // Standalone here as well: nowhere to ship to, said as without a serve (exit 2), nothing asked.
+    const standalone = await cli(['ship', '--once'], { CLICKRELAY_STORAGE_DATA_DIR: data });
+    expect(standalone.code, standalone.stderr).toBe(2);
+    expect(standalone.stderr).toMatch(/standalone\): there is nowhere to ship to/);
+    expect(standalone.stderr).not.toContain('done by the running serve');
 
     const more = onA.answered.size;
     await waitFor('clicks still answered after the refusal', () => onA.answered.size >= more + 100);
