@@ -16,13 +16,34 @@ export function assertBuilt(): void {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" (npm test does it) before this test`);
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => res(port));
-    });
-    s.on('error', rej);
+/**
+ * A port for a server a test starts in another process, free when asked. Not the kernel's
+ * `listen(0)`: that hands out a port of the ephemeral range, which every outgoing connection
+ * on the machine draws from too, so between this call and the child's bind a client of another
+ * test file (three run at once) could take it (seen: CR_ERR_LISTEN_FAILED, "in use by another
+ * process"). Ports come from below the ephemeral range instead (net.ipv4.ip_local_port_range,
+ * 32768–60999 on Linux by default), from a slice of its own for each vitest worker, starting at
+ * a random place in the slice and probed before use.
+ */
+const PORT_BASE = 20_000;
+const PORT_SLICE = 2_000;
+const slice = Number(process.env.VITEST_POOL_ID ?? 0) % 6; // 20000–31999: below the ephemeral range
+let nextPort = PORT_BASE + slice * PORT_SLICE + Math.floor(Math.random() * PORT_SLICE);
+
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < PORT_SLICE; tries++) {
+    const port = nextPort;
+    nextPort = PORT_BASE + slice * PORT_SLICE + ((nextPort - PORT_BASE - slice * PORT_SLICE + 1) % PORT_SLICE);
+    if (await bindable(port)) return port;
+  }
+  throw new Error(`no free port in ${PORT_BASE + slice * PORT_SLICE}–${PORT_BASE + (slice + 1) * PORT_SLICE - 1}`);
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const s = net.createServer();
+    s.once('error', () => res(false));
+    s.listen({ port, host: '127.0.0.1', exclusive: true }, () => s.close(() => res(true)));
   });
 }
 
