@@ -6,28 +6,16 @@
  * erasure works beside a running serve, whose chain goes on intact.
  */
 import Database from 'better-sqlite3';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AuditReport } from '../../../src/audit/report.js';
-import { assertBuilt, runCli, serveEnv, waitReady, type Child } from '../../support/child-service.js';
+import { runCli, serveEnv, waitReady, type Child } from '../../support/child-service.js';
 import { CHROME, storedClick, tempDataDir, writeOutbox } from '../../unit/audit/helpers.js';
 import { cli, dataDirEnv } from './cli.js';
+import { oneLinkFolder } from '../../support/one-link-folder.js';
 
-let root = '';
-let links = '';
-
-beforeAll(() => {
-  assertBuilt();
-  root = mkdtempSync(join(tmpdir(), 'cr-pii-'));
-  links = join(root, 'links.json');
-  writeFileSync(links, JSON.stringify([{ tracking_id: 'lt_pii', original_url: 'https://example.com/', is_active: true }]));
-});
-
-afterAll(() => {
-  if (root) rmSync(root, { recursive: true, force: true });
-});
+const { root, links } = oneLinkFolder('cr-pii-', 'lt_pii');
 
 async function auditJson(dir: string): Promise<{ code: number | null; report: AuditReport }> {
   const r = await cli(['audit', '--json'], dataDirEnv(dir));

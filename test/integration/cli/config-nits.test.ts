@@ -4,26 +4,14 @@
  * first, before any stage opens a file in it); a server.trust_proxy that trusts everyone is
  * warned about at start and in `status`.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, refusalLines, runCli, serveEnv, waitReady } from '../../support/child-service.js';
+import { describe, expect, it } from 'vitest';
+import { refusalLines, runCli, serveEnv, waitReady } from '../../support/child-service.js';
 import { cli } from '../audit/cli.js';
+import { oneLinkFolder } from '../../support/one-link-folder.js';
 
-let root = '';
-let links = '';
-
-beforeAll(() => {
-  assertBuilt();
-  root = mkdtempSync(join(tmpdir(), 'cr-config-nits-'));
-  links = join(root, 'links.json');
-  writeFileSync(links, JSON.stringify([{ tracking_id: 'lt_nit', original_url: 'https://example.com/', is_active: true }]));
-});
-
-afterAll(() => {
-  if (root) rmSync(root, { recursive: true, force: true });
-});
+const { root, links } = oneLinkFolder('cr-config-nits-', 'lt_nit');
 
 describe('configuration named as written', () => {
   it('sync.max_change_ratio = nan is refused naming nan', async () => {

@@ -4,28 +4,15 @@
  * answered (each marked by a unique tag); `ship --once` asks the serve instead of shipping beside it; a SIGKILLed serve does not
  * block the next start (the kernel drops its lock).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { storedTags } from '../../support/shards.js';
-import { assertBuilt, refusalLines, runCli, serveEnv, waitReady } from '../../support/child-service.js';
+import { refusalLines, runCli, serveEnv, waitReady } from '../../support/child-service.js';
 import { waitFor } from '../../support/wait-for.js';
 import { cli } from '../audit/cli.js';
+import { oneLinkFolder } from '../../support/one-link-folder.js';
 
-let root = '';
-let links = '';
-
-beforeAll(() => {
-  assertBuilt();
-  root = mkdtempSync(join(tmpdir(), 'cr-lock-'));
-  links = join(root, 'links.json');
-  writeFileSync(links, JSON.stringify([{ tracking_id: 'lt_lock', original_url: 'https://example.com/', is_active: true }]));
-});
-
-afterAll(() => {
-  if (root) rmSync(root, { recursive: true, force: true });
-});
+const { root, links } = oneLinkFolder('cr-lock-', 'lt_lock');
 
 /** Clicks on `port` tagged t<n> until `stop()` says so; the tags of the 302s received. */
 function load(port: number, prefix: string) {

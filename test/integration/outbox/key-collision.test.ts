@@ -6,27 +6,14 @@
  * and the writer re-reads its tip, so the click after it is stored again.
  */
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openOutboxReadOnly } from '../../../src/outbox/index.js';
-import { assertBuilt, runCli, serveEnv, waitReady } from '../../support/child-service.js';
+import { runCli, serveEnv, waitReady } from '../../support/child-service.js';
 import { waitFor } from '../../support/wait-for.js';
+import { oneLinkFolder } from '../../support/one-link-folder.js';
 
-let root = '';
-let links = '';
-
-beforeAll(() => {
-  assertBuilt();
-  root = mkdtempSync(join(tmpdir(), 'cr-collide-'));
-  links = join(root, 'links.json');
-  writeFileSync(links, JSON.stringify([{ tracking_id: 'lt_key', original_url: 'https://example.com/', is_active: true }]));
-});
-
-afterAll(() => {
-  if (root) rmSync(root, { recursive: true, force: true });
-});
+const { root, links } = oneLinkFolder('cr-collide-', 'lt_key');
 
 /** Puts a copy of the newest row at the next position, with a click_id of its own. */
 function takeNextPosition(dataDir: string): number {

@@ -6,29 +6,17 @@
  * CR_ERR_OUTBOX_BEHIND_HEAD and `audit` fails, naming the lost tail.
  */
 import Database from 'better-sqlite3';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readHead } from '../../../src/outbox/index.js';
 import { checkWal, WAL_FRAME_HEADER_BYTES, WAL_HEADER_BYTES } from '../../../src/outbox/wal-check.js';
-import { assertBuilt, refusalLines, runCli, serveEnv, waitReady } from '../../support/child-service.js';
+import { refusalLines, runCli, serveEnv, waitReady } from '../../support/child-service.js';
 import { waitFor } from '../../support/wait-for.js';
 import { cli } from '../audit/cli.js';
+import { oneLinkFolder } from '../../support/one-link-folder.js';
 
-let root = '';
-let links = '';
-
-beforeAll(() => {
-  assertBuilt();
-  root = mkdtempSync(join(tmpdir(), 'cr-lost-tail-'));
-  links = join(root, 'links.json');
-  writeFileSync(links, JSON.stringify([{ tracking_id: 'lt_tail', original_url: 'https://example.com/', is_active: true }]));
-});
-
-afterAll(() => {
-  if (root) rmSync(root, { recursive: true, force: true });
-});
+const { root, links } = oneLinkFolder('cr-lost-tail-', 'lt_tail');
 
 /** Clicks over 16 connections until stopped; `answered` counts the 302s. */
 function load(port: number) {
