@@ -210,7 +210,14 @@ class ServingThread {
     }, delay);
   }
 
+  /*
+   * Between a thread's exit and its restart there is no worker to answer: a message posted to
+   * the dead one would wait forever (a scrape, a TLS reload, or the drain of a SIGTERM).
+   * Each call below answers at once then, with what the restarted thread will do anyway.
+   */
+
   #ask<K extends 'drained' | 'stopped'>(kind: K, m: ToServing): Promise<void> {
+    if (!this.#running) return Promise.resolve(); // nothing to drain or stop (and #stopping keeps it from restarting)
     return new Promise((resolve) => {
       this.#waits.set(kind, resolve);
       this.post(m);
@@ -218,6 +225,7 @@ class ServingThread {
   }
 
   scrape(): Promise<unknown[]> {
+    if (!this.#running) return Promise.resolve([]); // its counters died with it
     const id = ++this.#ids;
     return new Promise((resolve) => {
       this.#scrapes.set(id, resolve);
@@ -226,6 +234,7 @@ class ServingThread {
   }
 
   reloadTls(): Promise<string | null> {
+    if (!this.#running) return Promise.resolve(null); // it reads the files when it restarts
     const id = ++this.#ids;
     return new Promise((resolve) => {
       this.#reloads.set(id, resolve);

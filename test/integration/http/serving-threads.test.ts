@@ -50,9 +50,18 @@ afterAll(async () => {
 
 describe('a serving thread that dies', () => {
   it('is logged with CR_ERR_SERVING_THREAD_DIED, restarted, and its shard serves and ships again', async () => {
-    const thread = svc.service.serving!.threads[0]!;
+    const serving = svc.service.serving!;
+    const thread = serving.threads[0]!;
     const before = thread.worker;
+    // Asked between its exit and its restart (this listener runs after the one that schedules
+    // the restart), a dead thread must not leave a /metrics scrape or a TLS reload waiting.
+    const inTheGap = new Promise<{ scraped: unknown[][]; reloaded: boolean; restarted: boolean }>((resolve) =>
+      before.once('exit', () => {
+        void Promise.all([serving.scrape(), serving.reloadTls().then(() => true)]).then(([scraped, reloaded]) => resolve({ scraped, reloaded, restarted: thread.worker !== before }));
+      }),
+    );
     thread.post({ kind: 'crash' });
+    expect(await inTheGap).toEqual({ scraped: [[]], reloaded: true, restarted: false });
     await waitFor('the death logged with its code', () => svc.logs.some((l) => l.event === 'serving_thread_died' && l.code === 'CR_ERR_SERVING_THREAD_DIED' && l.thread === 1));
     await waitFor('a new thread 1', () => thread.worker !== before);
 
@@ -74,4 +83,15 @@ describe('a serving thread that dies', () => {
     expect(shard1.length).toBeGreaterThan(0);
     await waitFor('shard 1 acknowledged', () => readAcrossShards(svc.dataDir).clicks.filter((c) => c.shard === 1).every((c) => c.state === 'shipped'));
   }, 90_000);
+});
+
+describe('a stop while a serving thread is down', () => {
+  it('does not wait for the dead thread: SIGTERM between its exit and its restart stops the service', async () => {
+    const thread = svc.service.serving!.threads[0]!;
+    const before = thread.worker;
+    const stopped = new Promise<void>((resolve, reject) => before.once('exit', () => void svc.stop().then(resolve, reject)));
+    thread.post({ kind: 'crash' });
+    await stopped;
+    expect(thread.worker).toBe(before); // stopped in the gap: never restarted
+  }, 60_000);
 });
