@@ -1,31 +1,29 @@
 /** The command table: name → module, and the usage text built from it. */
 import { wrapText } from './args.js';
-import { serve } from './commands/serve.js';
-import { status } from './commands/status.js';
-import { sync } from './commands/sync.js';
-import { ship } from './commands/ship.js';
-import { deadLetters } from './commands/dead-letters.js';
-import { audit } from './commands/audit.js';
-import { erase } from './commands/erase.js';
-import { exportCommand } from './commands/export.js';
-import { privacyNotice } from './commands/privacy-notice.js';
-import { backup } from './commands/backup.js';
-import { restore } from './commands/restore.js';
-
 export type Command = (argv: string[]) => Promise<number>;
 
+/**
+ * Each command's module is loaded only when that command runs: importing all of them (the
+ * service, SQLite, uWebSockets.js, the sinks) took half a second before `--help` could print,
+ * and every command paid for the others' modules.
+ */
+const lazy =
+  <M>(load: () => Promise<M>, pick: (m: M) => Command): Command =>
+  async (argv) =>
+    pick(await load())(argv);
+
 export const COMMANDS: Record<string, Command> = {
-  serve,
-  sync,
-  ship,
-  status,
-  'dead-letters': deadLetters,
-  audit,
-  erase,
-  export: exportCommand,
-  'privacy-notice': privacyNotice,
-  backup,
-  restore,
+  serve: lazy(() => import('./commands/serve.js'), (m) => m.serve),
+  sync: lazy(() => import('./commands/sync.js'), (m) => m.sync),
+  ship: lazy(() => import('./commands/ship.js'), (m) => m.ship),
+  status: lazy(() => import('./commands/status.js'), (m) => m.status),
+  'dead-letters': lazy(() => import('./commands/dead-letters.js'), (m) => m.deadLetters),
+  audit: lazy(() => import('./commands/audit.js'), (m) => m.audit),
+  erase: lazy(() => import('./commands/erase.js'), (m) => m.erase),
+  export: lazy(() => import('./commands/export.js'), (m) => m.exportCommand),
+  'privacy-notice': lazy(() => import('./commands/privacy-notice.js'), (m) => m.privacyNotice),
+  backup: lazy(() => import('./commands/backup.js'), (m) => m.backup),
+  restore: lazy(() => import('./commands/restore.js'), (m) => m.restore),
 };
 
 export const SUMMARIES: Record<string, string> = {
