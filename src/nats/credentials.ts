@@ -9,7 +9,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { credsAuthenticator, tokenAuthenticator, usernamePasswordAuthenticator, type Authenticator } from '@nats-io/transport-node';
+import type { Authenticator } from '@nats-io/transport-node';
+import { nats } from './client-lib.js';
 import { ConfigError } from '../errors.js';
 
 export const NATS_CREDENTIAL_NAME = 'nats_credentials';
@@ -32,7 +33,7 @@ export function parseNatsCredentials(text: string, origin: string): NatsCredenti
   if (jwt !== undefined) {
     const seed = CREDS_SEED.exec(text)?.[1];
     if (seed === undefined) throw new ConfigError(`nats credentials (${origin}): a .creds file without its USER NKEY SEED block`);
-    return { kind: 'creds', authenticator: credsAuthenticator(new TextEncoder().encode(text)), secrets: [jwt, seed], origin };
+    return { kind: 'creds', authenticator: nats().credsAuthenticator(new TextEncoder().encode(text)), secrets: [jwt, seed], origin };
   }
   const line = text.replace(/\r?\n$/, '');
   if (line.includes('\n')) throw new ConfigError(`nats credentials (${origin}): more than one line, and not a .creds file`);
@@ -40,9 +41,9 @@ export function parseNatsCredentials(text: string, origin: string): NatsCredenti
   if (colon > 0) {
     const user = line.slice(0, colon);
     const pass = line.slice(colon + 1);
-    return { kind: 'user_password', authenticator: usernamePasswordAuthenticator(user, pass), secrets: [pass, line], origin };
+    return { kind: 'user_password', authenticator: nats().usernamePasswordAuthenticator(user, pass), secrets: [pass, line], origin };
   }
-  return { kind: 'token', authenticator: tokenAuthenticator(line), secrets: [line], origin };
+  return { kind: 'token', authenticator: nats().tokenAuthenticator(line), secrets: [line], origin };
 }
 
 export function readNatsCredentials(s: { credentials_file: string }, env: NodeJS.ProcessEnv = process.env): NatsCredentials {

@@ -12,7 +12,8 @@
  * end. While the client is reconnecting nothing is published (it would buffer the messages
  * and flush them, stale, on reconnect): a batch is told to come back later.
  */
-import { connect, createInbox, headers, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
+import type { ConnectionOptions, NatsConnection } from '@nats-io/transport-node';
+import { nats } from './client-lib.js';
 import { faultVerdict } from './faults.js';
 import { readPubAck } from './pub-ack.js';
 import type { PubVerdict } from './verdict.js';
@@ -75,11 +76,11 @@ export class PublishLink {
     const { scrub, subject } = this.o;
     let nc: NatsConnection;
     try {
-      nc = await connect(this.o.connect);
+      nc = await nats().connect(this.o.connect);
     } catch (err) {
       return faultVerdict(err, scrub);
     }
-    const inbox = createInbox();
+    const inbox = nats().createInbox();
     const waiters = new Map<string, Waiter>();
     const failAll = (v: PubVerdict): void => {
       const ws = [...waiters.values()];
@@ -101,7 +102,7 @@ export class PublishLink {
         }
         const reply = `${inbox}.${++n}`;
         waiters.set(reply, done);
-        const h = headers();
+        const h = nats().headers();
         h.set('Nats-Msg-Id', msgId);
         try {
           nc.publish(subj, body, { reply, headers: h });

@@ -5,7 +5,8 @@
  * stream needs publish on `$JS.API.STREAM.INFO.<stream>`; without it the window is unknown
  * and the probe says so rather than failing. Never throws; no credential in its text.
  */
-import { connect, millis, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { nats } from './client-lib.js';
 import { scrubSecrets } from '../errors.js';
 import { connectOptions } from './connect-options.js';
 import { readNatsCredentials } from './credentials.js';
@@ -36,7 +37,7 @@ export async function probeNats(s: NatsSettings, env: NodeJS.ProcessEnv = proces
   const out: NatsProbe = { where: `${servers.where} subject ${s.subject}`, reachable: false, stream: 'unknown', duplicate_window_ms: null, captures_subject: null, error: null };
   let nc: NatsConnection;
   try {
-    nc = await connect({ ...connectOptions(servers, creds, s.timeout_ms), reconnect: false });
+    nc = await nats().connect({ ...connectOptions(servers, creds, s.timeout_ms), reconnect: false });
   } catch (err) {
     const v = faultVerdict(err, scrub);
     out.reachable = v.kind === 'access';
@@ -51,7 +52,7 @@ export async function probeNats(s: NatsSettings, env: NodeJS.ProcessEnv = proces
       out.error = s.create_stream ? null : `CR_ERR_NATS_NO_STREAM: there is no stream "${s.stream}" (create it, or set nats.create_stream = true)`;
     } else {
       out.stream = 'found';
-      out.duplicate_window_ms = millis(info.config.duplicate_window ?? 0);
+      out.duplicate_window_ms = nats().millis(info.config.duplicate_window ?? 0);
       out.captures_subject = (info.config.subjects ?? []).some((p) => subjectMatches(p, s.subject));
       if (!out.captures_subject) out.error = `CR_ERR_NATS_NO_STREAM: the stream "${s.stream}" does not capture the subject "${s.subject}"`;
     }

@@ -7,8 +7,9 @@
  * Rights: reading needs publish on `$JS.API.STREAM.INFO.<stream>`, creating on
  * `$JS.API.STREAM.CREATE.<stream>` (docs/nats.md); a relay that only publishes needs neither.
  */
-import { jetstreamManager, StorageType, type StreamInfo } from '@nats-io/jetstream';
-import { nanos, type NatsConnection } from '@nats-io/transport-node';
+import type { StreamInfo } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { jetstream, nats } from './client-lib.js';
 import { NatsError } from './errors.js';
 import { faultVerdict } from './faults.js';
 import type { PubVerdict } from './verdict.js';
@@ -24,7 +25,7 @@ const isNotFound = (err: unknown): boolean => (err as { code?: unknown }).code =
 
 /** The stream's info, or null when there is no such stream. Throws what the client throws otherwise. */
 export async function streamInfo(nc: NatsConnection, s: StreamSpec): Promise<StreamInfo | null> {
-  const jsm = await jetstreamManager(nc, { checkAPI: false, timeout: s.timeoutMs });
+  const jsm = await jetstream().jetstreamManager(nc, { checkAPI: false, timeout: s.timeoutMs });
   try {
     return await jsm.streams.info(s.stream);
   } catch (err) {
@@ -37,8 +38,8 @@ export async function streamInfo(nc: NatsConnection, s: StreamSpec): Promise<Str
 export async function ensureStream(nc: NatsConnection, s: StreamSpec, scrub: (t: string) => string): Promise<PubVerdict | null> {
   try {
     if ((await streamInfo(nc, s)) !== null) return null;
-    const jsm = await jetstreamManager(nc, { checkAPI: false, timeout: s.timeoutMs });
-    await jsm.streams.add({ name: s.stream, subjects: [s.subject], storage: StorageType.File, duplicate_window: nanos(s.duplicateWindowMs) });
+    const jsm = await jetstream().jetstreamManager(nc, { checkAPI: false, timeout: s.timeoutMs });
+    await jsm.streams.add({ name: s.stream, subjects: [s.subject], storage: jetstream().StorageType.File, duplicate_window: nats().nanos(s.duplicateWindowMs) });
     return null;
   } catch (err) {
     const v = faultVerdict(err, scrub);

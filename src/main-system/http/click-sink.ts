@@ -9,7 +9,8 @@
  * (../redact.ts), so a server or a library that echoes the key cannot carry it into a log
  * line or a dead-letter reason.
  */
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
+import { undici } from './undici.js';
 import type { ApiKey } from './api-key.js';
 import { classify, isShedding, readAnswer, readResults, type SendOutcome, type Verdict } from './click-answers.js';
 import { clickJson } from '../../lib/click-json.js';
@@ -52,7 +53,7 @@ export function httpClickSink(o: HttpClickSinkOptions): HttpClickSink {
   const prefix = base.pathname.replace(/\/+$/, '');
   const now = o.now ?? Date.now;
   let apiKey = o.apiKey;
-  const pool = new Pool(base.origin, {
+  const pool = new (undici().Pool)(base.origin, {
     connections: o.connections,
     pipelining: 1,
     connectTimeout: o.timeoutMs,

@@ -4,7 +4,8 @@
  * failure turned into a MainSystemError whose message names the route and status but never
  * the key (nor the base_url's credentials or query).
  */
-import { Pool, errors as undiciErrors } from 'undici';
+import type { Pool } from 'undici';
+import { undici } from './undici.js';
 import { MainSystemError } from '../errors.js';
 import { scrubSecrets } from '../../errors.js';
 import { redactHttpUrl } from '../../lib/redact.js';
@@ -90,7 +91,7 @@ export class MainSystemClient {
     this.#key = opts.apiKey;
     this.#timeoutMs = opts.timeoutMs;
     this.where = redactHttpUrl(opts.baseUrl);
-    this.#pool = new Pool(u.origin, {
+    this.#pool = new (undici().Pool)(u.origin, {
       connections: opts.connections ?? 8,
       headersTimeout: opts.timeoutMs,
       bodyTimeout: opts.timeoutMs,
@@ -187,9 +188,9 @@ export class MainSystemClient {
     if (outer?.aborted) return new MainSystemError('CR_ERR_MAIN_ABORTED', `GET ${route} stopped: sync aborted`, { cause: err });
     if (
       deadline.aborted ||
-      err instanceof undiciErrors.HeadersTimeoutError ||
-      err instanceof undiciErrors.BodyTimeoutError ||
-      err instanceof undiciErrors.ConnectTimeoutError
+      err instanceof undici().errors.HeadersTimeoutError ||
+      err instanceof undici().errors.BodyTimeoutError ||
+      err instanceof undici().errors.ConnectTimeoutError
     ) {
       return new MainSystemError('CR_ERR_MAIN_TIMEOUT', `main system did not answer GET ${route} at ${this.where} within ${timeoutMs} ms`);
     }

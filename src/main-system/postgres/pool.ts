@@ -9,8 +9,11 @@
  * connections silently), and an error listener (an idle client whose server restarted emits
  * 'error'; unheard, that would end the process).
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { lazyRequire } from '../../lib/lazy-require.js';
 import { redactDatabaseUrl } from '../../lib/redact.js';
+
+const pgLib = lazyRequire<typeof pg>('pg');
 
 export interface PoolOptions {
   url: string;
@@ -44,7 +47,7 @@ function withPassword(url: string, password: string | undefined): string {
 }
 
 export function openPool(o: PoolOptions): DbPool {
-  const pool = new pg.Pool({
+  const pool = new (pgLib().Pool)({
     connectionString: withPassword(o.url, o.password),
     max: o.max,
     connectionTimeoutMillis: o.timeoutMs,
