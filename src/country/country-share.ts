@@ -46,13 +46,15 @@ export class SharedCountry {
   }
 
   /**
-   * Takes a newer share (an older or the same one, re-sent after a start, is ignored). Its
-   * bytes are the ones the main thread checked, so the check here passes; should it not, the
-   * database in use stays and the error is the caller's to report.
+   * Takes a newer share (an older or the same one, re-sent after a start, is ignored); true
+   * when it did, so what was sent with it (the opt-out pages) is taken only then. Its bytes are
+   * the ones the main thread checked, so the check here passes; should it not, the database in
+   * use stays and the error is the caller's to report.
    */
-  update(share: CountryShare): void {
-    if (share.generation <= this.#generation) return;
+  update(share: CountryShare): boolean {
+    if (share.generation <= this.#generation) return false;
     this.#db = countryDatabaseFromBytes(share.file, Buffer.from(share.bytes));
     this.#generation = share.generation;
+    return true;
   }
 }

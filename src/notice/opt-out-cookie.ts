@@ -17,3 +17,12 @@ export type OptPage = 'opt-out' | 'opt-in';
  */
 export type OptOutPages = Readonly<Record<OptPage, readonly [notOptedOut: string, optedOut: string]>>;
 
+/**
+ * The pages a serving thread serves now. They name the country database in use and its
+ * licence, so its owner replaces them whole when that database is replaced; the routes read
+ * `current` on each request, one property read, and never hold on to an older set.
+ */
+export interface OptOutPagesHolder {
+  current: OptOutPages;
+}
+

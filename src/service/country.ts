@@ -8,7 +8,8 @@
  * running, so it is not watched. With server.threads > 1 the serving threads read the bytes
  * read here (country/country-share.ts): a replacement accepted here goes to every thread, and
  * is logged as swapped, with its metric, once every thread has it in use; one refused here
- * never leaves this thread.
+ * never leaves this thread. What names the database to visitors (the opt-out pages) is told
+ * of each replacement first, so it goes to the threads with it.
  */
 import { openCountryDb } from '../country/country-db.js';
 import { shareCountryDatabase, type CountryShare } from '../country/country-share.js';
@@ -20,8 +21,22 @@ import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { CountryLookup } from '../privacy/policy.js';
 
+/** Which database is in use, as the privacy notice names it and its licence. */
+export interface CountryInUse {
+  bundled: boolean;
+  file: string;
+  databaseType: string;
+}
+
 export interface CountryService {
   lookup: CountryLookup;
+  /** The database in use now, as the privacy notice names it. */
+  inUse(): CountryInUse;
+  /**
+   * Each accepted replacement, at once and before it goes to the serving threads (publishTo),
+   * so what is rebuilt from it here can travel with it.
+   */
+  onReplaced(replaced: (now: CountryInUse) => void): void;
   /** The database in use now, as status and the status page show it. */
   status(now?: Date): CountryDbStatus;
   /** The database in use now, for a serving thread k ≥ 1 (its bytes in shared memory). */
@@ -56,12 +71,15 @@ export async function countryService(db: ReturnType<typeof openCountryDb>, s: Se
   const fixed = bundled ? db.database : null;
   let generation = 0;
   let publish: ((share: CountryShare) => Promise<string[]>) | null = null;
+  let onReplaced: ((now: CountryInUse) => void) | null = null;
   let watch: CountryDbWatch | null = null;
   const current = (): CountryDatabase => (watch ? watch.current() : fixed!);
+  const named = (d: CountryDatabase): CountryInUse => ({ bundled, file: d.file, databaseType: d.databaseType });
   if (!bundled) {
     watch = await watchCountryDatabase(db.database, {
       swapped(next, previous) {
         generation++;
+        onReplaced?.(named(next));
         const taken = publish ? publish(shareCountryDatabase(next, generation)) : Promise.resolve([]);
         void taken.then((refusedBy) => {
           for (const why of refusedBy) log.error({ event: 'country_db_refused', code: 'CR_ERR_COUNTRY_DB_REPLACEMENT', file: next.file }, `the replaced country database ${next.file} could not be taken into use by ${why}; that thread keeps the one before`);
@@ -76,6 +94,10 @@ export async function countryService(db: ReturnType<typeof openCountryDb>, s: Se
   }
   return {
     lookup: watch ? watch.lookup : fixed!.lookup,
+    inUse: () => named(current()),
+    onReplaced(r) {
+      onReplaced = r;
+    },
     status: (now) => statusOf(current(), now),
     share: () => shareCountryDatabase(current(), generation),
     publishTo(p) {

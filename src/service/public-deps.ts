@@ -8,7 +8,7 @@ import type { Settings } from '../config/settings.js';
 import type { SessionKeyStore } from '../keys/index.js';
 import { isShed } from '../mirror/lookup/miss-lookup.js';
 import type { ServingMirror } from '../mirror/mirror-view.js';
-import type { OptOutPages } from '../notice/opt-out-cookie.js';
+import type { OptOutPagesHolder } from '../notice/opt-out-cookie.js';
 import { createSharedRateLimiter, type SharedBuckets } from '../lib/shared-rate-limit.js';
 import type { ClickRate } from '../observe/click-rate.js';
 import type { Logger } from '../observe/logger.js';
@@ -44,8 +44,11 @@ export interface PublicStages {
   requests: ReturnType<typeof requestEvents>;
   /** What the token buckets refill by; the wall clock unless a test brings its own. */
   clock?: Clock;
-  /** /privacy/opt-out and /privacy/opt-in, rendered once by the main thread (service.ts) for every serving thread. */
-  optOutPages: OptOutPages;
+  /**
+   * /privacy/opt-out and /privacy/opt-in as served now: rendered by the main thread
+   * (service/opt-out-pages.ts) for every serving thread, again when the country database is replaced.
+   */
+  optOutPages: Readonly<OptOutPagesHolder>;
   /** server.threads > 1: the rate limit's buckets in shared memory, one limit for every thread. */
   sharedBuckets?: SharedBuckets | null;
 }

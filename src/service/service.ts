@@ -7,9 +7,10 @@
  * file are opened first, the listeners next (serving the last good mirror at once), and
  * only then the first sync and the shipper, which may wait on a slow main system.
  * Each stage is built by its factory in stages.ts; each side job (uWS loading, gauges,
- * retention, serve.json, the status page, the listeners' dependencies) has its own file.
+ * retention, serve.json, the status page, the opt-out pages, the listeners' dependencies) has
+ * its own file.
  */
-import { buildPrivacyNotice, describeWeakened, optOutPages, weakenedSettings } from '../notice/index.js';
+import { describeWeakened, weakenedSettings } from '../notice/index.js';
 import type { Config } from '../config/schema.js';
 import { CLICK_SINKS, pausedWords, transportWeakened } from '../adapters/registry.js';
 import { resolveSettings, type Settings } from '../config/settings.js';
@@ -36,6 +37,7 @@ import { countryService, openCountryFor } from './country.js';
 import { adminEvents, clickEvents, mirrorEvents, requestEvents, shipperEvents } from './events.js';
 import { gaugeRefresher } from './gauges.js';
 import { mainSystemHealth } from './main-system-health.js';
+import { servedOptOutPages } from './opt-out-pages.js';
 import { publicAppDeps } from './public-deps.js';
 import { PublicListener } from './public-listener.js';
 import { startRetention } from './retention.js';
@@ -179,8 +181,9 @@ async function startLocked(config: Config, s: Settings, log: Logger, opts: Servi
   const drain = new ConnectionDrain();
   const clicks = clickEvents(log, metrics);
   const requests = requestEvents(log, metrics);
-  // The notice names the country database in use; every serving thread serves these same pages.
-  const pages = optOutPages(buildPrivacyNotice(s, new Date(), countryDb ?? undefined));
+  // The notice names the country database in use; every serving thread serves these same
+  // pages, rebuilt here when that database is replaced.
+  const pages = servedOptOutPages(s, country);
   const publicListener = new PublicListener(publicAppDeps(s, { uws, tls, mirror, outbox, keys, shipper, policy, rate, drain, metrics, log, clicks, requests, clock: opts.clock, optOutPages: pages, sharedBuckets: buckets }), s.server.host, { reusePort: multi });
   // The writers of serving threads 1 … threads-1 live in those threads; each hands the main
   // thread an ops line to its shard, attached to the one shard set the shipper reads.
@@ -235,7 +238,8 @@ async function startLocked(config: Config, s: Settings, log: Logger, opts: Servi
       const threads = serving;
       mirror.onShareChange((share) => threads.publishMirror(share));
       threads.publishMirror(mirror.share()); // a sync that ended while the threads started
-      // Each country database replacement accepted here, to every thread (each took the one in use at its start).
+      // Each country database replacement accepted here, to every thread (each took the one in
+      // use at its start), with the opt-out pages naming it (rebuilt before it is published).
       country?.publishTo((share) => threads.publishCountry(share));
       if (country) void threads.publishCountry(country.share()); // a replacement accepted while the threads started
     }

@@ -8,8 +8,8 @@
  *
  *   main → thread  the mirror's table in shared memory at each swap (`mirror`), the country
  *                  database's bytes in shared memory at start and at each replacement the main
- *                  thread accepted (`country`, country/country-share.ts), miss answers, metric
- *                  scrapes, a TLS reload, the stop
+ *                  thread accepted (`country`, country/country-share.ts, with the opt-out pages
+ *                  rendered for it), miss answers, metric scrapes, a TLS reload, the stop
  *   thread → main  its shard's ops line (the shipper, retention and status reach the writer on
  *                  it), `committed` (at most once per event-loop turn: the shipper's nudge),
  *                  miss questions, the day's session-key question (answered in shared memory,
@@ -39,7 +39,7 @@ export interface ServingBoot {
   mirror: MirrorShare;
   keyAnswers: SharedArrayBuffer;
   buckets: SharedBuckets | null;
-  /** the opt-out pages as the main thread rendered them (the notice is built once, there) */
+  /** the opt-out pages as the main thread rendered them for the country database in use (the notice is built there only) */
   optOutPages: OptOutPages;
   /** the country database the main thread has in use (privacy.country = "country"), else null */
   country: CountryShare | null;
@@ -49,8 +49,12 @@ export type MissAnswer = Pick<LinkInfo, 'original_url' | 'is_active'> | null | M
 
 export type ToServing =
   | ({ kind: 'mirror' } & MirrorShare)
-  /** a replaced country database the main thread checked and took into service */
-  | ({ kind: 'country' } & CountryShare)
+  /**
+   * a replaced country database the main thread checked and took into service, with the
+   * opt-out pages rendered for it (they name it and its licence): a thread takes both or
+   * neither, so its pages name the database its lookups use
+   */
+  | ({ kind: 'country'; optOutPages: OptOutPages } & CountryShare)
   | { kind: 'miss-answer'; id: number; answer: MissAnswer; failed?: string }
   | { kind: 'scrape'; id: number }
   | { kind: 'reload-tls'; id: number }

@@ -2,7 +2,7 @@
  * The main thread's side of the serving threads k ≥ 1 (server.threads > 1): starts each
  * (serving-worker.ts, through lib/worker-launch.ts), answers what they ask (the day's session
  * key, miss lookups), posts the mirror's table at each swap and the country database at each
- * replacement (and hears when each thread has it in use), sums their metrics at a scrape,
+ * replacement with the opt-out pages naming it (and hears when each thread has it in use), sums their metrics at a scrape,
  * hands each shard's ops line to the service (the shipper, retention), stops them in two steps
  * like the main thread's own listener, and restarts one that dies: logged with
  * CR_ERR_SERVING_THREAD_DIED, and its shard reopened and checked as at start-up by the new
@@ -16,7 +16,7 @@ import { answerKeyQuestion, keyAnswerBuffer, type SessionKeyStore } from '../key
 import type { SharedBuckets } from '../lib/shared-rate-limit.js';
 import { startWorker } from '../lib/worker-launch.js';
 import type { Mirror } from '../mirror/index.js';
-import type { OptOutPages } from '../notice/opt-out-cookie.js';
+import type { OptOutPagesHolder } from '../notice/opt-out-cookie.js';
 import type { Logger } from '../observe/logger.js';
 import type { FromServing, MissAnswer, ServingBoot, ToServing } from './serving-protocol.js';
 
@@ -41,7 +41,11 @@ export interface ServingThreadsDeps {
   mirror: Mirror;
   keys: SessionKeyStore;
   buckets: SharedBuckets | null;
-  optOutPages: OptOutPages;
+  /**
+   * The opt-out pages served now on the main thread: a thread that starts or restarts takes
+   * them, and they go with each replaced country database (rebuilt before it is published).
+   */
+  optOutPages: Readonly<OptOutPagesHolder>;
   /** The country database in use on the main thread now (a thread that starts or restarts takes it); null when privacy.country is off. */
   country: (() => CountryShare) | null;
   log: Logger;
@@ -93,7 +97,7 @@ class ServingThread {
       mirror: { table: share.table, loaded: share.loaded },
       keyAnswers: this.#keyAnswers,
       buckets: this.d.buckets,
-      optOutPages: this.d.optOutPages,
+      optOutPages: this.d.optOutPages.current,
       country: this.d.country?.() ?? null,
     };
     const worker = startWorker(new URL('./serving-worker.js', import.meta.url), { workerData: boot, resourceLimits: RESOURCE_LIMITS });
@@ -247,7 +251,7 @@ class ServingThread {
     if (!this.#running) return Promise.resolve(null); // it takes the database in use when it restarts (#spawn)
     return new Promise((resolve) => {
       this.#countries.set(share.generation, resolve);
-      this.post({ kind: 'country', ...share });
+      this.post({ kind: 'country', ...share, optOutPages: this.d.optOutPages.current });
     });
   }
 

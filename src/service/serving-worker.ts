@@ -3,9 +3,9 @@
  * port with SO_REUSEPORT, writing its own outbox shard k through a writer thread of its own.
  * The same click path as the main thread's (public-deps.ts, record-click.ts); only what must
  * be one for the service comes from the main thread (serving-protocol.ts): the mirror's table
- * (shared memory), miss lookups, the day's session key, the rate limit's buckets, the rendered
- * opt-out pages, the country database (shared memory: the bytes the main thread read and
- * checked, at start and at each replacement it accepted).
+ * (shared memory), miss lookups, the day's session key, the rate limit's buckets, the country
+ * database (shared memory: the bytes the main thread read and checked, at start and at each
+ * replacement it accepted) and the opt-out pages rendered for it (they name it).
  *
  * Each such thread is a V8 isolate of its own, and what it imports stays in its heap for the
  * life of the process: so it imports only what the click path runs (serving-stages.ts,
@@ -23,6 +23,7 @@ import { MirrorView } from '../mirror/mirror-view.js';
 import { ClickRate } from '../observe/click-rate.js';
 import { createLogger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
+import type { OptOutPagesHolder } from '../notice/opt-out-cookie.js';
 import type { Outbox } from '../outbox/outbox.js';
 import { clickEvents, requestEvents } from './serving-events.js';
 import { publicAppDeps } from './public-deps.js';
@@ -104,7 +105,9 @@ async function serve(): Promise<void> {
         },
       };
   const drain = new ConnectionDrain();
-  const deps = publicAppDeps(s, { uws, tls, mirror, outbox, keys, shipper, policy, rate: new ClickRate(), drain, metrics, log, clicks: clickEvents(log, metrics), requests: requestEvents(log, metrics), sharedBuckets: boot.buckets, optOutPages: boot.optOutPages });
+  // Replaced with the pages that come with a replaced country database (they name it).
+  const optOutPages: OptOutPagesHolder = { current: boot.optOutPages };
+  const deps = publicAppDeps(s, { uws, tls, mirror, outbox, keys, shipper, policy, rate: new ClickRate(), drain, metrics, log, clicks: clickEvents(log, metrics), requests: requestEvents(log, metrics), sharedBuckets: boot.buckets, optOutPages });
   const listener = new PublicListener(deps, s.server.host, { reusePort: true });
   appsToClose = () => listener.apps;
 
@@ -116,7 +119,8 @@ async function serve(): Promise<void> {
       case 'country': {
         let error: string | null = null;
         try {
-          country?.update(m);
+          // The pages only with the database they name: a refused or older one leaves both.
+          if (country?.update(m)) optOutPages.current = m.optOutPages;
         } catch (err) {
           error = describeCause(err);
         }

@@ -7,18 +7,20 @@
  * treated like an honoured DNT (privacy.dnt_mode).
  *
  * The pages are plain HTML forms (no script: the CSP forbids any), rendered at start-up from
- * the same policy as `clickrelay privacy-notice`, in the two states "recorded" / "opted out".
+ * the same policy as `clickrelay privacy-notice`, in the two states "recorded" / "opted out",
+ * and again when a replaced country database is taken into use (they name it).
  * A post answers 303 to its page (post/redirect/get), so a reload does not re-post.
  */
 import type { HttpRequest, HttpResponse, TemplatedApp } from '../uws.js';
-import { OPT_OUT_COOKIE_NAME, OPT_OUT_MAX_AGE_SECONDS, type OptOutPages, type OptPage } from '../../notice/opt-out-cookie.js';
-export type { OptOutPages } from '../../notice/opt-out-cookie.js';
+import { OPT_OUT_COOKIE_NAME, OPT_OUT_MAX_AGE_SECONDS, type OptOutPagesHolder, type OptPage } from '../../notice/opt-out-cookie.js';
+export type { OptOutPagesHolder } from '../../notice/opt-out-cookie.js';
 
 export { OPT_OUT_COOKIE_NAME } from '../../notice/opt-out-cookie.js';
 const OPT_OUT_PAIR = `${OPT_OUT_COOKIE_NAME}=1`;
 
 export interface OptOutRouteDeps {
-  pages: OptOutPages;
+  /** Read per request: the owner swaps in pages naming a replaced country database. */
+  pages: Readonly<OptOutPagesHolder>;
   /** Serving HTTPS: the cookie is marked Secure and HSTS is sent. */
   tls: boolean;
   /**
@@ -111,7 +113,7 @@ export function addOptOutRoutes(app: TemplatedApp, d: OptOutRouteDeps): void {
   for (const page of ['opt-out', 'opt-in'] as const) {
     const path = `/privacy/${page}`;
     const show = (res: HttpResponse, req: HttpRequest, isHead: boolean) => {
-      writePage(res, '200 OK', d.pages[page][optedOutOnAnyLine(req, req.getHeader('cookie')) ? 1 : 0], d.hsts, isHead);
+      writePage(res, '200 OK', d.pages.current[page][optedOutOnAnyLine(req, req.getHeader('cookie')) ? 1 : 0], d.hsts, isHead);
       d.onAnswer(200);
     };
     app.get(path, (res, req) => show(res, req, false));
@@ -130,7 +132,7 @@ export function addOptOutRoutes(app: TemplatedApp, d: OptOutRouteDeps): void {
         if (!isLast || aborted) return;
         res.cork(() => {
           if (crossSite) {
-            writePage(res, '403 Forbidden', d.pages[page][0].replace(/<form[\s\S]*?<\/form>/g, '<p><strong>This request came from another site and was refused.</strong> Use the button on this page.</p>'), d.hsts, false);
+            writePage(res, '403 Forbidden', d.pages.current[page][0].replace(/<form[\s\S]*?<\/form>/g, '<p><strong>This request came from another site and was refused.</strong> Use the button on this page.</p>'), d.hsts, false);
             d.onAnswer(403);
             return;
           }

@@ -8,7 +8,7 @@
  */
 import { needsEveryLine } from '../../privacy/tracking-signals.js';
 import { CLOSED, ConnectionDrain, OPEN } from '../drain.js';
-import { addOptOutRoutes, optedOutOnAnyLine, type OptOutPages } from './opt-out-routes.js';
+import { addOptOutRoutes, optedOutOnAnyLine, type OptOutPagesHolder } from './opt-out-routes.js';
 import { isPrefetch } from './prefetch.js';
 import type { ForwardingHeaders, RawClick } from '../../privacy/index.js';
 import { TRACKING_ID_PATTERN } from '../../types.js';
@@ -84,8 +84,8 @@ export interface PublicAppDeps {
   mirrorLoaded?(): boolean;
   /** A prefetch or prerender was answered 503 and not recorded (prefetch.ts). */
   onPrefetch?(): void;
-  /** The opt-out pages (/privacy/opt-out, /privacy/opt-in); without them those paths are 404. */
-  optOutPages?: OptOutPages;
+  /** The opt-out pages (/privacy/opt-out, /privacy/opt-in), the ones served now; without them those paths are 404. */
+  optOutPages?: Readonly<OptOutPagesHolder>;
 }
 
 const HSTS = 'max-age=31536000';

@@ -8,7 +8,8 @@
  * its age and its licence with the attribution. A gateway's referrer alone counts in
  * clickrelay_scanner_referrer_only_total and leaves the click a person's. With server.threads
  * = 2, serving thread 1 looks up in the operator's file too, and every thread's opt-out page
- * names it.
+ * names it; replaced by a database of another kind, every thread's page names the new one and
+ * its licence.
  */
 import { execFile } from 'node:child_process';
 import http from 'node:http';
@@ -30,6 +31,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
 const DBIP_ATTRIBUTION = 'IP Geolocation by DB-IP (https://db-ip.com), licensed under CC BY 4.0.';
+const GEOLITE_ATTRIBUTION = 'This product includes GeoLite2 data created by MaxMind, available from https://www.maxmind.com.';
 
 const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000);
 
@@ -51,6 +53,17 @@ async function clickFrom(svc: TestService, ip: string, headers: Record<string, s
   expect(all.length).toBe(before + 1);
   return all.at(-1)!.click.metadata as Record<string, unknown>;
 }
+
+/** One GET on a connection of its own: the kernel spreads new connections over the serving threads. */
+const getOnce = (svc: TestService, path: string, headers: Record<string, string> = {}) =>
+  new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = http.get(`${svc.base}${path}`, { agent: false, headers: { connection: 'close', ...headers } }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+  });
 
 const metric = async (svc: TestService, name: string): Promise<number | null> => {
   const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(await (await fetch(`${svc.admin}/metrics`)).text());
@@ -140,20 +153,10 @@ describe('privacy.country_db', () => {
     const file = join(tmp, 'threads.mmdb');
     writeFileSync(file, dbipCountryFile('IS', daysAgo(2))); // the bundled database does not say IS for this range
     await withService({ CLICKRELAY_PRIVACY_COUNTRY_DB: file, CLICKRELAY_SERVER_THREADS: '2' }, async (svc) => {
-      /** One GET on a connection of its own: the kernel spreads new connections over the threads. */
-      const getOnce = (path: string, headers: Record<string, string> = {}) =>
-        new Promise<{ status: number; body: string }>((resolve, reject) => {
-          const req = http.get(`${svc.base}${path}`, { agent: false, headers: { connection: 'close', ...headers } }, (res) => {
-            let body = '';
-            res.on('data', (d: Buffer) => (body += d));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-          });
-          req.on('error', reject);
-        });
       await waitFor(
         'a click stored by serving thread 1 (shard 1)',
         async () => {
-          expect((await getOnce('/track/lt_test123456789', { 'x-forwarded-for': '81.2.69.160', 'user-agent': CHROME })).status).toBe(302);
+          expect((await getOnce(svc, '/track/lt_test123456789', { 'x-forwarded-for': '81.2.69.160', 'user-agent': CHROME })).status).toBe(302);
           await svc.committed();
           return readAcrossShards(svc.dataDir).clicks.some((c) => c.shard === 1);
         },
@@ -161,7 +164,29 @@ describe('privacy.country_db', () => {
       );
       const stored = readAcrossShards(svc.dataDir).clicks;
       expect(stored.map((c) => (c.click.metadata as Record<string, unknown>)['country'])).toEqual(stored.map(() => 'IS'));
-      for (let i = 0; i < 10; i++) expect((await getOnce('/privacy/opt-out')).body).toContain(DBIP_ATTRIBUTION);
+      for (let i = 0; i < 10; i++) expect((await getOnce(svc, '/privacy/opt-out')).body).toContain(DBIP_ATTRIBUTION);
+    });
+  }, 60_000);
+
+  it('with server.threads = 2, a file of another kind renamed over it is what every thread\'s opt-out page names from then on', async () => {
+    const file = join(tmp, 'kind.mmdb');
+    writeFileSync(file, dbipCountryFile('IS', daysAgo(2)));
+    await withService({ CLICKRELAY_PRIVACY_COUNTRY_DB: file, CLICKRELAY_SERVER_THREADS: '2' }, async (svc) => {
+      expect((await getOnce(svc, '/privacy/opt-out')).body).toContain(DBIP_ATTRIBUTION);
+
+      // Another publisher's database, with another licence and attribution.
+      writeFileSync(`${file}.part`, writeMmdb({ databaseType: 'GeoLite2-Country', ipVersion: 6, builtAt: daysAgo(1), networks: [['81.2.69.0/24', { country: { iso_code: 'NO' } }]] }));
+      renameSync(`${file}.part`, file);
+      // Logged once every serving thread has the new database in use.
+      await waitFor('the swap to be logged', () => svc.logs.some((l) => l['event'] === 'country_db_swapped'), { timeoutMs: 30_000 });
+      expect(svc.logs.find((l) => l['event'] === 'country_db_swapped')).toMatchObject({ file, database_type: 'GeoLite2-Country', threads: 2 });
+
+      // 20 fresh connections: the kernel spreads them over both threads (all on one: 2^-19).
+      // Both variants of the page, a visitor opted out or not.
+      const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => getOnce(svc, '/privacy/opt-out', i % 2 === 1 ? { cookie: 'clickrelay_opt_out=1' } : {})));
+      const named = answers.map((a) => ({ status: a.status, geolite: a.body.includes(GEOLITE_ATTRIBUTION), dbip: a.body.includes('DB-IP') }));
+      expect(named).toEqual(answers.map(() => ({ status: 200, geolite: true, dbip: false })));
+      expect((await getOnce(svc, '/privacy/opt-in')).body).toContain(GEOLITE_ATTRIBUTION);
     });
   }, 60_000);
 });
