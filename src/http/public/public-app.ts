@@ -172,8 +172,9 @@ const DECIMAL = Array.from({ length: 256 }, (_, i) => String(i));
  * The socket peer as text. uWebSockets.js has it as bytes: an IPv4 peer (4 bytes, or 16 as
  * an IPv4-mapped IPv6 address on a dual-stack listener) is formatted here as dotted decimal,
  * which is what resolveClientIp makes of the text form too; any other IPv6 peer goes the text
- * way, which also needs a Buffer and a UTF-8 decode. Either call copies the address into a new
- * ArrayBuffer, the most expensive read of a request; there is no cheaper one in uWS 20.30.
+ * way, which also needs a Buffer and a UTF-8 decode. Either call asks the kernel (a getpeername
+ * system call: uWS 20.30 does not keep the peer) and copies the address into a new ArrayBuffer,
+ * the most expensive read of a request; there is no cheaper one in uWS 20.30.
  */
 function peerAddress(res: HttpResponse): string {
   const b = new Uint8Array(res.getRemoteAddress());
