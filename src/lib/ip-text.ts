@@ -39,3 +39,17 @@ export function parseIp(text: string): IpAddress | null {
 export function formatIp(ip: IpAddress): string {
   return ip instanceof ipaddr.IPv4 ? ip.toString() : ip.toRFC5952String();
 }
+
+const HEX2 = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/**
+ * A socket peer's 16 IPv6 bytes as the text uWebSockets.js's getRemoteAddressAsText() prints
+ * (eight zero-padded groups: `0000:…:0001`), which parseIp reads. Made here from the bytes the
+ * redirect already has: asking uWS for the text as well would be a second getpeername system
+ * call and a second ArrayBuffer on every IPv6 request.
+ */
+export function ipv6PeerText(b: Uint8Array): string {
+  let text = HEX2[b[0]!]! + HEX2[b[1]!]!;
+  for (let i = 2; i < 16; i += 2) text += ':' + HEX2[b[i]!]! + HEX2[b[i + 1]!]!;
+  return text;
+}

@@ -12,6 +12,7 @@ import { addOptOutRoutes, optedOutOnAnyLine, type OptOutPagesHolder } from './op
 import { isPrefetch } from './prefetch.js';
 import type { ForwardingHeaders, RawClick } from '../../privacy/index.js';
 import { TRACKING_ID_PATTERN } from '../../types.js';
+import { ipv6PeerText } from '../../lib/ip-text.js';
 import { refusal, scanHeaders, type HeaderScan } from './header-scan.js';
 import { redirectWriter, writeError, writePrefetchRefusal, wantsJson, statusLine, type ErrorKind } from './responses.js';
 import type { HttpRequest, HttpResponse, TemplatedApp, Uws } from '../uws.js';
@@ -171,16 +172,17 @@ const DECIMAL = Array.from({ length: 256 }, (_, i) => String(i));
 /**
  * The socket peer as text. uWebSockets.js has it as bytes: an IPv4 peer (4 bytes, or 16 as
  * an IPv4-mapped IPv6 address on a dual-stack listener) is formatted here as dotted decimal,
- * which is what resolveClientIp makes of the text form too; any other IPv6 peer goes the text
- * way, which also needs a Buffer and a UTF-8 decode. Either call asks the kernel (a getpeername
- * system call: uWS 20.30 does not keep the peer) and copies the address into a new ArrayBuffer,
- * the most expensive read of a request; there is no cheaper one in uWS 20.30.
+ * which is what resolveClientIp makes of the text form too; any other IPv6 peer is written out
+ * as uWS's text form would be (lib/ip-text.ts). The read asks the kernel (a getpeername system
+ * call: uWS 20.30 does not keep the peer) and copies the address into a new ArrayBuffer, the
+ * most expensive read of a request, so it is made once; there is no cheaper one in uWS 20.30.
  */
 function peerAddress(res: HttpResponse): string {
   const b = new Uint8Array(res.getRemoteAddress());
   if (b.length === 4) return `${DECIMAL[b[0]!]}.${DECIMAL[b[1]!]}.${DECIMAL[b[2]!]}.${DECIMAL[b[3]!]}`;
   if (b.length === 16 && isV4Mapped(b)) return `${DECIMAL[b[12]!]}.${DECIMAL[b[13]!]}.${DECIMAL[b[14]!]}.${DECIMAL[b[15]!]}`;
-  return Buffer.from(res.getRemoteAddressAsText()).toString();
+  if (b.length === 16) return ipv6PeerText(b);
+  return Buffer.from(res.getRemoteAddressAsText()).toString(); // not an IP socket: never on a TCP listener
 }
 
 /**
