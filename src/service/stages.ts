@@ -81,5 +81,3 @@ export function openMirrorFor(s: Settings, hooks: MirrorHooks, clock?: Clock): P
 export function syncOnceFor(s: Settings, opts: Pick<SyncDeps, 'force' | 'onProgress'> = {}): Promise<SyncResult> {
   return runSync({ config: s, source: LINK_SOURCES[s.linkSource].source(s), ...opts });
 }
-
-

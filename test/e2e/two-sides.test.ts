@@ -4,14 +4,12 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRefMainSystem, type RefMainSystem } from '../support/ref-main-system/server.js';
 import { assertBuilt, CLI } from '../support/child-service.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { waitFor } from '../support/wait-for.js';
+import { apiKeyFile } from '../support/api-key-file.js';
 
 const KEY = 'two-sides-key';
 let main: RefMainSystem;
@@ -22,8 +20,7 @@ const until = (what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 1
 beforeAll(async () => {
   assertBuilt();
   main = await startRefMainSystem({ apiKey: KEY, links: 20 });
-  const keyFile = join(mkdtempSync(join(tmpdir(), 'cr-key-')), 'key');
-  writeFileSync(keyFile, `${KEY}\n`, { mode: 0o600 });
+  const keyFile = apiKeyFile(`${KEY}\n`);
   s = await startTestService({
     CLICKRELAY_MAIN_SYSTEM_BASE_URL: main.url,
     CLICKRELAY_MAIN_SYSTEM_API_KEY_FILE: keyFile,

@@ -16,6 +16,7 @@ import { assertBuilt, freePort, runCli, waitReady, type Child } from '../../supp
 import { dbipCountryFile } from '../../support/mmdb-writer.js';
 import { readAcrossShards } from '../../support/shards.js';
 import { waitFor } from '../../support/wait-for.js';
+import { metricValue } from '../../support/metrics.js';
 
 beforeAll(() => assertBuilt());
 const tmp = mkdtempSync(join(tmpdir(), 'cr-country-threads-'));
@@ -70,10 +71,7 @@ const logLines = (child: Child, event: string): Record<string, unknown>[] =>
     .filter((l) => l.includes(`"event":"${event}"`))
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
-const buildMetric = async (admin: number): Promise<number | null> => {
-  const m = /^clickrelay_country_db_build_timestamp_seconds (\S+)$/m.exec(await (await fetch(`http://127.0.0.1:${admin}/metrics`)).text());
-  return m ? Number(m[1]) : null;
-};
+const buildMetric = (admin: number): Promise<number | null> => metricValue(`http://127.0.0.1:${admin}`, 'clickrelay_country_db_build_timestamp_seconds');
 
 describe('privacy.country_db replaced under server.threads = 2', () => {
   it('both threads answer from an accepted replacement; a damaged one is refused and both keep the one before', async () => {

@@ -24,6 +24,7 @@ import { dbipCountryFile, writeMmdb } from '../../support/mmdb-writer.js';
 import { startTestService, type TestService } from '../../support/service.js';
 import { readAcrossShards } from '../../support/shards.js';
 import { waitFor } from '../../support/wait-for.js';
+import { metricValue } from '../../support/metrics.js';
 
 const run = promisify(execFile);
 const tmp = mkdtempSync(join(tmpdir(), 'cr-serve-country-'));
@@ -65,10 +66,7 @@ const getOnce = (svc: TestService, path: string, headers: Record<string, string>
     req.on('error', reject);
   });
 
-const metric = async (svc: TestService, name: string): Promise<number | null> => {
-  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(await (await fetch(`${svc.admin}/metrics`)).text());
-  return m ? Number(m[1]) : null;
-};
+const metric = (svc: TestService, name: string): Promise<number | null> => metricValue(svc.admin, name);
 
 describe('privacy.country_db', () => {
   it('uses the operator file, and a file renamed over it for the next click without a restart', async () => {

@@ -5,13 +5,11 @@
  * "not found or expired" that tells a person (or a mail client's link checker) the link is dead.
  * The main system's own 404 stays a 404. The reference main system's fault switches make each case.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FAILED_RETRY_AFTER_SECONDS } from '../../../src/mirror/lookup/miss-lookup.js';
 import { startRefMainSystem, type RefMainSystem } from '../../support/ref-main-system/server.js';
 import { startTestService, type TestService } from '../../support/service.js';
+import { apiKeyFile } from '../../support/api-key-file.js';
 
 const KEY = 'miss-failures-key';
 let main: RefMainSystem;
@@ -19,8 +17,7 @@ let s: TestService;
 
 beforeAll(async () => {
   main = await startRefMainSystem({ apiKey: KEY, links: 3 });
-  const keyFile = join(mkdtempSync(join(tmpdir(), 'cr-key-')), 'key');
-  writeFileSync(keyFile, KEY, { mode: 0o600 });
+  const keyFile = apiKeyFile(KEY);
   s = await startTestService({
     CLICKRELAY_MAIN_SYSTEM_BASE_URL: main.url,
     CLICKRELAY_MAIN_SYSTEM_API_KEY_FILE: keyFile,

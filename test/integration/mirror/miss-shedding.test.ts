@@ -3,13 +3,11 @@
  * authenticated request each to the main system. The real service (real uWS listener)
  * in front of the reference main system, which counts what actually reached it.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRefMainSystem, type RefMainSystem } from '../../support/ref-main-system/server.js';
 import { skippingClock } from '../../support/clock.js';
 import { startTestService, type TestService } from '../../support/service.js';
+import { apiKeyFile } from '../../support/api-key-file.js';
 
 const KEY = 'miss-shedding-key';
 let main: RefMainSystem;
@@ -19,8 +17,7 @@ const clock = skippingClock();
 
 beforeAll(async () => {
   main = await startRefMainSystem({ apiKey: KEY, links: 5 });
-  const keyFile = join(mkdtempSync(join(tmpdir(), 'cr-key-')), 'key');
-  writeFileSync(keyFile, KEY, { mode: 0o600 });
+  const keyFile = apiKeyFile(KEY);
   s = await startTestService({
     CLICKRELAY_MAIN_SYSTEM_BASE_URL: main.url,
     CLICKRELAY_MAIN_SYSTEM_API_KEY_FILE: keyFile,

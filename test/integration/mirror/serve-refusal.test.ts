@@ -3,12 +3,10 @@
  * (clickrelay_sync_failures_total, an error-level log line naming ids), and the redirects
  * keep working from the mirror it did not replace.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startRefMainSystem, type RefMainSystem } from '../../support/ref-main-system/server.js';
 import { startTestService, type TestService } from '../../support/service.js';
+import { apiKeyFile } from '../../support/api-key-file.js';
 
 const KEY = 'serve-refusal-key';
 let main: RefMainSystem;
@@ -16,8 +14,7 @@ let s: TestService;
 
 beforeAll(async () => {
   main = await startRefMainSystem({ apiKey: KEY, links: 50 });
-  const keyFile = join(mkdtempSync(join(tmpdir(), 'cr-key-')), 'key');
-  writeFileSync(keyFile, KEY, { mode: 0o600 });
+  const keyFile = apiKeyFile(KEY);
   s = await startTestService({ CLICKRELAY_MAIN_SYSTEM_BASE_URL: main.url, CLICKRELAY_MAIN_SYSTEM_API_KEY_FILE: keyFile, CLICKRELAY_SYNC_FILE: '' });
 });
 afterAll(async () => {

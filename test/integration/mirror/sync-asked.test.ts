@@ -4,13 +4,13 @@
  * `force`, sync.max_change_ratio refuses a listing that would empty the mirror, and `force`
  * accepts it, as `clickrelay sync --force` does.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRefMainSystem, type RefMainSystem } from '../../support/ref-main-system/server.js';
 import { startTestService, type TestService } from '../../support/service.js';
 import { waitFor } from '../../support/wait-for.js';
+import { apiKeyFile } from '../../support/api-key-file.js';
 
 const KEY = 'sync-asked-key';
 let main: RefMainSystem;
@@ -18,8 +18,7 @@ let s: TestService;
 
 beforeAll(async () => {
   main = await startRefMainSystem({ apiKey: KEY, links: 50 });
-  const keyFile = join(mkdtempSync(join(tmpdir(), 'cr-key-')), 'key');
-  writeFileSync(keyFile, `${KEY}\n`, { mode: 0o600 });
+  const keyFile = apiKeyFile(`${KEY}\n`);
   s = await startTestService({ CLICKRELAY_MAIN_SYSTEM_BASE_URL: main.url, CLICKRELAY_MAIN_SYSTEM_API_KEY_FILE: keyFile, CLICKRELAY_SYNC_FILE: '', CLICKRELAY_SYNC_PAGE_SIZE: '1000' });
 });
 afterAll(async () => {
